@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { openDatabase, type Db } from './db/database.js';
+import { FacesRepository } from './db/faces.repository.js';
+import { LabelsRepository } from './db/labels.repository.js';
+import { PeopleRepository, type PersonListing } from './db/people.repository.js';
+import { PhotosRepository, type PhotoStatus } from './db/photos.repository.js';
+import { AnalysisService, type AnalysisProgress, type AnalysisSummary } from './faces/analysis.service.js';
+import { LibraryService, type ReconcileSummary } from './library/library.service.js';
+import { cacheDirFor } from './paths.js';
+import { GroupingService, type GroupingSummary } from './people/grouping.service.js';
+
+export interface AppConfig {
+  dbFile: string;
+  /** Open an existing database only (commands that read); scanning creates it. */
+  mustExist?: boolean;
+  workers?: number;
+}
+
+export type ScanEvent =
+  | { stage: 'index'; done: number; total: number }
+  | ({ stage: 'analyze' } & AnalysisProgress)
+  | { stage: 'group' };
+
+export interface ScanSummary {
+  folder: string;
+  index: ReconcileSummary;
+  analysis: AnalysisSummary;
+  grouping: GroupingSummary;
+  photos: number;
+  faces: number;
+  people: number;
+  errors: number;
+  seconds: number;
+}
+
+export interface StatusReport {
+  database: string;
+  photos: Record<PhotoStatus, number>;
+  faces: number;
+  people: number;
+  errors: Array<{ path: string; error: string }>;
+}
+
+export class DatabaseMissingError extends Error {}
+
+/** The one set of services behind every adapter (CLI, HTTP server, Electron). */
+export class FacePairApp {
+  readonly db: Db;
+  readonly photos: PhotosRepository;
+  readonly faces: FacesRepository;
+  readonly people: PeopleRepository;
+  readonly labels: LabelsRepository;
+  readonly library: LibraryService;
+  readonly analysis: AnalysisService;
+  readonly grouping: GroupingService;
+  readonly cacheDir: string;
+  readonly dbFile: string;
+
+  constructor(private readonly config: AppConfig) {
+    this.dbFile = path.resolve(config.dbFile);
+    if (config.mustExist && !existsSync(this.dbFile)) {
+      throw new DatabaseMissingError(`There is no FacePair database at ${this.dbFile}: run \`facepair scan <folder>\` first`);
+    }
+    this.db = openDatabase(this.dbFile, { create: !config.mustExist });
+    this.cacheDir = cacheDirFor(this.dbFile);
+    this.photos = new PhotosRepository(this.db);
+    this.faces = new FacesRepository(this.db);
+    this.people = new PeopleRepository(this.db);
+    this.labels = new LabelsRepository(this.db);
+    this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
+    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.cacheDir);
+    this.grouping = new GroupingService(this.faces, this.people, this.labels);
+  }
+
+  /** Index, analyse and group; every stage resumes from what the database already holds. */
+  async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
+    const t0 = performance.now();
+    const index = await this.library.reconcile(folder, (done, total) => onEvent?.({ stage: 'index', done, total }));
+    const analysis = await this.analysis.analyzePending({
+      workers: this.config.workers,
+      onProgress: (p) => onEvent?.({ stage: 'analyze', ...p }),
+      signal,
+    });
+    onEvent?.({ stage: 'group' });
+    const grouping = await this.grouping.groupNewFaces();
+    const status = this.status();
+    return {
+      folder: path.resolve(folder),
+      index,
+      analysis,
+      grouping,
+      photos: status.photos.done + status.photos.error + status.photos.pending,
+      faces: status.faces,
+      people: status.people,
+      errors: status.photos.error,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
+
+  listPeople(): PersonListing[] {
+    return this.people.list();
+  }
+
+  status(): StatusReport {
+    return {
+      database: this.dbFile,
+      photos: this.photos.countByStatus(),
+      faces: this.faces.countOnPresentPhotos(),
+      people: this.people.countWithPresentFaces(),
+      errors: this.photos.listErrors(),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export function createApp(config: AppConfig): FacePairApp {
+  return new FacePairApp(config);
+}

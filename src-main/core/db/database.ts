@@ -1,0 +1,56 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Create the file (and its folder) when missing; otherwise a missing file is an error. */
+  create: boolean;
+  readonly?: boolean;
+}
+
+export function openDatabase(file: string, options: OpenOptions = { create: true }): Db {
+  if (options.create) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, { fileMustExist: !options.create, readonly: options.readonly ?? false });
+  } catch (err) {
+    throw new Error(`Cannot open the database ${file}: ${(err as Error).message}`);
+  }
+  try {
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+    // Reading the schema fails fast on a file that is not a SQLite database.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    if (!options.readonly) migrate(db, MIGRATIONS);
+    else assertKnownVersion(db, MIGRATIONS);
+  } catch (err) {
+    db.close();
+    throw new Error(`Cannot use the database ${file}: ${(err as Error).message}`);
+  }
+  return db;
+}
+
+function assertKnownVersion(db: Db, migrations: readonly Migration[]): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`it was written by a newer FacePair (schema ${current}, this version knows up to ${latest})`);
+  }
+  return current;
+}
+
+export function migrate(db: Db, migrations: readonly Migration[]): void {
+  const current = assertKnownVersion(db, migrations);
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

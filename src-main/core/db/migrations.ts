@@ -1,0 +1,95 @@
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+// Numbered, append-only. Each runs in one transaction that also sets PRAGMA user_version.
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'library, faces, embeddings, people, labels',
+    sql: `
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ms INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        format TEXT,
+        width INTEGER,
+        height INTEGER,
+        taken_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'error', 'gone')),
+        error TEXT,
+        analyzer_version INTEGER,
+        added_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX photos_by_hash ON photos(content_hash);
+      CREATE INDEX photos_by_status ON photos(status);
+
+      CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        name TEXT,
+        hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+        cover_face_id INTEGER REFERENCES faces(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE faces (
+        id INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        x REAL NOT NULL,
+        y REAL NOT NULL,
+        w REAL NOT NULL,
+        h REAL NOT NULL,
+        score REAL NOT NULL,
+        shape_error REAL NOT NULL,
+        landmarks BLOB NOT NULL,
+        crop_file TEXT NOT NULL,
+        aligned_file TEXT NOT NULL,
+        person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+        assigned_by TEXT CHECK (assigned_by IN ('auto', 'user')),
+        created_at TEXT NOT NULL,
+        UNIQUE (photo_id, idx)
+      ) STRICT;
+      CREATE INDEX faces_by_person ON faces(person_id);
+
+      CREATE TABLE models (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('descriptor', 'extractor', 'pair-head')),
+        dims INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE embeddings (
+        face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (face_id, model_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX embeddings_by_model ON embeddings(model_id);
+
+      -- Every user decision about a pair of faces: the training set and a hard constraint.
+      CREATE TABLE labels (
+        id INTEGER PRIMARY KEY,
+        face_a INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+        face_b INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+        same INTEGER NOT NULL CHECK (same IN (0, 1)),
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        CHECK (face_a < face_b),
+        UNIQUE (face_a, face_b)
+      ) STRICT;
+    `,
+  },
+];

@@ -1,0 +1,21 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where FacePair keeps its database and caches by default: the platform's app-data folder. */
+export function defaultDataDir(): string {
+  if (process.env.FACEPAIR_HOME) return path.resolve(process.env.FACEPAIR_HOME);
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'FacePair');
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'FacePair');
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'facepair');
+}
+
+export function defaultDbFile(): string {
+  return path.join(defaultDataDir(), 'library.db');
+}
+
+/** Face crops live beside the database they belong to, never in the photo folders. */
+export function cacheDirFor(dbFile: string): string {
+  const abs = path.resolve(dbFile);
+  return path.join(path.dirname(abs), `${path.basename(abs, path.extname(abs))}.cache`);
+}
