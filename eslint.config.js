@@ -1,0 +1,50 @@
+// Import rules that keep the layers apart, so that nobody has to remember them.
+import tseslint from 'typescript-eslint';
+
+const noElectron = { name: 'electron', message: 'Only src-main/electron may import electron.' };
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'src-renderer/dist/**', '.bench/**', '.scratch/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommended],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src-main/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            { group: ['**/cli/**', '**/server/**', '**/electron/**'], message: 'core must not import its adapters.' },
+            { group: ['svelte', 'svelte/*'], message: 'core is plain Node.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Grouping is pure functions over vectors and constraints.
+    files: ['src-main/core/people/cluster.ts', 'src-main/core/people/grouping-metrics.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            { group: ['@tensorflow/*', '**/ml/**'], message: 'grouping code does not use tfjs.' },
+            { group: ['better-sqlite3', '**/db/**'], message: 'grouping code does not touch the database.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/cli/**/*.ts', 'src-main/server/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
+  },
+);
