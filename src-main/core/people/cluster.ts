@@ -15,6 +15,9 @@ export interface GroupingInput {
   /** Existing person of each face (-1 for none). Faces of two different existing people are never merged here. */
   person: Int32Array;
   edges: GroupingEdges;
+  /** Row-major n x dims face vectors. */
+  vectors: Float32Array;
+  dims: number;
   /** Pairs the user said are the same person: always together. */
   mustLink: ReadonlyArray<readonly [number, number]>;
   /** Pairs the user said are different people: never together. */
@@ -22,31 +25,40 @@ export interface GroupingInput {
 }
 
 export interface GroupingOptions {
-  /** Two groups merge when the mean distance of the neighbour pairs between them is at most this. */
+  /**
+   * Two groups merge when the root mean square distance over all pairs of their faces is at
+   * most this (average linkage on squared distances, exact, from running sums).
+   */
   linkage: number;
-  /** Neighbour pairs farther apart than this are not considered at all. */
+  /** Only groups joined by a neighbour pair closer than this are compared at all. */
   maxEdge: number;
 }
 
 class Group {
   size = 1;
+  /** Sum of the members' vectors and of their squared norms: exact average linkage in O(dims). */
+  sum: Float64Array;
+  sumSq = 0;
   photos: Set<number>;
   /** Faces outside this group that some face inside may not be grouped with. */
   cannot: number[] = [];
   person: number;
-  links = new Map<Group, { sum: number; count: number }>();
-  constructor(photo: number, person: number) {
+  links = new Set<Group>();
+  constructor(photo: number, person: number, vector: Float32Array) {
     this.photos = new Set([photo]);
     this.person = person;
+    this.sum = Float64Array.from(vector);
+    for (const v of vector) this.sumSq += v * v;
   }
 }
 
 /**
- * Constrained average-linkage agglomeration over the k-nearest-neighbour graph: the closest
- * pair of groups is merged first; two groups merge when the mean distance of all
- * neighbour pairs between them stays within `linkage` and no hard rule forbids it (two faces
- * of one photo, a "different" answer of the user, two existing people). Returns a group label
- * per face (0-based, dense).
+ * Constrained average-linkage agglomeration: groups joined by a close neighbour pair (the kNN
+ * graph) are candidates; the candidate pair with the smallest root-mean-square distance over
+ * all their cross pairs merges first, as long as that stays within `linkage` and no hard rule
+ * forbids it (two faces of one photo, a "different" answer of the user, two existing
+ * people). Exact over all pairs, not only the neighbour pairs, so a few close pairs cannot
+ * glue two people together. Returns a group label per face (0-based, dense).
  */
 export function groupFaces(input: GroupingInput, options: GroupingOptions): Int32Array {
   const { n, photo, person, edges } = input;
@@ -59,7 +71,15 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     }
     return i;
   };
-  const groups: Group[] = Array.from({ length: n }, (_, i) => new Group(photo[i]!, person[i]!));
+  const { vectors, dims } = input;
+  const groups: Group[] = Array.from({ length: n }, (_, i) => new Group(photo[i]!, person[i]!, vectors.subarray(i * dims, (i + 1) * dims)));
+  /** Root mean square distance over all cross pairs: mean|a|² + mean|b|² − 2 μa·μb. */
+  const rms = (A: Group, B: Group): number => {
+    let dot = 0;
+    for (let d = 0; d < dims; d++) dot += A.sum[d]! * B.sum[d]!;
+    const ms = A.sumSq / A.size + B.sumSq / B.size - (2 * dot) / (A.size * B.size);
+    return Math.sqrt(Math.max(0, ms));
+  };
   for (const [a, b] of input.cannotLink) {
     groups[a]!.cannot.push(b);
     groups[b]!.cannot.push(a);
@@ -83,17 +103,17 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     }
     parent[drop] = keep;
     A.size += B.size;
+    for (let d = 0; d < dims; d++) A.sum[d] = A.sum[d]! + B.sum[d]!;
+    A.sumSq += B.sumSq;
     for (const p of B.photos) A.photos.add(p);
     A.cannot.push(...B.cannot);
     if (A.person < 0) A.person = B.person;
     A.links.delete(B);
-    for (const [C, s] of B.links) {
+    for (const C of B.links) {
       if (C === A) continue;
-      const mine = A.links.get(C);
-      const merged = mine ? { sum: mine.sum + s.sum, count: mine.count + s.count } : { ...s };
-      A.links.set(C, merged);
+      A.links.add(C);
       C.links.delete(B);
-      C.links.set(A, merged);
+      C.links.add(A);
     }
     B.links.clear();
     B.photos.clear();
@@ -107,40 +127,35 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     if (ra !== rb && allowed(ra, rb)) union(ra, rb);
   }
 
-  // Each neighbour pair once, summed into the links between the groups it joins.
-  const seen = new Set<number>();
+  // Groups joined by a close neighbour pair are the candidates for a merge.
   for (let r = 0; r < edges.queryFace.length; r++) {
     const a = edges.queryFace[r]!;
     for (let c = 0; c < edges.k; c++) {
       const b = edges.neighbour[r * edges.k + c]!;
       const d = edges.distance[r * edges.k + c]!;
       if (b < 0 || !(d <= options.maxEdge)) continue;
-      const lo = Math.min(a, b), hi = Math.max(a, b);
-      const key = lo * n + hi;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const A = groups[find(lo)]!, B = groups[find(hi)]!;
+      const A = groups[find(a)]!, B = groups[find(b)]!;
       if (A === B) continue;
-      const s = A.links.get(B) ?? { sum: 0, count: 0 };
-      const link = { sum: s.sum + d, count: s.count + 1 };
-      A.links.set(B, link);
-      B.links.set(A, link);
+      A.links.add(B);
+      B.links.add(A);
     }
   }
   // Agglomerate: repeatedly take the closest pair of groups by mean linkage.
-  const heap = new MinHeap<{ a: Group; b: Group; mean: number; count: number }>((x) => x.mean);
+  const heap = new MinHeap<{ a: Group; b: Group; d: number; sizeA: number; sizeB: number }>((x) => x.d);
   const indexOf = new Map<Group, number>();
   groups.forEach((g, i) => indexOf.set(g, i));
+  const push = (A: Group, B: Group): void => {
+    const d = rms(A, B);
+    if (d <= options.linkage) heap.push({ a: A, b: B, d, sizeA: A.size, sizeB: B.size });
+  };
   for (const g of groups) {
-    for (const [h, s] of g.links) if (indexOf.get(g)! < indexOf.get(h)!) heap.push({ a: g, b: h, mean: s.sum / s.count, count: s.count });
+    for (const h of g.links) if (indexOf.get(g)! < indexOf.get(h)!) push(g, h);
   }
   while (heap.size > 0) {
     const top = heap.pop()!;
-    if (top.mean > options.linkage) break;
     const ra = indexOf.get(top.a)!, rb = indexOf.get(top.b)!;
     if (find(ra) !== ra || find(rb) !== rb) continue; // stale: one side was merged away
-    const current = top.a.links.get(top.b);
-    if (!current || current.count !== top.count) continue; // stale: linkage changed since pushed
+    if (top.a.size !== top.sizeA || top.b.size !== top.sizeB || !top.a.links.has(top.b)) continue; // stale: grown since pushed
     if (!allowed(ra, rb)) {
       top.a.links.delete(top.b);
       top.b.links.delete(top.a);
@@ -148,7 +163,7 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     }
     const keep = union(ra, rb);
     const K = groups[keep]!;
-    for (const [C, s] of K.links) heap.push({ a: K, b: C, mean: s.sum / s.count, count: s.count });
+    for (const C of K.links) push(K, C);
   }
 
   const label = new Int32Array(n);

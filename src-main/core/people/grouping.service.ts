@@ -6,7 +6,7 @@ import { exactKnn } from '../ml/knn.js';
 import { loadMlRuntime } from '../ml/runtime.js';
 import { groupFaces, type GroupingOptions } from './cluster.js';
 
-export const DEFAULT_GROUPING: GroupingOptions & { k: number } = { k: 30, linkage: 0.45, maxEdge: 0.6 };
+export const DEFAULT_GROUPING: GroupingOptions & { k: number } = { k: 30, linkage: 0.53, maxEdge: 0.6 };
 
 export interface GroupingSummary {
   faces: number;
@@ -89,6 +89,8 @@ export class GroupingService {
         photo: Int32Array.from(all.map((f) => f.photoId)),
         person: Int32Array.from(personOf.map((p) => p ?? -1)),
         edges: { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k },
+        vectors: base,
+        dims: DESCRIPTOR_DIMS,
         mustLink,
         cannotLink,
       },
