@@ -2,13 +2,16 @@ import { fitSimilarity, type Point, type Similarity } from './geometry.js';
 
 export const LFW_CROP_SIZE = 250;
 
-// PLACEHOLDER until derived from LFW by the derive script.
+// Where LFW's deep-funneled 250x250 images have their eyes, nose and mouth: the mean of the
+// 68-point landmarks of 1,520 central faces, from `node dist/src-main/cli/derive-lfw-template.js
+// lfw.db` after `facepair scan ../shared/datasets/lfw/images --db lfw.db`. Aligning users'
+// faces onto it makes their crops look like what the seed model was trained on.
 export const LFW_TEMPLATE: readonly Point[] = [
-  { x: 101, y: 116 }, // left eye centre (landmarks 36..41)
-  { x: 149, y: 116 }, // right eye centre (42..47)
-  { x: 125, y: 145 }, // nose tip (30)
-  { x: 106, y: 170 }, // mouth left corner (48)
-  { x: 144, y: 170 }, // mouth right corner (54)
+  { x: 103.41, y: 111.79 }, // left eye centre (landmarks 36..41)
+  { x: 144.29, y: 111.17 }, // right eye centre (42..47)
+  { x: 124.06, y: 136.41 }, // nose tip (30)
+  { x: 107.52, y: 156.72 }, // mouth left corner (48)
+  { x: 142.54, y: 156.5 }, // mouth right corner (54)
 ];
 
 function centre(points: readonly Point[], from: number, to: number): Point {
