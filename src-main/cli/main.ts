@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApp, type FacePairApp, type ScanSummary } from '../core/app.js';
 import { defaultDbFile } from '../core/paths.js';
 import { evaluateFolderGrouping } from '../core/people/grouping-evaluation.js';
+import type { GroupingAlgorithm } from '../core/people/grouping.service.js';
 import { scanProgressBar } from './progress.js';
 import { loadTruth } from './truth.js';
 
@@ -113,15 +114,22 @@ program
   .option('--linkage <d>', 'regroup from scratch in memory with this linkage distance', parseFloat)
   .option('--max-edge <d>', 'and this largest neighbour distance', parseFloat)
   .option('--k <n>', 'and this many neighbours per face', positiveInt)
+  .addOption(
+    new Option('--algorithm <name>', 'regroup with this algorithm (the anchors use --linkage as their distance limit)').choices([
+      'average-linkage',
+      'chinese-whispers',
+      'immich-density',
+    ]),
+  )
   .option('--json', 'print JSON on stdout')
-  .action(async (folder: string, opts: { db: string; truth?: string; linkage?: number; maxEdge?: number; k?: number; json?: boolean }) => {
+  .action(async (folder: string, opts: { db: string; truth?: string; linkage?: number; maxEdge?: number; k?: number; algorithm?: GroupingAlgorithm; json?: boolean }) => {
     const truthOf = loadTruth(opts.truth);
-    const regroup = opts.linkage !== undefined || opts.maxEdge !== undefined || opts.k !== undefined;
+    const regroup = opts.linkage !== undefined || opts.maxEdge !== undefined || opts.k !== undefined || opts.algorithm !== undefined;
     const options = regroup
       ? Object.fromEntries(Object.entries({ linkage: opts.linkage, maxEdge: opts.maxEdge, k: opts.k }).filter(([, v]) => v !== undefined))
       : undefined;
     await withApp(opts.db, true, undefined, async (app) => {
-      const r = await evaluateFolderGrouping(app, folder, truthOf, options);
+      const r = await evaluateFolderGrouping(app, folder, truthOf, options, opts.algorithm);
       if (opts.json) {
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         return;

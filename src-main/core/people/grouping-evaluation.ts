@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FacePairApp } from '../app.js';
 import type { GroupingOptions } from './cluster.js';
+import type { GroupingAlgorithm } from './grouping.service.js';
 import { scoreGrouping, type GroupingScores } from './grouping-metrics.js';
 
 export interface GroupingEvaluation extends GroupingScores {
@@ -8,6 +9,7 @@ export interface GroupingEvaluation extends GroupingScores {
   photosWithoutFace: number;
   people: number;
   options: Partial<GroupingOptions & { k: number }> | 'stored';
+  algorithm: GroupingAlgorithm | 'stored';
 }
 
 /**
@@ -22,6 +24,7 @@ export async function evaluateFolderGrouping(
   folder: string,
   truthOf: (photoPath: string) => string | undefined,
   options?: Partial<GroupingOptions & { k: number }>,
+  algorithm: GroupingAlgorithm = 'average-linkage',
 ): Promise<GroupingEvaluation> {
   const root = path.resolve(folder) + path.sep;
   const photos = app.photos.listUnder(root).filter((p) => p.status !== 'gone' && truthOf(p.path) !== undefined);
@@ -29,7 +32,7 @@ export async function evaluateFolderGrouping(
 
   let groupOf: Map<number, number | null>;
   if (options) {
-    const proposal = await app.grouping.proposeFromScratch(options);
+    const proposal = await app.grouping.proposeFromScratch(options, algorithm);
     groupOf = new Map(proposal.faceIds.map((id, i) => [id, proposal.label[i]!]));
   } else {
     groupOf = new Map(faces.map((f) => [f.id, f.personId]));
@@ -63,5 +66,6 @@ export async function evaluateFolderGrouping(
     photosWithoutFace: withoutFace,
     people: new Set(predicted).size,
     options: options ?? 'stored',
+    algorithm: options ? algorithm : 'stored',
   };
 }

@@ -4,7 +4,10 @@ import type { PeopleRepository } from '../db/people.repository.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../faces/photo-analysis.js';
 import { exactKnn } from '../ml/knn.js';
 import { loadMlRuntime } from '../ml/runtime.js';
-import { groupFaces, type GroupingOptions } from './cluster.js';
+import { chineseWhispers, densityGroups } from './anchor-groupings.js';
+import { groupFaces, type GroupingEdges, type GroupingOptions } from './cluster.js';
+
+export type GroupingAlgorithm = 'average-linkage' | 'chinese-whispers' | 'immich-density';
 
 export const DEFAULT_GROUPING: GroupingOptions & { k: number } = { k: 30, linkage: 0.53, maxEdge: 0.6 };
 
@@ -56,10 +59,22 @@ export class GroupingService {
     return { ...summary, ms: performance.now() - t0 };
   }
 
-  /** A grouping of every face from scratch, written nowhere: for evaluation and tuning. */
-  async proposeFromScratch(options: Partial<typeof DEFAULT_GROUPING> = {}): Promise<{ faceIds: number[]; label: Int32Array }> {
+  /**
+   * A grouping of every face from scratch, written nowhere: for evaluation and tuning. The
+   * anchors (Chinese whispers, Immich's density rule) use `linkage` as their distance limit.
+   */
+  async proposeFromScratch(
+    options: Partial<typeof DEFAULT_GROUPING> = {},
+    algorithm: GroupingAlgorithm = 'average-linkage',
+  ): Promise<{ faceIds: number[]; label: Int32Array }> {
     const all = this.faces.listForGrouping(this.modelId());
-    const label = await this.label(all, all.map(() => null), { ...this.options, ...options });
+    const merged = { ...this.options, ...options };
+    if (algorithm === 'average-linkage') {
+      return { faceIds: all.map((f) => f.id), label: await this.label(all, all.map(() => null), merged) };
+    }
+    const { edges } = await this.neighbours(all, all.map(() => null), merged.k);
+    const label =
+      algorithm === 'chinese-whispers' ? chineseWhispers(all.length, edges, merged.linkage) : densityGroups(all.length, edges, merged.linkage);
     return { faceIds: all.map((f) => f.id), label };
   }
 
@@ -67,13 +82,20 @@ export class GroupingService {
     return this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
   }
 
-  /** kNN from every face without a person, then constrained agglomeration; a group label per face. */
-  private async label(all: readonly FaceForGrouping[], personOf: ReadonlyArray<number | null>, options: typeof DEFAULT_GROUPING): Promise<Int32Array> {
+  /** Exact kNN of every face without a person among all faces. */
+  private async neighbours(all: readonly FaceForGrouping[], personOf: ReadonlyArray<number | null>, k: number): Promise<{ base: Float32Array; edges: GroupingEdges }> {
     const n = all.length;
     const queries = Int32Array.from(personOf.flatMap((p, i) => (p === null ? [i] : [])));
     const base = new Float32Array(n * DESCRIPTOR_DIMS);
     all.forEach((f, i) => base.set(f.vector, i * DESCRIPTOR_DIMS));
-    const knn = await exactKnn(await loadMlRuntime(), base, n, DESCRIPTOR_DIMS, queries, options.k);
+    const knn = await exactKnn(await loadMlRuntime(), base, n, DESCRIPTOR_DIMS, queries, k);
+    return { base, edges: { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k } };
+  }
+
+  /** kNN from every face without a person, then constrained agglomeration; a group label per face. */
+  private async label(all: readonly FaceForGrouping[], personOf: ReadonlyArray<number | null>, options: typeof DEFAULT_GROUPING): Promise<Int32Array> {
+    const n = all.length;
+    const { base, edges } = await this.neighbours(all, personOf, options.k);
 
     const indexOfFace = new Map(all.map((f, i) => [f.id, i]));
     const mustLink: Array<[number, number]> = [];
@@ -88,7 +110,7 @@ export class GroupingService {
         n,
         photo: Int32Array.from(all.map((f) => f.photoId)),
         person: Int32Array.from(personOf.map((p) => p ?? -1)),
-        edges: { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k },
+        edges,
         vectors: base,
         dims: DESCRIPTOR_DIMS,
         mustLink,
