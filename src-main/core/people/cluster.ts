@@ -121,6 +121,17 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     return keep;
   };
 
+  // Existing people are whole groups from the start: a new face joins one on its distance to
+  // all of that person's faces, not to the few that happen to be its neighbours.
+  const firstOfPerson = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const p = person[i]!;
+    if (p < 0) continue;
+    const first = firstOfPerson.get(p);
+    if (first === undefined) firstOfPerson.set(p, i);
+    else if (find(first) !== find(i)) union(find(first), find(i));
+  }
+
   // User's "same" answers first: they hold even against the distances.
   for (const [a, b] of input.mustLink) {
     const ra = find(a), rb = find(b);
@@ -140,7 +151,7 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
       B.links.add(A);
     }
   }
-  // Agglomerate: repeatedly take the closest pair of groups by mean linkage.
+  // Agglomerate: repeatedly merge the closest pair of candidate groups.
   const heap = new MinHeap<{ a: Group; b: Group; d: number; sizeA: number; sizeB: number }>((x) => x.d);
   const indexOf = new Map<Group, number>();
   groups.forEach((g, i) => indexOf.set(g, i));
