@@ -112,6 +112,7 @@ program
   .option('--db <file>', 'the library database', defaultDbFile())
   .option('--truth <csv>', 'a file,identity CSV (default: each photo\'s folder name is its person, as in LFW)')
   .option('--linkage <d>', 'regroup from scratch in memory with this linkage distance', parseFloat)
+  .option('--margin <d>', 'and this extra closeness asked of single faces (divided by sqrt of the group sizes)', parseFloat)
   .option('--max-edge <d>', 'and this largest neighbour distance', parseFloat)
   .option('--k <n>', 'and this many neighbours per face', positiveInt)
   .addOption(
@@ -122,11 +123,11 @@ program
     ]),
   )
   .option('--json', 'print JSON on stdout')
-  .action(async (folder: string, opts: { db: string; truth?: string; linkage?: number; maxEdge?: number; k?: number; algorithm?: GroupingAlgorithm; json?: boolean }) => {
+  .action(async (folder: string, opts: { db: string; truth?: string; linkage?: number; margin?: number; maxEdge?: number; k?: number; algorithm?: GroupingAlgorithm; json?: boolean }) => {
     const truthOf = loadTruth(opts.truth);
-    const regroup = opts.linkage !== undefined || opts.maxEdge !== undefined || opts.k !== undefined || opts.algorithm !== undefined;
+    const regroup = [opts.linkage, opts.margin, opts.maxEdge, opts.k, opts.algorithm].some((v) => v !== undefined);
     const options = regroup
-      ? Object.fromEntries(Object.entries({ linkage: opts.linkage, maxEdge: opts.maxEdge, k: opts.k }).filter(([, v]) => v !== undefined))
+      ? Object.fromEntries(Object.entries({ linkage: opts.linkage, smallGroupMargin: opts.margin, maxEdge: opts.maxEdge, k: opts.k }).filter(([, v]) => v !== undefined))
       : undefined;
     await withApp(opts.db, true, undefined, async (app) => {
       const r = await evaluateFolderGrouping(app, folder, truthOf, options, opts.algorithm);

@@ -33,7 +33,7 @@ const twoPeople: Array<[number, number]> = [
   [0, 0], [0.1, 0], [0, 0.1], [0.1, 0.1],
   [1, 0], [1.1, 0], [1, 0.1], [1.1, 0.1],
 ];
-const opts = { linkage: 0.45, maxEdge: 0.6 };
+const opts = { linkage: 0.45, smallGroupMargin: 0, maxEdge: 0.6 };
 const together = (label: Int32Array, a: number, b: number): boolean => label[a] === label[b];
 
 describe('groupFaces', () => {
@@ -75,14 +75,21 @@ describe('groupFaces', () => {
     // 0, 0.1, 0.2 and 0.6, 0.7, 0.8 on a line: faces 2 and 3 are 0.4 apart (single linkage
     // would merge at 0.45), but the root mean square distance across the groups is 0.61.
     const line: Array<[number, number]> = [[0, 0], [0.1, 0], [0.2, 0], [0.6, 0], [0.7, 0], [0.8, 0]];
-    const label = groupFaces(input(line), { linkage: 0.45, maxEdge: 2 });
+    const label = groupFaces(input(line), { linkage: 0.45, smallGroupMargin: 0, maxEdge: 2 });
     expect(together(label, 0, 2)).toBe(true);
     expect(together(label, 3, 5)).toBe(true);
     expect(together(label, 2, 3)).toBe(false);
   });
 
+  it('asks single faces to be closer than large groups before they merge', () => {
+    // Two faces 0.42 apart merge at linkage 0.45, but not once a margin of 0.05 applies to a pair of singles.
+    const pair: Array<[number, number]> = [[0, 0], [0.42, 0]];
+    expect(together(groupFaces(input(pair), opts), 0, 1)).toBe(true);
+    expect(together(groupFaces(input(pair), { ...opts, smallGroupMargin: 0.05 }), 0, 1)).toBe(false);
+  });
+
   it('considers only groups joined by a neighbour pair within maxEdge', () => {
-    const label = groupFaces(input([[0, 0], [0.3, 0]]), { linkage: 0.45, maxEdge: 0.2 });
+    const label = groupFaces(input([[0, 0], [0.3, 0]]), { linkage: 0.45, smallGroupMargin: 0, maxEdge: 0.2 });
     expect(together(label, 0, 1)).toBe(false);
   });
 });

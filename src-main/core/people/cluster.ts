@@ -30,6 +30,11 @@ export interface GroupingOptions {
    * most this (average linkage on squared distances, exact, from running sums).
    */
   linkage: number;
+  /**
+   * Subtracted from `linkage`, divided by sqrt(|A|·|B|): two single faces must be this much
+   * closer than two large groups, whose mean over many pairs is a surer estimate.
+   */
+  smallGroupMargin: number;
   /** Only groups joined by a neighbour pair closer than this are compared at all. */
   maxEdge: number;
 }
@@ -156,7 +161,7 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
   const indexOf = new Map<Group, number>();
   groups.forEach((g, i) => indexOf.set(g, i));
   const push = (A: Group, B: Group): void => {
-    const d = rms(A, B);
+    const d = rms(A, B) + options.smallGroupMargin / Math.sqrt(A.size * B.size);
     if (d <= options.linkage) heap.push({ a: A, b: B, d, sizeA: A.size, sizeB: B.size });
   };
   for (const g of groups) {

@@ -9,7 +9,7 @@ import { groupFaces, type GroupingEdges, type GroupingOptions } from './cluster.
 
 export type GroupingAlgorithm = 'average-linkage' | 'chinese-whispers' | 'immich-density';
 
-export const DEFAULT_GROUPING: GroupingOptions & { k: number } = { k: 30, linkage: 0.53, maxEdge: 0.6 };
+export const DEFAULT_GROUPING: GroupingOptions & { k: number } = { k: 30, linkage: 0.53, smallGroupMargin: 0.04, maxEdge: 0.6 };
 
 export interface GroupingSummary {
   faces: number;
