@@ -47,4 +47,21 @@ export default tseslint.config(
     files: ['src-main/cli/**/*.ts', 'src-main/server/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
   },
+  {
+    // The window talks to the main process only through the contract, and takes only its types.
+    files: ['src-renderer/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer runs in a browser: no Node modules.' },
+            { group: ['**/src-main/**', '!**/src-main/core/contract/api.js'], message: 'The renderer uses only the API contract.' },
+            { group: ['**/src-main/core/contract/api.js'], allowTypeImports: true, message: 'The renderer imports only types from the contract.' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,10 +1,20 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApp, type FacePairApp, type ScanSummary } from '../core/app.js';
-import { defaultDbFile } from '../core/paths.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { defaultLfwCacheDb } from '../core/evaluation/lfw-faces.js';
+import { evaluateLfw, figuresOf, recordFigures, type LfwMatcher } from '../core/evaluation/lfw-eval.js';
+import type { LfwProtocol } from '../core/evaluation/lfw-protocol.js';
+import { loadFusedHead } from '../core/ml/seed/fused-head.js';
+import { defaultSeedModelDir } from '../core/ml/seed/seed-embedder.js';
+import { defaultDataDir, defaultDbFile } from '../core/paths.js';
+import { saveFusedHead, trainFused } from '../core/training/fused-trainer.js';
+import { DEFAULT_TRAIN_SEED, refitPairHead, trainSeed } from '../core/training/seed-trainer.js';
 import { evaluateFolderGrouping } from '../core/people/grouping-evaluation.js';
 import type { GroupingAlgorithm } from '../core/people/grouping.service.js';
 import { scanProgressBar } from './progress.js';
+import { registerServe } from './serve.js';
 import { loadTruth } from './truth.js';
 
 function positiveInt(value: string): number {
@@ -143,6 +153,194 @@ program
       );
     });
   });
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
+
+program
+  .command('train-seed')
+  .description("train the seed face-pair model on LFW View 1's DevTrain people (resumes from its checkpoint)")
+  .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
+  .option('--cache <db>', 'library database holding the scan of LFW (built when missing: about 70 min for all of LFW on 2 cores; resumable)', defaultLfwCacheDb())
+  .option('--no-scan', 'train on the images the cache already holds instead of scanning the rest')
+  .option('--work <folder>', 'checkpoints, decoded images and the run log', path.join(defaultDataDir(), 'training', 'seed'))
+  .option('--out <folder>', 'where the best model so far is exported', defaultSeedModelDir())
+  .option('--no-distill', 'train the pair head alone (the study), without the descriptor distillation target')
+  .option('--distill-weight <w>', 'weight of the distillation loss', positiveNumber, DEFAULT_TRAIN_SEED.distillWeight)
+  .option('--batch-pairs <n>', 'pairs per step (half same, half different)', wholeNumber, DEFAULT_TRAIN_SEED.batchPairs)
+  .option('--steps-per-epoch <n>', 'steps between validations', wholeNumber, DEFAULT_TRAIN_SEED.stepsPerEpoch)
+  .option('--patience <n>', 'epochs without a better validation loss before stopping', wholeNumber, DEFAULT_TRAIN_SEED.patience)
+  .option('--max-epochs <n>', 'stop after this many epochs', wholeNumber, DEFAULT_TRAIN_SEED.maxEpochs)
+  .option('--max-minutes <m>', 'stop (with a checkpoint) after this much time in this run', positiveNumber)
+  .option('--lr <rate>', 'Adam learning rate', positiveNumber, DEFAULT_TRAIN_SEED.learningRate)
+  .option('--checkpoint-minutes <m>', 'minutes between checkpoints', positiveNumber, DEFAULT_TRAIN_SEED.checkpointMinutes)
+  .option('--seed <n>', 'random seed of a fresh run', wholeNumber, DEFAULT_TRAIN_SEED.seed)
+  .option('--fresh', 'start over, ignoring a checkpoint in --work')
+  .option('--refit-head', 'instead of training: refit the pair head of the model in --out on frozen embeddings of the training images (many pairs per step)')
+  .option('--refit-steps <n>', 'most head-refit steps', wholeNumber, 5000)
+  .action(
+    async (opts: {
+      data: string;
+      cache: string;
+      scan: boolean;
+      work: string;
+      out: string;
+      distill: boolean;
+      distillWeight: number;
+      batchPairs: number;
+      stepsPerEpoch: number;
+      patience: number;
+      maxEpochs: number;
+      maxMinutes?: number;
+      lr: number;
+      checkpointMinutes: number;
+      seed: number;
+      fresh?: boolean;
+      refitHead?: boolean;
+      refitSteps: number;
+    }) => {
+      const controller = new AbortController();
+      const stop = (): void => {
+        process.stderr.write('stopping after this step (checkpoint follows)...\n');
+        controller.abort();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const log = (line: string): void => {
+        process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+      };
+      if (opts.refitHead) {
+        const r = await refitPairHead({
+          data: opts.data,
+          cacheDb: opts.cache,
+          scan: opts.scan,
+          workDir: opts.work,
+          validationFraction: DEFAULT_TRAIN_SEED.validationFraction,
+          validationPairs: DEFAULT_TRAIN_SEED.validationPairs,
+          modelDir: opts.out,
+          steps: opts.refitSteps,
+          batchPairs: 256,
+          learningRate: opts.lr,
+          evalEvery: 100,
+          patience: 10,
+          seed: opts.seed,
+          log,
+        });
+        log(JSON.stringify(r));
+        return;
+      }
+      try {
+        const r = await trainSeed({
+          ...DEFAULT_TRAIN_SEED,
+          data: opts.data,
+          cacheDb: opts.cache,
+          scan: opts.scan,
+          workDir: opts.work,
+          outDir: opts.out,
+          distill: opts.distill,
+          distillWeight: opts.distillWeight,
+          batchPairs: opts.batchPairs,
+          stepsPerEpoch: opts.stepsPerEpoch,
+          patience: opts.patience,
+          maxEpochs: opts.maxEpochs,
+          maxMinutes: opts.maxMinutes ?? Infinity,
+          learningRate: opts.lr,
+          checkpointMinutes: opts.checkpointMinutes,
+          seed: opts.seed,
+          fresh: opts.fresh ?? false,
+          log,
+          signal: controller.signal,
+        });
+        log(JSON.stringify(r));
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    },
+  );
+
+function oneOf<T extends string>(values: readonly T[]): (v: string) => T {
+  return (v: string): T => {
+    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${values.join(', ')}`);
+    return v as T;
+  };
+}
+
+const stamp = (line: string): void => {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+program
+  .command('eval')
+  .description('measure a pair matcher on a benchmark (LFW: View 1 or View 2 protocol)')
+  .argument('<benchmark>', 'lfw', oneOf(['lfw'] as const))
+  .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
+  .option('--protocol <p>', 'view1 (pairsDevTest) or view2 (pairs.txt, 10 folds)', oneOf(['view1', 'view2'] as const), 'view2')
+  .option('--matcher <m>', 'seed, descriptor or fused', oneOf(['seed', 'descriptor', 'fused'] as const), 'descriptor')
+  .option('--cache <db>', 'library database holding the scan of LFW (built when missing: about 70 min for all of LFW on 2 cores; resumable)', defaultLfwCacheDb())
+  .option('--no-scan', 'fail instead of scanning images missing from the cache')
+  .option('--seed-model <folder>', 'the seed model folder', defaultSeedModelDir())
+  .option('--figures <folder>', 'where the ROC and confusion PNGs go (default: <seed model>/figures)')
+  .option('--no-card', "do not record the figures in the seed model's figures.json and MODEL_CARD.md")
+  .option('--json', 'print {"matcher", "protocol", "accuracy", "stderr", "auc", "pairs", "misses"} on stdout')
+  .action(
+    async (
+      _benchmark: 'lfw',
+      opts: { data: string; protocol: LfwProtocol; matcher: LfwMatcher; cache: string; scan: boolean; seedModel: string; figures?: string; card: boolean; json?: boolean },
+    ) => {
+      const r = await evaluateLfw({
+        data: opts.data,
+        cacheDb: opts.cache,
+        protocol: opts.protocol,
+        matcher: opts.matcher,
+        scan: opts.scan,
+        seedDir: opts.seedModel,
+        figuresDir: opts.figures ?? path.join(opts.seedModel, 'figures'),
+        log: stamp,
+      });
+      if (opts.card && existsSync(path.join(opts.seedModel, 'seed.json'))) {
+        const command = `npx facepair eval lfw --data <LFW folder> --protocol ${opts.protocol} --matcher ${opts.matcher} --json`;
+        await recordFigures(opts.seedModel, r, command);
+      }
+      const fig = figuresOf(r);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(fig) + '\n');
+        return;
+      }
+      process.stdout.write(
+        `${fig.matcher} on LFW ${fig.protocol}: accuracy ${fig.accuracy.toFixed(4)} ± ${fig.stderr.toFixed(4)}, AUC ${fig.auc.toFixed(4)}, ` +
+          `${fig.pairs} pairs, ${fig.misses} images without a detected face\n` +
+          (r.figures ? `figures: ${r.figures.roc}, ${r.figures.confusion}\n` : ''),
+      );
+    },
+  );
+
+program
+  .command('train-fused')
+  .description("train the fused pair head (descriptor distance + seed score) on View 1 DevTrain people the seed model held out")
+  .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
+  .option('--cache <db>', 'library database holding the scan of LFW', defaultLfwCacheDb())
+  .option('--no-scan', 'fail instead of scanning images missing from the cache')
+  .option('--seed-model <folder>', 'the seed model folder (fused.json is written into it)', defaultSeedModelDir())
+  .option('--pairs <n>', 'training pairs (half same person)', wholeNumber, 4000)
+  .option('--use-for-grouping', 'mark the head for grouping (only where `eval lfw --protocol view1` shows it beats the descriptor)')
+  .action(async (opts: { data: string; cache: string; scan: boolean; seedModel: string; pairs: number; useForGrouping?: boolean }) => {
+    const r = await trainFused({ data: opts.data, cacheDb: opts.cache, scan: opts.scan, seedDir: opts.seedModel, pairs: opts.pairs, log: stamp });
+    r.head.useForGrouping = opts.useForGrouping ?? false;
+    await saveFusedHead(opts.seedModel, r.head);
+    process.stdout.write(JSON.stringify({ ...r, head: loadFusedHead(opts.seedModel) }, null, 2) + '\n');
+  });
+
+registerServe(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`facepair: ${(err as Error).message}\n`);

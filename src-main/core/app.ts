@@ -1,14 +1,21 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { ActionsRepository } from './db/actions.repository.js';
 import { openDatabase, type Db } from './db/database.js';
 import { FacesRepository } from './db/faces.repository.js';
 import { LabelsRepository } from './db/labels.repository.js';
 import { PeopleRepository, type PersonListing } from './db/people.repository.js';
 import { PhotosRepository, type PhotoStatus } from './db/photos.repository.js';
+import { SettingsRepository } from './db/settings.repository.js';
 import { AnalysisService, type AnalysisProgress, type AnalysisSummary } from './faces/analysis.service.js';
-import { LibraryService, type ReconcileSummary } from './library/library.service.js';
+import { assertReadableFolder, LibraryService, type ReconcileSummary } from './library/library.service.js';
+import { MediaService } from './media/media.service.js';
 import { cacheDirFor } from './paths.js';
 import { GroupingService, type GroupingSummary } from './people/grouping.service.js';
+import { EmbeddingsRepository } from './db/embeddings.repository.js';
+import { SeedEmbeddingService, type SeedEmbeddingSummary } from './faces/seed-embedding.service.js';
+import { PeopleService } from './people/people.service.js';
+import { ReviewService } from './people/review.service.js';
 
 export interface AppConfig {
   dbFile: string;
@@ -44,6 +51,8 @@ export interface StatusReport {
 
 export class DatabaseMissingError extends Error {}
 
+const LIBRARY_FOLDER_KEY = 'library.folder';
+
 /** The one set of services behind every adapter (CLI, HTTP server, Electron). */
 export class FacePairApp {
   readonly db: Db;
@@ -51,9 +60,17 @@ export class FacePairApp {
   readonly faces: FacesRepository;
   readonly people: PeopleRepository;
   readonly labels: LabelsRepository;
+  readonly actions: ActionsRepository;
+  readonly settings: SettingsRepository;
   readonly library: LibraryService;
   readonly analysis: AnalysisService;
   readonly grouping: GroupingService;
+  /** The seed model's 500-d embedding of every face (a stage of the scan; see seed-embedding.service.ts). */
+  readonly seedEmbedding: SeedEmbeddingService;
+  /** The user's edits of people (with undo) and the review's answers. */
+  readonly edits: PeopleService;
+  readonly review: ReviewService;
+  readonly media: MediaService;
   readonly cacheDir: string;
   readonly dbFile: string;
 
@@ -68,9 +85,16 @@ export class FacePairApp {
     this.faces = new FacesRepository(this.db);
     this.people = new PeopleRepository(this.db);
     this.labels = new LabelsRepository(this.db);
+    this.actions = new ActionsRepository(this.db);
+    this.settings = new SettingsRepository(this.db);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.cacheDir);
     this.grouping = new GroupingService(this.faces, this.people, this.labels);
+    this.seedEmbedding = new SeedEmbeddingService(this.faces, new EmbeddingsRepository(this.db), this.cacheDir);
+    this.grouping.candidateScorer = (faceIds, descriptors) => this.seedEmbedding.candidatePairScorer(faceIds, descriptors);
+    this.edits = new PeopleService(this.db, this.people, this.faces, this.labels, this.actions);
+    this.review = new ReviewService(this.faces, this.labels, () => this.edits.skippedPairs());
+    this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.libraryFolder());
   }
 
   /** Index, analyse and group; every stage resumes from what the database already holds. */
@@ -82,6 +106,7 @@ export class FacePairApp {
       onProgress: (p) => onEvent?.({ stage: 'analyze', ...p }),
       signal,
     });
+    this.lastSeedEmbedding = await this.seedEmbedding.embedPending({ signal });
     onEvent?.({ stage: 'group' });
     const grouping = await this.grouping.groupNewFaces();
     const status = this.status();
@@ -98,6 +123,17 @@ export class FacePairApp {
     };
   }
 
+  /** The photo folder of this library (the window's scans read it); null until one is chosen. */
+  libraryFolder(): string | null {
+    return this.settings.get(LIBRARY_FOLDER_KEY);
+  }
+
+  async setLibraryFolder(folder: string): Promise<string> {
+    const abs = await assertReadableFolder(folder);
+    this.settings.set(LIBRARY_FOLDER_KEY, abs);
+    return abs;
+  }
+
   listPeople(): PersonListing[] {
     return this.people.list();
   }
@@ -111,6 +147,9 @@ export class FacePairApp {
       errors: this.photos.listErrors(),
     };
   }
+
+  /** What the seed embedding stage of the last scan did (null before any scan). */
+  lastSeedEmbedding: SeedEmbeddingSummary | null = null;
 
   close(): void {
     this.db.close();

@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where FacePair keeps its database and caches by default: the platform's app-data folder. */
 export function defaultDataDir(): string {
@@ -18,4 +20,27 @@ export function defaultDbFile(): string {
 export function cacheDirFor(dbFile: string): string {
   const abs = path.resolve(dbFile);
   return path.join(path.dirname(abs), `${path.basename(abs, path.extname(abs))}.cache`);
+}
+
+/** The folder of FacePair's own package (where models/ lives), found from this file upward. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'facepair') return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the facepair package folder');
+    dir = up;
+  }
+}
+
+/** Models we train and ship: `models/` in the package. */
+export function modelsDir(): string {
+  return path.join(packageRoot(), 'models');
 }

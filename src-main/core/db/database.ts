@@ -15,7 +15,12 @@ export function openDatabase(file: string, options: OpenOptions = { create: true
   if (options.create) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: !options.create, readonly: options.readonly ?? false });
+    db = new Database(file, {
+      fileMustExist: !options.create,
+      readonly: options.readonly ?? false,
+      // Electron in development: better-sqlite3 built for Electron's ABI, kept beside the Node one.
+      nativeBinding: process.env.FACEPAIR_SQLITE_BINDING || undefined,
+    });
   } catch (err) {
     throw new Error(`Cannot open the database ${file}: ${(err as Error).message}`);
   }

@@ -44,6 +44,42 @@ export function fromBlob(b: Buffer): Float32Array {
   return out;
 }
 
+/** One face with its photo, for the window and the image server. */
+export interface FaceInfo {
+  id: number;
+  photoId: number;
+  personId: number | null;
+  assignedBy: 'auto' | 'user' | null;
+  box: [number, number, number, number];
+  score: number;
+  cropFile: string;
+  photoPath: string;
+  photoWidth: number;
+  photoHeight: number;
+  photoStatus: string;
+  takenAt: string | null;
+}
+
+type FaceInfoSql = { id: number; photo_id: number; person_id: number | null; assigned_by: 'auto' | 'user' | null; x: number; y: number; w: number; h: number; score: number; crop_file: string; path: string; width: number | null; height: number | null; status: string; taken_at: string | null };
+
+const FACE_INFO_SQL = `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, f.x, f.y, f.w, f.h, f.score, f.crop_file, p.path, p.width, p.height, p.status, p.taken_at
+  FROM faces f JOIN photos p ON p.id = f.photo_id`;
+
+const toFaceInfo = (r: FaceInfoSql): FaceInfo => ({
+  id: r.id,
+  photoId: r.photo_id,
+  personId: r.person_id,
+  assignedBy: r.assigned_by,
+  box: [r.x, r.y, r.w, r.h].map((v) => Math.round(v)) as FaceInfo['box'],
+  score: r.score,
+  cropFile: r.crop_file,
+  photoPath: r.path,
+  photoWidth: r.width ?? 0,
+  photoHeight: r.height ?? 0,
+  photoStatus: r.status,
+  takenAt: r.taken_at,
+});
+
 export class FacesRepository {
   private readonly insertFace;
   private readonly insertEmbedding;
@@ -52,6 +88,13 @@ export class FacesRepository {
   private readonly insertModel;
   private readonly forGrouping;
   private readonly countActive;
+  private readonly byIdStmt;
+  private readonly forPersonStmt;
+  private readonly forPhotoStmt;
+  private readonly assignmentsStmt;
+  private readonly allOfPersonStmt;
+  private readonly assignStmt;
+  private readonly vectorStmt;
 
   constructor(private readonly db: Db) {
     this.insertFace = db.prepare(
@@ -72,6 +115,17 @@ export class FacesRepository {
     this.countActive = db.prepare<[], { n: number }>(
       "SELECT count(*) AS n FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done'",
     );
+    this.byIdStmt = db.prepare<[number], FaceInfoSql>(`${FACE_INFO_SQL} WHERE f.id = ?`);
+    this.forPersonStmt = db.prepare<[number], FaceInfoSql>(
+      `${FACE_INFO_SQL} WHERE f.person_id = ? AND p.status = 'done' ORDER BY p.taken_at IS NULL, p.taken_at, f.photo_id, f.idx`,
+    );
+    this.forPhotoStmt = db.prepare<[number], FaceInfoSql>(`${FACE_INFO_SQL} WHERE f.photo_id = ? ORDER BY f.idx`);
+    this.assignmentsStmt = db.prepare<[], { id: number; person_id: number | null; assigned_by: 'auto' | 'user' | null; hidden: number | null }>(
+      'SELECT f.id, f.person_id, f.assigned_by, pe.hidden FROM faces f LEFT JOIN people pe ON pe.id = f.person_id',
+    );
+    this.allOfPersonStmt = db.prepare<[number], { id: number; assigned_by: 'auto' | 'user' | null }>('SELECT id, assigned_by FROM faces WHERE person_id = ? ORDER BY id');
+    this.assignStmt = db.prepare('UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?');
+    this.vectorStmt = db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM embeddings WHERE face_id = ? AND model_id = ?');
   }
 
   modelId(key: string, kind: 'descriptor' | 'extractor' | 'pair-head', dims: number): number {
@@ -130,5 +184,44 @@ export class FacesRepository {
 
   countOnPresentPhotos(): number {
     return this.countActive.get()!.n;
+  }
+
+  find(faceId: number): FaceInfo | undefined {
+    const row = this.byIdStmt.get(faceId);
+    return row && toFaceInfo(row);
+  }
+
+  /** A person's faces on present photos, oldest photo first (undated ones last). */
+  listForPerson(personId: number): FaceInfo[] {
+    return this.forPersonStmt.all(personId).map(toFaceInfo);
+  }
+
+  listForPhoto(photoId: number): FaceInfo[] {
+    return this.forPhotoStmt.all(photoId).map(toFaceInfo);
+  }
+
+  /** Where every face is now: its person, who put it there, and whether that person is hidden. */
+  listAssignments(): Map<number, { personId: number | null; assignedBy: 'auto' | 'user' | null; hidden: boolean }> {
+    return new Map(this.assignmentsStmt.all().map((r) => [r.id, { personId: r.person_id, assignedBy: r.assigned_by, hidden: r.hidden === 1 }]));
+  }
+
+  /** Every face of a person, on present photos or not (a merge moves them all). */
+  listAllOfPerson(personId: number): Array<{ id: number; personId: number; assignedBy: 'auto' | 'user' | null }> {
+    return this.allOfPersonStmt.all(personId).map((r) => ({ id: r.id, personId, assignedBy: r.assigned_by }));
+  }
+
+  /** Moves one face to a person (or to nobody); `user` marks the user's own decision. */
+  assign(faceId: number, personId: number | null, assignedBy: 'auto' | 'user' | null): void {
+    this.assignStmt.run(personId, assignedBy, faceId);
+  }
+
+  /** The vectors of some faces under one model (faces without one are left out). */
+  vectorsOf(faceIds: readonly number[], modelId: number): Map<number, Float32Array> {
+    const out = new Map<number, Float32Array>();
+    for (const id of faceIds) {
+      const row = this.vectorStmt.get(id, modelId);
+      if (row) out.set(id, fromBlob(row.vector));
+    }
+    return out;
   }
 }

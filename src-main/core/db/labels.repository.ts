@@ -6,26 +6,59 @@ export interface PairLabel {
   same: boolean;
 }
 
+/** A labels row as stored, to be put back when the action that replaced it is undone. */
+export interface LabelRow {
+  face_a: number;
+  face_b: number;
+  same: number;
+  source: string;
+  created_at: string;
+  action_id: number | null;
+}
+
 export class LabelsRepository {
   private readonly upsert;
   private readonly all;
+  private readonly byPair;
+  private readonly deleteByAction;
+  private readonly putBack;
 
   constructor(db: Db) {
     this.upsert = db.prepare(
-      `INSERT INTO labels (face_a, face_b, same, source, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (face_a, face_b) DO UPDATE SET same = excluded.same, source = excluded.source, created_at = excluded.created_at`,
+      `INSERT INTO labels (face_a, face_b, same, source, created_at, action_id) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (face_a, face_b) DO UPDATE SET same = excluded.same, source = excluded.source,
+         created_at = excluded.created_at, action_id = excluded.action_id`,
     );
     this.all = db.prepare<[], { face_a: number; face_b: number; same: number }>('SELECT face_a, face_b, same FROM labels');
+    this.byPair = db.prepare<[number, number], LabelRow>('SELECT face_a, face_b, same, source, created_at, action_id FROM labels WHERE face_a = ? AND face_b = ?');
+    this.deleteByAction = db.prepare('DELETE FROM labels WHERE action_id = ?');
+    // A face deleted since (its photo's content changed) takes its labels with it: those stay gone.
+    this.putBack = db.prepare(
+      `INSERT OR REPLACE INTO labels (face_a, face_b, same, source, created_at, action_id)
+       SELECT @face_a, @face_b, @same, @source, @created_at, @action_id
+       WHERE EXISTS (SELECT 1 FROM faces WHERE id = @face_a) AND EXISTS (SELECT 1 FROM faces WHERE id = @face_b)`,
+    );
   }
 
-  /** Stores a user's decision about two faces; the newest decision about a pair wins. */
-  record(faceA: number, faceB: number, same: boolean, source: string): void {
+  /**
+   * Stores a user's decision about two faces; the newest decision about a pair wins. Returns
+   * the row it replaced (or null): an action keeps it so that its undo can put it back.
+   */
+  record(faceA: number, faceB: number, same: boolean, source: string, actionId: number | null = null): LabelRow | null {
     if (faceA === faceB) throw new Error('A label needs two different faces');
     const [a, b] = faceA < faceB ? [faceA, faceB] : [faceB, faceA];
-    this.upsert.run(a, b, same ? 1 : 0, source, new Date().toISOString());
+    const previous = this.byPair.get(a, b) ?? null;
+    this.upsert.run(a, b, same ? 1 : 0, source, new Date().toISOString(), actionId);
+    return previous;
   }
 
   list(): PairLabel[] {
     return this.all.all().map((r) => ({ faceA: r.face_a, faceB: r.face_b, same: r.same === 1 }));
+  }
+
+  /** Undo: removes what an action wrote and puts back the rows it had replaced. */
+  revertAction(actionId: number, replaced: readonly LabelRow[]): void {
+    this.deleteByAction.run(actionId);
+    for (const row of replaced) this.putBack.run(row);
   }
 }

@@ -92,4 +92,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'action log for undo; labels know the action that wrote them',
+    sql: `
+      -- The user's edits, newest last: what the window's undo reverses. \`payload\` is JSON that
+      -- holds the state before the action (people, face assignments, overwritten labels).
+      CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        undone_at TEXT
+      ) STRICT;
+      CREATE INDEX actions_open ON actions(undone_at, id);
+
+      ALTER TABLE labels ADD COLUMN action_id INTEGER REFERENCES actions(id) ON DELETE SET NULL;
+      CREATE INDEX labels_by_action ON labels(action_id);
+      CREATE INDEX labels_by_face_b ON labels(face_b);
+    `,
+  },
 ];

@@ -13,12 +13,50 @@ export interface PersonListing {
   faces: PersonFace[];
 }
 
+export interface PersonRow {
+  id: number;
+  name: string | null;
+  hidden: number;
+  cover_face_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A person as the window lists it: counts over faces on present photos. */
+export interface PersonSummaryRow {
+  id: number;
+  name: string | null;
+  hidden: boolean;
+  coverFaceId: number;
+  faces: number;
+  photos: number;
+}
+
+type SummarySqlRow = { id: number; name: string | null; hidden: number; cover_face_id: number | null; faces: number; photos: number; best_face: number; has_cover: number };
+
+const toSummary = (r: SummarySqlRow): PersonSummaryRow => ({
+  id: r.id,
+  name: r.name,
+  hidden: r.hidden === 1,
+  coverFaceId: r.has_cover > 0 && r.cover_face_id !== null ? r.cover_face_id : r.best_face,
+  faces: r.faces,
+  photos: r.photos,
+});
+
 export class PeopleRepository {
   private readonly insertPerson;
   private readonly assign;
   private readonly deleteEmpty;
   private readonly listStmt;
   private readonly countStmt;
+  private readonly summariesStmt;
+  private readonly summaryStmt;
+  private readonly hiddenCountStmt;
+  private readonly findStmt;
+  private readonly updateStmt;
+  private readonly deleteStmt;
+  private readonly restoreStmt;
+  private readonly deleteIfEmptyStmt;
 
   constructor(private readonly db: Db) {
     const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -31,6 +69,25 @@ export class PeopleRepository {
       `SELECT pe.id AS person_id, pe.name, f.id AS face_id, p.path, f.x, f.y, f.w, f.h, f.score
        FROM faces f JOIN photos p ON p.id = f.photo_id JOIN people pe ON pe.id = f.person_id
        WHERE p.status = 'done' ORDER BY pe.id, f.id`,
+    );
+    // With exactly one max() aggregate, SQLite takes the bare column f.id from the row holding the max.
+    const summarySql = (where: string): string =>
+      `SELECT pe.id, pe.name, pe.hidden, pe.cover_face_id, count(*) AS faces, count(DISTINCT f.photo_id) AS photos,
+              max(f.score) AS best_score, f.id AS best_face, sum(f.id = pe.cover_face_id) AS has_cover
+       FROM people pe JOIN faces f ON f.person_id = pe.id JOIN photos p ON p.id = f.photo_id AND p.status = 'done'
+       WHERE ${where} GROUP BY pe.id ORDER BY pe.name IS NULL, faces DESC, pe.id`;
+    this.summariesStmt = db.prepare<[number], SummarySqlRow>(summarySql('(? = 1 OR pe.hidden = 0)'));
+    this.summaryStmt = db.prepare<[number], SummarySqlRow>(summarySql('pe.id = ?'));
+    this.hiddenCountStmt = db.prepare<[], { n: number }>(
+      `SELECT count(DISTINCT pe.id) AS n FROM people pe JOIN faces f ON f.person_id = pe.id
+       JOIN photos p ON p.id = f.photo_id AND p.status = 'done' WHERE pe.hidden = 1`,
+    );
+    this.findStmt = db.prepare<[number], PersonRow>('SELECT * FROM people WHERE id = ?');
+    this.updateStmt = db.prepare(`UPDATE people SET name = ?, hidden = ?, cover_face_id = ?, updated_at = ${now} WHERE id = ?`);
+    this.deleteStmt = db.prepare('DELETE FROM people WHERE id = ?');
+    this.restoreStmt = db.prepare('INSERT INTO people (id, name, hidden, cover_face_id, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)');
+    this.deleteIfEmptyStmt = db.prepare(
+      'DELETE FROM people WHERE id = ? AND name IS NULL AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)',
     );
     this.countStmt = db.prepare<[], { n: number }>(
       `SELECT count(DISTINCT f.person_id) AS n FROM faces f JOIN photos p ON p.id = f.photo_id
@@ -68,5 +125,58 @@ export class PeopleRepository {
 
   countWithPresentFaces(): number {
     return this.countStmt.get()!.n;
+  }
+
+  /**
+   * People with at least one face on a present photo, named first, then largest first. The
+   * cover is the face the user chose while it still belongs to the person, else the clearest.
+   */
+  summaries(options: { includeHidden: boolean }): PersonSummaryRow[] {
+    return this.summariesStmt.all(options.includeHidden ? 1 : 0).map(toSummary);
+  }
+
+  summary(personId: number): PersonSummaryRow | undefined {
+    const row = this.summaryStmt.get(personId);
+    return row && toSummary(row);
+  }
+
+  countHidden(): number {
+    return this.hiddenCountStmt.get()!.n;
+  }
+
+  find(personId: number): PersonRow | undefined {
+    return this.findStmt.get(personId);
+  }
+
+  /** A new person with no face yet. */
+  create(): number {
+    return Number(this.insertPerson.run().lastInsertRowid);
+  }
+
+  update(personId: number, fields: { name?: string | null; hidden?: boolean; coverFaceId?: number | null }): void {
+    const row = this.find(personId);
+    if (!row) return;
+    this.updateStmt.run(
+      fields.name !== undefined ? fields.name : row.name,
+      fields.hidden !== undefined ? (fields.hidden ? 1 : 0) : row.hidden,
+      fields.coverFaceId !== undefined ? fields.coverFaceId : row.cover_face_id,
+      personId,
+    );
+  }
+
+  delete(personId: number): void {
+    this.deleteStmt.run(personId);
+  }
+
+  /** Puts back a deleted person (undo), with its id when that is still free; returns the id used. */
+  restore(row: Omit<PersonRow, 'cover_face_id'>): number {
+    // SQLite may have given a deleted person's id to a new one since: then it gets a new id.
+    const id = this.find(row.id) ? null : row.id;
+    return Number(this.restoreStmt.run(id, row.name, row.hidden, row.created_at, row.updated_at).lastInsertRowid);
+  }
+
+  /** Deletes a person that has no face left and no name (a person emptied by an edit). */
+  deleteIfEmpty(personId: number): void {
+    this.deleteIfEmptyStmt.run(personId);
   }
 }

@@ -5,11 +5,12 @@ import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../faces/photo-analysis.j
 import { exactKnn } from '../ml/knn.js';
 import { loadMlRuntime } from '../ml/runtime.js';
 import { chineseWhispers, densityGroups } from './anchor-groupings.js';
+import { vetoCandidates, type PairProbabilities } from './candidate-veto.js';
 import { groupFaces, type GroupingEdges, type GroupingOptions } from './cluster.js';
 
 export type GroupingAlgorithm = 'average-linkage' | 'chinese-whispers' | 'immich-density';
 
-export const DEFAULT_GROUPING: GroupingOptions & { k: number } = { k: 30, linkage: 0.53, smallGroupMargin: 0.04, maxEdge: 0.6 };
+export const DEFAULT_GROUPING: GroupingOptions & { k: number } = { k: 30, linkage: 0.51, smallGroupMargin: 0.04, maxEdge: 0.6 };
 
 export interface GroupingSummary {
   faces: number;
@@ -31,6 +32,9 @@ export class GroupingService {
     private readonly labels: LabelsRepository,
     private readonly options = DEFAULT_GROUPING,
   ) {}
+
+  /** Scores candidate pairs with the production pair head (set by the app; null: the descriptor alone decides). */
+  candidateScorer?: (faceIds: readonly number[], descriptors: Float32Array) => Promise<PairProbabilities | null>;
 
   async groupNewFaces(): Promise<GroupingSummary> {
     const t0 = performance.now();
@@ -89,7 +93,11 @@ export class GroupingService {
     const base = new Float32Array(n * DESCRIPTOR_DIMS);
     all.forEach((f, i) => base.set(f.vector, i * DESCRIPTOR_DIMS));
     const knn = await exactKnn(await loadMlRuntime(), base, n, DESCRIPTOR_DIMS, queries, k);
-    return { base, edges: { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k } };
+    const edges: GroupingEdges = { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k };
+    // The production pair head, where one is installed and measured better than the descriptor alone.
+    const score = await this.candidateScorer?.(all.map((f) => f.id), base);
+    if (score) vetoCandidates(edges, score);
+    return { base, edges };
   }
 
   /** kNN from every face without a person, then constrained agglomeration; a group label per face. */

@@ -130,6 +130,8 @@ export interface SeedModel {
   extractor: LayersModel;
   head: LayersModel;
   siamese: LayersModel;
+  /** Present in models trained with distillation. */
+  distill?: LayersModel;
 }
 
 /** Builds a freshly initialised extractor + head + Siamese model. */
@@ -211,6 +213,22 @@ interface SeedManifest {
   embeddingDim: number;
   extractor: string;
   head: string;
+  /** Optional: the linear map 500-d -> descriptor space learnt by distillation. */
+  distill?: string;
+}
+
+/** Dimensions of the pretrained descriptor that the distillation head maps onto. */
+export const SEED_DISTILL_DIM = 128;
+
+/**
+ * The distillation head: Dense(128, linear) on the 500-d embedding, trained to reproduce
+ * the pretrained 128-d descriptor of the same face (a dense target per image), which
+ * also makes the 500-d space fit for nearest-neighbour search.
+ */
+export function buildDistillHead(tf: Tf, dims = SEED_DISTILL_DIM): LayersModel {
+  const model = tf.sequential({ name: 'seed_distill_head' });
+  model.add(tf.layers.dense({ name: 'seed_distill', units: dims, inputShape: [SEED_EMBEDDING_DIM] }));
+  return model;
 }
 
 /**
@@ -220,12 +238,13 @@ interface SeedManifest {
  */
 export async function saveSeedModel(
   dir: string,
-  model: Pick<SeedModel, 'extractor' | 'head'>,
+  model: Pick<SeedModel, 'extractor' | 'head' | 'distill'>,
   tf?: Tf,
 ): Promise<void> {
   const t = tf ?? (await loadMlRuntime()).tf;
   await model.extractor.save(fileSystemHandler(t, path.join(dir, 'extractor')));
   await model.head.save(fileSystemHandler(t, path.join(dir, 'head')));
+  if (model.distill !== undefined) await model.distill.save(fileSystemHandler(t, path.join(dir, 'distill')));
   const inputSize = model.extractor.inputs[0]!.shape[1] ?? SEED_INPUT_SIZE;
   const embeddingDim = model.head.inputs[0]!.shape[1] ?? SEED_EMBEDDING_DIM;
   const manifest: SeedManifest = {
@@ -235,6 +254,7 @@ export async function saveSeedModel(
     embeddingDim,
     extractor: 'extractor',
     head: 'head',
+    ...(model.distill !== undefined ? { distill: 'distill' } : {}),
   };
   await writeFile(path.join(dir, SEED_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
 }
@@ -246,14 +266,15 @@ export async function loadSeedModel(dir: string, tf?: Tf): Promise<SeedModel> {
   if (manifest.format !== 'facepair-seed' || manifest.version !== 1) {
     throw new Error(`${dir}: not a FacePair seed model (format ${manifest.format} v${manifest.version})`);
   }
-  for (const part of [manifest.extractor, manifest.head]) {
+  for (const part of [manifest.extractor, manifest.head, ...(manifest.distill !== undefined ? [manifest.distill] : [])]) {
     if (typeof part !== 'string' || !/^[\w.-]+$/.test(part) || part === '.' || part === '..') {
       throw new Error(`${dir}/${SEED_MANIFEST}: bad model folder name ${JSON.stringify(part)}`);
     }
   }
   const extractor = await t.loadLayersModel(fileSystemHandler(t, path.join(dir, manifest.extractor)));
   const head = await t.loadLayersModel(fileSystemHandler(t, path.join(dir, manifest.head)));
-  return { extractor, head, siamese: buildSiamese(t, extractor, head) };
+  const distill = manifest.distill !== undefined ? await t.loadLayersModel(fileSystemHandler(t, path.join(dir, manifest.distill))) : undefined;
+  return { extractor, head, siamese: buildSiamese(t, extractor, head), ...(distill !== undefined ? { distill } : {}) };
 }
 
 // ---------------------------------------------------------------------------

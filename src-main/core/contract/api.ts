@@ -1,0 +1,237 @@
+// The one API between the window and the main process: each method's parameters and result
+// as zod schemas, and the events pushed to the window. The HTTP server and Electron's IPC are
+// two transports for it; the renderer imports only the types from here.
+import { z } from 'zod';
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const none = z.object({}).strict();
+/** [x, y, width, height] in pixels of the upright photo. */
+const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+export const personSummary = z.object({
+  id,
+  name: z.string().nullable(),
+  hidden: z.boolean(),
+  /** The face shown for the person: the one the user chose, else the clearest. */
+  coverFaceId: id,
+  faces: z.number().int().nonnegative(),
+  photos: z.number().int().nonnegative(),
+});
+
+export const personFace = z.object({
+  faceId: id,
+  photoId: id,
+  box,
+  score: z.number(),
+  takenAt: z.string().nullable(),
+});
+
+export const photoFace = z.object({
+  faceId: id,
+  box,
+  personId: id.nullable(),
+  personName: z.string().nullable(),
+});
+
+export const photoDetails = z.object({
+  id,
+  fileName: z.string(),
+  /** Folder of the photo relative to the library (empty at its root); for display only. */
+  folder: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  takenAt: z.string().nullable(),
+  faces: z.array(photoFace),
+});
+
+export const reviewFace = z.object({
+  faceId: id,
+  photoId: id,
+  box,
+  photoWidth: z.number().int().positive(),
+  photoHeight: z.number().int().positive(),
+  personId: id.nullable(),
+  personName: z.string().nullable(),
+  personFaces: z.number().int().nonnegative(),
+});
+
+export const reviewPair = z.object({
+  a: reviewFace,
+  b: reviewFace,
+  /** Descriptor distance of the two faces; the grouping links faces below `threshold`. */
+  distance: z.number(),
+  threshold: z.number(),
+  samePerson: z.boolean(),
+});
+
+export const actionSummary = z.object({
+  id,
+  kind: z.string(),
+  summary: z.string(),
+  createdAt: z.string(),
+});
+
+export const scanState = z.object({
+  status: z.enum(['idle', 'running', 'pausing', 'paused', 'cancelling']),
+  stage: z.enum(['index', 'analyze', 'group']).nullable(),
+  /** Photos analysed in this library so far, and all photos known (analysed, pending or failed). */
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  faces: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  /** Estimated seconds left in the analysis stage; null until there is a rate to go by. */
+  etaSeconds: z.number().nonnegative().nullable(),
+  startedAt: z.string().nullable(),
+  /** The last finished (or stopped) scan. */
+  last: z
+    .object({
+      finishedAt: z.string(),
+      outcome: z.enum(['finished', 'paused', 'cancelled', 'failed']),
+      photos: z.number().int().nonnegative(),
+      faces: z.number().int().nonnegative(),
+      people: z.number().int().nonnegative(),
+      errors: z.number().int().nonnegative(),
+      seconds: z.number().nonnegative(),
+      message: z.string().nullable(),
+    })
+    .nullable(),
+});
+
+export const libraryInfo = z.object({
+  folder: z.string().nullable(),
+  photos: z.object({
+    done: z.number().int().nonnegative(),
+    pending: z.number().int().nonnegative(),
+    error: z.number().int().nonnegative(),
+    gone: z.number().int().nonnegative(),
+  }),
+  faces: z.number().int().nonnegative(),
+  people: z.number().int().nonnegative(),
+  /** Files that failed, relative to the library folder where they lie inside it. */
+  failures: z.array(z.object({ file: z.string(), error: z.string() })),
+  scan: scanState,
+});
+
+const personName = z
+  .string()
+  .max(200, 'A name has at most 200 characters')
+  .transform((s) => s.trim().replace(/\s+/g, ' '))
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'A name cannot hold control characters');
+
+const folder = z
+  .string()
+  .min(1, 'Give a folder')
+  .max(4096, 'The folder path is too long')
+  .refine((s) => !s.includes('\0'), 'The folder path cannot hold a NUL character');
+
+const faceIds = z.array(id).min(1, 'Choose at least one face').max(10_000, 'At most 10,000 faces at once');
+
+/** Every method: its parameters and its result. */
+export const API = {
+  'app.info': {
+    params: none,
+    result: z.object({ version: z.string(), canPickFolder: z.boolean(), database: z.string() }),
+  },
+  'library.get': { params: none, result: libraryInfo },
+  'library.setFolder': { params: z.object({ folder }).strict(), result: libraryInfo },
+  /** Asks the user for a folder with the system's dialog (where there is one); null when cancelled. */
+  'library.pickFolder': { params: none, result: z.object({ folder: z.string().nullable() }) },
+  'scan.start': { params: none, result: scanState },
+  'scan.pause': { params: none, result: scanState },
+  'scan.resume': { params: none, result: scanState },
+  'scan.cancel': { params: none, result: scanState },
+  'scan.state': { params: none, result: scanState },
+  'people.list': {
+    params: z
+      .object({
+        query: z.string().max(200).optional(),
+        includeHidden: z.boolean().optional(),
+      })
+      .strict(),
+    result: z.object({ people: z.array(personSummary), hiddenCount: z.number().int().nonnegative() }),
+  },
+  'people.get': {
+    params: z.object({ personId: id }).strict(),
+    result: z.object({ person: personSummary, faces: z.array(personFace) }),
+  },
+  // Each edit answers with the person after it and the action it wrote (null when nothing changed).
+  'people.rename': {
+    params: z.object({ personId: id, name: personName }).strict(),
+    result: z.object({ person: personSummary, action: actionSummary.nullable() }),
+  },
+  'people.setHidden': {
+    params: z.object({ personId: id, hidden: z.boolean() }).strict(),
+    result: z.object({ person: personSummary, action: actionSummary.nullable() }),
+  },
+  'people.setCover': {
+    params: z.object({ personId: id, faceId: id }).strict(),
+    result: z.object({ person: personSummary, action: actionSummary.nullable() }),
+  },
+  /** Moves every face of the sources into the target; the sources are gone afterwards. */
+  'people.merge': {
+    params: z.object({ targetId: id, sourceIds: z.array(id).min(1).max(1000) }).strict(),
+    result: z.object({ person: personSummary, action: actionSummary }),
+  },
+  /** "Not this person": each face leaves for a person of its own, and is never put back by the grouping. */
+  'people.rejectFaces': {
+    params: z.object({ personId: id, faceIds }).strict(),
+    result: z.object({ person: personSummary.nullable(), newPersonIds: z.array(id), action: actionSummary }),
+  },
+  'photos.get': { params: z.object({ photoId: id }).strict(), result: photoDetails },
+  'review.next': {
+    params: none,
+    result: z.object({ pair: reviewPair.nullable(), remaining: z.number().int().nonnegative() }),
+  },
+  'review.answer': {
+    params: z.object({ faceA: id, faceB: id, answer: z.enum(['same', 'different', 'skip']) }).strict(),
+    result: z.object({ action: actionSummary }),
+  },
+  'actions.list': {
+    params: z.object({ limit: z.number().int().min(1).max(200).optional() }).strict(),
+    result: z.object({ actions: z.array(actionSummary) }),
+  },
+  /** Undoes the newest action that is not undone yet (or the given one, which must be that one). */
+  'actions.undo': {
+    params: z.object({ actionId: id.optional() }).strict(),
+    result: z.object({ undone: actionSummary.nullable() }),
+  },
+} as const;
+
+export type ApiMethod = keyof typeof API;
+export type ApiParams<M extends ApiMethod> = z.input<(typeof API)[M]['params']>;
+export type ApiResult<M extends ApiMethod> = z.output<(typeof API)[M]['result']>;
+/** What a handler receives: parameters after validation (names trimmed, and so on). */
+export type ApiValidParams<M extends ApiMethod> = z.output<(typeof API)[M]['params']>;
+
+export type PersonSummary = z.output<typeof personSummary>;
+export type PersonFace = z.output<typeof personFace>;
+export type PhotoDetails = z.output<typeof photoDetails>;
+export type PhotoFace = z.output<typeof photoFace>;
+export type ReviewFace = z.output<typeof reviewFace>;
+export type ReviewPair = z.output<typeof reviewPair>;
+export type ActionSummary = z.output<typeof actionSummary>;
+export type ScanState = z.output<typeof scanState>;
+export type LibraryInfo = z.output<typeof libraryInfo>;
+
+/** Pushed to every window: scan progress, and "the people changed, read them again". */
+export type ApiEvent =
+  | { type: 'scan.progress'; state: ScanState }
+  | { type: 'data.changed'; reason: 'scan' | 'action' | 'undo' | 'folder' };
+
+export const API_ERROR_CODES = ['invalid_params', 'unknown_method', 'not_found', 'conflict', 'forbidden', 'unavailable', 'internal'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** Errors cross the boundary as data. */
+export type ApiResponse<T = unknown> =
+  | { ok: true; result: T }
+  | { ok: false; error: { code: ApiErrorCode; message: string; issues?: Array<{ path: string; message: string }> } };
+
+/** The object the Electron preload puts on `window.facepair`. */
+export interface FacePairBridge {
+  call(method: string, params: unknown): Promise<ApiResponse>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+}
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.prototype.hasOwnProperty.call(API, name);
+}

@@ -1,0 +1,179 @@
+import type { ScanEvent, ScanSummary } from '../app.js';
+import type { ScanState } from '../contract/api.js';
+import { ApiError, conflict } from '../contract/errors.js';
+
+export interface ScanRunner {
+  scan(folder: string, onEvent: (e: ScanEvent) => void, signal: AbortSignal): Promise<ScanSummary>;
+  /** Photos analysed (done or failed) so far, in the whole library. */
+  analysedCount(): number;
+}
+
+/** How often progress is pushed to the window at most. */
+const PROGRESS_EVERY_MS = 150;
+
+/**
+ * The window's scan: one at a time, in the background, with progress (photos done of total,
+ * faces, errors, time left) pushed as it goes. Pause and cancel both stop the analysis after
+ * the photos in flight (every stage resumes from what the database holds); a paused scan
+ * resumes where it stopped, a cancelled one is simply idle.
+ */
+export class ScanJob {
+  private current: ScanState = {
+    status: 'idle',
+    stage: null,
+    done: 0,
+    total: 0,
+    faces: 0,
+    errors: 0,
+    etaSeconds: null,
+    startedAt: null,
+    last: null,
+  };
+  private controller?: AbortController;
+  private running?: Promise<void>;
+  private stopAs: 'paused' | 'cancelled' | null = null;
+  private lastPush = 0;
+
+  constructor(
+    private readonly runner: ScanRunner,
+    private readonly folder: () => string | null,
+    private readonly emit: (state: ScanState) => void,
+    private readonly onFinished: () => void,
+  ) {}
+
+  get state(): ScanState {
+    return structuredClone(this.current);
+  }
+
+  /** True while faces are being grouped: edits of people wait for it (see `idle`). */
+  get grouping(): boolean {
+    return this.running !== undefined && this.current.stage === 'group';
+  }
+
+  /** Resolves once no scan runs. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  start(): ScanState {
+    if (this.running) throw conflict('A scan is already running');
+    const folder = this.folder();
+    if (folder === null) throw new ApiError('conflict', 'Choose the photo folder first');
+    this.controller = new AbortController();
+    this.stopAs = null;
+    this.set({ status: 'running', stage: 'index', done: 0, total: 0, faces: 0, errors: 0, etaSeconds: null, startedAt: new Date().toISOString() });
+    this.running = this.run(folder, this.controller.signal).finally(() => {
+      this.running = undefined;
+      this.controller = undefined;
+    });
+    return this.state;
+  }
+
+  pause(): ScanState {
+    return this.stop('paused');
+  }
+
+  resume(): ScanState {
+    if (this.current.status !== 'paused') throw conflict('There is no paused scan to resume');
+    return this.start();
+  }
+
+  cancel(): ScanState {
+    if (this.current.status === 'paused') {
+      this.set({ status: 'idle' });
+      return this.state;
+    }
+    return this.stop('cancelled');
+  }
+
+  private stop(as: 'paused' | 'cancelled'): ScanState {
+    if (!this.running || !this.controller) throw conflict('No scan is running');
+    this.stopAs = as;
+    this.controller.abort();
+    this.set({ status: as === 'paused' ? 'pausing' : 'cancelling', etaSeconds: null });
+    return this.state;
+  }
+
+  private async run(folder: string, signal: AbortSignal): Promise<void> {
+    let analysisStart: { at: number; done: number } | undefined;
+    let offset = 0;
+    const t0 = performance.now();
+    try {
+      const summary = await this.runner.scan(
+        folder,
+        (e) => {
+          if (e.stage === 'index') {
+            this.progress({ stage: 'index', done: e.done, total: e.total });
+          } else if (e.stage === 'group') {
+            this.set({ stage: 'group', etaSeconds: null });
+          } else {
+            if (!analysisStart) {
+              // Photos analysed before this run count as done: the bar shows the whole library.
+              offset = this.runner.analysedCount() - e.done;
+              analysisStart = { at: performance.now(), done: e.done };
+            }
+            const rate = (e.done - analysisStart.done) / ((performance.now() - analysisStart.at) / 1000);
+            const left = e.total - e.done;
+            this.progress({
+              stage: 'analyze',
+              done: offset + e.done,
+              total: offset + e.total,
+              faces: e.faces,
+              errors: e.errors,
+              etaSeconds: rate > 0 && !signal.aborted ? left / rate : left === 0 ? 0 : null,
+            });
+          }
+        },
+        signal,
+      );
+      const outcome = this.stopAs ?? 'finished';
+      this.set({
+        status: outcome === 'paused' ? 'paused' : 'idle',
+        stage: null,
+        etaSeconds: null,
+        last: {
+          finishedAt: new Date().toISOString(),
+          outcome,
+          photos: summary.photos,
+          faces: summary.faces,
+          people: summary.people,
+          errors: summary.errors,
+          seconds: summary.seconds,
+          message: null,
+        },
+      });
+    } catch (err) {
+      this.set({
+        status: 'idle',
+        stage: null,
+        etaSeconds: null,
+        last: {
+          finishedAt: new Date().toISOString(),
+          outcome: 'failed',
+          photos: 0,
+          faces: 0,
+          people: 0,
+          errors: 0,
+          seconds: (performance.now() - t0) / 1000,
+          message: (err as Error).message,
+        },
+      });
+    } finally {
+      this.onFinished();
+    }
+  }
+
+  private progress(patch: Partial<ScanState>): void {
+    Object.assign(this.current, patch);
+    const now = performance.now();
+    if (now - this.lastPush < PROGRESS_EVERY_MS && patch.done !== patch.total) return;
+    this.lastPush = now;
+    this.emit(this.state);
+  }
+
+  private set(patch: Partial<ScanState>): void {
+    Object.assign(this.current, patch);
+    this.lastPush = performance.now();
+    this.emit(this.state);
+  }
+}

@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { FacesRepository } from '../db/faces.repository.js';
+import type { PhotosRepository } from '../db/photos.repository.js';
+import { ApiError, fail, notFound } from '../contract/errors.js';
+import { decodePhoto } from '../library/decode.js';
+
+export interface MediaFile {
+  bytes: Buffer;
+  type: string;
+}
+
+/** Longest side of a photo as the window shows it. */
+export const PHOTO_VIEW_MAX_SIDE = 2048;
+const CACHED_PHOTOS = 24;
+
+/** Whether `file` lies inside `folder` (both absolute). */
+export function isInside(folder: string, file: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * Images for the window, always by id, never by path: a face's crop from the cache, and a
+ * photo rendered upright as JPEG (any format the scan reads, HEIC included). A photo outside
+ * the current library folder is refused.
+ */
+export class MediaService {
+  private readonly photoCache = new Map<string, Promise<MediaFile>>();
+
+  constructor(
+    private readonly photos: PhotosRepository,
+    private readonly faces: FacesRepository,
+    private readonly cacheDir: string,
+    private readonly libraryFolder: () => string | null,
+  ) {}
+
+  async face(faceId: number): Promise<MediaFile> {
+    const face = this.faces.find(faceId) ?? fail(notFound(`Face #${faceId}`));
+    const file = path.resolve(this.cacheDir, face.cropFile);
+    if (!isInside(this.cacheDir, file)) throw new ApiError('forbidden', `The crop of face #${faceId} lies outside the cache`);
+    try {
+      return { bytes: await readFile(file), type: 'image/jpeg' };
+    } catch {
+      throw notFound(`The crop of face #${faceId}`);
+    }
+  }
+
+  photo(photoId: number, maxSide = PHOTO_VIEW_MAX_SIDE): Promise<MediaFile> {
+    const row = this.photos.findById(photoId);
+    if (!row || row.status !== 'done') return Promise.reject(notFound(`Photo #${photoId}`));
+    const folder = this.libraryFolder();
+    if (folder === null || !isInside(folder, row.path)) {
+      return Promise.reject(new ApiError('forbidden', `Photo #${photoId} is outside the library folder`));
+    }
+    const key = `${photoId}:${row.content_hash}:${maxSide}`;
+    let cached = this.photoCache.get(key);
+    if (!cached) {
+      cached = this.render(row.path, maxSide);
+      cached.catch(() => this.photoCache.delete(key));
+      this.photoCache.set(key, cached);
+      while (this.photoCache.size > CACHED_PHOTOS) this.photoCache.delete(this.photoCache.keys().next().value!);
+    }
+    return cached;
+  }
+
+  private async render(file: string, maxSide: number): Promise<MediaFile> {
+    let decoded;
+    try {
+      decoded = await decodePhoto(file, maxSide);
+    } catch (err) {
+      throw notFound(`The photo (${(err as Error).message})`);
+    }
+    const { data, width, height } = decoded.image;
+    const bytes = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 85, mozjpeg: true })
+      .toBuffer();
+    return { bytes, type: 'image/jpeg' };
+  }
+}

@@ -1,0 +1,345 @@
+import type { ActionsRepository } from '../db/actions.repository.js';
+import type { Db } from '../db/database.js';
+import type { FaceInfo, FacesRepository } from '../db/faces.repository.js';
+import type { LabelRow, LabelsRepository } from '../db/labels.repository.js';
+import type { PeopleRepository, PersonRow, PersonSummaryRow } from '../db/people.repository.js';
+import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../faces/photo-analysis.js';
+
+/** Labels written per moved face: a sample of the faces it is now with (or was taken from). */
+export const LABELS_PER_FACE = 20;
+
+type AssignedBy = 'auto' | 'user' | null;
+
+/** What an action changed, kept in its payload so that undo can put everything back. */
+export interface UndoRecord {
+  /** People whose name, hidden flag or cover the action changed: their values before. */
+  people: Array<Pick<PersonRow, 'id' | 'name' | 'hidden' | 'cover_face_id'>>;
+  /** People the action deleted (merged away): re-created by undo. */
+  deleted: PersonRow[];
+  /** People the action created: deleted by undo once empty again. */
+  created: number[];
+  /** Faces moved: from (with how they were assigned) and to. */
+  moves: Array<{ faceId: number; from: number | null; fromBy: AssignedBy; to: number | null }>;
+  /** Labels rows the action replaced. */
+  labels: LabelRow[];
+  /** The face pair a review answer was about. */
+  pair?: [number, number];
+}
+
+export interface ActionResult {
+  id: number;
+  kind: string;
+  summary: string;
+  createdAt: string;
+}
+
+/** An edit's answer: the person after it, and the action (null when nothing changed). */
+export interface Edited {
+  person: PersonSummaryRow;
+  action: ActionResult | null;
+}
+
+const emptyRecord = (): UndoRecord => ({ people: [], deleted: [], created: [], moves: [], labels: [] });
+
+function distance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    s += d * d;
+  }
+  return Math.sqrt(s);
+}
+
+/**
+ * The user's edits of people: rename, hide, choose the cover, merge, "not this person", and the
+ * review's answers. Each is one transaction that also writes an action (for undo) and, for
+ * decisions about faces, labelled face pairs: the grouping honours them and they are the
+ * training set of the pair model.
+ */
+export class PeopleService {
+  constructor(
+    private readonly db: Db,
+    private readonly people: PeopleRepository,
+    private readonly faces: FacesRepository,
+    private readonly labels: LabelsRepository,
+    private readonly actions: ActionsRepository,
+  ) {}
+
+  // ---- reading -------------------------------------------------------------------------
+
+  /** A person with at least one face on a present photo. */
+  summary(personId: number): PersonSummaryRow {
+    return this.people.summary(personId) ?? fail(notFound(`Person #${personId}`));
+  }
+
+  // ---- edits ---------------------------------------------------------------------------
+
+  rename(personId: number, name: string): Edited {
+    const before = this.summary(personId);
+    const newName = name === '' ? null : name;
+    if (newName === before.name) return { person: before, action: null };
+    const summary = newName === null ? `Removed the name of ${label(before)}` : `Named ${label(before)} "${newName}"`;
+    const action = this.act('rename', summary, (rec) => {
+      this.rememberPerson(rec, personId);
+      this.people.update(personId, { name: newName });
+    });
+    return { person: this.summary(personId), action };
+  }
+
+  setHidden(personId: number, hidden: boolean): Edited {
+    const before = this.summary(personId);
+    if (before.hidden === hidden) return { person: before, action: null };
+    const action = this.act(hidden ? 'hide' : 'show', `${hidden ? 'Hid' : 'Showed'} ${label(before)}`, (rec) => {
+      this.rememberPerson(rec, personId);
+      this.people.update(personId, { hidden });
+    });
+    return { person: this.summary(personId), action };
+  }
+
+  setCover(personId: number, faceId: number): Edited {
+    const before = this.summary(personId);
+    const face = this.faces.find(faceId);
+    if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${faceId} is not one of ${label(before)}'s faces`);
+    if (before.coverFaceId === faceId && this.people.find(personId)?.cover_face_id === faceId) return { person: before, action: null };
+    const action = this.act('cover', `Chose the cover of ${label(before)}`, (rec) => {
+      this.rememberPerson(rec, personId);
+      this.people.update(personId, { coverFaceId: faceId });
+    });
+    return { person: this.summary(personId), action };
+  }
+
+  /** Moves every face of the sources into the target, with "same" labels; the sources are deleted. */
+  merge(targetId: number, sourceIds: readonly number[], kind = 'merge'): { person: PersonSummaryRow; action: ActionResult } {
+    const sources = [...new Set(sourceIds)];
+    if (sources.includes(targetId)) throw new ApiError('invalid_params', 'A person cannot be merged with itself');
+    const target = this.summary(targetId);
+    const sourceRows = sources.map((id) => this.people.find(id) ?? fail(notFound(`Person #${id}`)));
+    const names = sourceRows.map((r) => label({ id: r.id, name: r.name }));
+    const action = this.act(kind, `Merged ${names.join(', ')} into ${label(target)}`, (rec, actionId) => {
+      this.mergeInto(rec, actionId, targetId, sources, kind);
+    });
+    return { person: this.summary(targetId), action };
+  }
+
+  /**
+   * "Not this person": each face leaves for a new person of its own, with "different" labels
+   * to the faces of the person it most resembles, so no grouping puts it back.
+   */
+  rejectFaces(personId: number, faceIds: readonly number[]): { person: PersonSummaryRow | null; newPersonIds: number[]; action: ActionResult } {
+    const person = this.summary(personId);
+    const ids = [...new Set(faceIds)];
+    for (const id of ids) {
+      const face = this.faces.find(id);
+      if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${id} is not one of ${label(person)}'s faces`);
+    }
+    const newPersonIds: number[] = [];
+    const n = ids.length;
+    const action = this.act('reject', `Took ${n === 1 ? 'a face' : `${n} faces`} out of ${label(person)}`, (rec, actionId) => {
+      newPersonIds.push(...this.takeOut(rec, actionId, personId, ids, 'reject'));
+    });
+    return { person: this.people.summary(personId) ?? null, newPersonIds, action };
+  }
+
+  /**
+   * A review answer about two faces. "same": their people merge (the smaller into the larger,
+   * a named one kept); "different": the label, and when both faces are in one person the face
+   * that fits it worse leaves; "skip": remembered so that the pair comes last.
+   */
+  answerReview(faceA: number, faceB: number, answer: 'same' | 'different' | 'skip'): ActionResult {
+    if (faceA === faceB) throw new ApiError('invalid_params', 'A review pair needs two different faces');
+    const a = this.faces.find(faceA) ?? fail(notFound(`Face #${faceA}`));
+    const b = this.faces.find(faceB) ?? fail(notFound(`Face #${faceB}`));
+    const kind = `review.${answer}`;
+    const pair: [number, number] = [a.id, b.id];
+    if (answer === 'skip') {
+      return this.act(kind, `Skipped a pair of faces`, (rec) => {
+        rec.pair = pair;
+      });
+    }
+    const pa = a.personId !== null ? this.people.summary(a.personId) : undefined;
+    const pb = b.personId !== null ? this.people.summary(b.personId) : undefined;
+    if (answer === 'same') {
+      if (a.photoId === b.photoId) throw new ApiError('invalid_params', 'Two faces of one photo are two people');
+      const merging = pa && pb && pa.id !== pb.id;
+      const [target, source] = merging ? chooseTarget(pa, pb) : [pa, pb];
+      const text = merging ? `Same person: merged ${label(source!)} into ${label(target!)}` : `Same person: two faces of ${pa ? label(pa) : 'one person'}`;
+      return this.act(kind, text, (rec, actionId) => {
+        rec.pair = pair;
+        this.label(rec, actionId, a.id, b.id, true, kind);
+        if (merging) this.mergeInto(rec, actionId, target!.id, [source!.id], kind);
+      });
+    }
+    const split = pa && pb && pa.id === pb.id;
+    const text = split ? `Different people: took a face out of ${label(pa)}` : 'Different people';
+    return this.act(kind, text, (rec, actionId) => {
+      rec.pair = pair;
+      this.label(rec, actionId, a.id, b.id, false, kind);
+      if (split) {
+        const leaving = this.worseFit(pa.id, a, b);
+        this.takeOut(rec, actionId, pa.id, [leaving], kind);
+      }
+    });
+  }
+
+  // ---- undo ----------------------------------------------------------------------------
+
+  listActions(limit: number): ActionResult[] {
+    return this.actions.listOpen(limit).map(toActionResult);
+  }
+
+  /** Undoes the newest open action (which `actionId`, when given, must be). */
+  undo(actionId?: number): ActionResult | null {
+    const newest = this.actions.listOpen(1)[0];
+    if (!newest) {
+      if (actionId !== undefined) throw conflict('There is nothing left to undo');
+      return null;
+    }
+    if (actionId !== undefined && newest.id !== actionId) {
+      throw conflict(this.actions.find(actionId) ? 'Undo the newer actions first' : `Action #${actionId} does not exist`);
+    }
+    const rec = JSON.parse(newest.payload) as UndoRecord;
+    this.db.transaction(() => {
+      this.labels.revertAction(newest.id, rec.labels);
+      const idOf = new Map<number, number>();
+      for (const row of rec.deleted) idOf.set(row.id, this.people.restore(row));
+      const mapId = (id: number | null): number | null => (id === null ? null : (idOf.get(id) ?? id));
+      for (const m of [...rec.moves].reverse()) {
+        const face = this.faces.find(m.faceId);
+        if (!face || face.personId !== m.to) continue; // changed since by a rescan: leave it
+        const from = mapId(m.from);
+        this.faces.assign(m.faceId, from !== null && this.people.find(from) ? from : null, from === null ? null : m.fromBy);
+      }
+      for (const p of [...rec.people, ...rec.deleted]) {
+        const id = mapId(p.id)!;
+        if (!this.people.find(id)) continue;
+        const cover = p.cover_face_id !== null && this.faces.find(p.cover_face_id) ? p.cover_face_id : null;
+        this.people.update(id, { name: p.name, hidden: p.hidden === 1, coverFaceId: cover });
+      }
+      for (const id of rec.created) this.people.deleteIfEmpty(id);
+      this.actions.markUndone(newest.id);
+    })();
+    return toActionResult(newest);
+  }
+
+  /** Face pairs the user skipped in the review (and did not undo). */
+  skippedPairs(): Array<[number, number]> {
+    return this.actions.listOpenOfKind('review.skip').flatMap((row) => {
+      const rec = JSON.parse(row.payload) as UndoRecord;
+      return rec.pair ? [rec.pair] : [];
+    });
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  /** Runs one edit in a transaction, with its action row. */
+  private act(kind: string, summary: string, fn: (rec: UndoRecord, actionId: number) => void): ActionResult {
+    return this.db.transaction(() => {
+      const id = this.actions.begin(kind, summary);
+      const rec = emptyRecord();
+      fn(rec, id);
+      this.actions.setPayload(id, rec);
+      return toActionResult(this.actions.find(id)!);
+    })();
+  }
+
+  private rememberPerson(rec: UndoRecord, personId: number): void {
+    if (rec.people.some((p) => p.id === personId)) return;
+    const row = this.people.find(personId);
+    if (row) rec.people.push({ id: row.id, name: row.name, hidden: row.hidden, cover_face_id: row.cover_face_id });
+  }
+
+  private label(rec: UndoRecord, actionId: number, faceA: number, faceB: number, same: boolean, source: string): void {
+    const replaced = this.labels.record(faceA, faceB, same, source, actionId);
+    if (replaced && replaced.action_id !== actionId) rec.labels.push(replaced);
+  }
+
+  private move(rec: UndoRecord, face: { id: number; personId: number | null; assignedBy: AssignedBy }, to: number | null): void {
+    rec.moves.push({ faceId: face.id, from: face.personId, fromBy: face.assignedBy, to });
+    this.faces.assign(face.id, to, to === null ? null : 'user');
+  }
+
+  private vectors(faceIds: readonly number[]): Map<number, Float32Array> {
+    return this.faces.vectorsOf(faceIds, this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS));
+  }
+
+  /**
+   * Up to LABELS_PER_FACE of `others`, ordered by distance to `face`: the nearest first (the
+   * hardest "different" examples) or the farthest first (the hardest "same" ones).
+   */
+  private sample(face: number, others: readonly number[], vectors: Map<number, Float32Array>, order: 'nearest' | 'farthest'): number[] {
+    const v = vectors.get(face);
+    if (!v || others.length <= LABELS_PER_FACE) return others.slice(0, LABELS_PER_FACE);
+    const scored = others.map((o) => ({ o, d: vectors.has(o) ? distance(v, vectors.get(o)!) : Infinity }));
+    scored.sort((x, y) => (order === 'nearest' ? x.d - y.d : y.d - x.d));
+    return scored.slice(0, LABELS_PER_FACE).map((s) => s.o);
+  }
+
+  private mergeInto(rec: UndoRecord, actionId: number, targetId: number, sourceIds: readonly number[], source: string): void {
+    this.rememberPerson(rec, targetId);
+    const target = this.people.find(targetId)!;
+    const targetFaces = this.faces.listForPerson(targetId).map((f) => f.id);
+    let name = target.name;
+    for (const sourceId of sourceIds) {
+      const row = this.people.find(sourceId)!;
+      const moving = this.faces.listAllOfPerson(sourceId);
+      const present = this.faces.listForPerson(sourceId).map((f) => f.id);
+      const vectors = this.vectors([...targetFaces, ...present]);
+      for (const f of present) {
+        for (const t of this.sample(f, targetFaces, vectors, 'farthest')) this.label(rec, actionId, f, t, true, source);
+      }
+      for (const f of moving) this.move(rec, f, targetId);
+      name ??= row.name;
+      rec.deleted.push(row);
+      this.people.delete(sourceId);
+    }
+    if (name !== target.name) this.people.update(targetId, { name });
+  }
+
+  /** Moves faces out of a person, each to a new person, with "different" labels to the rest. */
+  private takeOut(rec: UndoRecord, actionId: number, personId: number, faceIds: readonly number[], source: string): number[] {
+    this.rememberPerson(rec, personId);
+    const leaving = new Set(faceIds);
+    const staying = this.faces.listForPerson(personId).map((f) => f.id).filter((id) => !leaving.has(id));
+    const vectors = this.vectors([...faceIds, ...staying]);
+    const created: number[] = [];
+    for (const faceId of faceIds) {
+      for (const other of this.sample(faceId, staying, vectors, 'nearest')) this.label(rec, actionId, faceId, other, false, source);
+      const newPerson = this.people.create();
+      rec.created.push(newPerson);
+      created.push(newPerson);
+      this.move(rec, this.faces.find(faceId)!, newPerson);
+    }
+    const cover = this.people.find(personId)?.cover_face_id;
+    if (cover !== undefined && cover !== null && leaving.has(cover)) this.people.update(personId, { coverFaceId: null });
+    return created;
+  }
+
+  /** Of two faces of one person, the one farther on average from the person's other faces. */
+  private worseFit(personId: number, a: FaceInfo, b: FaceInfo): number {
+    const others = this.faces.listForPerson(personId).map((f) => f.id).filter((id) => id !== a.id && id !== b.id);
+    const vectors = this.vectors([a.id, b.id, ...others]);
+    const mean = (id: number): number => {
+      const v = vectors.get(id);
+      const ds = others.flatMap((o) => (v && vectors.has(o) ? [distance(v, vectors.get(o)!)] : []));
+      return ds.length > 0 ? ds.reduce((s, d) => s + d, 0) / ds.length : 0;
+    };
+    // With no other face to compare with, the newer face (higher id) leaves.
+    if (others.length === 0) return Math.max(a.id, b.id);
+    return mean(a.id) > mean(b.id) ? a.id : b.id;
+  }
+}
+
+function label(p: { id: number; name: string | null }): string {
+  return p.name ? `"${p.name}"` : `person #${p.id}`;
+}
+
+/** The person kept when two merge: a named one, else the one with more faces. */
+function chooseTarget(a: PersonSummaryRow, b: PersonSummaryRow): [PersonSummaryRow, PersonSummaryRow] {
+  if ((a.name === null) !== (b.name === null)) return a.name !== null ? [a, b] : [b, a];
+  return a.faces >= b.faces ? [a, b] : [b, a];
+}
+
+function toActionResult(row: { id: number; kind: string; summary: string; created_at: string }): ActionResult {
+  return { id: row.id, kind: row.kind, summary: row.summary, createdAt: row.created_at };
+}

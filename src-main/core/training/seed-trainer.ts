@@ -1,0 +1,722 @@
+/**
+ * Trains the seed face-pair model (extractor + pair head, optionally with a distillation
+ * head) on LFW View 1's DevTrain people, in TypeScript with tfjs: the same code runs on
+ * tfjs-node and on the wasm backend (with the gradient kernels of wasm-grad-kernels.ts).
+ *
+ * - Pairs as in the study: half of every batch from one person, half from two different
+ *   people; each image mirrored left-right at random.
+ * - People never cross splits: about 10% of peopleDevTrain (chosen by a hash of the name,
+ *   so the split does not depend on which images are present) are held out for validation
+ *   and early stopping; the people of pairsDevTest are never read.
+ * - Adam, binary cross-entropy on the pair head (both orders of each pair, so the head
+ *   learns score(a, b) = score(b, a)); with `distill`, plus the mean squared error between
+ *   a linear 128-d map of the 500-d embedding and the pretrained descriptor of the same
+ *   face (scaled to norm sqrt(128)): a dense target per image learns far faster than one
+ *   bit per pair.
+ * - An "epoch" is `stepsPerEpoch` steps (the study's 100,000 pairs would take a day here);
+ *   after each, validation loss, accuracy and AUC on fixed pairs of the held-out people;
+ *   the best weights are kept (and exported), training stops after `patience` epochs
+ *   without improvement, or at `maxMinutes`.
+ * - A checkpoint (all weights, Adam's state, step, epoch, the sampler's random state and
+ *   the early-stopping state) is written every `checkpointMinutes` and on SIGINT/SIGTERM,
+ *   atomically; the next run with the same work folder resumes from it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { auc, binaryCrossEntropy } from '../evaluation/pair-metrics.js';
+import { devTrainPeople, imageKey, imagePath, isValidationPerson, lfwDataset } from '../evaluation/lfw-protocol.js';
+import { ensureLfwScanned } from '../evaluation/lfw-faces.js';
+import { replaceCardSection } from '../evaluation/model-card.js';
+import { loadMlRuntime, type Tf } from '../ml/runtime.js';
+import {
+  buildDistillHead,
+  buildExtractor,
+  buildPairHead,
+  fileSystemHandler,
+  loadSeedModel,
+  saveSeedModel,
+  SEED_DISTILL_DIM,
+  SEED_EMBEDDING_DIM,
+  SEED_INPUT_SIZE,
+} from '../ml/seed/seed-model.js';
+import { registerWasmGradKernels } from '../ml/seed/wasm-grad-kernels.js';
+import { IMAGE_BYTES, ImageCache } from './image-cache.js';
+import { Rng } from './rng.js';
+
+type LayersModel = import('@tensorflow/tfjs').LayersModel;
+type Tensor = import('@tensorflow/tfjs').Tensor;
+type Optimizer = import('@tensorflow/tfjs').AdamOptimizer;
+type LayerVariable = LayersModel['weights'][number];
+
+export interface TrainSeedOptions {
+  /** The LFW folder (images/ and the protocol files). */
+  data: string;
+  /** Library database holding the scan of LFW's images (built when missing, resumable). */
+  cacheDb: string;
+  /** Checkpoints, the decoded image cache and the log of the run. */
+  workDir: string;
+  /** Where the best model so far is exported (TF.js format). */
+  outDir: string;
+  /** Scan LFW into cacheDb when images are missing (else train on what it holds). */
+  scan: boolean;
+  distill: boolean;
+  distillWeight: number;
+  batchPairs: number;
+  stepsPerEpoch: number;
+  patience: number;
+  maxEpochs: number;
+  /** Stop (with a checkpoint) after this much training time in this run. */
+  maxMinutes: number;
+  learningRate: number;
+  checkpointMinutes: number;
+  validationFraction: number;
+  validationPairs: number;
+  seed: number;
+  /** Ignore an existing checkpoint. */
+  fresh: boolean;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_TRAIN_SEED: Omit<TrainSeedOptions, 'data' | 'cacheDb' | 'workDir' | 'outDir' | 'log'> = {
+  scan: true,
+  distill: true,
+  distillWeight: 1,
+  batchPairs: 8,
+  stepsPerEpoch: 250,
+  patience: 10,
+  maxEpochs: 1000,
+  maxMinutes: Infinity,
+  learningRate: 1e-3,
+  checkpointMinutes: 5,
+  validationFraction: 0.1,
+  validationPairs: 600,
+  seed: 1,
+  fresh: false,
+};
+
+interface EpochRecord {
+  epoch: number;
+  step: number;
+  seconds: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  trainAuc: number;
+  valLoss: number;
+  valBce: number;
+  valMse: number;
+  valAccuracy: number;
+  valAuc: number;
+}
+
+interface CheckpointState {
+  format: 'facepair-seed-checkpoint';
+  version: 1;
+  step: number;
+  epoch: number;
+  rng: number;
+  bestValLoss: number;
+  bestEpoch: number;
+  badEpochs: number;
+  trainSeconds: number;
+  /** Which validation pairs the early-stopping figures were measured on. */
+  validationSignature?: string;
+  history: EpochRecord[];
+  config: { distill: boolean; distillWeight: number; batchPairs: number; learningRate: number; stepsPerEpoch: number };
+  tensors: Array<{ group: 'model' | 'optimizer'; name: string; shape: number[]; offset: number; length: number }>;
+  savedAt: string;
+}
+
+export interface TrainSeedResult {
+  stopped: 'early-stopping' | 'max-epochs' | 'time-limit' | 'interrupted';
+  epochs: number;
+  steps: number;
+  trainSeconds: number;
+  best: EpochRecord | null;
+  trainImages: number;
+  trainPeople: number;
+  validationImages: number;
+  validationPeople: number;
+}
+
+interface Sample {
+  /** cache index */
+  i: number;
+  person: number;
+}
+
+interface Split {
+  cacheIndex: number[];
+  byPerson: number[][];
+  multi: number[];
+}
+
+function makeSplit(indices: number[], personOf: number[]): Split {
+  const map = new Map<number, number[]>();
+  for (const i of indices) {
+    const p = personOf[i]!;
+    const l = map.get(p) ?? [];
+    l.push(i);
+    map.set(p, l);
+  }
+  const byPerson = [...map.values()];
+  return { cacheIndex: indices, byPerson, multi: byPerson.flatMap((l, k) => (l.length >= 2 ? [k] : [])) };
+}
+
+/** Half same-person pairs, half two-person pairs. */
+function samplePairs(split: Split, rng: Rng, n: number): Array<[Sample, Sample, boolean]> {
+  const out: Array<[Sample, Sample, boolean]> = [];
+  for (let k = 0; k < n; k++) {
+    if (k < n / 2 && split.multi.length > 0) {
+      const p = rng.pick(split.multi);
+      const imgs = split.byPerson[p]!;
+      const a = rng.int(imgs.length);
+      let b = rng.int(imgs.length - 1);
+      if (b >= a) b++;
+      out.push([{ i: imgs[a]!, person: p }, { i: imgs[b]!, person: p }, true]);
+    } else {
+      const p = rng.int(split.byPerson.length);
+      let q = rng.int(split.byPerson.length - 1);
+      if (q >= p) q++;
+      out.push([{ i: rng.pick(split.byPerson[p]!), person: p }, { i: rng.pick(split.byPerson[q]!), person: q }, false]);
+    }
+  }
+  return out;
+}
+
+const TARGET_NORM = Math.sqrt(SEED_DISTILL_DIM);
+
+async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await writeFile(`${file}.tmp`, data);
+  await rename(`${file}.tmp`, file);
+}
+
+type DataOptions = Pick<TrainSeedOptions, 'data' | 'cacheDb' | 'scan' | 'workDir' | 'validationFraction' | 'log'>;
+
+/** DevTrain people's images (the central face's aligned crop and descriptor), split into training and validation people, decoded into the image cache. */
+async function prepareData(o: DataOptions): Promise<{
+  usable: Array<{ key: string; person: string; n: number }>;
+  targets: Float32Array;
+  hasTarget: Uint8Array;
+  trainIdx: number[];
+  valIdx: number[];
+  train: Split;
+  val: Split;
+  cache: ImageCache;
+}> {
+  const log = o.log;
+  const ds = lfwDataset(o.data);
+  const people = devTrainPeople(ds);
+  const wanted: Array<{ key: string; person: string; n: number }> = [];
+  for (const p of people) for (let n = 1; n <= p.images; n++) wanted.push({ key: imageKey({ name: p.name, n }), person: p.name, n });
+  const faces = await ensureLfwScanned(o.cacheDb, ds.imagesDir, wanted.map((w) => w.key), { scan: o.scan, log });
+  const usable = wanted.filter((w) => faces.has(w.key));
+  const personNames = [...new Set(usable.map((w) => w.person))];
+  const personIndex = new Map(personNames.map((n, i) => [n, i]));
+  const sources = usable.map((w) => {
+    const f = faces.get(w.key)!;
+    return { key: w.key, file: f.alignedFile ?? imagePath(ds.imagesDir, { name: w.person, n: w.n }) };
+  });
+  const targets = new Float32Array(usable.length * SEED_DISTILL_DIM);
+  const hasTarget = new Uint8Array(usable.length);
+  usable.forEach((w, i) => {
+    const d = faces.get(w.key)!.descriptor;
+    if (d === null) return;
+    const norm = Math.hypot(...d) || 1;
+    for (let k = 0; k < SEED_DISTILL_DIM; k++) targets[i * SEED_DISTILL_DIM + k] = (d[k]! / norm) * TARGET_NORM;
+    hasTarget[i] = 1;
+  });
+  const personOf = usable.map((w) => personIndex.get(w.person)!);
+  const trainIdx: number[] = [], valIdx: number[] = [];
+  usable.forEach((w, i) => (isValidationPerson(w.person, o.validationFraction) ? valIdx : trainIdx).push(i));
+  const train = makeSplit(trainIdx, personOf);
+  const val = makeSplit(valIdx, personOf);
+  log(
+    `DevTrain: ${people.length} people, ${wanted.length} images; usable here ${usable.length} ` +
+      `(${usable.length - hasTarget.reduce((s, v) => s + v, 0)} without a detected face); ` +
+      `training ${train.byPerson.length} people / ${trainIdx.length} images, validation ${val.byPerson.length} people / ${valIdx.length} images`,
+  );
+  await mkdir(o.workDir, { recursive: true });
+  const cache = await ImageCache.build(path.join(o.workDir, 'cache'), sources, log);
+
+  return { usable, targets, hasTarget, trainIdx, valIdx, train, val, cache };
+}
+
+export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedResult> {
+  const o = options;
+  const log = o.log;
+  const { tf, backend } = await loadMlRuntime();
+  if (backend === 'wasm') registerWasmGradKernels(tf);
+  log(`tfjs backend: ${backend}`);
+
+  const { usable, targets, hasTarget, trainIdx, valIdx, train, val, cache } = await prepareData(o);
+
+  // --- model
+  const extractor = buildExtractor(tf);
+  const head = buildPairHead(tf);
+  const distill = buildDistillHead(tf);
+  const optimizer = tf.train.adam(o.learningRate) as Optimizer;
+  const modelWeights: LayerVariable[] = [...extractor.weights, ...head.weights, ...(o.distill ? distill.weights : [])];
+  const trainable = [...extractor.trainableWeights, ...head.trainableWeights, ...(o.distill ? distill.trainableWeights : [])].map(
+    (w) => (w as unknown as { val: import('@tensorflow/tfjs').Variable }).val,
+  );
+
+  let state: CheckpointState = {
+    format: 'facepair-seed-checkpoint',
+    version: 1,
+    step: 0,
+    epoch: 0,
+    rng: o.seed,
+    bestValLoss: Infinity,
+    bestEpoch: -1,
+    badEpochs: 0,
+    trainSeconds: 0,
+    history: [],
+    config: { distill: o.distill, distillWeight: o.distillWeight, batchPairs: o.batchPairs, learningRate: o.learningRate, stepsPerEpoch: o.stepsPerEpoch },
+    tensors: [],
+    savedAt: '',
+  };
+  const ckptJson = path.join(o.workDir, 'checkpoint.json');
+  const ckptBin = path.join(o.workDir, 'checkpoint.bin');
+  if (!o.fresh && existsSync(ckptJson) && existsSync(ckptBin)) {
+    state = JSON.parse(await readFile(ckptJson, 'utf8')) as CheckpointState;
+    if (state.format !== 'facepair-seed-checkpoint' || state.version !== 1) throw new Error(`${ckptJson}: not a seed training checkpoint`);
+    if (state.config.distill !== o.distill) throw new Error(`${ckptJson} was trained with distill=${state.config.distill}; pass the same setting or --fresh`);
+    const bin = await readFile(ckptBin);
+    const f32 = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+    const modelT = state.tensors.filter((t) => t.group === 'model');
+    if (modelT.length !== modelWeights.length) throw new Error(`${ckptJson}: ${modelT.length} model tensors, the model has ${modelWeights.length}`);
+    modelT.forEach((t, k) => {
+      const w = modelWeights[k]!;
+      if (w.shape.join(',') !== t.shape.join(',')) throw new Error(`${ckptJson}: ${t.name} has shape ${t.shape}, the model ${w.shape}`);
+      w.write(tf.tensor(f32.subarray(t.offset, t.offset + t.length), t.shape));
+    });
+    const optT = state.tensors.filter((t) => t.group === 'optimizer');
+    if (optT.length > 0) {
+      await optimizer.setWeights(optT.map((t) => ({ name: t.name, tensor: tf.tensor(f32.slice(t.offset, t.offset + t.length), t.shape) })));
+    }
+    log(`resumed from ${ckptJson}: epoch ${state.epoch}, step ${state.step}, ${(state.trainSeconds / 60).toFixed(1)} min trained, best val loss ${state.bestValLoss.toFixed(4)} (epoch ${state.bestEpoch})`);
+  } else if (!o.fresh && existsSync(ckptJson)) {
+    throw new Error(`${ckptJson} exists without its checkpoint.bin`);
+  }
+  const rng = new Rng(state.rng);
+
+  const saveCheckpoint = async (): Promise<void> => {
+    const opt = await optimizer.getWeights();
+    const parts: Array<{ group: 'model' | 'optimizer'; name: string; shape: number[]; data: Float32Array }> = [
+      ...modelWeights.map((w) => ({ group: 'model' as const, name: w.name, shape: w.shape as number[], data: w.read().dataSync() as Float32Array })),
+      ...opt.map((n) => ({ group: 'optimizer' as const, name: n.name, shape: n.tensor.shape, data: n.tensor.dataSync() as Float32Array })),
+    ];
+    let offset = 0;
+    state.tensors = parts.map((p) => {
+      const t = { group: p.group, name: p.name, shape: p.shape, offset, length: p.data.length };
+      offset += p.data.length;
+      return t;
+    });
+    const all = new Float32Array(offset);
+    parts.forEach((p, k) => all.set(p.data, state.tensors[k]!.offset));
+    state.rng = rng.state;
+    state.savedAt = new Date().toISOString();
+    await writeAtomic(ckptBin, new Uint8Array(all.buffer));
+    await writeAtomic(ckptJson, JSON.stringify(state, null, 1));
+  };
+
+  // --- validation: fixed pairs of held-out people
+  const valRng = new Rng(12345);
+  const valPairs = val.byPerson.length >= 2 ? samplePairs(val, valRng, o.validationPairs) : [];
+  const valImages = [...new Set(valPairs.flatMap(([a, b]) => [a.i, b.i]))];
+  const signature = createHash('sha256')
+    .update(valPairs.map(([a, b, same]) => `${usable[a.i]!.key}|${usable[b.i]!.key}|${same ? 1 : 0}`).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+  if (state.validationSignature !== undefined && state.validationSignature !== signature) {
+    // More images became available (a scan finished): the old figures are not comparable.
+    log(`the validation pairs changed (${state.validationSignature} -> ${signature}): early stopping starts over from the current weights`);
+    state.bestValLoss = Infinity;
+    state.badEpochs = 0;
+  }
+  state.validationSignature = signature;
+
+  const embed = (indices: readonly number[]): { emb: Float32Array; proj: Float32Array } => {
+    const emb = new Float32Array(indices.length * SEED_EMBEDDING_DIM);
+    const proj = new Float32Array(indices.length * SEED_DISTILL_DIM);
+    const bs = 16;
+    const buf = new Float32Array(bs * IMAGE_BYTES);
+    for (let s = 0; s < indices.length; s += bs) {
+      const m = Math.min(bs, indices.length - s);
+      for (let k = 0; k < m; k++) cache.readFloat(indices[s + k]!, buf, k * IMAGE_BYTES, false);
+      tf.tidy(() => {
+        const x = tf.tensor4d(buf.subarray(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
+        const e = extractor.predict(x) as Tensor;
+        emb.set(e.dataSync(), s * SEED_EMBEDDING_DIM);
+        if (o.distill) proj.set((distill.predict(e) as Tensor).dataSync(), s * SEED_DISTILL_DIM);
+      });
+    }
+    return { emb, proj };
+  };
+
+  const validate = (): Omit<EpochRecord, 'epoch' | 'step' | 'seconds' | 'trainLoss' | 'trainAccuracy' | 'trainAuc'> => {
+    if (valPairs.length === 0) return { valLoss: NaN, valBce: NaN, valMse: NaN, valAccuracy: NaN, valAuc: NaN };
+    const { emb, proj } = embed(valImages);
+    const at = new Map(valImages.map((i, k) => [i, k]));
+    const n = valPairs.length;
+    const ea = new Float32Array(n * SEED_EMBEDDING_DIM), eb = new Float32Array(n * SEED_EMBEDDING_DIM);
+    valPairs.forEach(([a, b], k) => {
+      ea.set(emb.subarray(at.get(a.i)! * SEED_EMBEDDING_DIM, (at.get(a.i)! + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
+      eb.set(emb.subarray(at.get(b.i)! * SEED_EMBEDDING_DIM, (at.get(b.i)! + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
+    });
+    const [pab, pba] = tf.tidy(() => {
+      const ta = tf.tensor2d(ea, [n, SEED_EMBEDDING_DIM]), tb = tf.tensor2d(eb, [n, SEED_EMBEDDING_DIM]);
+      return [(head.predict([ta, tb]) as Tensor).dataSync(), (head.predict([tb, ta]) as Tensor).dataSync()];
+    });
+    const same = valPairs.map((p) => p[2]);
+    const both = Float32Array.from([...pab!, ...pba!]);
+    const valBce = binaryCrossEntropy(both, [...same, ...same]);
+    const prob = Float32Array.from(pab!, (v, k) => (v + pba![k]!) / 2);
+    let right = 0;
+    prob.forEach((p, k) => (right += (p >= 0.5) === same[k] ? 1 : 0));
+    let mse = 0, cnt = 0;
+    if (o.distill) {
+      valImages.forEach((i, k) => {
+        if (!hasTarget[i]) return;
+        for (let d = 0; d < SEED_DISTILL_DIM; d++) mse += (proj[k * SEED_DISTILL_DIM + d]! - targets[i * SEED_DISTILL_DIM + d]!) ** 2;
+        cnt += SEED_DISTILL_DIM;
+      });
+    }
+    const valMse = cnt > 0 ? mse / cnt : 0;
+    return { valLoss: valBce + (o.distill ? o.distillWeight * valMse : 0), valBce, valMse, valAccuracy: right / n, valAuc: auc(prob, same) };
+  };
+
+  const exportBest = async (): Promise<void> => {
+    const tmp = path.join(o.workDir, 'best.tmp');
+    await rm(tmp, { recursive: true, force: true });
+    await saveSeedModel(tmp, { extractor, head, ...(o.distill ? { distill } : {}) }, tf);
+    const best = path.join(o.workDir, 'best');
+    await rm(best, { recursive: true, force: true });
+    await rename(tmp, best);
+    await mkdir(o.outDir, { recursive: true });
+    for (const part of ['extractor', 'head', 'distill']) await rm(path.join(o.outDir, part), { recursive: true, force: true });
+    await cp(best, o.outDir, { recursive: true });
+  };
+
+  const writeTrainingReport = async (stopped: TrainSeedResult['stopped'] | 'running'): Promise<void> => {
+    const best = state.history.find((h) => h.epoch === state.bestEpoch) ?? null;
+    const report = {
+      stopped,
+      backend,
+      data: 'LFW View 1 peopleDevTrain (people of pairsDevTest never used)',
+      trainPeople: train.byPerson.length,
+      trainImages: trainIdx.length,
+      validationPeople: val.byPerson.length,
+      validationImages: valIdx.length,
+      validationPairs: valPairs.length,
+      settings: { ...state.config, patience: o.patience, optimizer: 'adam', loss: o.distill ? 'bce + distillWeight * mse(distill(e), descriptor/|descriptor|*sqrt(128))' : 'bce', flips: 'random horizontal, p = 0.5', input: '250x250 RGB / 255, LFW-template-aligned crop of the most central face' },
+      steps: state.step,
+      epochs: state.epoch,
+      trainMinutes: state.trainSeconds / 60,
+      best,
+      history: state.history,
+      updatedAt: new Date().toISOString(),
+    };
+    await writeAtomic(path.join(o.workDir, 'training.json'), JSON.stringify(report, null, 1) + '\n');
+    if (existsSync(path.join(o.outDir, 'seed.json'))) {
+      await writeAtomic(path.join(o.outDir, 'training.json'), JSON.stringify(report, null, 1) + '\n');
+      const f = (v: number | undefined, d = 4): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+      await replaceCardSection(
+        path.join(o.outDir, 'MODEL_CARD.md'),
+        'training',
+        [
+          `- State: ${stopped === 'running' ? 'training in progress (these are the best weights so far)' : `stopped (${stopped})`}; updated ${report.updatedAt.slice(0, 16).replace('T', ' ')} UTC.`,
+          `- Backend: tfjs ${backend}. ${state.step} steps of ${o.batchPairs} pairs (${state.step * o.batchPairs * 2} face images), ${state.epoch} epochs of ${o.stepsPerEpoch} steps, ${(state.trainSeconds / 3600).toFixed(2)} h of training.`,
+          `- Data: ${train.byPerson.length} DevTrain people / ${trainIdx.length} images for training; ${val.byPerson.length} held-out DevTrain people / ${valIdx.length} images for validation (${valPairs.length} fixed pairs).`,
+          `- Settings: Adam (learning rate ${o.learningRate}), binary cross-entropy on both orders of each pair${o.distill ? `, plus ${o.distillWeight} x mean squared error of the distillation head against the descriptor (scaled to norm sqrt(128))` : ''}; random horizontal flips; early stopping on validation loss, patience ${o.patience}.`,
+          `- Best epoch: ${best ? `${best.epoch} (step ${best.step}): validation loss ${f(best.valLoss)}, accuracy ${f(best.valAccuracy, 3)}, AUC ${f(best.valAuc, 3)}` : '-'}.`,
+          '',
+          '| epoch | step | hours | train loss | train acc | val loss | val bce | val mse | val acc | val AUC |',
+          '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+          ...state.history.map((h) => `| ${h.epoch} | ${h.step} | ${(h.seconds / 3600).toFixed(2)} | ${f(h.trainLoss)} | ${f(h.trainAccuracy, 3)} | ${f(h.valLoss)} | ${f(h.valBce)} | ${f(h.valMse)} | ${f(h.valAccuracy, 3)} | ${f(h.valAuc, 3)} |`),
+        ].join('\n'),
+      );
+    }
+  };
+
+  // --- the loop
+  const B = o.batchPairs;
+  const xBuf = new Float32Array(2 * B * IMAGE_BYTES);
+  const scratch = Buffer.allocUnsafe(IMAGE_BYTES);
+  const yBuf = new Float32Array(2 * B);
+  const tBuf = new Float32Array(2 * B * SEED_DISTILL_DIM);
+  const mBuf = new Float32Array(2 * B);
+  const recent: Array<{ p: number; same: boolean; loss: number }> = [];
+  let lastCkpt = performance.now();
+  const runStart = performance.now();
+  let stepTimeSum = 0, stepCount = 0;
+  let stopped: TrainSeedResult['stopped'] | null = null;
+  const trainSecondsAtStart = state.trainSeconds;
+
+  while (stopped === null) {
+    // The step is synchronous tensor work: yield so that signals (Ctrl-C) get handled.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (o.signal?.aborted) {
+      stopped = 'interrupted';
+      break;
+    }
+    if ((performance.now() - runStart) / 60_000 >= o.maxMinutes) {
+      stopped = 'time-limit';
+      break;
+    }
+    const t0 = performance.now();
+    const pairs = samplePairs(train, rng, B);
+    const imgs = [...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])];
+    imgs.forEach((s, k) => {
+      cache.readFloat(s.i, xBuf, k * IMAGE_BYTES, rng.next() < 0.5, scratch);
+      mBuf[k] = hasTarget[s.i]!;
+      tBuf.set(targets.subarray(s.i * SEED_DISTILL_DIM, (s.i + 1) * SEED_DISTILL_DIM), k * SEED_DISTILL_DIM);
+    });
+    pairs.forEach((p, k) => {
+      yBuf[k] = p[2] ? 1 : 0;
+      yBuf[B + k] = p[2] ? 1 : 0;
+    });
+    let probs: Float32Array = new Float32Array(0);
+    const cost: Tensor = tf.tidy(() => {
+      const x = tf.tensor4d(xBuf, [2 * B, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
+      const y = tf.tensor2d(yBuf, [2 * B, 1]);
+      const tgt = tf.tensor2d(tBuf, [2 * B, SEED_DISTILL_DIM]);
+      const mask = tf.tensor2d(mBuf, [2 * B, 1]);
+      return optimizer.minimize(
+        () => {
+          const e = extractor.apply(x, { training: true }) as Tensor;
+          const ea = e.slice([0, 0], [B, SEED_EMBEDDING_DIM]);
+          const eb = e.slice([B, 0], [B, SEED_EMBEDDING_DIM]);
+          const pab = head.apply([ea, eb], { training: true }) as Tensor;
+          const pba = head.apply([eb, ea], { training: true }) as Tensor;
+          const p = tf.concat([pab, pba], 0);
+          probs = p.dataSync() as Float32Array;
+          let loss = tf.losses.logLoss(y, p) as Tensor;
+          if (o.distill) {
+            const d = distill.apply(e, { training: true }) as Tensor;
+            const perImage = tf.mean(tf.square(tf.sub(d, tgt)), 1, true);
+            const mse = tf.div(tf.sum(tf.mul(perImage, mask)), tf.maximum(tf.sum(mask), 1));
+            loss = tf.add(loss, tf.mul(mse, o.distillWeight));
+          }
+          return loss as import('@tensorflow/tfjs').Scalar;
+        },
+        true,
+        trainable,
+      )!;
+    });
+    const lossValue = cost.dataSync()[0]!;
+    cost.dispose();
+    if (!Number.isFinite(lossValue)) throw new Error(`loss became ${lossValue} at step ${state.step}`);
+    for (let k = 0; k < B; k++) recent.push({ p: (probs[k]! + probs[B + k]!) / 2, same: pairs[k]![2], loss: lossValue });
+    while (recent.length > 400) recent.shift();
+    state.step++;
+    const dt = (performance.now() - t0) / 1000;
+    state.trainSeconds += dt;
+    stepTimeSum += dt;
+    stepCount++;
+
+    if (state.step % 25 === 0) {
+      const acc = recent.filter((r) => (r.p >= 0.5) === r.same).length / recent.length;
+      const meanLoss = recent.reduce((s, r) => s + r.loss, 0) / recent.length;
+      log(
+        `epoch ${state.epoch + 1} step ${state.step}: loss ${meanLoss.toFixed(4)} acc ${acc.toFixed(3)} ` +
+          `auc ${auc(recent.map((r) => r.p), recent.map((r) => r.same)).toFixed(3)} (last ${recent.length} pairs) ` +
+          `${(stepTimeSum / stepCount).toFixed(2)} s/step, ${(state.trainSeconds / 60).toFixed(1)} min trained`,
+      );
+      stepTimeSum = 0;
+      stepCount = 0;
+    }
+
+    if (state.step % o.stepsPerEpoch === 0) {
+      state.epoch++;
+      const tv = performance.now();
+      const v = validate();
+      const rec: EpochRecord = {
+        epoch: state.epoch,
+        step: state.step,
+        seconds: state.trainSeconds,
+        trainLoss: recent.reduce((s, r) => s + r.loss, 0) / Math.max(1, recent.length),
+        trainAccuracy: recent.filter((r) => (r.p >= 0.5) === r.same).length / Math.max(1, recent.length),
+        trainAuc: auc(recent.map((r) => r.p), recent.map((r) => r.same)),
+        ...v,
+      };
+      state.history.push(rec);
+      const improved = rec.valLoss < state.bestValLoss;
+      if (improved) {
+        state.bestValLoss = rec.valLoss;
+        state.bestEpoch = state.epoch;
+        state.badEpochs = 0;
+        await exportBest();
+      } else state.badEpochs++;
+      log(
+        `epoch ${state.epoch} done: val loss ${rec.valLoss.toFixed(4)} (bce ${rec.valBce.toFixed(4)}, mse ${rec.valMse.toFixed(4)}) ` +
+          `acc ${rec.valAccuracy.toFixed(3)} auc ${rec.valAuc.toFixed(3)} on ${valPairs.length} pairs of ${val.byPerson.length} held-out people ` +
+          `${improved ? '(best so far: exported to ' + o.outDir + ')' : `(no better for ${state.badEpochs})`} [${((performance.now() - tv) / 1000).toFixed(0)} s]`,
+      );
+      await saveCheckpoint();
+      await writeTrainingReport('running');
+      lastCkpt = performance.now();
+      if (state.badEpochs >= o.patience) stopped = 'early-stopping';
+      else if (state.epoch >= o.maxEpochs) stopped = 'max-epochs';
+    } else if ((performance.now() - lastCkpt) / 60_000 >= o.checkpointMinutes) {
+      await saveCheckpoint();
+      lastCkpt = performance.now();
+      log(`checkpoint at step ${state.step} -> ${ckptJson}`);
+    }
+  }
+  await saveCheckpoint();
+  await writeTrainingReport(stopped);
+  cache.close();
+  log(`stopped (${stopped}) at epoch ${state.epoch}, step ${state.step}; ${((state.trainSeconds - trainSecondsAtStart) / 60).toFixed(1)} min in this run, ${(state.trainSeconds / 60).toFixed(1)} min in all`);
+  const best = state.history.find((h) => h.epoch === state.bestEpoch) ?? null;
+  return {
+    stopped,
+    epochs: state.epoch,
+    steps: state.step,
+    trainSeconds: state.trainSeconds,
+    best,
+    trainImages: trainIdx.length,
+    trainPeople: train.byPerson.length,
+    validationImages: valIdx.length,
+    validationPeople: val.byPerson.length,
+  };
+}
+
+export type { Tf };
+
+// ---------------------------------------------------------------------------
+// Head refit: the pair head alone, on frozen embeddings
+
+export interface RefitHeadOptions extends DataOptions {
+  /** The trained model folder (its head is replaced by the refit one when that is better on validation). */
+  modelDir: string;
+  steps: number;
+  batchPairs: number;
+  learningRate: number;
+  validationPairs: number;
+  evalEvery: number;
+  patience: number;
+  seed: number;
+}
+
+export interface HeadFigures {
+  valBce: number;
+  valAccuracy: number;
+  valAuc: number;
+}
+
+export interface RefitHeadResult {
+  before: HeadFigures;
+  after: HeadFigures;
+  steps: number;
+  seconds: number;
+  replaced: boolean;
+}
+
+/**
+ * With the extractor trained, every training image is embedded once and the pair head is
+ * trained alone on many random pairs of those embeddings (hundreds per step, milliseconds
+ * a step) instead of the 8 pairs a full step affords: the head gets far more pairs for the
+ * same time. Early stopping on the same validation pairs as the full training; the head is
+ * written back only if its validation loss is lower than the one it replaces.
+ */
+export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResult> {
+  const t0 = performance.now();
+  const log = o.log;
+  const { tf } = await loadMlRuntime();
+  const { usable, trainIdx, valIdx, train, val, cache } = await prepareData(o);
+  const model = await loadSeedModel(o.modelDir, tf);
+  const { extractor, head } = model;
+  const all = [...trainIdx, ...valIdx];
+  const row = new Map(all.map((i, k) => [i, k]));
+  const emb = new Float32Array(all.length * SEED_EMBEDDING_DIM);
+  const bs = 32;
+  const buf = new Float32Array(bs * IMAGE_BYTES);
+  for (let s = 0; s < all.length; s += bs) {
+    const m = Math.min(bs, all.length - s);
+    for (let k = 0; k < m; k++) cache.readFloat(all[s + k]!, buf, k * IMAGE_BYTES, false);
+    tf.tidy(() => {
+      const x = tf.tensor4d(buf.subarray(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
+      emb.set((extractor.predict(x) as Tensor).dataSync(), s * SEED_EMBEDDING_DIM);
+    });
+    if ((s / bs) % 50 === 0) log(`  embedded ${s + m}/${all.length} images`);
+  }
+  cache.close();
+  log(`embedded ${all.length} images in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+
+  const gather = (pairs: ReadonlyArray<[Sample, Sample, boolean]>): [Float32Array, Float32Array, Float32Array] => {
+    const a = new Float32Array(pairs.length * SEED_EMBEDDING_DIM), b = new Float32Array(pairs.length * SEED_EMBEDDING_DIM);
+    const y = new Float32Array(pairs.length);
+    pairs.forEach(([p, q, same], k) => {
+      a.set(emb.subarray(row.get(p.i)! * SEED_EMBEDDING_DIM, (row.get(p.i)! + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
+      b.set(emb.subarray(row.get(q.i)! * SEED_EMBEDDING_DIM, (row.get(q.i)! + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
+      y[k] = same ? 1 : 0;
+    });
+    return [a, b, y];
+  };
+  const valPairs = samplePairs(val, new Rng(12345), o.validationPairs);
+  if (valPairs.length === 0) throw new Error('no validation people with images: cannot refit the head');
+  const [va, vb] = gather(valPairs);
+  const vSame = valPairs.map((p) => p[2]);
+  const figures = (): HeadFigures => {
+    const n = valPairs.length;
+    const [pab, pba] = tf.tidy(() => {
+      const ta = tf.tensor2d(va, [n, SEED_EMBEDDING_DIM]), tb = tf.tensor2d(vb, [n, SEED_EMBEDDING_DIM]);
+      return [(head.predict([ta, tb]) as Tensor).dataSync(), (head.predict([tb, ta]) as Tensor).dataSync()];
+    });
+    const prob = Float32Array.from(pab!, (v, k) => (v + pba![k]!) / 2);
+    let right = 0;
+    prob.forEach((p, k) => (right += (p >= 0.5) === vSame[k] ? 1 : 0));
+    return { valBce: binaryCrossEntropy(Float32Array.from([...pab!, ...pba!]), [...vSame, ...vSame]), valAccuracy: right / n, valAuc: auc(prob, vSame) };
+  };
+  const before = figures();
+  log(`head before: val bce ${before.valBce.toFixed(4)} acc ${before.valAccuracy.toFixed(3)} auc ${before.valAuc.toFixed(3)}`);
+  let best = before;
+  let bestWeights = head.getWeights().map((w) => w.clone());
+  let bad = 0, step = 0;
+  const rng = new Rng(o.seed);
+  const optimizer = tf.train.adam(o.learningRate);
+  const vars = head.trainableWeights.map((w) => (w as unknown as { val: import('@tensorflow/tfjs').Variable }).val);
+  const B = o.batchPairs;
+  for (step = 1; step <= o.steps; step++) {
+    const [a, b, y] = gather(samplePairs(train, rng, B));
+    tf.tidy(() => {
+      const ta = tf.tensor2d(a, [B, SEED_EMBEDDING_DIM]), tb = tf.tensor2d(b, [B, SEED_EMBEDDING_DIM]);
+      const ty = tf.tensor2d(y, [B, 1]);
+      const yy = tf.concat([ty, ty], 0);
+      optimizer.minimize(() => {
+        const p = tf.concat([head.apply([ta, tb], { training: true }) as Tensor, head.apply([tb, ta], { training: true }) as Tensor], 0);
+        return tf.losses.logLoss(yy, p) as import('@tensorflow/tfjs').Scalar;
+      }, false, vars);
+    });
+    if (step % o.evalEvery === 0) {
+      const f = figures();
+      const better = f.valBce < best.valBce;
+      if (better) {
+        best = f;
+        bestWeights.forEach((w) => w.dispose());
+        bestWeights = head.getWeights().map((w) => w.clone());
+        bad = 0;
+      } else bad++;
+      log(`head step ${step}: val bce ${f.valBce.toFixed(4)} acc ${f.valAccuracy.toFixed(3)} auc ${f.valAuc.toFixed(3)}${better ? ' (best)' : ''}`);
+      if (bad >= o.patience) break;
+    }
+  }
+  head.setWeights(bestWeights);
+  const replaced = best.valBce < before.valBce;
+  if (replaced) {
+    await head.save(fileSystemHandler(tf, path.join(o.modelDir, 'head')));
+    await writeFile(
+      path.join(o.modelDir, 'head-refit.json'),
+      JSON.stringify({ before, after: best, steps: step, batchPairs: B, learningRate: o.learningRate, images: all.length, people: usable.length ? train.byPerson.length : 0, date: new Date().toISOString() }, null, 1) + '\n',
+    );
+  }
+  bestWeights.forEach((w) => w.dispose());
+  model.siamese.dispose();
+  model.distill?.dispose();
+  return { before, after: best, steps: Math.min(step, o.steps), seconds: (performance.now() - t0) / 1000, replaced };
+}

@@ -1,0 +1,20 @@
+import type { ApiEvent, ApiResponse } from '../core/contract/api.js';
+
+// Messages between Electron's main process and the utility process that runs the library
+// (database, scans, images): the main thread stays free for windows and input.
+
+export type ToBackend =
+  | { type: 'call'; id: number; method: string; params: unknown }
+  | { type: 'media'; id: number; kind: 'face' | 'photo'; mediaId: number }
+  | { type: 'picked'; id: number; folder: string | null };
+
+export type FromBackend =
+  | { type: 'reply'; id: number; response: ApiResponse }
+  | { type: 'media'; id: number; ok: true; bytes: Uint8Array; mime: string }
+  | { type: 'media'; id: number; ok: false; status: number; message: string }
+  | { type: 'event'; event: ApiEvent }
+  | { type: 'pick'; id: number }
+  | { type: 'ready' };
+
+export const IPC_CALL = 'facepair:call';
+export const IPC_EVENT = 'facepair:event';

@@ -1,0 +1,41 @@
+import type { ActionSummary } from '../../../src-main/core/contract/api.js';
+import { call } from './api.js';
+import { toasts } from './toasts.svelte.js';
+
+/** The user's recent edits, newest first, and their undo. */
+class ActionsState {
+  recent = $state.raw<ActionSummary[]>([]);
+  busy = $state(false);
+
+  async refresh(): Promise<void> {
+    try {
+      this.recent = (await call('actions.list', { limit: 20 })).actions;
+    } catch (err) {
+      toasts.error(err);
+    }
+  }
+
+  /** After an edit: tell the user what happened, with an Undo button. */
+  async done(action: ActionSummary | null): Promise<void> {
+    if (action) toasts.show(action.summary, { undo: true });
+    await this.refresh();
+  }
+
+  async undo(): Promise<boolean> {
+    if (this.busy) return false;
+    this.busy = true;
+    try {
+      const { undone } = await call('actions.undo', {});
+      toasts.show(undone ? `Undone: ${undone.summary}` : 'Nothing to undo');
+      await this.refresh();
+      return undone !== null;
+    } catch (err) {
+      toasts.error(err);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+export const actions = new ActionsState();

@@ -1,0 +1,75 @@
+import type { LibraryInfo, ScanState } from '../../../src-main/core/contract/api.js';
+import { call, errorMessage } from './api.js';
+import { toasts } from './toasts.svelte.js';
+
+/** The photo folder, its scan (with live progress) and the files that failed. */
+class LibraryState {
+  info = $state<LibraryInfo | null>(null);
+  scan = $state<ScanState | null>(null);
+  canPickFolder = $state(false);
+  folderError = $state<string | null>(null);
+  busy = $state(false);
+
+  get scanning(): boolean {
+    const s = this.scan?.status;
+    return s === 'running' || s === 'pausing' || s === 'cancelling';
+  }
+
+  async load(): Promise<void> {
+    try {
+      const [info, app] = await Promise.all([call('library.get'), call('app.info')]);
+      this.info = info;
+      this.scan = info.scan;
+      this.canPickFolder = app.canPickFolder;
+    } catch (err) {
+      toasts.error(err);
+    }
+  }
+
+  async setFolder(folder: string): Promise<boolean> {
+    this.folderError = null;
+    try {
+      this.info = await call('library.setFolder', { folder });
+      return true;
+    } catch (err) {
+      this.folderError = errorMessage(err);
+      return false;
+    }
+  }
+
+  async pickFolder(): Promise<void> {
+    try {
+      const { folder } = await call('library.pickFolder');
+      if (folder) await this.setFolder(folder);
+    } catch (err) {
+      this.folderError = errorMessage(err);
+    }
+  }
+
+  async control(what: 'start' | 'pause' | 'resume' | 'cancel'): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      this.scan = await call(`scan.${what}`);
+    } catch (err) {
+      toasts.error(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private lastInfo = 0;
+
+  /** Live progress; the counts below the bar follow every two seconds, and at the end. */
+  onProgress(state: ScanState): void {
+    const finished = this.scan?.status !== state.status && (state.status === 'idle' || state.status === 'paused');
+    this.scan = state;
+    const now = performance.now();
+    if (finished || now - this.lastInfo > 2000) {
+      this.lastInfo = now;
+      void this.load();
+    }
+  }
+}
+
+export const library = new LibraryState();

@@ -1,0 +1,176 @@
+/**
+ * The LFW evaluation, the seed training loop and the seed embedding stage on a small slice
+ * of LFW: the images of 20 View 1 test pairs, 12 threshold pairs and 5 DevTrain people,
+ * scanned with the ordinary pipeline into a temporary cache database.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createApp } from '../../src-main/core/app.js';
+import { EmbeddingsRepository } from '../../src-main/core/db/embeddings.repository.js';
+import { evaluateLfw, figuresOf } from '../../src-main/core/evaluation/lfw-eval.js';
+import { ensureLfwScanned } from '../../src-main/core/evaluation/lfw-faces.js';
+import {
+  devTrainPairs,
+  devTrainPeople,
+  imageKey,
+  imagePath,
+  isValidationPerson,
+  lfwDataset,
+  testPairs,
+  type LfwImage,
+  type LfwPair,
+} from '../../src-main/core/evaluation/lfw-protocol.js';
+import { SeedEmbeddingService } from '../../src-main/core/faces/seed-embedding.service.js';
+import { loadMlRuntime } from '../../src-main/core/ml/runtime.js';
+import { FUSED_FEATURES, saveFusedHead, type FusedHead } from '../../src-main/core/ml/seed/fused-head.js';
+import { SeedEmbedder } from '../../src-main/core/ml/seed/seed-embedder.js';
+import { buildDistillHead, buildExtractor, buildPairHead, saveSeedModel } from '../../src-main/core/ml/seed/seed-model.js';
+import { trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed-trainer.js';
+import { LFW, tempDir } from '../support/paths.js';
+
+const work = tempDir('lfw-slice');
+const data = path.join(work, 'lfw');
+const cacheDb = path.join(work, 'cache', 'lfw.db');
+const ds = lfwDataset(LFW);
+
+const v1 = testPairs(ds, 'view1');
+const slice: LfwPair[] = [...v1.slice(0, 10), ...v1.slice(500, 510)];
+const dt = devTrainPairs(ds);
+const thresholdSlice: LfwPair[] = [...dt.slice(0, 6), ...dt.slice(1100, 1106)];
+const small = devTrainPeople(ds).filter((p) => p.images >= 3 && p.images <= 4);
+const trainPeople = [...small.filter((p) => isValidationPerson(p.name)).slice(0, 2), ...small.filter((p) => !isValidationPerson(p.name)).slice(0, 3)];
+const images: LfwImage[] = [
+  ...[...slice, ...thresholdSlice].flatMap((p) => [p.a, p.b]),
+  ...trainPeople.flatMap((p) => Array.from({ length: p.images }, (_, k) => ({ name: p.name, n: k + 1 }))),
+];
+
+const { tf } = await loadMlRuntime();
+
+async function randomSeedModel(dir: string, seed: number): Promise<void> {
+  tf.util.seedrandom?.(String(seed));
+  const extractor = buildExtractor(tf);
+  const head = buildPairHead(tf);
+  const distill = buildDistillHead(tf);
+  // Distinct weights per seed: scale one kernel.
+  const w = extractor.getLayer('seed_conv6').getWeights();
+  extractor.getLayer('seed_conv6').setWeights([tf.mul(w[0]!, seed), w[1]!]);
+  await saveSeedModel(dir, { extractor, head, distill }, tf);
+}
+
+beforeAll(async () => {
+  const imagesDir = path.join(data, 'images');
+  for (const img of images) {
+    const to = imagePath(imagesDir, img);
+    mkdirSync(path.dirname(to), { recursive: true });
+    copyFileSync(imagePath(ds.imagesDir, img), to);
+  }
+  for (const f of ['pairs.txt', 'pairsDevTest.txt', 'pairsDevTrain.txt', 'peopleDevTrain.txt', 'peopleDevTest.txt']) copyFileSync(path.join(LFW, f), path.join(data, f));
+  await ensureLfwScanned(cacheDb, imagesDir, images.map(imageKey), { scan: true });
+}, 600_000);
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('facepair eval lfw on a slice of View 1', () => {
+  it('reproduces the descriptor figures of 20 DevTest pairs (threshold from 12 DevTrain pairs)', async () => {
+    const r = await evaluateLfw({ data, cacheDb, protocol: 'view1', matcher: 'descriptor', scan: false, pairs: slice, thresholdPairs: thresholdSlice, figuresDir: path.join(work, 'figures') });
+    expect({ matcher: r.matcher, protocol: r.protocol, pairs: r.pairs, misses: r.misses }).toEqual({ matcher: 'descriptor', protocol: 'view1', pairs: 20, misses: 0 });
+    expect(r.accuracy).toBe(1);
+    expect(r.auc).toBe(1);
+    expect(r.stderr).toBe(0);
+    expect(r.confusion).toEqual({ tp: 10, fp: 0, tn: 10, fn: 0 });
+    expect(r.figures?.roc).toMatch(/descriptor-view1-roc\.png$/);
+    // What `facepair eval lfw --json` prints: exactly these keys.
+    expect(Object.keys(figuresOf(r))).toEqual(['matcher', 'protocol', 'accuracy', 'stderr', 'auc', 'pairs', 'misses']);
+  });
+
+  it('scores pairs with a seed model, symmetrically', async () => {
+    const dir = path.join(work, 'seed-a');
+    await randomSeedModel(dir, 1);
+    const r = await evaluateLfw({ data, cacheDb, protocol: 'view1', matcher: 'seed', scan: false, pairs: slice, thresholdPairs: thresholdSlice, seedDir: dir, figuresDir: null });
+    expect(r.pairs).toBe(20);
+    expect(r.auc).toBeGreaterThanOrEqual(0);
+    const swapped = slice.map((p) => ({ ...p, a: p.b, b: p.a }));
+    const s = await evaluateLfw({ data, cacheDb, protocol: 'view1', matcher: 'seed', scan: false, pairs: swapped, thresholdPairs: thresholdSlice, seedDir: dir, figuresDir: null });
+    expect(s.auc).toBeCloseTo(r.auc, 12);
+    expect(s.accuracy).toBeCloseTo(r.accuracy, 12);
+  });
+});
+
+describe('facepair train-seed', () => {
+  const base = {
+    ...DEFAULT_TRAIN_SEED,
+    data,
+    cacheDb,
+    scan: false,
+    workDir: path.join(work, 'train'),
+    outDir: path.join(work, 'model'),
+    batchPairs: 2,
+    stepsPerEpoch: 2,
+    validationPairs: 8,
+    log: (): void => {},
+  };
+
+  it('trains a few steps, checkpoints, and resumes where it stopped', async () => {
+    const first = await trainSeed({ ...base, maxEpochs: 2 });
+    expect(first).toMatchObject({ stopped: 'max-epochs', epochs: 2, steps: 4, validationPeople: 2 });
+    // The 5 chosen people plus the DevTrain people of the threshold pairs, minus the held-out ones.
+    expect(first.trainPeople).toBeGreaterThanOrEqual(3);
+    expect(first.best).not.toBeNull();
+    const lines: string[] = [];
+    const second = await trainSeed({ ...base, maxEpochs: 3, log: (l) => lines.push(l) });
+    expect(lines.some((l) => /resumed from .*epoch 2, step 4/.test(l))).toBe(true);
+    expect(second).toMatchObject({ epochs: 3, steps: 6 });
+    const model = await SeedEmbedder.load(base.outDir);
+    expect(model.hasDistill).toBe(true);
+    model.dispose();
+  }, 300_000);
+});
+
+describe('the seed embedding stage of the pipeline', () => {
+  it('embeds every face once, and re-embeds only faces of an older model version', async () => {
+    const app = createApp({ dbFile: cacheDb });
+    try {
+      const emb = new EmbeddingsRepository(app.db);
+      const dirA = path.join(work, 'stage', 'v1');
+      await randomSeedModel(dirA, 2);
+      const a = new SeedEmbeddingService(app.faces, emb, app.cacheDir, dirA);
+      const faces = app.faces.countOnPresentPhotos();
+      const first = await a.embedPending();
+      expect(first).toMatchObject({ embedded: faces, failed: 0 });
+      expect((await a.embedPending()).embedded).toBe(0);
+      const idA = (await a.modelId())!;
+      expect(emb.count(idA)).toBe(faces);
+      await a.dispose();
+
+      const dirB = path.join(work, 'stage', 'v2');
+      await randomSeedModel(dirB, 3);
+      const b = new SeedEmbeddingService(app.faces, emb, app.cacheDir, dirB);
+      expect((await b.embedPending()).embedded).toBe(faces);
+      expect(emb.count((await b.modelId())!)).toBe(faces);
+      expect(emb.count(idA)).toBe(0);
+
+      // Grouping's candidate pairs: scored only by a fused head marked for grouping and trained on this model.
+      const ids = app.faces.listForGrouping(app.faces.modelId('faceapi-resnet128+dlib-chip@1', 'descriptor', 128));
+      const desc = new Float32Array(ids.length * 128);
+      ids.forEach((f, i) => desc.set(f.vector, i * 128));
+      expect(await b.candidatePairScorer(ids.map((f) => f.id), desc)).toBeNull();
+      const model = (await b.model())!;
+      const head: FusedHead = { format: 'facepair-fused', version: 1, features: [...FUSED_FEATURES], mean: [0.6, 0.4, 0], std: [0.2, 0.2, 1], weights: [-3, 0, 0.5], bias: 0, seedKey: model.pairKey, trainedOn: 'test', useForGrouping: true };
+      await saveFusedHead(dirB, head);
+      const score = (await b.candidatePairScorer(ids.map((f) => f.id), desc))!;
+      const p = score([0, 1], [1, 0]);
+      expect(p[0]).toBeGreaterThan(0);
+      expect(p[0]).toBeLessThan(1);
+      expect(p[0]).toBeCloseTo(p[1]!, 6);
+      await b.dispose();
+    } finally {
+      app.close();
+    }
+  }, 300_000);
+});
