@@ -9,6 +9,7 @@ import type { ApiResponse } from '../core/contract/api.js';
 import { isInside } from '../core/media/media.service.js';
 import { Backend } from './backend.js';
 import { IPC_CALL, IPC_EVENT } from './backend-protocol.js';
+import { RENDERER_CONTENT_TYPES } from '../core/media/content-types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = app.getAppPath();
@@ -21,14 +22,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: 
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' facepair:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
+const TYPES = RENDERER_CONTENT_TYPES;
 
 let win: BrowserWindow | null = null;
 let backend: Backend | null = null;

@@ -9,6 +9,7 @@ import type { ApiHost } from '../core/api/api-host.js';
 import type { ApiErrorCode, ApiResponse } from '../core/contract/api.js';
 import { ApiError } from '../core/contract/errors.js';
 import { isInside } from '../core/media/media.service.js';
+import { RENDERER_CONTENT_TYPES } from '../core/media/content-types.js';
 
 export interface ServerOptions {
   host: ApiHost;
@@ -58,16 +59,7 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
+const TYPES = RENDERER_CONTENT_TYPES;
 
 const STATUS: Record<ApiErrorCode, number> = {
   invalid_params: 400,

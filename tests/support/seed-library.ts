@@ -5,6 +5,7 @@ import { createApp, type FacePairApp } from '../../src-main/core/app.js';
 import { toBlob } from '../../src-main/core/db/faces.repository.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../src-main/core/faces/photo-analysis.js';
 import { LFW } from './paths.js';
+import { Rng } from '../../src-main/core/training/rng.js';
 
 export interface SeedPerson {
   name?: string | null;
@@ -22,16 +23,10 @@ export interface SeededLibrary {
   photoIds: number[][];
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so that seeded libraries repeat. */
+/** A deterministic pseudo-random generator, so that runs repeat. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 function gaussian(rand: () => number): number {

@@ -10,17 +10,12 @@
 import { pathToFileURL } from 'node:url';
 
 import { projectFaces, scorePairs, type HeadWeights } from './pair-scorer.js';
+import { Rng } from '../../training/rng.js';
 
-/** Small deterministic PRNG (mulberry32). */
+/** A deterministic pseudo-random generator, so that runs repeat. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** Head weights shaped like buildPairHead's, Glorot-uniform, from `seed`. */
