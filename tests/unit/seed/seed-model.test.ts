@@ -24,6 +24,7 @@ import {
   wasmSimdAvailable,
 } from '../../../src-main/core/ml/seed/seed-model.js';
 import { missingWasmKernels, registerWasmGradKernels } from '../../../src-main/core/ml/seed/wasm-grad-kernels.js';
+import { Rng } from '../../../src-main/core/training/rng.js';
 
 const { tf, backend } = await loadMlRuntime();
 registerWasmGradKernels(tf);
@@ -34,18 +35,10 @@ type LayersModel = import('@tensorflow/tfjs').LayersModel;
 
 const SLOW = 120_000;
 
-/** Deterministic values in [lo, hi) (mulberry32). */
+/** Deterministic values in [lo, hi). */
 function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  const r = new Rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r.next());
 }
 
 const tmpDirs: string[] = [];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src-main/core/training/rng.js';
 
 // The cpu backend (the reference) is slow: give every test room on a busy machine.
 const SLOW = 60_000;
@@ -23,18 +24,10 @@ type Tensor4D = import('@tensorflow/tfjs').Tensor4D;
 type Shape4 = [number, number, number, number];
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 
-/** Deterministic values in [lo, hi) (mulberry32). */
+/** Deterministic values in [lo, hi). */
 function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  const r = new Rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r.next());
 }
 
 const size = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
