@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApp, type FacePairApp, type ScanSummary } from '../core/app.js';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { defaultLfwCacheDb } from '../core/evaluation/lfw-faces.js';
 import { evaluateLfw, figuresOf, recordFigures, type LfwMatcher } from '../core/evaluation/lfw-eval.js';
@@ -160,6 +161,18 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number of at least 0');
+  return n;
+}
+
+function wholeOrZero(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('must be a whole number from 0 to 15');
+  return n;
+}
+
 function wholeNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
@@ -176,6 +189,12 @@ program
   .option('--out <folder>', 'where the best model so far is exported', defaultSeedModelDir())
   .option('--no-distill', 'train the pair head alone (the study), without the descriptor distillation target')
   .option('--distill-weight <w>', 'weight of the distillation loss', positiveNumber, DEFAULT_TRAIN_SEED.distillWeight)
+  .option('--pair-weight <w>', 'weight of the pair loss; 0 trains on the distillation target alone, images drawn uniformly (then --refit-head)', nonNegativeNumber, DEFAULT_TRAIN_SEED.pairWeight)
+  .addOption(new Option('--schedule <kind>', 'learning rate over time: constant, or cosine decay to 2% over --schedule-minutes').choices(['constant', 'cosine']).default(DEFAULT_TRAIN_SEED.schedule))
+  .option('--schedule-minutes <m>', 'training minutes the cosine schedule spans (default: --max-minutes)', positiveNumber)
+  .option('--warmup-minutes <m>', 'linear learning-rate warm-up over the first minutes of training', nonNegativeNumber, DEFAULT_TRAIN_SEED.warmupMinutes)
+  .option('--max-shift <px>', 'largest random shift of a training image, in pixels', nonNegativeNumber, DEFAULT_TRAIN_SEED.maxShift)
+  .option('--grad-workers <n>', 'worker threads computing gradients beside the main thread (default: cores - 1)', wholeOrZero)
   .option('--batch-pairs <n>', 'pairs per step (half same, half different)', wholeNumber, DEFAULT_TRAIN_SEED.batchPairs)
   .option('--steps-per-epoch <n>', 'steps between validations', wholeNumber, DEFAULT_TRAIN_SEED.stepsPerEpoch)
   .option('--patience <n>', 'epochs without a better validation loss before stopping', wholeNumber, DEFAULT_TRAIN_SEED.patience)
@@ -196,6 +215,12 @@ program
       out: string;
       distill: boolean;
       distillWeight: number;
+      pairWeight: number;
+      schedule: 'constant' | 'cosine';
+      scheduleMinutes?: number;
+      maxShift: number;
+      warmupMinutes: number;
+      gradWorkers?: number;
       batchPairs: number;
       stepsPerEpoch: number;
       patience: number;
@@ -248,6 +273,12 @@ program
           outDir: opts.out,
           distill: opts.distill,
           distillWeight: opts.distillWeight,
+          pairWeight: opts.pairWeight,
+          schedule: opts.schedule,
+          scheduleMinutes: opts.scheduleMinutes ?? opts.maxMinutes ?? Infinity,
+          maxShift: Math.round(opts.maxShift),
+          warmupMinutes: opts.warmupMinutes,
+          gradWorkers: opts.gradWorkers ?? Math.max(0, Math.min(3, os.availableParallelism() - 1)),
           batchPairs: opts.batchPairs,
           stepsPerEpoch: opts.stepsPerEpoch,
           patience: opts.patience,

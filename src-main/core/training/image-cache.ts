@@ -68,11 +68,14 @@ export class ImageCache {
     return new ImageCache(file, sources.length);
   }
 
-  /** Copies image i into `out` at `offset` as floats in [0, 1], mirrored left-right if `flip`. */
-  readFloat(i: number, out: Float32Array, offset: number, flip: boolean, scratch = Buffer.allocUnsafe(IMAGE_BYTES)): void {
+  /**
+   * Copies image i into `out` at `offset` as floats in [0, 1], mirrored left-right if `flip`
+   * and moved by (`shiftX`, `shiftY`) pixels (edge pixels repeated), for augmentation.
+   */
+  readFloat(i: number, out: Float32Array, offset: number, flip: boolean, scratch = Buffer.allocUnsafe(IMAGE_BYTES), shiftX = 0, shiftY = 0): void {
     if (i < 0 || i >= this.count) throw new Error(`image ${i} out of range`);
     readSync(this.fd, scratch, 0, IMAGE_BYTES, i * IMAGE_BYTES);
-    toSeedInputFloats(scratch, out, offset, flip);
+    toSeedInputFloats(scratch, out, offset, flip, shiftX, shiftY);
   }
 
   close(): void {
@@ -81,19 +84,25 @@ export class ImageCache {
   }
 }
 
-/** uint8 RGB 250x250 -> floats in [0, 1] (the seed model's input scale), optionally mirrored. */
-export function toSeedInputFloats(src: Uint8Array, out: Float32Array, offset: number, flip = false): void {
+/**
+ * uint8 RGB 250x250 -> floats in [0, 1] (the seed model's input scale), optionally mirrored
+ * and shifted: out(x, y) = src(x + shiftX, y + shiftY) of the (mirrored) image, clamped at the edges.
+ */
+export function toSeedInputFloats(src: Uint8Array, out: Float32Array, offset: number, flip = false, shiftX = 0, shiftY = 0): void {
   const s = CACHE_SIDE;
   const k = 1 / 255;
-  if (!flip) {
+  if (!flip && shiftX === 0 && shiftY === 0) {
     for (let j = 0; j < IMAGE_BYTES; j++) out[offset + j] = src[j]! * k;
     return;
   }
+  const clamp = (v: number): number => (v < 0 ? 0 : v >= s ? s - 1 : v);
   for (let y = 0; y < s; y++) {
-    const row = y * s * 3;
+    const row = clamp(y + shiftY) * s * 3;
+    const outRow = offset + y * s * 3;
     for (let x = 0; x < s; x++) {
-      const from = row + (s - 1 - x) * 3;
-      const to = offset + row + x * 3;
+      const sx = clamp(x + shiftX);
+      const from = row + (flip ? s - 1 - sx : sx) * 3;
+      const to = outRow + x * 3;
       out[to] = src[from]! * k;
       out[to + 1] = src[from + 1]! * k;
       out[to + 2] = src[from + 2]! * k;

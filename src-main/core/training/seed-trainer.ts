@@ -11,8 +11,14 @@
  * - Adam, binary cross-entropy on the pair head (both orders of each pair, so the head
  *   learns score(a, b) = score(b, a)); with `distill`, plus the mean squared error between
  *   a linear 128-d map of the 500-d embedding and the pretrained descriptor of the same
- *   face (scaled to norm sqrt(128)): a dense target per image learns far faster than one
- *   bit per pair.
+ *   face (unit-normalised, then standardised on the training images): a dense target per
+ *   image learns far faster than one bit per pair. With `pairWeight` 0 the extractor learns
+ *   from that target alone, on images drawn uniformly, and `refitPairHead` then fits the
+ *   pair head on frozen embeddings, hundreds of pairs a step.
+ * - Augmentation: random horizontal flips, and random shifts of up to `maxShift` pixels.
+ * - Learning rate: constant, or a linear warm-up then cosine decay over `scheduleMinutes`.
+ * - Data-parallel over `gradWorkers` worker threads (grad-workers.ts): on wasm, one thread
+ *   per backend, this is how training uses both cores.
  * - An "epoch" is `stepsPerEpoch` steps (the study's 100,000 pairs would take a day here);
  *   after each, validation loss, accuracy and AUC on fixed pairs of the held-out people;
  *   the best weights are kept (and exported), training stops after `patience` epochs
@@ -42,8 +48,11 @@ import {
   SEED_EMBEDDING_DIM,
   SEED_INPUT_SIZE,
 } from '../ml/seed/seed-model.js';
+import { registerBatchNormGradient } from '../ml/seed/batchnorm-grad.js';
 import { registerWasmGradKernels } from '../ml/seed/wasm-grad-kernels.js';
+import { GradWorkers } from './grad-workers.js';
 import { IMAGE_BYTES, ImageCache } from './image-cache.js';
+import { seedShardLoss, trainableVariables, type LossSettings, type Shard } from './seed-loss.js';
 import { Rng } from './rng.js';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
@@ -64,6 +73,25 @@ export interface TrainSeedOptions {
   scan: boolean;
   distill: boolean;
   distillWeight: number;
+  /**
+   * Weight of the pair loss. 0 trains the extractor on the distillation target alone, on
+   * images drawn uniformly (every image as often, not the people with several images more
+   * often as pairs do); the pair head is then fitted on frozen embeddings (`refitPairHead`).
+   */
+  pairWeight: number;
+  /** Learning rate over training time: constant, or cosine decay to 2% over `scheduleMinutes`. */
+  schedule: 'constant' | 'cosine';
+  scheduleMinutes: number;
+  /**
+   * Linear warm-up of the learning rate over the first minutes. Without it, the first large
+   * Adam steps can push every unit of the last relu layer below zero for good (seen at 2e-3:
+   * all 500 features dead, loss stuck at the mean's).
+   */
+  warmupMinutes: number;
+  /** Largest random shift of a training image, in pixels (augmentation beside the flips). */
+  maxShift: number;
+  /** Worker threads that compute gradients of shards of each batch beside the main thread. */
+  gradWorkers: number;
   batchPairs: number;
   stepsPerEpoch: number;
   patience: number;
@@ -85,6 +113,12 @@ export const DEFAULT_TRAIN_SEED: Omit<TrainSeedOptions, 'data' | 'cacheDb' | 'wo
   scan: true,
   distill: true,
   distillWeight: 1,
+  pairWeight: 1,
+  schedule: 'constant',
+  scheduleMinutes: Infinity,
+  warmupMinutes: 0,
+  maxShift: 0,
+  gradWorkers: 0,
   batchPairs: 8,
   stepsPerEpoch: 250,
   patience: 10,
@@ -110,6 +144,11 @@ interface EpochRecord {
   valMse: number;
   valAccuracy: number;
   valAuc: number;
+  /** AUC of (minus) the Euclidean distance in the distillation space on the same pairs (with distill). */
+  valDistillAuc?: number;
+  /** Units of the 500-d embedding that are above zero for at least one validation image (a dead relu unit never is). */
+  liveUnits?: number;
+  learningRate?: number;
 }
 
 interface CheckpointState {
@@ -118,6 +157,12 @@ interface CheckpointState {
   step: number;
   epoch: number;
   rng: number;
+  /**
+   * The best value of the selection criterion so far (lower is better): the validation loss,
+   * or, when training on the distillation target alone, 1 − the distillation space's
+   * validation AUC (the inference-mode MSE lags while batch-norm's moving averages catch up
+   * with fast-changing weights, and it is the pair ranking that the model is for).
+   */
   bestValLoss: number;
   bestEpoch: number;
   badEpochs: number;
@@ -125,7 +170,18 @@ interface CheckpointState {
   /** Which validation pairs the early-stopping figures were measured on. */
   validationSignature?: string;
   history: EpochRecord[];
-  config: { distill: boolean; distillWeight: number; batchPairs: number; learningRate: number; stepsPerEpoch: number };
+  config: {
+    distill: boolean;
+    distillWeight: number;
+    pairWeight?: number;
+    schedule?: 'constant' | 'cosine';
+    scheduleMinutes?: number;
+    warmupMinutes?: number;
+    maxShift?: number;
+    batchPairs: number;
+    learningRate: number;
+    stepsPerEpoch: number;
+  };
   tensors: Array<{ group: 'model' | 'optimizer'; name: string; shape: number[]; offset: number; length: number }>;
   savedAt: string;
 }
@@ -189,9 +245,55 @@ function samplePairs(split: Split, rng: Rng, n: number): Array<[Sample, Sample, 
 
 const TARGET_NORM = Math.sqrt(SEED_DISTILL_DIM);
 
+/** The learning rate after `minutes` of training (over all resumed runs). */
+export function learningRateAt(
+  o: Pick<TrainSeedOptions, 'learningRate' | 'schedule' | 'scheduleMinutes'> & { warmupMinutes?: number },
+  minutes: number,
+): number {
+  const warm = o.warmupMinutes !== undefined && o.warmupMinutes > 0 ? Math.min(1, (minutes + 0.05) / o.warmupMinutes) : 1;
+  if (o.schedule === 'constant') return o.learningRate * warm;
+  const t = Math.min(1, Math.max(0, minutes / o.scheduleMinutes));
+  return o.learningRate * warm * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * t)));
+}
+
 async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await writeFile(`${file}.tmp`, data);
   await rename(`${file}.tmp`, file);
+}
+
+/**
+ * Centres the distillation targets on the training images' mean and scales them to unit
+ * variance per dimension, in place. Raw unit-norm descriptors share a large common part:
+ * predicting their mean already leaves only ~16% of their mean square, so a plain MSE on
+ * them is mostly spent on the mean (the v1 run never got below that baseline). Distances
+ * between targets only shrink by a constant, so the space still mirrors the descriptor's.
+ */
+export function standardizeTargets(targets: Float32Array, hasTarget: Uint8Array, trainIdx: readonly number[]): { std: number; meanShare: number } {
+  const d = SEED_DISTILL_DIM;
+  const mean = new Float64Array(d);
+  let n = 0, meanSquare = 0;
+  for (const i of trainIdx) {
+    if (!hasTarget[i]) continue;
+    n++;
+    for (let k = 0; k < d; k++) {
+      const v = targets[i * d + k]!;
+      mean[k]! += v;
+      meanSquare += v * v;
+    }
+  }
+  if (n === 0) return { std: 1, meanShare: 1 };
+  for (let k = 0; k < d; k++) mean[k]! /= n;
+  let variance = 0;
+  for (const i of trainIdx) {
+    if (!hasTarget[i]) continue;
+    for (let k = 0; k < d; k++) variance += (targets[i * d + k]! - mean[k]!) ** 2;
+  }
+  const std = Math.sqrt(variance / (n * d)) || 1;
+  for (let i = 0; i < hasTarget.length; i++) {
+    if (!hasTarget[i]) continue;
+    for (let k = 0; k < d; k++) targets[i * d + k] = (targets[i * d + k]! - mean[k]!) / std;
+  }
+  return { std, meanShare: variance / meanSquare };
 }
 
 type DataOptions = Pick<TrainSeedOptions, 'data' | 'cacheDb' | 'scan' | 'workDir' | 'validationFraction' | 'log'>;
@@ -232,8 +334,13 @@ async function prepareData(o: DataOptions): Promise<{
   const personOf = usable.map((w) => personIndex.get(w.person)!);
   const trainIdx: number[] = [], valIdx: number[] = [];
   usable.forEach((w, i) => (isValidationPerson(w.person, o.validationFraction) ? valIdx : trainIdx).push(i));
+  const spread = standardizeTargets(targets, hasTarget, trainIdx);
   const train = makeSplit(trainIdx, personOf);
   const val = makeSplit(valIdx, personOf);
+  log(
+    `distillation targets standardised: minus the training mean, divided by ${spread.std.toFixed(4)} ` +
+      `(the mean alone left ${(spread.meanShare * 100).toFixed(0)}% of the raw targets' mean square unexplained)`,
+  );
   log(
     `DevTrain: ${people.length} people, ${wanted.length} images; usable here ${usable.length} ` +
       `(${usable.length - hasTarget.reduce((s, v) => s + v, 0)} without a detected face); ` +
@@ -250,19 +357,26 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   const log = o.log;
   const { tf, backend } = await loadMlRuntime();
   if (backend === 'wasm') registerWasmGradKernels(tf);
+  registerBatchNormGradient(tf);
   log(`tfjs backend: ${backend}`);
 
+  const distillOnly = o.pairWeight === 0;
+  if (distillOnly && !o.distill) throw new Error('pairWeight 0 needs the distillation loss: nothing would be trained');
+  if (o.schedule === 'cosine' && !Number.isFinite(o.scheduleMinutes)) throw new Error('the cosine schedule needs scheduleMinutes');
   const { usable, targets, hasTarget, trainIdx, valIdx, train, val, cache } = await prepareData(o);
+  const trainWithTarget = trainIdx.filter((i) => hasTarget[i] === 1);
 
   // --- model
   const extractor = buildExtractor(tf);
   const head = buildPairHead(tf);
   const distill = buildDistillHead(tf);
   const optimizer = tf.train.adam(o.learningRate) as Optimizer;
+  // Adam reads its (protected) learningRate on every update: the schedule sets it.
+  const adam = optimizer as unknown as { learningRate: number };
   const modelWeights: LayerVariable[] = [...extractor.weights, ...head.weights, ...(o.distill ? distill.weights : [])];
-  const trainable = [...extractor.trainableWeights, ...head.trainableWeights, ...(o.distill ? distill.trainableWeights : [])].map(
-    (w) => (w as unknown as { val: import('@tensorflow/tfjs').Variable }).val,
-  );
+  const lossModels = { extractor, head, distill };
+  const lossSettings: LossSettings = { distill: o.distill, distillWeight: o.distillWeight, pairWeight: o.pairWeight };
+  const trainable = trainableVariables(lossModels, lossSettings);
 
   let state: CheckpointState = {
     format: 'facepair-seed-checkpoint',
@@ -275,7 +389,18 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     badEpochs: 0,
     trainSeconds: 0,
     history: [],
-    config: { distill: o.distill, distillWeight: o.distillWeight, batchPairs: o.batchPairs, learningRate: o.learningRate, stepsPerEpoch: o.stepsPerEpoch },
+    config: {
+      distill: o.distill,
+      distillWeight: o.distillWeight,
+      pairWeight: o.pairWeight,
+      schedule: o.schedule,
+      scheduleMinutes: Number.isFinite(o.scheduleMinutes) ? o.scheduleMinutes : undefined,
+      warmupMinutes: o.warmupMinutes,
+      maxShift: o.maxShift,
+      batchPairs: o.batchPairs,
+      learningRate: o.learningRate,
+      stepsPerEpoch: o.stepsPerEpoch,
+    },
     tensors: [],
     savedAt: '',
   };
@@ -298,7 +423,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     if (optT.length > 0) {
       await optimizer.setWeights(optT.map((t) => ({ name: t.name, tensor: tf.tensor(f32.slice(t.offset, t.offset + t.length), t.shape) })));
     }
-    log(`resumed from ${ckptJson}: epoch ${state.epoch}, step ${state.step}, ${(state.trainSeconds / 60).toFixed(1)} min trained, best val loss ${state.bestValLoss.toFixed(4)} (epoch ${state.bestEpoch})`);
+    log(`resumed from ${ckptJson}: epoch ${state.epoch}, step ${state.step}, ${(state.trainSeconds / 60).toFixed(1)} min trained, best selection value ${state.bestValLoss.toFixed(4)} (epoch ${state.bestEpoch})`);
   } else if (!o.fresh && existsSync(ckptJson)) {
     throw new Error(`${ckptJson} exists without its checkpoint.bin`);
   }
@@ -387,7 +512,36 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       });
     }
     const valMse = cnt > 0 ? mse / cnt : 0;
-    return { valLoss: valBce + (o.distill ? o.distillWeight * valMse : 0), valBce, valMse, valAccuracy: right / n, valAuc: auc(prob, same) };
+    let liveUnits = 0;
+    for (let d = 0; d < SEED_EMBEDDING_DIM; d++) {
+      for (let k = 0; k < valImages.length; k++) {
+        if (emb[k * SEED_EMBEDDING_DIM + d]! > 0) {
+          liveUnits++;
+          break;
+        }
+      }
+    }
+    let valDistillAuc: number | undefined;
+    if (o.distill) {
+      // Closer in the distillation space = more likely one person (as with the descriptor).
+      const closeness = valPairs.map(([a, b]) => {
+        const pa = proj.subarray(at.get(a.i)! * SEED_DISTILL_DIM, (at.get(a.i)! + 1) * SEED_DISTILL_DIM);
+        const pb = proj.subarray(at.get(b.i)! * SEED_DISTILL_DIM, (at.get(b.i)! + 1) * SEED_DISTILL_DIM);
+        let d2 = 0;
+        for (let d = 0; d < SEED_DISTILL_DIM; d++) d2 += (pa[d]! - pb[d]!) ** 2;
+        return -d2;
+      });
+      valDistillAuc = auc(closeness, same);
+    }
+    return {
+      valLoss: o.pairWeight * valBce + (o.distill ? o.distillWeight * valMse : 0),
+      valBce,
+      valMse,
+      valAccuracy: right / n,
+      valAuc: auc(prob, same),
+      ...(valDistillAuc !== undefined ? { valDistillAuc } : {}),
+      liveUnits,
+    };
   };
 
   const exportBest = async (): Promise<void> => {
@@ -413,7 +567,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       validationPeople: val.byPerson.length,
       validationImages: valIdx.length,
       validationPairs: valPairs.length,
-      settings: { ...state.config, patience: o.patience, optimizer: 'adam', loss: o.distill ? 'bce + distillWeight * mse(distill(e), descriptor/|descriptor|*sqrt(128))' : 'bce', flips: 'random horizontal, p = 0.5', input: '250x250 RGB / 255, LFW-template-aligned crop of the most central face' },
+      settings: { ...state.config, patience: o.patience, optimizer: 'adam', loss: o.distill ? 'pairWeight * bce + distillWeight * mse(distill(e), standardised(descriptor/|descriptor|*sqrt(128)))' : 'bce', flips: 'random horizontal, p = 0.5', shifts: `up to ${o.maxShift} px`, threads: 1 + o.gradWorkers, input: '250x250 RGB / 255, LFW-template-aligned crop of the most central face' },
       steps: state.step,
       epochs: state.epoch,
       trainMinutes: state.trainSeconds / 60,
@@ -432,12 +586,20 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
           `- State: ${stopped === 'running' ? 'training in progress (these are the best weights so far)' : `stopped (${stopped})`}; updated ${report.updatedAt.slice(0, 16).replace('T', ' ')} UTC.`,
           `- Backend: tfjs ${backend}. ${state.step} steps of ${o.batchPairs} pairs (${state.step * o.batchPairs * 2} face images), ${state.epoch} epochs of ${o.stepsPerEpoch} steps, ${(state.trainSeconds / 3600).toFixed(2)} h of training.`,
           `- Data: ${train.byPerson.length} DevTrain people / ${trainIdx.length} images for training; ${val.byPerson.length} held-out DevTrain people / ${valIdx.length} images for validation (${valPairs.length} fixed pairs).`,
-          `- Settings: Adam (learning rate ${o.learningRate}), binary cross-entropy on both orders of each pair${o.distill ? `, plus ${o.distillWeight} x mean squared error of the distillation head against the descriptor (scaled to norm sqrt(128))` : ''}; random horizontal flips; early stopping on validation loss, patience ${o.patience}.`,
-          `- Best epoch: ${best ? `${best.epoch} (step ${best.step}): validation loss ${f(best.valLoss)}, accuracy ${f(best.valAccuracy, 3)}, AUC ${f(best.valAuc, 3)}` : '-'}.`,
+          `- Settings: Adam (learning rate ${o.learningRate}${o.schedule === 'cosine' ? `, ${o.warmupMinutes > 0 ? `${o.warmupMinutes} min linear warm-up, ` : ''}cosine decay to 2% over ${o.scheduleMinutes} min` : ''}), ` +
+            `${o.pairWeight > 0 ? `${o.pairWeight} x binary cross-entropy on both orders of each pair (pairs half same person)` : 'no pair loss (images drawn uniformly; the pair head is refitted afterwards on frozen embeddings)'}` +
+            `${o.distill ? `, plus ${o.distillWeight} x mean squared error of the distillation head against the descriptor (unit-normalised, standardised on the training images)` : ''}; ` +
+            `random horizontal flips${o.maxShift > 0 ? ` and shifts of up to ${o.maxShift} px` : ''}; ${2 * o.batchPairs} images a step on ${1 + o.gradWorkers} thread(s); early stopping on validation loss, patience ${o.patience}.`,
+          `- Best epoch: ${best ? `${best.epoch} (step ${best.step}): validation loss ${f(best.valLoss)}, accuracy ${f(best.valAccuracy, 3)}, AUC ${f(best.valAuc, 3)}${best.valDistillAuc !== undefined ? `, distillation-space AUC ${f(best.valDistillAuc, 3)}` : ''}` : '-'}` +
+            `${o.pairWeight === 0 ? ' (the head\'s figures are those of the untrained head: it is fitted after training, see head-refit.json)' : ''}.`,
           '',
-          '| epoch | step | hours | train loss | train acc | val loss | val bce | val mse | val acc | val AUC |',
-          '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-          ...state.history.map((h) => `| ${h.epoch} | ${h.step} | ${(h.seconds / 3600).toFixed(2)} | ${f(h.trainLoss)} | ${f(h.trainAccuracy, 3)} | ${f(h.valLoss)} | ${f(h.valBce)} | ${f(h.valMse)} | ${f(h.valAccuracy, 3)} | ${f(h.valAuc, 3)} |`),
+          '| epoch | step | hours | learning rate | train loss | train acc | val loss | val bce | val mse | val acc | val AUC (head) | val AUC (distillation space) | live units |',
+          '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+          ...state.history.map(
+            (h) =>
+              `| ${h.epoch} | ${h.step} | ${(h.seconds / 3600).toFixed(2)} | ${h.learningRate === undefined ? '-' : h.learningRate.toExponential(2)} | ${f(h.trainLoss)} | ${f(h.trainAccuracy, 3)} | ` +
+              `${f(h.valLoss)} | ${f(h.valBce)} | ${f(h.valMse)} | ${f(h.valAccuracy, 3)} | ${f(h.valAuc, 3)} | ${f(h.valDistillAuc, 3)} | ${h.liveUnits ?? '-'} |`,
+          ),
         ].join('\n'),
       );
     }
@@ -445,11 +607,13 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
 
   // --- the loop
   const B = o.batchPairs;
-  const xBuf = new Float32Array(2 * B * IMAGE_BYTES);
+  const P = 1 + o.gradWorkers;
+  if (B % P !== 0) throw new Error(`--batch-pairs ${B} must be a multiple of the ${P} threads that share each batch`);
+  const Bp = B / P;
+  const xBuf = new Float32Array(2 * Bp * IMAGE_BYTES);
   const scratch = Buffer.allocUnsafe(IMAGE_BYTES);
-  const yBuf = new Float32Array(2 * B);
-  const tBuf = new Float32Array(2 * B * SEED_DISTILL_DIM);
-  const mBuf = new Float32Array(2 * B);
+  const gradWorkers = o.gradWorkers > 0 ? await GradWorkers.start(o.gradWorkers, lossSettings) : undefined;
+  if (gradWorkers) log(`data-parallel: ${P} threads, ${Bp} pairs each per step`);
   const recent: Array<{ p: number; same: boolean; loss: number }> = [];
   let lastCkpt = performance.now();
   const runStart = performance.now();
@@ -469,49 +633,69 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       break;
     }
     const t0 = performance.now();
-    const pairs = samplePairs(train, rng, B);
-    const imgs = [...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])];
-    imgs.forEach((s, k) => {
-      cache.readFloat(s.i, xBuf, k * IMAGE_BYTES, rng.next() < 0.5, scratch);
-      mBuf[k] = hasTarget[s.i]!;
-      tBuf.set(targets.subarray(s.i * SEED_DISTILL_DIM, (s.i + 1) * SEED_DISTILL_DIM), k * SEED_DISTILL_DIM);
+    adam.learningRate = learningRateAt(o, state.trainSeconds / 60);
+    // Distillation alone: 2B images drawn uniformly; the "pairs" (k, B + k) only feed the log.
+    const pairs: Array<[Sample, Sample, boolean]> = distillOnly
+      ? Array.from({ length: B }, (): [Sample, Sample, boolean] => [{ i: rng.pick(trainWithTarget), person: -1 }, { i: rng.pick(trainWithTarget), person: -1 }, false])
+      : samplePairs(train, rng, B);
+    // Shard s holds pairs [s*Bp, (s+1)*Bp): the main thread computes shard 0, worker s-1 shard s.
+    const makeShard = (sh: number): Shard => {
+      const part = pairs.slice(sh * Bp, (sh + 1) * Bp);
+      const x = sh === 0 ? xBuf : new Float32Array(2 * Bp * IMAGE_BYTES);
+      const shard: Shard = { pairs: Bp, x, y: new Float32Array(2 * Bp), target: new Float32Array(2 * Bp * SEED_DISTILL_DIM), mask: new Float32Array(2 * Bp) };
+      [...part.map((p) => p[0]), ...part.map((p) => p[1])].forEach((img, k) => {
+        const flip = rng.next() < 0.5;
+        const dx = o.maxShift > 0 ? rng.int(2 * o.maxShift + 1) - o.maxShift : 0;
+        const dy = o.maxShift > 0 ? rng.int(2 * o.maxShift + 1) - o.maxShift : 0;
+        cache.readFloat(img.i, x, k * IMAGE_BYTES, flip, scratch, dx, dy);
+        shard.mask[k] = hasTarget[img.i]!;
+        shard.target.set(targets.subarray(img.i * SEED_DISTILL_DIM, (img.i + 1) * SEED_DISTILL_DIM), k * SEED_DISTILL_DIM);
+      });
+      part.forEach((p, k) => {
+        shard.y[k] = p[2] ? 1 : 0;
+        shard.y[Bp + k] = p[2] ? 1 : 0;
+      });
+      return shard;
+    };
+    // The workers' shards first, so that they start while the main thread reads its own.
+    const remote = gradWorkers
+      ? gradWorkers.grads(
+          trainable.map((v) => (v.dataSync() as Float32Array).slice()),
+          Array.from({ length: P - 1 }, (_, k) => makeShard(k + 1)),
+        )
+      : Promise.resolve([]);
+    const mainShard = makeShard(0);
+    let localProbs: Float32Array = new Float32Array(0);
+    const local = tf.variableGrads(() => {
+      const r = seedShardLoss(tf, lossModels, lossSettings, mainShard);
+      localProbs = r.probs;
+      return r.loss;
+    }, trainable);
+    const others = await remote;
+    let lossValue = local.value.dataSync()[0]!;
+    for (const other of others) lossValue += other.loss;
+    lossValue /= P;
+    tf.tidy(() => {
+      const averaged: Record<string, Tensor> = {};
+      trainable.forEach((v, k) => {
+        const mine = local.grads[v.name];
+        if (mine === undefined) return;
+        let g: Tensor = mine;
+        for (const other of others) g = tf.add(g, tf.tensor(other.grads[k]!, v.shape));
+        averaged[v.name] = P > 1 ? tf.div(g, P) : g;
+      });
+      optimizer.applyGradients(Object.entries(averaged).map(([name, tensor]) => ({ name, tensor })));
     });
-    pairs.forEach((p, k) => {
-      yBuf[k] = p[2] ? 1 : 0;
-      yBuf[B + k] = p[2] ? 1 : 0;
-    });
-    let probs: Float32Array = new Float32Array(0);
-    const cost: Tensor = tf.tidy(() => {
-      const x = tf.tensor4d(xBuf, [2 * B, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
-      const y = tf.tensor2d(yBuf, [2 * B, 1]);
-      const tgt = tf.tensor2d(tBuf, [2 * B, SEED_DISTILL_DIM]);
-      const mask = tf.tensor2d(mBuf, [2 * B, 1]);
-      return optimizer.minimize(
-        () => {
-          const e = extractor.apply(x, { training: true }) as Tensor;
-          const ea = e.slice([0, 0], [B, SEED_EMBEDDING_DIM]);
-          const eb = e.slice([B, 0], [B, SEED_EMBEDDING_DIM]);
-          const pab = head.apply([ea, eb], { training: true }) as Tensor;
-          const pba = head.apply([eb, ea], { training: true }) as Tensor;
-          const p = tf.concat([pab, pba], 0);
-          probs = p.dataSync() as Float32Array;
-          let loss = tf.losses.logLoss(y, p) as Tensor;
-          if (o.distill) {
-            const d = distill.apply(e, { training: true }) as Tensor;
-            const perImage = tf.mean(tf.square(tf.sub(d, tgt)), 1, true);
-            const mse = tf.div(tf.sum(tf.mul(perImage, mask)), tf.maximum(tf.sum(mask), 1));
-            loss = tf.add(loss, tf.mul(mse, o.distillWeight));
-          }
-          return loss as import('@tensorflow/tfjs').Scalar;
-        },
-        true,
-        trainable,
-      )!;
-    });
-    const lossValue = cost.dataSync()[0]!;
-    cost.dispose();
+    local.value.dispose();
+    Object.values(local.grads).forEach((g) => g.dispose());
+    // Per pair, the mean of both orders' probabilities, in the batch's pair order.
+    const probs = [localProbs, ...others.map((r) => r.probs)];
     if (!Number.isFinite(lossValue)) throw new Error(`loss became ${lossValue} at step ${state.step}`);
-    for (let k = 0; k < B; k++) recent.push({ p: (probs[k]! + probs[B + k]!) / 2, same: pairs[k]![2], loss: lossValue });
+    for (let k = 0; k < B; k++) {
+      const pr = probs[Math.floor(k / Bp)]!;
+      const j = k % Bp;
+      recent.push({ p: distillOnly ? NaN : (pr[j]! + pr[Bp + j]!) / 2, same: pairs[k]![2], loss: lossValue });
+    }
     while (recent.length > 400) recent.shift();
     state.step++;
     const dt = (performance.now() - t0) / 1000;
@@ -523,8 +707,9 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       const acc = recent.filter((r) => (r.p >= 0.5) === r.same).length / recent.length;
       const meanLoss = recent.reduce((s, r) => s + r.loss, 0) / recent.length;
       log(
-        `epoch ${state.epoch + 1} step ${state.step}: loss ${meanLoss.toFixed(4)} acc ${acc.toFixed(3)} ` +
-          `auc ${auc(recent.map((r) => r.p), recent.map((r) => r.same)).toFixed(3)} (last ${recent.length} pairs) ` +
+        `epoch ${state.epoch + 1} step ${state.step}: loss ${meanLoss.toFixed(4)} ` +
+          (distillOnly ? '' : `acc ${acc.toFixed(3)} auc ${auc(recent.map((r) => r.p), recent.map((r) => r.same)).toFixed(3)} `) +
+          `(last ${recent.length} ${distillOnly ? 'image pairs' : 'pairs'}), lr ${adam.learningRate.toExponential(2)}, ` +
           `${(stepTimeSum / stepCount).toFixed(2)} s/step, ${(state.trainSeconds / 60).toFixed(1)} min trained`,
       );
       stepTimeSum = 0;
@@ -540,21 +725,31 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
         step: state.step,
         seconds: state.trainSeconds,
         trainLoss: recent.reduce((s, r) => s + r.loss, 0) / Math.max(1, recent.length),
-        trainAccuracy: recent.filter((r) => (r.p >= 0.5) === r.same).length / Math.max(1, recent.length),
-        trainAuc: auc(recent.map((r) => r.p), recent.map((r) => r.same)),
+        trainAccuracy: distillOnly ? NaN : recent.filter((r) => (r.p >= 0.5) === r.same).length / Math.max(1, recent.length),
+        trainAuc: distillOnly ? NaN : auc(recent.map((r) => r.p), recent.map((r) => r.same)),
         ...v,
+        learningRate: adam.learningRate,
       };
       state.history.push(rec);
-      const improved = rec.valLoss < state.bestValLoss;
+      const criterion = distillOnly ? 1 - (rec.valDistillAuc ?? 0) : rec.valLoss;
+      if (state.config.pairWeight !== o.pairWeight && state.bestEpoch >= 0 && state.history.length > 0) {
+        // Resumed with another loss: the old best is not comparable.
+        state.bestValLoss = Infinity;
+      }
+      state.config.pairWeight = o.pairWeight;
+      const improved = criterion < state.bestValLoss;
       if (improved) {
-        state.bestValLoss = rec.valLoss;
+        state.bestValLoss = criterion;
         state.bestEpoch = state.epoch;
         state.badEpochs = 0;
         await exportBest();
       } else state.badEpochs++;
       log(
         `epoch ${state.epoch} done: val loss ${rec.valLoss.toFixed(4)} (bce ${rec.valBce.toFixed(4)}, mse ${rec.valMse.toFixed(4)}) ` +
-          `acc ${rec.valAccuracy.toFixed(3)} auc ${rec.valAuc.toFixed(3)} on ${valPairs.length} pairs of ${val.byPerson.length} held-out people ` +
+          `acc ${rec.valAccuracy.toFixed(3)} auc ${rec.valAuc.toFixed(3)}` +
+          (rec.valDistillAuc !== undefined ? ` distill-space auc ${rec.valDistillAuc.toFixed(3)}` : '') +
+          `, ${rec.liveUnits ?? '-'}/${SEED_EMBEDDING_DIM} live units` +
+          ` on ${valPairs.length} pairs of ${val.byPerson.length} held-out people ` +
           `${improved ? '(best so far: exported to ' + o.outDir + ')' : `(no better for ${state.badEpochs})`} [${((performance.now() - tv) / 1000).toFixed(0)} s]`,
       );
       await saveCheckpoint();
@@ -568,6 +763,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       log(`checkpoint at step ${state.step} -> ${ckptJson}`);
     }
   }
+  await gradWorkers?.close();
   await saveCheckpoint();
   await writeTrainingReport(stopped);
   cache.close();

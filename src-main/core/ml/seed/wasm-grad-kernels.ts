@@ -229,7 +229,7 @@ export function conv2dBackpropInputByOps(
     const hc = Math.ceil(h / sh);
     const wc = Math.ceil(w / sw);
     const wt = tf.transpose(filter, [0, 1, 3, 2]); // [KH, KW, Co, Ci]
-    const rows: Tensor[] = [];
+    const rows: Tensor[] = []; // every phase's result, row-major
     for (const ph of rowPhases) {
       const cols: Tensor[] = [];
       for (const pw of colPhases) {
@@ -263,9 +263,14 @@ export function conv2dBackpropInputByOps(
         }
         cols.push(z);
       }
-      rows.push(sw === 1 ? cols[0]! : tf.stack(cols, 3)); // [N, hc, wc, (sw,) Ci]
+      rows.push(...cols);
     }
-    const all = sh === 1 ? rows[0]! : tf.stack(rows, 2); // [N, hc, (sh,) wc, (sw,) Ci]
+    const grid: Tensor[] = [];
+    for (let r = 0; r < rowPhases.length; r++) {
+      const cols = rows.slice(r * colPhases.length, (r + 1) * colPhases.length);
+      grid.push(sw === 1 ? cols[0]! : tf.stack(cols, 3)); // [N, hc, wc, (sw,) Ci]
+    }
+    const all = sh === 1 ? grid[0]! : tf.stack(grid, 2); // [N, hc, (sh,) wc, (sw,) Ci]
     const dx = tf.reshape(all, [n, hc * sh, wc * sw, ci]) as Tensor4D;
     return hc * sh === h && wc * sw === w ? dx : tf.slice(dx, [0, 0, 0, 0], [n, h, w, ci]);
   });
@@ -340,8 +345,32 @@ export function maxPoolGradByJs(
   const xv = x.dataSync() as Float32Array;
   const dyv = dy.dataSync() as Float32Array;
   const dx = new Float32Array(n * h * w * c);
-  const best = new Float32Array(c);
-  const bestAt = new Int32Array(c);
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && 2 * oh <= h && 2 * ow <= w) {
+    // The seed model's pools: 2x2 windows, stride 2, all inside the input. Channels are
+    // innermost, so the four taps are read as four contiguous runs.
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < oh; i++) {
+        for (let j = 0; j < ow; j++) {
+          const p00 = ((b * h + 2 * i) * w + 2 * j) * c;
+          const p01 = p00 + c;
+          const p10 = p00 + w * c;
+          const p11 = p10 + c;
+          const dyBase = ((b * oh + i) * ow + j) * c;
+          for (let ch = 0; ch < c; ch++) {
+            let at = p00 + ch;
+            let best = xv[at]!;
+            // Strictly greater: ties go to the first tap, as in TensorFlow and cpu.
+            if (xv[p01 + ch]! > best) { at = p01 + ch; best = xv[at]!; }
+            if (xv[p10 + ch]! > best) { at = p10 + ch; best = xv[at]!; }
+            if (xv[p11 + ch]! > best) { at = p11 + ch; best = xv[at]!; }
+            dx[at]! += dyv[dyBase + ch]!;
+          }
+        }
+      }
+    }
+    return tf.tensor4d(dx, x.shape, 'float32');
+  }
+  // Per channel with scalars (no per-window array fills).
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < oh; i++) {
       const r0 = i * sh - top;
@@ -351,24 +380,21 @@ export function maxPoolGradByJs(
         const c0 = j * sw - left;
         const cs = Math.max(0, c0);
         const ce = Math.min(w, c0 + fw);
-        best.fill(-Infinity);
-        bestAt.fill(-1);
-        for (let r = rs; r < re; r++) {
-          for (let q = cs; q < ce; q++) {
-            const base = ((b * h + r) * w + q) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = xv[base + ch]!;
-              // `bestAt < 0` takes the first in-bounds value even if it is NaN or -Infinity.
-              if (v > best[ch]! || bestAt[ch]! < 0) {
-                best[ch] = v;
-                bestAt[ch] = base + ch;
+        const dyBase = ((b * oh + i) * ow + j) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let r = rs; r < re; r++) {
+            let k = ((b * h + r) * w + cs) * c + ch;
+            for (let q = cs; q < ce; q++, k += c) {
+              const v = xv[k]!;
+              // `at < 0` takes the first in-bounds value even if it is NaN or -Infinity.
+              if (v > best || at < 0) {
+                best = v;
+                at = k;
               }
             }
           }
-        }
-        const dyBase = ((b * oh + i) * ow + j) * c;
-        for (let ch = 0; ch < c; ch++) {
-          const at = bestAt[ch]!;
           if (at >= 0) dx[at]! += dyv[dyBase + ch]!;
         }
       }
