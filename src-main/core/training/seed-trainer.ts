@@ -49,6 +49,7 @@ import {
   SEED_INPUT_SIZE,
 } from '../ml/seed/seed-model.js';
 import { registerBatchNormGradient } from '../ml/seed/batchnorm-grad.js';
+import { recalibrateBatchNorm } from '../ml/seed/recalibrate-batchnorm.js';
 import { registerWasmGradKernels } from '../ml/seed/wasm-grad-kernels.js';
 import { GradWorkers } from './grad-workers.js';
 import { IMAGE_BYTES, ImageCache } from './image-cache.js';
@@ -483,8 +484,27 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     return { emb, proj };
   };
 
+  // Batch-norm statistics for inference, re-estimated before every validation (and so in
+  // every exported model) from a fixed sample of training images: see recalibrate-batchnorm.ts.
+  const calRng = new Rng(777);
+  const calibration = Array.from({ length: Math.min(256, trainIdx.length) }, () => calRng.pick(trainIdx));
+  const recalibrate = (): void => {
+    if (calibration.length === 0) return;
+    const bs = 32;
+    const buf = new Float32Array(bs * IMAGE_BYTES);
+    const batches = function* (): Generator<Tensor> {
+      for (let s = 0; s < calibration.length; s += bs) {
+        const m = Math.min(bs, calibration.length - s);
+        for (let k = 0; k < m; k++) cache.readFloat(calibration[s + k]!, buf, k * IMAGE_BYTES, false);
+        yield tf.tensor4d(buf.slice(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
+      }
+    };
+    recalibrateBatchNorm(tf, o.distill ? [extractor, distill] : [extractor], batches());
+  };
+
   const validate = (): Omit<EpochRecord, 'epoch' | 'step' | 'seconds' | 'trainLoss' | 'trainAccuracy' | 'trainAuc'> => {
     if (valPairs.length === 0) return { valLoss: NaN, valBce: NaN, valMse: NaN, valAccuracy: NaN, valAuc: NaN };
+    recalibrate();
     const { emb, proj } = embed(valImages);
     const at = new Map(valImages.map((i, k) => [i, k]));
     const n = valPairs.length;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadMlRuntime } from '../../../src-main/core/ml/runtime.js';
 import { registerBatchNormGradient } from '../../../src-main/core/ml/seed/batchnorm-grad.js';
+import { recalibrateBatchNorm } from '../../../src-main/core/ml/seed/recalibrate-batchnorm.js';
 import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM } from '../../../src-main/core/ml/seed/seed-model.js';
 import { registerWasmGradKernels } from '../../../src-main/core/ml/seed/wasm-grad-kernels.js';
 import { GradWorkers } from '../../../src-main/core/training/grad-workers.js';
@@ -63,6 +64,49 @@ describe('batch-norm gradient', () => {
     x.dispose();
     w.dispose();
     model.dispose();
+  });
+});
+
+describe('batch-norm recalibration', () => {
+  it('sets each batch norm to the statistics of its input at inference, through the layers before it', () => {
+    const model = tf.sequential();
+    model.add(tf.layers.batchNormalization({ inputShape: [12, 12, 3] }));
+    model.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }));
+    model.add(tf.layers.dropout({ rate: 0.2 }));
+    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    model.add(tf.layers.batchNormalization({}));
+    model.add(tf.layers.flatten({}));
+    const second = tf.sequential();
+    second.add(tf.layers.batchNormalization({ inputShape: [144] }));
+    const images = [tf.tensor4d(values(5 * 12 * 12 * 3, 31, 0, 2), [5, 12, 12, 3]), tf.tensor4d(values(3 * 12 * 12 * 3, 32, 0, 2), [3, 12, 12, 3])];
+    const all = tf.concat(images, 0);
+    const before = tf.memory().numTensors;
+    expect(recalibrateBatchNorm(tf, [model, second], images.map((t) => t.clone()))).toBe(3);
+    expect(tf.memory().numTensors).toBe(before);
+    const moving = (l: import('@tensorflow/tfjs').layers.Layer): [Float32Array, Float32Array] => {
+      const w = l.getWeights();
+      return [w[w.length - 2]!.dataSync() as Float32Array, w[w.length - 1]!.dataSync() as Float32Array];
+    };
+    // The first sees the images themselves.
+    const m0 = tf.moments(all, [0, 1, 2]);
+    expect(maxRelErr(moving(model.layers[0]!)[0], m0.mean.dataSync() as Float32Array)).toBeLessThan(1e-4);
+    expect(maxRelErr(moving(model.layers[0]!)[1], m0.variance.dataSync() as Float32Array)).toBeLessThan(1e-4);
+    // The second sees the pooled conv output with the first batch norm (as recalibrated) and no dropout.
+    let h: Tensor = all;
+    for (let j = 0; j < 4; j++) h = model.layers[j]!.apply(h, { training: false }) as Tensor;
+    const m4 = tf.moments(h, [0, 1, 2]);
+    expect(maxRelErr(moving(model.layers[4]!)[0], m4.mean.dataSync() as Float32Array)).toBeLessThan(1e-4);
+    expect(maxRelErr(moving(model.layers[4]!)[1], m4.variance.dataSync() as Float32Array)).toBeLessThan(1e-4);
+    // And the next model's batch norm continues from the first model's output.
+    const out = model.predict(all) as Tensor;
+    const m5 = tf.moments(out, [0]);
+    expect(maxRelErr(moving(second.layers[0]!)[0], m5.mean.dataSync() as Float32Array)).toBeLessThan(1e-4);
+    // At inference the first batch norm now standardises its input.
+    const z = tf.moments(model.layers[0]!.apply(all, { training: false }) as Tensor, [0, 1, 2]);
+    expect(Array.from(z.mean.dataSync()).every((v) => Math.abs(v) < 1e-3)).toBe(true);
+    tf.dispose([all, m0.mean, m0.variance, h, m4.mean, m4.variance, out, m5.mean, m5.variance, z.mean, z.variance]);
+    model.dispose();
+    second.dispose();
   });
 });
 
