@@ -204,6 +204,7 @@ program
   .option('--checkpoint-minutes <m>', 'minutes between checkpoints', positiveNumber, DEFAULT_TRAIN_SEED.checkpointMinutes)
   .option('--seed <n>', 'random seed of a fresh run', wholeNumber, DEFAULT_TRAIN_SEED.seed)
   .option('--fresh', 'start over, ignoring a checkpoint in --work')
+  .option('--init-from <folder>', 'without a checkpoint: start from this saved model\'s weights (e.g. models/seed/v2) instead of random ones')
   .option('--refit-head', 'instead of training: refit the pair head of the model in --out on frozen embeddings of the training images (many pairs per step)')
   .option('--refit-steps <n>', 'most head-refit steps', wholeNumber, 5000)
   .action(
@@ -230,6 +231,7 @@ program
       checkpointMinutes: number;
       seed: number;
       fresh?: boolean;
+      initFrom?: string;
       refitHead?: boolean;
       refitSteps: number;
     }) => {
@@ -288,6 +290,7 @@ program
           checkpointMinutes: opts.checkpointMinutes,
           seed: opts.seed,
           fresh: opts.fresh ?? false,
+          ...(opts.initFrom !== undefined ? { initFrom: opts.initFrom } : {}),
           log,
           signal: controller.signal,
         });

@@ -28,7 +28,7 @@ import { SeedEmbeddingService } from '../../src-main/core/faces/seed-embedding.s
 import { loadMlRuntime } from '../../src-main/core/ml/runtime.js';
 import { FUSED_FEATURES, saveFusedHead, type FusedHead } from '../../src-main/core/ml/seed/fused-head.js';
 import { SeedEmbedder } from '../../src-main/core/ml/seed/seed-embedder.js';
-import { buildDistillHead, buildExtractor, buildPairHead, saveSeedModel } from '../../src-main/core/ml/seed/seed-model.js';
+import { buildDistillHead, buildExtractor, buildPairHead, loadSeedModel, saveSeedModel } from '../../src-main/core/ml/seed/seed-model.js';
 import { trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed-trainer.js';
 import { LFW, tempDir } from '../support/paths.js';
 
@@ -129,6 +129,40 @@ describe('facepair train-seed', () => {
     const model = await SeedEmbedder.load(base.outDir);
     expect(model.hasDistill).toBe(true);
     model.dispose();
+  }, 300_000);
+
+  it('trains on the distillation target alone over two threads, and a new run can start from a saved model', async () => {
+    const distillOnly = {
+      ...base,
+      workDir: path.join(work, 'train-distill'),
+      outDir: path.join(work, 'model-distill'),
+      pairWeight: 0,
+      gradWorkers: 1,
+      maxShift: 4,
+      schedule: 'cosine' as const,
+      scheduleMinutes: 1,
+      warmupMinutes: 0.1,
+      maxEpochs: 2,
+    };
+    const lines: string[] = [];
+    const r = await trainSeed({ ...distillOnly, log: (l) => lines.push(l) });
+    expect(r).toMatchObject({ stopped: 'max-epochs', epochs: 2, steps: 4 });
+    expect(lines.some((l) => /data-parallel: 2 threads, 1 pairs each per step/.test(l))).toBe(true);
+    expect(r.best?.valDistillAuc).toBeGreaterThanOrEqual(0);
+    expect(r.best?.liveUnits).toBeGreaterThan(0);
+    // From those weights, with a learning rate too small to move them: the extractor is the saved one.
+    const cont = await trainSeed({ ...distillOnly, workDir: path.join(work, 'train-cont'), outDir: path.join(work, 'model-cont'), initFrom: distillOnly.outDir, learningRate: 1e-12, maxEpochs: 1, log: (l) => lines.push(l) });
+    expect(cont.steps).toBe(2);
+    expect(lines.some((l) => l.startsWith(`initialised from ${distillOnly.outDir}`))).toBe(true);
+    const { tf } = await loadMlRuntime();
+    const a = await loadSeedModel(distillOnly.outDir, tf), b = await loadSeedModel(path.join(work, 'model-cont'), tf);
+    const kernel = (m: typeof a): Float32Array => m.extractor.getLayer('seed_conv3').getWeights()[0]!.dataSync() as Float32Array;
+    const ka = kernel(a), kb = kernel(b);
+    let diff = 0;
+    for (let i = 0; i < ka.length; i++) diff = Math.max(diff, Math.abs(ka[i]! - kb[i]!));
+    expect(diff).toBeLessThan(1e-6);
+    a.siamese.dispose();
+    b.siamese.dispose();
   }, 300_000);
 });
 

@@ -106,6 +106,12 @@ export interface TrainSeedOptions {
   seed: number;
   /** Ignore an existing checkpoint. */
   fresh: boolean;
+  /**
+   * Start a run without a checkpoint from a saved model's weights (extractor, head, and the
+   * distillation head where it has one) instead of random ones: continues training a
+   * committed model on another machine or in a later session (Adam starts afresh).
+   */
+  initFrom?: string;
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -427,6 +433,14 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     log(`resumed from ${ckptJson}: epoch ${state.epoch}, step ${state.step}, ${(state.trainSeconds / 60).toFixed(1)} min trained, best selection value ${state.bestValLoss.toFixed(4)} (epoch ${state.bestEpoch})`);
   } else if (!o.fresh && existsSync(ckptJson)) {
     throw new Error(`${ckptJson} exists without its checkpoint.bin`);
+  } else if (o.initFrom !== undefined) {
+    const from = await loadSeedModel(o.initFrom, tf);
+    extractor.setWeights(from.extractor.getWeights());
+    head.setWeights(from.head.getWeights());
+    if (from.distill !== undefined) distill.setWeights(from.distill.getWeights());
+    log(`initialised from ${o.initFrom}${from.distill === undefined ? ' (no distillation head there: that one starts at zero)' : ''}`);
+    from.siamese.dispose();
+    from.distill?.dispose();
   }
   const rng = new Rng(state.rng);
 
