@@ -1,19 +1,13 @@
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from './worker-script.js';
 import 'sharp'; // loaded on the main thread first: libvips must not be first loaded by a worker.
 import type { AnalyzeJob, AnalyzeReply } from './analyze-protocol.js';
 
 type Pending = { job: AnalyzeJob; resolve: (r: AnalyzeReply) => void };
 
 function workerFile(): string {
-  const here = fileURLToPath(new URL('./analyze.worker.js', import.meta.url));
-  if (existsSync(here)) return here;
-  // Running from TypeScript sources (tests): use the compiled worker.
-  const compiled = fileURLToPath(new URL('../../../dist/src-main/core/jobs/analyze.worker.js', import.meta.url));
-  if (existsSync(compiled)) return compiled;
-  throw new Error('The compiled analysis worker is missing: run `npm run build` first');
+  return workerScript(import.meta.url, 'jobs', 'analyze.worker.js');
 }
 
 export function defaultWorkerCount(): number {

@@ -4,18 +4,13 @@
  * thread computes its own; the trainer averages them and takes one optimizer step. On wasm
  * (one thread per backend) this is how training uses more than one core.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../jobs/worker-script.js';
 import type { GradReply, GradRequest } from './grad-protocol.js';
 import type { LossSettings, Shard } from './seed-loss.js';
 
 function workerFile(): string {
-  const here = fileURLToPath(new URL('./grad.worker.js', import.meta.url));
-  if (existsSync(here)) return here;
-  const compiled = fileURLToPath(new URL('../../../dist/src-main/core/training/grad.worker.js', import.meta.url));
-  if (existsSync(compiled)) return compiled;
-  throw new Error('The compiled gradient worker is missing: run `npm run build` first');
+  return workerScript(import.meta.url, 'training', 'grad.worker.js');
 }
 
 export interface ShardGrads {
