@@ -303,6 +303,36 @@ export function standardizeTargets(targets: Float32Array, hasTarget: Uint8Array,
   return { std, meanShare: variance / meanSquare };
 }
 
+/**
+ * 500-d embeddings (inference mode) of cached images, and their distillation-head outputs
+ * when `distill` is given (else `proj` is empty).
+ */
+function embedCached(
+  tf: Tf,
+  cache: ImageCache,
+  indices: readonly number[],
+  extractor: LayersModel,
+  distill?: LayersModel,
+  log?: (line: string) => void,
+): { emb: Float32Array; proj: Float32Array } {
+  const emb = new Float32Array(indices.length * SEED_EMBEDDING_DIM);
+  const proj = new Float32Array(distill ? indices.length * SEED_DISTILL_DIM : 0);
+  const bs = 32;
+  const buf = new Float32Array(bs * IMAGE_BYTES);
+  for (let s = 0; s < indices.length; s += bs) {
+    const m = Math.min(bs, indices.length - s);
+    for (let k = 0; k < m; k++) cache.readFloat(indices[s + k]!, buf, k * IMAGE_BYTES, false);
+    tf.tidy(() => {
+      const x = tf.tensor4d(buf.subarray(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
+      const e = extractor.predict(x) as Tensor;
+      emb.set(e.dataSync(), s * SEED_EMBEDDING_DIM);
+      if (distill) proj.set((distill.predict(e) as Tensor).dataSync(), s * SEED_DISTILL_DIM);
+    });
+    if (log && (s / bs) % 50 === 0) log(`  embedded ${s + m}/${indices.length} images`);
+  }
+  return { emb, proj };
+}
+
 type DataOptions = Pick<TrainSeedOptions, 'data' | 'cacheDb' | 'scan' | 'workDir' | 'validationFraction' | 'log'>;
 
 /** DevTrain people's images (the central face's aligned crop and descriptor), split into training and validation people, decoded into the image cache. */
@@ -479,24 +509,14 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     state.badEpochs = 0;
   }
   state.validationSignature = signature;
+  if ((state.config.pairWeight ?? 1) !== o.pairWeight) {
+    // Resumed with another loss (and so another selection criterion): the old best is not comparable.
+    if (state.history.length > 0) log(`the pair weight changed (${state.config.pairWeight ?? 1} -> ${o.pairWeight}): model selection starts over from the current weights`);
+    state.bestValLoss = Infinity;
+    state.badEpochs = 0;
+    state.config.pairWeight = o.pairWeight;
+  }
 
-  const embed = (indices: readonly number[]): { emb: Float32Array; proj: Float32Array } => {
-    const emb = new Float32Array(indices.length * SEED_EMBEDDING_DIM);
-    const proj = new Float32Array(indices.length * SEED_DISTILL_DIM);
-    const bs = 16;
-    const buf = new Float32Array(bs * IMAGE_BYTES);
-    for (let s = 0; s < indices.length; s += bs) {
-      const m = Math.min(bs, indices.length - s);
-      for (let k = 0; k < m; k++) cache.readFloat(indices[s + k]!, buf, k * IMAGE_BYTES, false);
-      tf.tidy(() => {
-        const x = tf.tensor4d(buf.subarray(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
-        const e = extractor.predict(x) as Tensor;
-        emb.set(e.dataSync(), s * SEED_EMBEDDING_DIM);
-        if (o.distill) proj.set((distill.predict(e) as Tensor).dataSync(), s * SEED_DISTILL_DIM);
-      });
-    }
-    return { emb, proj };
-  };
 
   // Batch-norm statistics for inference, re-estimated before every validation (and so in
   // every exported model) from a fixed sample of training images: see recalibrate-batchnorm.ts.
@@ -519,7 +539,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   const validate = (): Omit<EpochRecord, 'epoch' | 'step' | 'seconds' | 'trainLoss' | 'trainAccuracy' | 'trainAuc'> => {
     if (valPairs.length === 0) return { valLoss: NaN, valBce: NaN, valMse: NaN, valAccuracy: NaN, valAuc: NaN };
     recalibrate();
-    const { emb, proj } = embed(valImages);
+    const { emb, proj } = embedCached(tf, cache, valImages, extractor, o.distill ? distill : undefined);
     const at = new Map(valImages.map((i, k) => [i, k]));
     const n = valPairs.length;
     const ea = new Float32Array(n * SEED_EMBEDDING_DIM), eb = new Float32Array(n * SEED_EMBEDDING_DIM);
@@ -766,11 +786,6 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       };
       state.history.push(rec);
       const criterion = distillOnly ? 1 - (rec.valDistillAuc ?? 0) : rec.valLoss;
-      if (state.config.pairWeight !== o.pairWeight && state.bestEpoch >= 0 && state.history.length > 0) {
-        // Resumed with another loss: the old best is not comparable.
-        state.bestValLoss = Infinity;
-      }
-      state.config.pairWeight = o.pairWeight;
       const improved = criterion < state.bestValLoss;
       if (improved) {
         state.bestValLoss = criterion;
@@ -863,18 +878,7 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
   const { extractor, head } = model;
   const all = [...trainIdx, ...valIdx];
   const row = new Map(all.map((i, k) => [i, k]));
-  const emb = new Float32Array(all.length * SEED_EMBEDDING_DIM);
-  const bs = 32;
-  const buf = new Float32Array(bs * IMAGE_BYTES);
-  for (let s = 0; s < all.length; s += bs) {
-    const m = Math.min(bs, all.length - s);
-    for (let k = 0; k < m; k++) cache.readFloat(all[s + k]!, buf, k * IMAGE_BYTES, false);
-    tf.tidy(() => {
-      const x = tf.tensor4d(buf.subarray(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
-      emb.set((extractor.predict(x) as Tensor).dataSync(), s * SEED_EMBEDDING_DIM);
-    });
-    if ((s / bs) % 50 === 0) log(`  embedded ${s + m}/${all.length} images`);
-  }
+  const { emb } = embedCached(tf, cache, all, extractor, undefined, log);
   cache.close();
   log(`embedded ${all.length} images in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
