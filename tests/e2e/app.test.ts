@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { cpSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startServe, watchErrors, type Served } from '../support/browser.js';
 import { IDENTITIES, tempDir } from '../support/paths.js';
@@ -167,6 +167,13 @@ describe('FacePair in the browser, end to end', () => {
     const labelOf = (a: number, b: number): { same: number; source: string } | undefined =>
       one('SELECT same, source FROM labels WHERE face_a = ? AND face_b = ?', Math.min(a, b), Math.max(a, b));
 
+    // A fast reviewer answers the moment the next pair shows, even while the header's undo
+    // list is still on its way (slowed down here so that a lost key press would show).
+    const slowActionsList = async (route: Route): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue().catch(() => undefined);
+    };
+    await page.route('**/api/actions.list', slowActionsList);
     const [a1, b1] = await current();
     const peopleBefore = [personOf(a1), personOf(b1)];
     await page.keyboard.press('y');
@@ -178,6 +185,7 @@ describe('FacePair in the browser, end to end', () => {
     await page.keyboard.press('n');
     await nextPair(`${a2}:${b2}`);
     expect(labelOf(a2, b2)).toEqual({ same: 0, source: 'review.different' });
+    await page.unroute('**/api/actions.list', slowActionsList);
 
     const [a3, b3] = await current();
     await page.keyboard.press('s');

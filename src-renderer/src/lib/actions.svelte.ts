@@ -7,9 +7,14 @@ class ActionsState {
   recent = $state.raw<ActionSummary[]>([]);
   busy = $state(false);
 
+  /** Refreshes can overlap (an answer, then an undo): only the newest one's list is kept. */
+  private request = 0;
+
   async refresh(): Promise<void> {
+    const mine = ++this.request;
     try {
-      this.recent = (await call('actions.list', { limit: 20 })).actions;
+      const { actions } = await call('actions.list', { limit: 20 });
+      if (mine === this.request) this.recent = actions;
     } catch (err) {
       toasts.error(err);
     }

@@ -11,9 +11,14 @@ class ReviewState {
   busy = $state(false);
   answered = $state(0);
 
+  /** Only the newest request's pair is shown: an older answer that arrives late is stale. */
+  private request = 0;
+
   async next(): Promise<void> {
+    const mine = ++this.request;
     try {
       const r = await call('review.next');
+      if (mine !== this.request) return;
       this.pair = r.pair;
       this.remaining = r.remaining;
       this.loaded = true;
@@ -29,7 +34,10 @@ class ReviewState {
     try {
       await call('review.answer', { faceA: pair.a.faceId, faceB: pair.b.faceId, answer });
       this.answered++;
-      await Promise.all([this.next(), actions.refresh()]);
+      // The header's undo list need not hold up the next question: the keys work again as
+      // soon as the next pair is shown (a fast reviewer's key press is not lost).
+      void actions.refresh();
+      await this.next();
     } catch (err) {
       toasts.error(err);
     } finally {
