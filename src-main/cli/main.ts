@@ -205,6 +205,7 @@ program
   .option('--seed <n>', 'random seed of a fresh run', wholeNumber, DEFAULT_TRAIN_SEED.seed)
   .option('--fresh', 'start over, ignoring a checkpoint in --work')
   .option('--init-from <folder>', 'without a checkpoint: start from this saved model\'s weights (e.g. models/seed/v2) instead of random ones')
+  .option('--revive-dead-units', 'with --init-from: give the saved model\'s dead embedding units (never above zero) new weights that make them active on half the faces')
   .option('--refit-head', 'instead of training: refit the pair head of the model in --out on frozen embeddings of the training images (many pairs per step)')
   .option('--refit-steps <n>', 'most head-refit steps', wholeNumber, 5000)
   .action(
@@ -232,6 +233,7 @@ program
       seed: number;
       fresh?: boolean;
       initFrom?: string;
+      reviveDeadUnits?: boolean;
       refitHead?: boolean;
       refitSteps: number;
     }) => {
@@ -265,6 +267,7 @@ program
         log(JSON.stringify(r));
         return;
       }
+      if (opts.reviveDeadUnits === true && opts.initFrom === undefined) throw new Error('--revive-dead-units needs --init-from <model folder>: only a saved model has dead units to revive');
       try {
         const r = await trainSeed({
           ...DEFAULT_TRAIN_SEED,
@@ -291,6 +294,7 @@ program
           seed: opts.seed,
           fresh: opts.fresh ?? false,
           ...(opts.initFrom !== undefined ? { initFrom: opts.initFrom } : {}),
+          ...(opts.reviveDeadUnits === true ? { reviveDeadUnits: true } : {}),
           log,
           signal: controller.signal,
         });

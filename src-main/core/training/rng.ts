@@ -18,6 +18,12 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
+  /** Standard normal (Box–Muller; one of the pair is dropped so the state stays one number). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   pick<T>(xs: readonly T[]): T {
     if (xs.length === 0) throw new Error('pick from an empty list');
     return xs[this.int(xs.length)]!;

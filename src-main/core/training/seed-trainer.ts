@@ -50,6 +50,7 @@ import {
 } from '../ml/seed/seed-model.js';
 import { registerBatchNormGradient } from '../ml/seed/batchnorm-grad.js';
 import { recalibrateBatchNorm } from '../ml/seed/recalibrate-batchnorm.js';
+import { reviveDeadUnits } from '../ml/seed/revive-units.js';
 import { registerWasmGradKernels } from '../ml/seed/wasm-grad-kernels.js';
 import { GradWorkers } from './grad-workers.js';
 import { IMAGE_BYTES, ImageCache } from './image-cache.js';
@@ -112,6 +113,8 @@ export interface TrainSeedOptions {
    * committed model on another machine or in a later session (Adam starts afresh).
    */
   initFrom?: string;
+  /** With initFrom: give the saved model's dead embedding units a fresh start (revive-units.ts). */
+  reviveDeadUnits?: boolean;
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -176,6 +179,8 @@ interface CheckpointState {
   trainSeconds: number;
   /** Which validation pairs the early-stopping figures were measured on. */
   validationSignature?: string;
+  /** Dead embedding units given a fresh start when this run began from a saved model. */
+  revivedUnits?: number;
   history: EpochRecord[];
   config: {
     distill: boolean;
@@ -188,6 +193,8 @@ interface CheckpointState {
     batchPairs: number;
     learningRate: number;
     stepsPerEpoch: number;
+    /** The saved model this run started from, if any. */
+    initFrom?: string;
   };
   tensors: Array<{ group: 'model' | 'optimizer'; name: string; shape: number[]; offset: number; length: number }>;
   savedAt: string;
@@ -437,6 +444,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       batchPairs: o.batchPairs,
       learningRate: o.learningRate,
       stepsPerEpoch: o.stepsPerEpoch,
+      ...(o.initFrom !== undefined ? { initFrom: o.initFrom } : {}),
     },
     tensors: [],
     savedAt: '',
@@ -522,19 +530,28 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   // every exported model) from a fixed sample of training images: see recalibrate-batchnorm.ts.
   const calRng = new Rng(777);
   const calibration = Array.from({ length: Math.min(256, trainIdx.length) }, () => calRng.pick(trainIdx));
-  const recalibrate = (): void => {
-    if (calibration.length === 0) return;
+  const calibrationBatches = function* (): Generator<Tensor> {
     const bs = 32;
     const buf = new Float32Array(bs * IMAGE_BYTES);
-    const batches = function* (): Generator<Tensor> {
-      for (let s = 0; s < calibration.length; s += bs) {
-        const m = Math.min(bs, calibration.length - s);
-        for (let k = 0; k < m; k++) cache.readFloat(calibration[s + k]!, buf, k * IMAGE_BYTES, false);
-        yield tf.tensor4d(buf.slice(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
-      }
-    };
-    recalibrateBatchNorm(tf, o.distill ? [extractor, distill] : [extractor], batches());
+    for (let s = 0; s < calibration.length; s += bs) {
+      const m = Math.min(bs, calibration.length - s);
+      for (let k = 0; k < m; k++) cache.readFloat(calibration[s + k]!, buf, k * IMAGE_BYTES, false);
+      yield tf.tensor4d(buf.slice(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
+    }
   };
+  const recalibrate = (): void => {
+    if (calibration.length === 0) return;
+    recalibrateBatchNorm(tf, o.distill ? [extractor, distill] : [extractor], calibrationBatches());
+  };
+  if (o.reviveDeadUnits && state.step === 0) {
+    if (o.initFrom === undefined) throw new Error('reviving dead units needs a saved model to start from (initFrom)');
+    if (calibration.length < 2) throw new Error('reviving dead units needs at least two training images');
+    const normalRng = new Rng(o.seed ^ 0x5eed);
+    const { dead, activeAfter } = reviveDeadUnits(tf, extractor, calibrationBatches(), { normal: () => normalRng.normal() }, o.distill ? distill : undefined, head);
+    const meanActive = activeAfter.reduce((s, v) => s + v, 0) / Math.max(1, activeAfter.length);
+    log(`revived ${dead.length} dead embedding units of ${SEED_EMBEDDING_DIM} (each now active on ${(100 * meanActive).toFixed(0)}% of ${calibration.length} calibration faces on average)`);
+    state.revivedUnits = dead.length;
+  }
 
   const validate = (): Omit<EpochRecord, 'epoch' | 'step' | 'seconds' | 'trainLoss' | 'trainAccuracy' | 'trainAuc'> => {
     if (valPairs.length === 0) return { valLoss: NaN, valBce: NaN, valMse: NaN, valAccuracy: NaN, valAuc: NaN };
@@ -639,6 +656,9 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
         [
           `- State: ${stopped === 'running' ? 'training in progress (these are the best weights so far)' : `stopped (${stopped})`}; updated ${report.updatedAt.slice(0, 16).replace('T', ' ')} UTC.`,
           `- Backend: tfjs ${backend}. ${state.step} steps of ${o.batchPairs} pairs (${state.step * o.batchPairs * 2} face images), ${state.epoch} epochs of ${o.stepsPerEpoch} steps, ${(state.trainSeconds / 3600).toFixed(2)} h of training.`,
+          ...(state.config.initFrom !== undefined
+            ? [`- Started from the saved model ${state.config.initFrom} (its weights; Adam and the schedule afresh)${state.revivedUnits ? `, with its ${state.revivedUnits} dead embedding units given a fresh start (revive-units.ts)` : ''}; the figures below are this run's alone.`]
+            : []),
           `- Data: ${train.byPerson.length} DevTrain people / ${trainIdx.length} images for training; ${val.byPerson.length} held-out DevTrain people / ${valIdx.length} images for validation (${valPairs.length} fixed pairs).`,
           `- Settings: Adam (learning rate ${o.learningRate}${o.schedule === 'cosine' ? `, ${o.warmupMinutes > 0 ? `${o.warmupMinutes} min linear warm-up, ` : ''}cosine decay to 2% over ${o.scheduleMinutes} min` : ''}), ` +
             `${o.pairWeight > 0 ? `${o.pairWeight} x binary cross-entropy on both orders of each pair (pairs half same person)` : 'no pair loss (images drawn uniformly; the pair head is refitted afterwards on frozen embeddings)'}` +
