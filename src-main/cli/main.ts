@@ -194,6 +194,7 @@ program
   .option('--schedule-minutes <m>', 'training minutes the cosine schedule spans (default: --max-minutes)', positiveNumber)
   .option('--warmup-minutes <m>', 'linear learning-rate warm-up over the first minutes of training', nonNegativeNumber, DEFAULT_TRAIN_SEED.warmupMinutes)
   .option('--max-shift <px>', 'largest random shift of a training image, in pixels', nonNegativeNumber, DEFAULT_TRAIN_SEED.maxShift)
+  .option('--embedding-lr-scale <f>', 'learning-rate multiplier for the embedding layer (seed_conv6), whose inputs are all ≥ 0: below 1 keeps its relu units from dying', positiveNumber, DEFAULT_TRAIN_SEED.embeddingLrScale)
   .option('--grad-workers <n>', 'worker threads computing gradients beside the main thread (default: cores - 1)', wholeOrZero)
   .option('--batch-pairs <n>', 'pairs per step (half same, half different)', wholeNumber, DEFAULT_TRAIN_SEED.batchPairs)
   .option('--steps-per-epoch <n>', 'steps between validations', wholeNumber, DEFAULT_TRAIN_SEED.stepsPerEpoch)
@@ -221,6 +222,7 @@ program
       schedule: 'constant' | 'cosine';
       scheduleMinutes?: number;
       maxShift: number;
+      embeddingLrScale: number;
       warmupMinutes: number;
       gradWorkers?: number;
       batchPairs: number;
@@ -282,6 +284,7 @@ program
           schedule: opts.schedule,
           scheduleMinutes: opts.scheduleMinutes ?? opts.maxMinutes ?? Infinity,
           maxShift: Math.round(opts.maxShift),
+          embeddingLrScale: opts.embeddingLrScale,
           warmupMinutes: opts.warmupMinutes,
           gradWorkers: opts.gradWorkers ?? Math.max(0, Math.min(3, os.availableParallelism() - 1)),
           batchPairs: opts.batchPairs,

@@ -50,12 +50,13 @@ import {
 } from '../ml/seed/seed-model.js';
 import { registerBatchNormGradient } from '../ml/seed/batchnorm-grad.js';
 import { recalibrateBatchNorm } from '../ml/seed/recalibrate-batchnorm.js';
-import { reviveDeadUnits } from '../ml/seed/revive-units.js';
+import { EMBEDDING_LAYER, reviveDeadUnits } from '../ml/seed/revive-units.js';
 import { registerWasmGradKernels } from '../ml/seed/wasm-grad-kernels.js';
 import { GradWorkers } from './grad-workers.js';
 import { IMAGE_BYTES, ImageCache } from './image-cache.js';
 import { seedShardLoss, trainableVariables, type LossSettings, type Shard } from './seed-loss.js';
 import { Rng } from './rng.js';
+import { applyGradientsScaled } from './scaled-step.js';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -92,6 +93,14 @@ export interface TrainSeedOptions {
   warmupMinutes: number;
   /** Largest random shift of a training image, in pixels (augmentation beside the flips). */
   maxShift: number;
+  /**
+   * Learning-rate multiplier for the embedding layer (seed_conv6). Its 3,200 inputs are the
+   * last block's pooled relu outputs, all ≥ 0, and it is the only layer without a batch norm
+   * in front: Adam's near-unit steps then move every weight of a unit the same way, shifting
+   * its pre-activation by about lr × the sum of its inputs in one step, and a unit pushed
+   * below zero for every face is dead for good. A smaller rate there keeps units alive.
+   */
+  embeddingLrScale: number;
   /** Worker threads that compute gradients of shards of each batch beside the main thread. */
   gradWorkers: number;
   batchPairs: number;
@@ -128,6 +137,7 @@ export const DEFAULT_TRAIN_SEED: Omit<TrainSeedOptions, 'data' | 'cacheDb' | 'wo
   scheduleMinutes: Infinity,
   warmupMinutes: 0,
   maxShift: 0,
+  embeddingLrScale: 1,
   gradWorkers: 0,
   batchPairs: 8,
   stepsPerEpoch: 250,
@@ -190,6 +200,7 @@ interface CheckpointState {
     scheduleMinutes?: number;
     warmupMinutes?: number;
     maxShift?: number;
+    embeddingLrScale?: number;
     batchPairs: number;
     learningRate: number;
     stepsPerEpoch: number;
@@ -421,6 +432,9 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   const lossModels = { extractor, head, distill };
   const lossSettings: LossSettings = { distill: o.distill, distillWeight: o.distillWeight, pairWeight: o.pairWeight };
   const trainable = trainableVariables(lossModels, lossSettings);
+  if (!(o.embeddingLrScale > 0)) throw new Error(`embeddingLrScale must be above 0, got ${o.embeddingLrScale}`);
+  const slowVariables = o.embeddingLrScale === 1 ? [] : trainable.filter((v) => v.name.startsWith(`${EMBEDDING_LAYER}/`));
+  if (o.embeddingLrScale !== 1 && slowVariables.length !== 2) throw new Error(`expected the kernel and bias of ${EMBEDDING_LAYER} among the trained variables, found ${slowVariables.length}`);
 
   let state: CheckpointState = {
     format: 'facepair-seed-checkpoint',
@@ -441,6 +455,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       scheduleMinutes: Number.isFinite(o.scheduleMinutes) ? o.scheduleMinutes : undefined,
       warmupMinutes: o.warmupMinutes,
       maxShift: o.maxShift,
+      embeddingLrScale: o.embeddingLrScale,
       batchPairs: o.batchPairs,
       learningRate: o.learningRate,
       stepsPerEpoch: o.stepsPerEpoch,
@@ -660,7 +675,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
             ? [`- Started from the saved model ${state.config.initFrom} (its weights; Adam and the schedule afresh)${state.revivedUnits ? `, with its ${state.revivedUnits} dead embedding units given a fresh start (revive-units.ts)` : ''}; the figures below are this run's alone.`]
             : []),
           `- Data: ${train.byPerson.length} DevTrain people / ${trainIdx.length} images for training; ${val.byPerson.length} held-out DevTrain people / ${valIdx.length} images for validation (${valPairs.length} fixed pairs).`,
-          `- Settings: Adam (learning rate ${o.learningRate}${o.schedule === 'cosine' ? `, ${o.warmupMinutes > 0 ? `${o.warmupMinutes} min linear warm-up, ` : ''}cosine decay to 2% over ${o.scheduleMinutes} min` : ''}), ` +
+          `- Settings: Adam (learning rate ${o.learningRate}${o.embeddingLrScale !== 1 ? `, ${o.embeddingLrScale} x that for the embedding layer seed_conv6` : ''}${o.schedule === 'cosine' ? `, ${o.warmupMinutes > 0 ? `${o.warmupMinutes} min linear warm-up, ` : ''}cosine decay to 2% over ${o.scheduleMinutes} min` : ''}), ` +
             `${o.pairWeight > 0 ? `${o.pairWeight} x binary cross-entropy on both orders of each pair (pairs half same person)` : 'no pair loss (images drawn uniformly; the pair head is refitted afterwards on frozen embeddings)'}` +
             `${o.distill ? `, plus ${o.distillWeight} x mean squared error of the distillation head against the descriptor (unit-normalised, standardised on the training images)` : ''}; ` +
             `random horizontal flips${o.maxShift > 0 ? ` and shifts of up to ${o.maxShift} px` : ''}; ${2 * o.batchPairs} images a step on ${1 + o.gradWorkers} thread(s); model selection and early stopping on ${o.pairWeight === 0 ? "the distillation space's validation AUC" : 'validation loss'}, patience ${o.patience}; batch-norm statistics re-estimated at inference before every validation.`,
@@ -758,7 +773,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
         for (const other of others) g = tf.add(g, tf.tensor(other.grads[k]!, v.shape));
         averaged[v.name] = P > 1 ? tf.div(g, P) : g;
       });
-      optimizer.applyGradients(Object.entries(averaged).map(([name, tensor]) => ({ name, tensor })));
+      applyGradientsScaled(tf, optimizer, averaged, slowVariables, o.embeddingLrScale);
     });
     local.value.dispose();
     Object.values(local.grads).forEach((g) => g.dispose());

@@ -8,6 +8,7 @@ import { registerWasmGradKernels } from '../../../src-main/core/ml/seed/wasm-gra
 import { GradWorkers } from '../../../src-main/core/training/grad-workers.js';
 import { CACHE_SIDE, IMAGE_BYTES, toSeedInputFloats } from '../../../src-main/core/training/image-cache.js';
 import { Rng } from '../../../src-main/core/training/rng.js';
+import { applyGradientsScaled } from '../../../src-main/core/training/scaled-step.js';
 import { seedShardLoss, trainableVariables, type LossSettings, type Shard } from '../../../src-main/core/training/seed-loss.js';
 import { learningRateAt, standardizeTargets } from '../../../src-main/core/training/seed-trainer.js';
 
@@ -220,5 +221,26 @@ describe('training settings', () => {
     expect([at(248, 1, 0), at(248, 1, 1)]).toEqual([249, 0]); // past the right and top edges: clamped
     toSeedInputFloats(src, out, 0, true, 5, 0);
     expect(at(0, 0, 0)).toBe(244); // mirrored, then moved
+  });
+});
+
+describe('a per-layer learning rate', () => {
+  it('moves the slow variables a quarter as far as Adam alone would, and the others the same', () => {
+    const make = (tag: string): Array<import('@tensorflow/tfjs').Variable> =>
+      [values(12, 1), values(5, 2)].map((v, k) => tf.variable(tf.tensor1d(v), true, `scaled_${tag}_${k}`));
+    const plain = make('plain'), scaled = make('scaled');
+    const adamPlain = tf.train.adam(0.01), adamScaled = tf.train.adam(0.01);
+    const start = scaled.map((v) => v.dataSync().slice() as Float32Array);
+    for (let step = 0; step < 3; step++) {
+      const g = [values(12, 10 + step), values(5, 20 + step)];
+      tf.tidy(() => applyGradientsScaled(tf, adamPlain, Object.fromEntries(plain.map((v, k) => [v.name, tf.tensor1d(g[k]!)])), [], 0.25));
+      tf.tidy(() => applyGradientsScaled(tf, adamScaled, Object.fromEntries(scaled.map((v, k) => [v.name, tf.tensor1d(g[k]!)])), [scaled[1]!], 0.25));
+    }
+    const moved = (v: import('@tensorflow/tfjs').Variable, k: number): Float32Array => Float32Array.from(v.dataSync(), (x, i) => x - start[k]![i]!);
+    // Adam's steps depend on the gradients alone (its moments), not on where the variable is.
+    expect(maxRelErr(moved(scaled[0]!, 0), moved(plain[0]!, 0))).toBeLessThan(1e-5);
+    expect(maxRelErr(moved(scaled[1]!, 1), moved(plain[1]!, 1).map((x) => 0.25 * x))).toBeLessThan(1e-5);
+    expect(Math.max(...moved(plain[1]!, 1).map(Math.abs))).toBeGreaterThan(0.02);
+    tf.dispose([...plain, ...scaled]);
   });
 });
