@@ -150,10 +150,23 @@ describe('facepair train-seed', () => {
     expect(lines.some((l) => /data-parallel: 2 threads, 1 pairs each per step/.test(l))).toBe(true);
     expect(r.best?.valDistillAuc).toBeGreaterThanOrEqual(0);
     expect(r.best?.liveUnits).toBeGreaterThan(0);
-    // From those weights, with a learning rate too small to move them: the extractor is the saved one.
-    const cont = await trainSeed({ ...distillOnly, workDir: path.join(work, 'train-cont'), outDir: path.join(work, 'model-cont'), initFrom: distillOnly.outDir, learningRate: 1e-12, maxEpochs: 1, log: (l) => lines.push(l) });
+    // From those weights, with a learning rate too small to move them: the extractor is the
+    // saved one, but for the embedding layer's dead units, which are revived.
+    const cont = await trainSeed({
+      ...distillOnly,
+      workDir: path.join(work, 'train-cont'),
+      outDir: path.join(work, 'model-cont'),
+      initFrom: distillOnly.outDir,
+      reviveDeadUnits: true,
+      embeddingLrScale: 0.5,
+      learningRate: 1e-12,
+      maxEpochs: 1,
+      log: (l) => lines.push(l),
+    });
     expect(cont.steps).toBe(2);
     expect(lines.some((l) => l.startsWith(`initialised from ${distillOnly.outDir}`))).toBe(true);
+    expect(lines.some((l) => /^revived \d+ dead embedding units of 500/.test(l))).toBe(true);
+    expect(cont.best?.liveUnits).toBeGreaterThanOrEqual(r.best!.liveUnits!);
     const { tf } = await loadMlRuntime();
     const a = await loadSeedModel(distillOnly.outDir, tf), b = await loadSeedModel(path.join(work, 'model-cont'), tf);
     const kernel = (m: typeof a): Float32Array => m.extractor.getLayer('seed_conv3').getWeights()[0]!.dataSync() as Float32Array;
