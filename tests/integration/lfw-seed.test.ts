@@ -3,7 +3,7 @@
  * of LFW: the images of 20 View 1 test pairs, 12 threshold pairs and 5 DevTrain people,
  * scanned with the ordinary pipeline into a temporary cache database.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -29,7 +29,7 @@ import { loadMlRuntime } from '../../src-main/core/ml/runtime.js';
 import { FUSED_FEATURES, saveFusedHead, type FusedHead } from '../../src-main/core/ml/seed/fused-head.js';
 import { SeedEmbedder } from '../../src-main/core/ml/seed/seed-embedder.js';
 import { buildDistillHead, buildExtractor, buildPairHead, loadSeedModel, saveSeedModel } from '../../src-main/core/ml/seed/seed-model.js';
-import { trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed-trainer.js';
+import { refitPairHead, trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed-trainer.js';
 import { LFW, tempDir } from '../support/paths.js';
 
 const work = tempDir('lfw-slice');
@@ -176,6 +176,31 @@ describe('facepair train-seed', () => {
     expect(diff).toBeLessThan(1e-6);
     a.siamese.dispose();
     b.siamese.dispose();
+
+    // The head refit on frozen embeddings: kept only where it ranks the validation pairs better.
+    const headFile = path.join(distillOnly.outDir, 'head', 'weights.bin');
+    const headBefore = readFileSync(headFile);
+    const refit = await refitPairHead({
+      data,
+      cacheDb,
+      scan: false,
+      workDir: distillOnly.workDir,
+      validationFraction: DEFAULT_TRAIN_SEED.validationFraction,
+      validationPairs: 8,
+      modelDir: distillOnly.outDir,
+      steps: 40,
+      batchPairs: 16,
+      learningRate: 1e-3,
+      evalEvery: 10,
+      patience: 2,
+      seed: 3,
+      log: () => {},
+    });
+    expect(refit.steps).toBeGreaterThan(0);
+    expect(refit.after.valAuc).toBeGreaterThanOrEqual(refit.before.valAuc);
+    expect(refit.replaced).toBe(refit.after.valAuc > refit.before.valAuc);
+    expect(existsSync(path.join(distillOnly.outDir, 'head-refit.json'))).toBe(refit.replaced);
+    expect(readFileSync(headFile).equals(headBefore)).toBe(!refit.replaced);
   }, 300_000);
 });
 
