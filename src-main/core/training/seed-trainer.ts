@@ -680,7 +680,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
             `${o.distill ? `, plus ${o.distillWeight} x mean squared error of the distillation head against the descriptor (unit-normalised, standardised on the training images)` : ''}; ` +
             `random horizontal flips${o.maxShift > 0 ? ` and shifts of up to ${o.maxShift} px` : ''}; ${2 * o.batchPairs} images a step on ${1 + o.gradWorkers} thread(s); model selection and early stopping on ${o.pairWeight === 0 ? "the distillation space's validation AUC" : 'validation loss'}, patience ${o.patience}; batch-norm statistics re-estimated at inference before every validation.`,
           `- Best epoch: ${best ? `${best.epoch} (step ${best.step}): validation loss ${f(best.valLoss)}, accuracy ${f(best.valAccuracy, 3)}, AUC ${f(best.valAuc, 3)}${best.valDistillAuc !== undefined ? `, distillation-space AUC ${f(best.valDistillAuc, 3)}` : ''}` : '-'}` +
-            `${o.pairWeight === 0 ? ' (the head\'s figures are those of the untrained head: it is fitted after training, see head-refit.json)' : ''}.`,
+            `${o.pairWeight === 0 ? ` (the head's figures are those of the ${state.config.initFrom !== undefined ? 'head it started with' : 'untrained head'}: it is fitted after training, see head-refit.json)` : ''}.`,
           '',
           '| epoch | step | hours | learning rate | train loss | train acc | val loss | val bce | val mse | val acc | val AUC (head) | val AUC (distillation space) | live units |',
           '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
