@@ -209,6 +209,9 @@ program
   .option('--revive-dead-units', 'with --init-from: give the saved model\'s dead embedding units (never above zero) new weights that make them active on half the faces')
   .option('--refit-head', 'instead of training: refit the pair head of the model in --out on frozen embeddings of the training images (many pairs per step)')
   .option('--refit-steps <n>', 'most head-refit steps', wholeNumber, 5000)
+  .option('--refit-views <n>', 'head refit: embeddings per training image, the image as it is and n - 1 random views (flips, shifts up to --max-shift px)', wholeNumber, 1)
+  .option('--refit-validation-pairs <n>', 'head refit: validation pairs that choose the head', wholeNumber, DEFAULT_TRAIN_SEED.validationPairs)
+  .addOption(new Option('--flip-average <on|off>', "head refit: embed faces as the mean of the crop's and its mirror image's embeddings (twice the cost per face); written to the model with the head when that is better on validation (default: the model's setting)").choices(['on', 'off']))
   .action(
     async (opts: {
       data: string;
@@ -238,6 +241,9 @@ program
       reviveDeadUnits?: boolean;
       refitHead?: boolean;
       refitSteps: number;
+      refitViews: number;
+      refitValidationPairs: number;
+      flipAverage?: 'on' | 'off';
     }) => {
       const controller = new AbortController();
       const stop = (): void => {
@@ -249,6 +255,9 @@ program
       const log = (line: string): void => {
         process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
       };
+      if (opts.refitHead !== true && (opts.flipAverage !== undefined || opts.refitViews !== 1 || opts.refitValidationPairs !== DEFAULT_TRAIN_SEED.validationPairs)) {
+        throw new Error('--flip-average, --refit-views and --refit-validation-pairs belong to --refit-head');
+      }
       if (opts.refitHead) {
         const r = await refitPairHead({
           data: opts.data,
@@ -256,7 +265,7 @@ program
           scan: opts.scan,
           workDir: opts.work,
           validationFraction: DEFAULT_TRAIN_SEED.validationFraction,
-          validationPairs: DEFAULT_TRAIN_SEED.validationPairs,
+          validationPairs: opts.refitValidationPairs,
           modelDir: opts.out,
           steps: opts.refitSteps,
           batchPairs: 256,
@@ -264,6 +273,9 @@ program
           evalEvery: 100,
           patience: 10,
           seed: opts.seed,
+          views: opts.refitViews,
+          viewShift: opts.maxShift,
+          ...(opts.flipAverage !== undefined ? { flipAverage: opts.flipAverage === 'on' } : {}),
           log,
         });
         log(JSON.stringify(r));

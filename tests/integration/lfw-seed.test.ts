@@ -177,9 +177,12 @@ describe('facepair train-seed', () => {
     a.siamese.dispose();
     b.siamese.dispose();
 
-    // The head refit on frozen embeddings: kept only where it ranks the validation pairs better.
+    // The head refit on frozen embeddings, here of two views of each training image and
+    // flip-averaged: kept (with the setting) only where it ranks the validation pairs better
+    // than the model as it is.
     const headFile = path.join(distillOnly.outDir, 'head', 'weights.bin');
     const headBefore = readFileSync(headFile);
+    const refitLines: string[] = [];
     const refit = await refitPairHead({
       data,
       cacheDb,
@@ -194,13 +197,22 @@ describe('facepair train-seed', () => {
       evalEvery: 10,
       patience: 2,
       seed: 3,
-      log: () => {},
+      views: 2,
+      viewShift: 4,
+      flipAverage: true,
+      log: (l) => refitLines.push(l),
     });
     expect(refit.steps).toBeGreaterThan(0);
-    expect(refit.after.valAuc).toBeGreaterThanOrEqual(refit.before.valAuc);
+    expect(refitLines.some((l) => /^embedded view 2\/2 of \d+ training images \(random flips averaged in, shifts up to 4 px\)/.test(l))).toBe(true);
+    expect(refitLines.some((l) => l.startsWith('model as it is (plain embeddings): '))).toBe(true);
     expect(refit.replaced).toBe(refit.after.valAuc > refit.before.valAuc);
     expect(existsSync(path.join(distillOnly.outDir, 'head-refit.json'))).toBe(refit.replaced);
     expect(readFileSync(headFile).equals(headBefore)).toBe(!refit.replaced);
+    expect((await loadSeedModel(distillOnly.outDir, tf)).flipAverage === true).toBe(refit.replaced);
+    if (refit.replaced) {
+      const record = JSON.parse(readFileSync(path.join(distillOnly.outDir, 'head-refit.json'), 'utf8')) as { views: number; after: { flipAverage: boolean }; before: { flipAverage: boolean } };
+      expect(record).toMatchObject({ views: 2, after: { flipAverage: true }, before: { flipAverage: false } });
+    }
   }, 300_000);
 });
 

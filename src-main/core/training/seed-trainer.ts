@@ -41,8 +41,10 @@ import {
   buildDistillHead,
   buildExtractor,
   buildPairHead,
+  extractEmbeddings,
   fileSystemHandler,
   loadSeedModel,
+  setFlipAverage,
   saveSeedModel,
   SEED_DISTILL_DIM,
   SEED_EMBEDDING_DIM,
@@ -321,9 +323,17 @@ export function standardizeTargets(targets: Float32Array, hasTarget: Uint8Array,
   return { std, meanShare: variance / meanSquare };
 }
 
+/** How one view of a cached image is drawn: mirrored, and moved by (dx, dy) pixels. */
+export interface ImageView {
+  flip: boolean;
+  dx: number;
+  dy: number;
+}
+
 /**
  * 500-d embeddings (inference mode) of cached images, and their distillation-head outputs
- * when `distill` is given (else `proj` is empty).
+ * when `distill` is given (else `proj` is empty). `view(k)` draws the k-th image another way
+ * than as it is; `flipAverage` embeds it as the mean with its mirror image (seed.json's setting).
  */
 function embedCached(
   tf: Tf,
@@ -332,14 +342,15 @@ function embedCached(
   extractor: LayersModel,
   distill?: LayersModel,
   log?: (line: string) => void,
+  options: { view?: (k: number) => ImageView; flipAverage?: boolean } = {},
 ): { emb: Float32Array; proj: Float32Array } {
   const emb = new Float32Array(indices.length * SEED_EMBEDDING_DIM);
   const proj = new Float32Array(distill ? indices.length * SEED_DISTILL_DIM : 0);
   let batch = 0;
-  for (const x of cachedBatches(tf, cache, indices)) {
+  for (const x of cachedBatches(tf, cache, indices, options.view)) {
     const s = batch * CACHED_BATCH;
     tf.tidy(() => {
-      const e = extractor.predict(x) as Tensor;
+      const e = extractEmbeddings(tf, extractor, x, options.flipAverage === true);
       emb.set(e.dataSync(), s * SEED_EMBEDDING_DIM);
       if (distill) proj.set((distill.predict(e) as Tensor).dataSync(), s * SEED_DISTILL_DIM);
     });
@@ -352,12 +363,16 @@ function embedCached(
 
 const CACHED_BATCH = 32;
 
-/** Cached images as inference input batches (no flip, no shift), in order; the caller disposes them. */
-function* cachedBatches(tf: Tf, cache: ImageCache, indices: readonly number[]): Generator<Tensor> {
+/** Cached images as inference input batches, in order (as they are unless `view` says otherwise); the caller disposes them. */
+function* cachedBatches(tf: Tf, cache: ImageCache, indices: readonly number[], view?: (k: number) => ImageView): Generator<Tensor> {
   const buf = new Float32Array(CACHED_BATCH * IMAGE_BYTES);
+  const scratch = Buffer.allocUnsafe(IMAGE_BYTES);
   for (let s = 0; s < indices.length; s += CACHED_BATCH) {
     const m = Math.min(CACHED_BATCH, indices.length - s);
-    for (let k = 0; k < m; k++) cache.readFloat(indices[s + k]!, buf, k * IMAGE_BYTES, false);
+    for (let k = 0; k < m; k++) {
+      const v = view?.(s + k);
+      cache.readFloat(indices[s + k]!, buf, k * IMAGE_BYTES, v?.flip ?? false, scratch, v?.dx ?? 0, v?.dy ?? 0);
+    }
     // A copy: a consumer may keep every batch (the batch-norm recalibration does).
     yield tf.tensor4d(buf.slice(0, m * IMAGE_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
   }
@@ -885,8 +900,15 @@ export interface RefitHeadOptions extends DataOptions {
   evalEvery: number;
   patience: number;
   seed: number;
+  /**
+   * Embeddings per training image the head learns from: the image as it is, and views - 1
+   * more drawn at random (mirrored, moved by up to `viewShift` px), once each.
+   */
+  views: number;
+  viewShift: number;
+  /** Embed flip-averaged (and write that to seed.json with the head); default: the model's setting. */
+  flipAverage?: boolean;
 }
-
 export interface HeadFigures {
   valBce: number;
   valAccuracy: number;
@@ -915,34 +937,57 @@ export interface RefitHeadResult {
 export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResult> {
   const t0 = performance.now();
   const log = o.log;
+  if (!Number.isInteger(o.views) || o.views < 1) throw new Error(`views must be a whole number ≥ 1 (got ${o.views})`);
   const { tf } = await loadMlRuntime();
-  const { usable, trainIdx, valIdx, train, val, cache } = await prepareData(o);
+  const { trainIdx, valIdx, train, val, cache } = await prepareData(o);
   const model = await loadSeedModel(o.modelDir, tf);
   const { extractor, head } = model;
-  const all = [...trainIdx, ...valIdx];
-  const row = new Map(all.map((i, k) => [i, k]));
-  const { emb } = embedCached(tf, cache, all, extractor, undefined, log);
+  const currentFlip = model.flipAverage === true;
+  const flipAverage = o.flipAverage ?? currentFlip;
+  const valEmb = embedCached(tf, cache, valIdx, extractor, undefined, log, { flipAverage }).emb;
+  // The model as it is (its own embedding setting) is what a refit head has to beat.
+  const valEmbNow = flipAverage === currentFlip ? valEmb : embedCached(tf, cache, valIdx, extractor, undefined, log, { flipAverage: currentFlip }).emb;
+  const trainEmb: Float32Array[] = [];
+  for (let v = 0; v < o.views; v++) {
+    const vr = new Rng(o.seed + 7919 * (v + 1));
+    const S = Math.round(o.viewShift);
+    // A mirrored view of a flip-averaged embedding is the same embedding: only shifts then.
+    const view = (): ImageView => ({ flip: !flipAverage && vr.next() < 0.5, dx: vr.int(2 * S + 1) - S, dy: vr.int(2 * S + 1) - S });
+    trainEmb.push(embedCached(tf, cache, trainIdx, extractor, undefined, log, { flipAverage, ...(v > 0 ? { view } : {}) }).emb);
+    log(`embedded view ${v + 1}/${o.views} of ${trainIdx.length} training images${v > 0 ? ` (random flips${flipAverage ? ' averaged in' : ''}, shifts up to ${S} px)` : ''}`);
+  }
   cache.close();
-  log(`embedded ${all.length} images in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  log(`embedded in ${((performance.now() - t0) / 1000).toFixed(0)} s${flipAverage ? ' (flip-averaged)' : ''}`);
+  const trainRow = new Map(trainIdx.map((i, k) => [i, k]));
+  const valRow = new Map(valIdx.map((i, k) => [i, k]));
 
-  const gather = (pairs: ReadonlyArray<[Sample, Sample, boolean]>): [Float32Array, Float32Array, Float32Array] => {
+  const rng = new Rng(o.seed);
+  const gather = (
+    pairs: ReadonlyArray<[Sample, Sample, boolean]>,
+    source: (i: number) => Float32Array,
+    rowOf: ReadonlyMap<number, number>,
+  ): [Float32Array, Float32Array, Float32Array] => {
     const a = new Float32Array(pairs.length * SEED_EMBEDDING_DIM), b = new Float32Array(pairs.length * SEED_EMBEDDING_DIM);
     const y = new Float32Array(pairs.length);
+    const put = (dst: Float32Array, s: Sample, k: number): void => {
+      const r = rowOf.get(s.i)!;
+      dst.set(source(s.i).subarray(r * SEED_EMBEDDING_DIM, (r + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
+    };
     pairs.forEach(([p, q, same], k) => {
-      a.set(emb.subarray(row.get(p.i)! * SEED_EMBEDDING_DIM, (row.get(p.i)! + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
-      b.set(emb.subarray(row.get(q.i)! * SEED_EMBEDDING_DIM, (row.get(q.i)! + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
+      put(a, p, k);
+      put(b, q, k);
       y[k] = same ? 1 : 0;
     });
     return [a, b, y];
   };
   const valPairs = samplePairs(val, new Rng(12345), o.validationPairs);
   if (valPairs.length === 0) throw new Error('no validation people with images: cannot refit the head');
-  const [va, vb] = gather(valPairs);
+  const [va, vb] = gather(valPairs, () => valEmb, valRow);
   const vSame = valPairs.map((p) => p[2]);
-  const figures = (): HeadFigures => {
+  const figures = (ea: Float32Array, eb: Float32Array): HeadFigures => {
     const n = valPairs.length;
     const [pab, pba] = tf.tidy(() => {
-      const ta = tf.tensor2d(va, [n, SEED_EMBEDDING_DIM]), tb = tf.tensor2d(vb, [n, SEED_EMBEDDING_DIM]);
+      const ta = tf.tensor2d(ea, [n, SEED_EMBEDDING_DIM]), tb = tf.tensor2d(eb, [n, SEED_EMBEDDING_DIM]);
       return [(head.predict([ta, tb]) as Tensor).dataSync(), (head.predict([tb, ta]) as Tensor).dataSync()];
     });
     const prob = Float32Array.from(pab!, (v, k) => (v + pba![k]!) / 2);
@@ -950,17 +995,19 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
     prob.forEach((p, k) => (right += (p >= 0.5) === vSame[k] ? 1 : 0));
     return { valBce: binaryCrossEntropy(Float32Array.from([...pab!, ...pba!]), [...vSame, ...vSame]), valAccuracy: right / n, valAuc: auc(prob, vSame) };
   };
-  const before = figures();
-  log(`head before: val bce ${before.valBce.toFixed(4)} acc ${before.valAccuracy.toFixed(3)} auc ${before.valAuc.toFixed(3)}`);
-  let best = before;
+  const show = (f: HeadFigures): string => `val bce ${f.valBce.toFixed(4)} acc ${f.valAccuracy.toFixed(3)} auc ${f.valAuc.toFixed(4)}`;
+  const before = valEmbNow === valEmb ? figures(va, vb) : figures(...(gather(valPairs, () => valEmbNow, valRow).slice(0, 2) as [Float32Array, Float32Array]));
+  log(`model as it is (${currentFlip ? 'flip-averaged' : 'plain'} embeddings): ${show(before)}`);
+  if (flipAverage !== currentFlip) log(`its head on ${flipAverage ? 'flip-averaged' : 'plain'} embeddings: ${show(figures(va, vb))}`);
+  let best: HeadFigures | null = null;
   let bestWeights = head.getWeights().map((w) => w.clone());
   let bad = 0, step = 0;
-  const rng = new Rng(o.seed);
   const optimizer = tf.train.adam(o.learningRate);
   const vars = head.trainableWeights.map((w) => (w as unknown as { val: import('@tensorflow/tfjs').Variable }).val);
   const B = o.batchPairs;
+  const trainSource = (): Float32Array => trainEmb[rng.int(trainEmb.length)]!;
   for (step = 1; step <= o.steps; step++) {
-    const [a, b, y] = gather(samplePairs(train, rng, B));
+    const [a, b, y] = gather(samplePairs(train, rng, B), trainSource, trainRow);
     tf.tidy(() => {
       const ta = tf.tensor2d(a, [B, SEED_EMBEDDING_DIM]), tb = tf.tensor2d(b, [B, SEED_EMBEDDING_DIM]);
       const ty = tf.tensor2d(y, [B, 1]);
@@ -971,29 +1018,54 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
       }, false, vars);
     });
     if (step % o.evalEvery === 0) {
-      const f = figures();
-      const better = f.valAuc > best.valAuc;
+      const f = figures(va, vb);
+      const better = best === null || f.valAuc > best.valAuc;
       if (better) {
         best = f;
         bestWeights.forEach((w) => w.dispose());
         bestWeights = head.getWeights().map((w) => w.clone());
         bad = 0;
       } else bad++;
-      log(`head step ${step}: val bce ${f.valBce.toFixed(4)} acc ${f.valAccuracy.toFixed(3)} auc ${f.valAuc.toFixed(3)}${better ? ' (best)' : ''}`);
+      log(`head step ${step}: ${show(f)}${better ? ' (best)' : ''}`);
       if (bad >= o.patience) break;
     }
   }
+  if (best === null) {
+    // Fewer steps than one evaluation: the head as trained is the candidate.
+    bestWeights.forEach((w) => w.dispose());
+    bestWeights = head.getWeights().map((w) => w.clone());
+  }
+  const after = best ?? figures(va, vb);
   head.setWeights(bestWeights);
-  const replaced = best.valAuc > before.valAuc;
+  const replaced = after.valAuc > before.valAuc;
   if (replaced) {
     await head.save(fileSystemHandler(tf, path.join(o.modelDir, 'head')));
+    if (flipAverage !== currentFlip) await setFlipAverage(o.modelDir, flipAverage);
     await writeFile(
       path.join(o.modelDir, 'head-refit.json'),
-      JSON.stringify({ before, after: best, steps: step, batchPairs: B, learningRate: o.learningRate, images: all.length, people: usable.length ? train.byPerson.length : 0, date: new Date().toISOString() }, null, 1) + '\n',
+      JSON.stringify(
+        {
+          before: { ...before, flipAverage: currentFlip },
+          after: { ...after, flipAverage },
+          steps: step,
+          batchPairs: B,
+          learningRate: o.learningRate,
+          views: o.views,
+          viewShift: o.viewShift,
+          validationPairs: valPairs.length,
+          images: trainIdx.length,
+          people: train.byPerson.length,
+          seconds: Math.round((performance.now() - t0) / 1000),
+          date: new Date().toISOString(),
+        },
+        null,
+        1,
+      ) + '\n',
     );
   }
+  log(`${replaced ? 'replaced' : 'kept'} the head: validation AUC ${before.valAuc.toFixed(4)} → ${after.valAuc.toFixed(4)}`);
   bestWeights.forEach((w) => w.dispose());
   model.siamese.dispose();
   model.distill?.dispose();
-  return { before, after: best, steps: Math.min(step, o.steps), seconds: (performance.now() - t0) / 1000, replaced };
+  return { before, after, steps: Math.min(step, o.steps), seconds: (performance.now() - t0) / 1000, replaced };
 }

@@ -15,14 +15,17 @@ import {
   buildSeedModel,
   buildSiamese,
   countParams,
+  extractEmbeddings,
   getHeadWeights,
   loadSeedModel,
   projectFaces,
   saveSeedModel,
   scorePairs,
   scorePairsJs,
+  setFlipAverage,
   wasmSimdAvailable,
 } from '../../../src-main/core/ml/seed/seed-model.js';
+import { SeedEmbedder } from '../../../src-main/core/ml/seed/seed-embedder.js';
 import { missingWasmKernels, registerWasmGradKernels } from '../../../src-main/core/ml/seed/wasm-grad-kernels.js';
 import { Rng } from '../../../src-main/core/training/rng.js';
 
@@ -145,6 +148,47 @@ describe('seed model save/load', () => {
     for (const [a, b] of m.siamese.getWeights().map((w, i) => [w, loaded.siamese.getWeights()[i]!] as const)) {
       expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
     }
+  }, SLOW);
+
+  it('keeps the flip-average setting, which makes a face and its mirror image embed alike', async () => {
+    const m = buildSeedModel(tf);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'facepair-seed-'));
+    tmpDirs.push(dir);
+    await saveSeedModel(dir, m, tf);
+    const plainKey = (await SeedEmbedder.load(dir)).key;
+    expect((await loadSeedModel(dir, tf)).flipAverage).toBeUndefined();
+    await setFlipAverage(dir, true);
+    const loaded = await loadSeedModel(dir, tf);
+    expect(loaded.flipAverage).toBe(true);
+    const embedder = await SeedEmbedder.load(dir);
+    expect(embedder.flipAverage).toBe(true);
+    // Flip-averaged embeddings are stored under a key of their own: the pipeline re-embeds.
+    expect(embedder.key).toBe(`${plainKey}:flip`);
+
+    const x = tf.tensor4d(values(2 * 250 * 250 * 3, 30, 0, 1), [2, 250, 250, 3]);
+    const mirrored = tf.reverse(x, 2);
+    const plain = extractEmbeddings(tf, loaded.extractor, x, false).dataSync();
+    const plainMirror = extractEmbeddings(tf, loaded.extractor, mirrored, false).dataSync();
+    const avg = extractEmbeddings(tf, loaded.extractor, x, true).dataSync();
+    const avgMirror = extractEmbeddings(tf, loaded.extractor, mirrored, true).dataSync();
+    let asymmetry = 0, mirrorGap = 0, meanGap = 0;
+    for (let i = 0; i < plain.length; i++) {
+      asymmetry = Math.max(asymmetry, Math.abs(plain[i]! - plainMirror[i]!));
+      mirrorGap = Math.max(mirrorGap, Math.abs(avg[i]! - avgMirror[i]!));
+      meanGap = Math.max(meanGap, Math.abs(avg[i]! - (plain[i]! + plainMirror[i]!) / 2));
+    }
+    expect(asymmetry).toBeGreaterThan(1e-3);
+    expect(mirrorGap).toBeLessThan(1e-5);
+    expect(meanGap).toBeLessThan(1e-5);
+    // The embedder's uint8 path gives the same flip-averaged embedding.
+    const bytes = Uint8Array.from(x.slice([0], [1]).dataSync(), (v) => Math.round(v * 255));
+    const viaEmbedder = embedder.embed([bytes]);
+    const direct = extractEmbeddings(tf, loaded.extractor, tf.tensor4d(Float32Array.from(bytes, (v) => v / 255), [1, 250, 250, 3]), true).dataSync();
+    expect(Array.from(viaEmbedder)).toEqual(Array.from(direct));
+
+    await setFlipAverage(dir, false);
+    expect((await loadSeedModel(dir, tf)).flipAverage).toBeUndefined();
+    embedder.dispose();
   }, SLOW);
 });
 

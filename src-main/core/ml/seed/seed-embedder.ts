@@ -10,7 +10,7 @@ import sharp from 'sharp';
 
 import { modelsDir } from '../../paths.js';
 import { loadMlRuntime, type Tf } from '../runtime.js';
-import { getHeadWeights, loadSeedModel, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, type SeedModel } from './seed-model.js';
+import { extractEmbeddings, getHeadWeights, loadSeedModel, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, type SeedModel } from './seed-model.js';
 import { projectFaces, scorePairs, type FaceProjections, type HeadWeights } from './pair-scorer.js';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -47,7 +47,10 @@ export class SeedEmbedder {
   private constructor(
     private readonly tf: Tf,
     private readonly model: SeedModel,
-    /** Names the weights: `seed500:<version>:<sha256 of the extractor's weights, 12 hex>`; a new model gets a new key. */
+    /**
+     * Names the embedding: `seed500:<version>:<sha256 of the extractor's weights, 12 hex>`, with
+     * `:flip` when faces are embedded flip-averaged; a new model or setting gets a new key.
+     */
     readonly key: string,
     /** Names the extractor and the pair head together (a fused head is trained on both). */
     readonly pairKey: string,
@@ -58,8 +61,13 @@ export class SeedEmbedder {
     const { tf } = await loadMlRuntime();
     const model = await loadSeedModel(dir, tf);
     const sha = (part: string, n: number): string => createHash('sha256').update(readFileSync(path.join(dir, part, 'weights.bin'))).digest('hex').slice(0, n);
-    const key = `seed500:${path.basename(path.resolve(dir))}:${sha('extractor', 12)}`;
+    const key = `seed500:${path.basename(path.resolve(dir))}:${sha('extractor', 12)}${model.flipAverage === true ? ':flip' : ''}`;
     return new SeedEmbedder(tf, model, key, `${key}+head:${sha('head', 8)}`, dir);
+  }
+
+  /** Whether a face's embedding is the mean of its crop's and its mirror image's. */
+  get flipAverage(): boolean {
+    return this.model.flipAverage === true;
   }
 
   get hasDistill(): boolean {
@@ -79,7 +87,7 @@ export class SeedEmbedder {
       }
       this.tf.tidy(() => {
         const x = this.tf.tensor4d(buf.subarray(0, m * PIXELS), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
-        out.set((this.model.extractor.predict(x) as Tensor).dataSync(), s * SEED_EMBEDDING_DIM);
+        out.set(extractEmbeddings(this.tf, this.model.extractor, x, this.flipAverage).dataSync(), s * SEED_EMBEDDING_DIM);
       });
     }
     return out;

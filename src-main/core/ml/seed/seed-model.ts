@@ -32,6 +32,7 @@ import type { HeadWeights } from './pair-scorer.js';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type SymbolicTensor = import('@tensorflow/tfjs').SymbolicTensor;
+type Tensor = import('@tensorflow/tfjs').Tensor;
 type IOHandler = import('@tensorflow/tfjs').io.IOHandler;
 type ModelArtifacts = import('@tensorflow/tfjs').io.ModelArtifacts;
 type ModelJSON = import('@tensorflow/tfjs').io.ModelJSON;
@@ -132,6 +133,8 @@ export interface SeedModel {
   siamese: LayersModel;
   /** Present in models trained with distillation. */
   distill?: LayersModel;
+  /** A face's embedding is the mean of its crop's and its mirror image's (seed.json `flipAverage`). */
+  flipAverage?: boolean;
 }
 
 /** Builds a freshly initialised extractor + head + Siamese model. */
@@ -215,6 +218,8 @@ interface SeedManifest {
   head: string;
   /** Optional: the linear map 500-d -> descriptor space learnt by distillation. */
   distill?: string;
+  /** Optional: embed each face as the mean of its crop's and its mirror image's embeddings. */
+  flipAverage?: boolean;
 }
 
 /** Dimensions of the pretrained descriptor that the distillation head maps onto. */
@@ -248,7 +253,7 @@ export function buildDistillHead(tf: Tf, dims = SEED_DISTILL_DIM): LayersModel {
  */
 export async function saveSeedModel(
   dir: string,
-  model: Pick<SeedModel, 'extractor' | 'head' | 'distill'>,
+  model: Pick<SeedModel, 'extractor' | 'head' | 'distill' | 'flipAverage'>,
   tf?: Tf,
 ): Promise<void> {
   const t = tf ?? (await loadMlRuntime()).tf;
@@ -265,6 +270,7 @@ export async function saveSeedModel(
     extractor: 'extractor',
     head: 'head',
     ...(model.distill !== undefined ? { distill: 'distill' } : {}),
+    ...(model.flipAverage === true ? { flipAverage: true } : {}),
   };
   await writeFile(path.join(dir, SEED_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
 }
@@ -283,8 +289,40 @@ export async function loadSeedModel(dir: string, tf?: Tf): Promise<SeedModel> {
   }
   const extractor = await t.loadLayersModel(fileSystemHandler(t, path.join(dir, manifest.extractor)));
   const head = await t.loadLayersModel(fileSystemHandler(t, path.join(dir, manifest.head)));
+  if (manifest.flipAverage !== undefined && typeof manifest.flipAverage !== 'boolean') {
+    throw new Error(`${dir}/${SEED_MANIFEST}: flipAverage must be true or false`);
+  }
   const distill = manifest.distill !== undefined ? await t.loadLayersModel(fileSystemHandler(t, path.join(dir, manifest.distill))) : undefined;
-  return { extractor, head, siamese: buildSiamese(t, extractor, head), ...(distill !== undefined ? { distill } : {}) };
+  return {
+    extractor,
+    head,
+    siamese: buildSiamese(t, extractor, head),
+    ...(distill !== undefined ? { distill } : {}),
+    ...(manifest.flipAverage === true ? { flipAverage: true } : {}),
+  };
+}
+
+/** Sets or clears a saved model's `flipAverage` (its weights stay as they are). */
+export async function setFlipAverage(dir: string, on: boolean): Promise<void> {
+  const file = path.join(dir, SEED_MANIFEST);
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as SeedManifest;
+  if (on) manifest.flipAverage = true;
+  else delete manifest.flipAverage;
+  await writeFile(file, JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/**
+ * 500-d embeddings of a batch of inputs (n x 250 x 250 x 3); with `flipAverage`, the mean of
+ * each image's and its mirror image's embeddings. A face and its mirror image are the same
+ * person, so the mean keeps what identifies the face and halves what the extractor reads
+ * from one-sided light, pose and background; it costs a second pass.
+ */
+export function extractEmbeddings(tf: Tf, extractor: LayersModel, x: Tensor, flipAverage: boolean): Tensor {
+  return tf.tidy(() => {
+    const e = extractor.predict(x) as Tensor;
+    if (!flipAverage) return e;
+    return tf.mul(tf.add(e, extractor.predict(tf.reverse(x, 2)) as Tensor), 0.5);
+  });
 }
 
 // ---------------------------------------------------------------------------
