@@ -203,7 +203,7 @@ describe('facepair train-seed', () => {
       log: (l) => refitLines.push(l),
     });
     expect(refit.steps).toBeGreaterThan(0);
-    expect(refitLines.some((l) => /^embedded view 2\/2 of \d+ training images \(random flips averaged in, shifts up to 4 px\)/.test(l))).toBe(true);
+    expect(refitLines.some((l) => /^embedded view 2\/2 of \d+ training images \(flip-averaged, random shifts up to 4 px\)/.test(l))).toBe(true);
     expect(refitLines.some((l) => l.startsWith('model as it is (plain embeddings): '))).toBe(true);
     expect(refit.replaced).toBe(refit.after.valAuc > refit.before.valAuc);
     expect(existsSync(path.join(distillOnly.outDir, 'head-refit.json'))).toBe(refit.replaced);

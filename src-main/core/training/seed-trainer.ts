@@ -954,7 +954,7 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
     // A mirrored view of a flip-averaged embedding is the same embedding: only shifts then.
     const view = (): ImageView => ({ flip: !flipAverage && vr.next() < 0.5, dx: vr.int(2 * S + 1) - S, dy: vr.int(2 * S + 1) - S });
     trainEmb.push(embedCached(tf, cache, trainIdx, extractor, undefined, log, { flipAverage, ...(v > 0 ? { view } : {}) }).emb);
-    log(`embedded view ${v + 1}/${o.views} of ${trainIdx.length} training images${v > 0 ? ` (random flips${flipAverage ? ' averaged in' : ''}, shifts up to ${S} px)` : ''}`);
+    log(`embedded view ${v + 1}/${o.views} of ${trainIdx.length} training images${v > 0 ? ` (${flipAverage ? 'flip-averaged' : 'random flips'}, random shifts up to ${S} px)` : ''}`);
   }
   cache.close();
   log(`embedded in ${((performance.now() - t0) / 1000).toFixed(0)} s${flipAverage ? ' (flip-averaged)' : ''}`);
