@@ -948,9 +948,9 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
   // The model as it is (its own embedding setting) is what a refit head has to beat.
   const valEmbNow = flipAverage === currentFlip ? valEmb : embedCached(tf, cache, valIdx, extractor, undefined, log, { flipAverage: currentFlip }).emb;
   const trainEmb: Float32Array[] = [];
+  const S = Math.round(o.viewShift);
   for (let v = 0; v < o.views; v++) {
     const vr = new Rng(o.seed + 7919 * (v + 1));
-    const S = Math.round(o.viewShift);
     // A mirrored view of a flip-averaged embedding is the same embedding: only shifts then.
     const view = (): ImageView => ({ flip: !flipAverage && vr.next() < 0.5, dx: vr.int(2 * S + 1) - S, dy: vr.int(2 * S + 1) - S });
     trainEmb.push(embedCached(tf, cache, trainIdx, extractor, undefined, log, { flipAverage, ...(v > 0 ? { view } : {}) }).emb);
@@ -996,7 +996,8 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
     return { valBce: binaryCrossEntropy(Float32Array.from([...pab!, ...pba!]), [...vSame, ...vSame]), valAccuracy: right / n, valAuc: auc(prob, vSame) };
   };
   const show = (f: HeadFigures): string => `val bce ${f.valBce.toFixed(4)} acc ${f.valAccuracy.toFixed(3)} auc ${f.valAuc.toFixed(4)}`;
-  const before = valEmbNow === valEmb ? figures(va, vb) : figures(...(gather(valPairs, () => valEmbNow, valRow).slice(0, 2) as [Float32Array, Float32Array]));
+  const [na, nb] = valEmbNow === valEmb ? [va, vb] : gather(valPairs, () => valEmbNow, valRow);
+  const before = figures(na, nb);
   log(`model as it is (${currentFlip ? 'flip-averaged' : 'plain'} embeddings): ${show(before)}`);
   if (flipAverage !== currentFlip) log(`its head on ${flipAverage ? 'flip-averaged' : 'plain'} embeddings: ${show(figures(va, vb))}`);
   let best: HeadFigures | null = null;
