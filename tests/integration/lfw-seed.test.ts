@@ -3,7 +3,7 @@
  * of LFW: the images of 20 View 1 test pairs, 12 threshold pairs and 5 DevTrain people,
  * scanned with the ordinary pipeline into a temporary cache database.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -213,6 +213,21 @@ describe('facepair train-seed', () => {
       const record = JSON.parse(readFileSync(path.join(distillOnly.outDir, 'head-refit.json'), 'utf8')) as { views: number; after: { flipAverage: boolean }; before: { flipAverage: boolean } };
       expect(record).toMatchObject({ views: 2, after: { flipAverage: true }, before: { flipAverage: false } });
     }
+
+    // Model selection on the distillation space's AUC over every pair of the validation
+    // images; a checkpoint from before that criterion starts selection over, so the next
+    // epoch's weights are exported whatever the old best was.
+    const ckpt = path.join(distillOnly.workDir, 'checkpoint.json');
+    const state = JSON.parse(readFileSync(ckpt, 'utf8')) as { selection?: string; bestValLoss: number };
+    expect(state.selection).toBe('distill-auc-all-pairs');
+    delete state.selection;
+    state.bestValLoss = -1; // no later epoch could beat it under the old bookkeeping
+    writeFileSync(ckpt, JSON.stringify(state));
+    const resumeLines: string[] = [];
+    const resumed = await trainSeed({ ...distillOnly, maxEpochs: 3, log: (l) => resumeLines.push(l) });
+    expect(resumeLines.some((l) => l.startsWith('the selection criterion changed (earlier -> distill-auc-all-pairs)'))).toBe(true);
+    expect(resumed.best?.epoch).toBe(3);
+    expect(resumeLines.some((l) => /^epoch 3 done: .* distill-space auc [\d.]+ \(all \d+ pairs of \d+ images\)/.test(l))).toBe(true);
   }, 300_000);
 });
 

@@ -59,6 +59,7 @@ import { IMAGE_BYTES, ImageCache } from './image-cache.js';
 import { seedShardLoss, trainableVariables, type LossSettings, type Shard } from './seed-loss.js';
 import { Rng } from './rng.js';
 import { applyGradientsScaled } from './scaled-step.js';
+import { distillSpaceAuc } from './distill-space-auc.js';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -166,12 +167,22 @@ interface EpochRecord {
   valMse: number;
   valAccuracy: number;
   valAuc: number;
-  /** AUC of (minus) the Euclidean distance in the distillation space on the same pairs (with distill). */
+  /**
+   * AUC of (minus) the Euclidean distance in the distillation space (with distill): on every
+   * pair of the validation images since selection "distill-auc-all-pairs", on the validation
+   * pairs before.
+   */
   valDistillAuc?: number;
   /** Units of the 500-d embedding that are above zero for at least one validation image (a dead relu unit never is). */
   liveUnits?: number;
   learningRate?: number;
 }
+
+/**
+ * The model-selection criterion: the validation loss, or, on the distillation target alone,
+ * 1 − the distillation space's AUC on every pair of the validation images.
+ */
+type Selection = 'validation-loss' | 'distill-auc-all-pairs';
 
 interface CheckpointState {
   format: 'facepair-seed-checkpoint';
@@ -186,6 +197,8 @@ interface CheckpointState {
    * with fast-changing weights, and it is the pair ranking that the model is for).
    */
   bestValLoss: number;
+  /** What bestValLoss measures (absent: the criterion of checkpoints before this field). */
+  selection?: Selection;
   bestEpoch: number;
   badEpochs: number;
   trainSeconds: number;
@@ -548,6 +561,9 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   const valRng = new Rng(12345);
   const valPairs = val.byPerson.length >= 2 ? samplePairs(val, valRng, o.validationPairs) : [];
   const valImages = [...new Set(valPairs.flatMap(([a, b]) => [a.i, b.i]))];
+  const valPersonOf = new Map(val.byPerson.flatMap((imgs, p) => imgs.map((i) => [i, p] as const)));
+  const valImagePersons = valImages.map((i) => valPersonOf.get(i)!);
+  const valImagePairs = (valImages.length * (valImages.length - 1)) / 2;
   const signature = createHash('sha256')
     .update(valPairs.map(([a, b, same]) => `${usable[a.i]!.key}|${usable[b.i]!.key}|${same ? 1 : 0}`).join('\n'))
     .digest('hex')
@@ -559,6 +575,14 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     state.badEpochs = 0;
   }
   state.validationSignature = signature;
+  const selection: Selection = distillOnly ? 'distill-auc-all-pairs' : 'validation-loss';
+  // A checkpoint without the field selected on the validation loss, or (distillation alone) on 600 sampled pairs.
+  if ((state.selection ?? 'validation-loss') !== selection && state.history.length > 0) {
+    log(`the selection criterion changed (${state.selection ?? 'earlier'} -> ${selection}): model selection starts over from the current weights`);
+    state.bestValLoss = Infinity;
+    state.badEpochs = 0;
+  }
+  state.selection = selection;
   if ((state.config.pairWeight ?? 1) !== o.pairWeight) {
     // Resumed with another loss (and so another selection criterion): the old best is not comparable.
     if (state.history.length > 0) log(`the pair weight changed (${state.config.pairWeight ?? 1} -> ${o.pairWeight}): model selection starts over from the current weights`);
@@ -626,18 +650,8 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
         }
       }
     }
-    let valDistillAuc: number | undefined;
-    if (o.distill) {
-      // Closer in the distillation space = more likely one person (as with the descriptor).
-      const closeness = valPairs.map(([a, b]) => {
-        const pa = proj.subarray(at.get(a.i)! * SEED_DISTILL_DIM, (at.get(a.i)! + 1) * SEED_DISTILL_DIM);
-        const pb = proj.subarray(at.get(b.i)! * SEED_DISTILL_DIM, (at.get(b.i)! + 1) * SEED_DISTILL_DIM);
-        let d2 = 0;
-        for (let d = 0; d < SEED_DISTILL_DIM; d++) d2 += (pa[d]! - pb[d]!) ** 2;
-        return -d2;
-      });
-      valDistillAuc = auc(closeness, same);
-    }
+    // Closer in the distillation space = more likely one person (as with the descriptor).
+    const valDistillAuc = o.distill ? distillSpaceAuc(proj, SEED_DISTILL_DIM, valImagePersons) : undefined;
     return {
       valLoss: o.pairWeight * valBce + (o.distill ? o.distillWeight * valMse : 0),
       valBce,
@@ -697,7 +711,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
           `- Settings: Adam (learning rate ${o.learningRate}${o.embeddingLrScale !== 1 ? `, ${o.embeddingLrScale} x that for the embedding layer seed_conv6` : ''}${o.schedule === 'cosine' ? `, ${o.warmupMinutes > 0 ? `${o.warmupMinutes} min linear warm-up, ` : ''}cosine decay to 2% over ${o.scheduleMinutes} min` : ''}), ` +
             `${o.pairWeight > 0 ? `${o.pairWeight} x binary cross-entropy on both orders of each pair (pairs half same person)` : 'no pair loss (images drawn uniformly; the pair head is refitted afterwards on frozen embeddings)'}` +
             `${o.distill ? `, plus ${o.distillWeight} x mean squared error of the distillation head against the descriptor (unit-normalised, standardised on the training images)` : ''}; ` +
-            `random horizontal flips${o.maxShift > 0 ? ` and shifts of up to ${o.maxShift} px` : ''}; ${2 * o.batchPairs} images a step on ${1 + o.gradWorkers} thread(s); model selection and early stopping on ${o.pairWeight === 0 ? "the distillation space's validation AUC" : 'validation loss'}, patience ${o.patience}; batch-norm statistics re-estimated at inference before every validation.`,
+            `random horizontal flips${o.maxShift > 0 ? ` and shifts of up to ${o.maxShift} px` : ''}; ${2 * o.batchPairs} images a step on ${1 + o.gradWorkers} thread(s); model selection and early stopping on ${o.pairWeight === 0 ? `the distillation space's AUC on all ${valImagePairs} pairs of the validation images` : 'validation loss'}, patience ${o.patience}; batch-norm statistics re-estimated at inference before every validation.`,
           `- Best epoch: ${best ? `${best.epoch} (step ${best.step}): validation loss ${f(best.valLoss)}, accuracy ${f(best.valAccuracy, 3)}, AUC ${f(best.valAuc, 3)}${best.valDistillAuc !== undefined ? `, distillation-space AUC ${f(best.valDistillAuc, 3)}` : ''}` : '-'}` +
             `${o.pairWeight === 0 ? ` (the head's figures are those of the ${state.config.initFrom !== undefined ? 'head it started with' : 'untrained head'}: it is fitted after training, see head-refit.json)` : ''}.`,
           '',
@@ -850,7 +864,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       log(
         `epoch ${state.epoch} done: val loss ${rec.valLoss.toFixed(4)} (bce ${rec.valBce.toFixed(4)}, mse ${rec.valMse.toFixed(4)}) ` +
           `acc ${rec.valAccuracy.toFixed(3)} auc ${rec.valAuc.toFixed(3)}` +
-          (rec.valDistillAuc !== undefined ? ` distill-space auc ${rec.valDistillAuc.toFixed(3)}` : '') +
+          (rec.valDistillAuc !== undefined ? ` distill-space auc ${rec.valDistillAuc.toFixed(4)} (all ${valImagePairs} pairs of ${valImages.length} images)` : '') +
           `, ${rec.liveUnits ?? '-'}/${SEED_EMBEDDING_DIM} live units` +
           ` on ${valPairs.length} pairs of ${val.byPerson.length} held-out people ` +
           `${improved ? '(best so far: exported to ' + o.outDir + ')' : `(no better for ${state.badEpochs})`} [${((performance.now() - tv) / 1000).toFixed(0)} s]`,
