@@ -215,7 +215,7 @@ describe('facepair train-seed', () => {
     }
 
     // Model selection on the distillation space's AUC over every pair of the validation
-    // images; a checkpoint from before that criterion starts selection over, so the next
+    // pairs' images; a checkpoint from before that criterion starts selection over, so the next
     // epoch's weights are exported whatever the old best was.
     const ckpt = path.join(distillOnly.workDir, 'checkpoint.json');
     const state = JSON.parse(readFileSync(ckpt, 'utf8')) as { selection?: string; bestValLoss: number };
