@@ -11,15 +11,15 @@ export function distillSpaceAuc(proj: Float32Array, dim: number, persons: readon
   if (proj.length !== n * dim) throw new Error(`distillSpaceAuc: ${proj.length} values for ${n} images of ${dim} dimensions`);
   const pairs = (n * (n - 1)) / 2;
   const closeness = new Float64Array(pairs);
-  const same = new Uint8Array(pairs);
+  const same = new Array<boolean>(pairs);
   let k = 0;
   for (let a = 0; a < n; a++) {
     for (let b = a + 1; b < n; b++, k++) {
       let d2 = 0;
       for (let d = 0, pa = a * dim, pb = b * dim; d < dim; d++) d2 += (proj[pa + d]! - proj[pb + d]!) ** 2;
       closeness[k] = -d2;
-      same[k] = persons[a] === persons[b] ? 1 : 0;
+      same[k] = persons[a] === persons[b];
     }
   }
-  return auc(closeness, Array.from(same, (s) => s === 1));
+  return auc(closeness, same);
 }

@@ -568,26 +568,24 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     .update(valPairs.map(([a, b, same]) => `${usable[a.i]!.key}|${usable[b.i]!.key}|${same ? 1 : 0}`).join('\n'))
     .digest('hex')
     .slice(0, 16);
-  if (state.validationSignature !== undefined && state.validationSignature !== signature) {
-    // More images became available (a scan finished): the old figures are not comparable.
-    log(`the validation pairs changed (${state.validationSignature} -> ${signature}): early stopping starts over from the current weights`);
+  // The old best is not comparable: selection starts over from the current weights.
+  const startSelectionOver = (why: string): void => {
+    if (state.history.length > 0) log(`${why}: model selection starts over from the current weights`);
     state.bestValLoss = Infinity;
     state.badEpochs = 0;
+  };
+  // More images became available (a scan finished).
+  if (state.validationSignature !== undefined && state.validationSignature !== signature) {
+    startSelectionOver(`the validation pairs changed (${state.validationSignature} -> ${signature})`);
   }
   state.validationSignature = signature;
   const selection: Selection = distillOnly ? 'distill-auc-all-pairs' : 'validation-loss';
   // A checkpoint without the field selected on the validation loss, or (distillation alone) on 600 sampled pairs.
-  if ((state.selection ?? 'validation-loss') !== selection && state.history.length > 0) {
-    log(`the selection criterion changed (${state.selection ?? 'earlier'} -> ${selection}): model selection starts over from the current weights`);
-    state.bestValLoss = Infinity;
-    state.badEpochs = 0;
-  }
+  if ((state.selection ?? 'validation-loss') !== selection) startSelectionOver(`the selection criterion changed (${state.selection ?? 'earlier'} -> ${selection})`);
   state.selection = selection;
+  // Resumed with another loss, and so another selection criterion.
   if ((state.config.pairWeight ?? 1) !== o.pairWeight) {
-    // Resumed with another loss (and so another selection criterion): the old best is not comparable.
-    if (state.history.length > 0) log(`the pair weight changed (${state.config.pairWeight ?? 1} -> ${o.pairWeight}): model selection starts over from the current weights`);
-    state.bestValLoss = Infinity;
-    state.badEpochs = 0;
+    startSelectionOver(`the pair weight changed (${state.config.pairWeight ?? 1} -> ${o.pairWeight})`);
     state.config.pairWeight = o.pairWeight;
   }
 
