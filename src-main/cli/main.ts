@@ -9,6 +9,7 @@ import { evaluateLfw, figuresOf, recordFigures, type LfwMatcher } from '../core/
 import type { LfwProtocol } from '../core/evaluation/lfw-protocol.js';
 import { loadFusedHead } from '../core/ml/seed/fused-head.js';
 import { defaultSeedModelDir } from '../core/ml/seed/seed-embedder.js';
+import { MAX_SHIFT_AVERAGE } from '../core/ml/seed/seed-model.js';
 import { defaultDataDir, defaultDbFile } from '../core/paths.js';
 import { saveFusedHead, trainFused } from '../core/training/fused-trainer.js';
 import { DEFAULT_TRAIN_SEED, refitPairHead, trainSeed } from '../core/training/seed-trainer.js';
@@ -17,6 +18,12 @@ import type { GroupingAlgorithm } from '../core/people/grouping.service.js';
 import { scanProgressBar } from './progress.js';
 import { registerServe } from './serve.js';
 import { loadTruth } from './truth.js';
+
+function shiftPixels(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_SHIFT_AVERAGE) throw new InvalidArgumentError(`must be a whole number of pixels from 0 to ${MAX_SHIFT_AVERAGE}`);
+  return n;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -212,6 +219,7 @@ program
   .option('--refit-views <n>', 'head refit: embeddings per training image, the image as it is and n - 1 random views (flips, shifts up to --max-shift px)', wholeNumber, 1)
   .option('--refit-validation-pairs <n>', 'head refit: validation pairs that choose the head', wholeNumber, DEFAULT_TRAIN_SEED.validationPairs)
   .addOption(new Option('--flip-average <on|off>', "head refit: embed faces as the mean of the crop's and its mirror image's embeddings (twice the cost per face); written to the model with the head when that is better on validation (default: the model's setting)").choices(['on', 'off']))
+  .option('--shift-average <px>', 'head refit: embed faces as the mean over the crop and four copies moved this many pixels left, right, up and down (five times the cost per face; 0: the crop alone); written like --flip-average (default: the model\'s setting)', shiftPixels)
   .action(
     async (opts: {
       data: string;
@@ -244,6 +252,7 @@ program
       refitViews: number;
       refitValidationPairs: number;
       flipAverage?: 'on' | 'off';
+      shiftAverage?: number;
     }) => {
       const controller = new AbortController();
       const stop = (): void => {
@@ -255,8 +264,8 @@ program
       const log = (line: string): void => {
         process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
       };
-      if (opts.refitHead !== true && (opts.flipAverage !== undefined || opts.refitViews !== 1 || opts.refitValidationPairs !== DEFAULT_TRAIN_SEED.validationPairs)) {
-        throw new Error('--flip-average, --refit-views and --refit-validation-pairs belong to --refit-head');
+      if (opts.refitHead !== true && (opts.flipAverage !== undefined || opts.shiftAverage !== undefined || opts.refitViews !== 1 || opts.refitValidationPairs !== DEFAULT_TRAIN_SEED.validationPairs)) {
+        throw new Error('--flip-average, --shift-average, --refit-views and --refit-validation-pairs belong to --refit-head');
       }
       if (opts.refitHead) {
         const r = await refitPairHead({
@@ -276,6 +285,7 @@ program
           views: opts.refitViews,
           viewShift: opts.maxShift,
           ...(opts.flipAverage !== undefined ? { flipAverage: opts.flipAverage === 'on' } : {}),
+          ...(opts.shiftAverage !== undefined ? { shiftAverage: opts.shiftAverage } : {}),
           log,
         });
         log(JSON.stringify(r));

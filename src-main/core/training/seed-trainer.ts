@@ -41,11 +41,13 @@ import {
   buildDistillHead,
   buildExtractor,
   buildPairHead,
+  embeddingViewsOf,
   extractEmbeddings,
   fileSystemHandler,
   loadSeedModel,
-  setFlipAverage,
+  setEmbeddingViews,
   saveSeedModel,
+  type EmbeddingViews,
   SEED_DISTILL_DIM,
   SEED_EMBEDDING_DIM,
   SEED_INPUT_SIZE,
@@ -346,7 +348,8 @@ export interface ImageView {
 /**
  * 500-d embeddings (inference mode) of cached images, and their distillation-head outputs
  * when `distill` is given (else `proj` is empty). `view(k)` draws the k-th image another way
- * than as it is; `flipAverage` embeds it as the mean with its mirror image (seed.json's setting).
+ * than as it is; `embedding` says how a face is embedded (seed.json's flip and shift averages;
+ * default: the crop alone).
  */
 function embedCached(
   tf: Tf,
@@ -355,7 +358,7 @@ function embedCached(
   extractor: LayersModel,
   distill?: LayersModel,
   log?: (line: string) => void,
-  options: { view?: (k: number) => ImageView; flipAverage?: boolean } = {},
+  options: { view?: (k: number) => ImageView; embedding?: EmbeddingViews } = {},
 ): { emb: Float32Array; proj: Float32Array } {
   const emb = new Float32Array(indices.length * SEED_EMBEDDING_DIM);
   const proj = new Float32Array(distill ? indices.length * SEED_DISTILL_DIM : 0);
@@ -363,7 +366,7 @@ function embedCached(
   for (const x of cachedBatches(tf, cache, indices, options.view)) {
     const s = batch * CACHED_BATCH;
     tf.tidy(() => {
-      const e = extractEmbeddings(tf, extractor, x, options.flipAverage === true);
+      const e = extractEmbeddings(tf, extractor, x, options.embedding ?? { flipAverage: false, shiftAverage: 0 });
       emb.set(e.dataSync(), s * SEED_EMBEDDING_DIM);
       if (distill) proj.set((distill.predict(e) as Tensor).dataSync(), s * SEED_DISTILL_DIM);
     });
@@ -372,6 +375,12 @@ function embedCached(
     batch++;
   }
   return { emb, proj };
+}
+
+/** How faces are embedded, in words for the log. */
+function describeViews(v: EmbeddingViews): string {
+  const parts = [v.flipAverage ? 'flip-averaged' : '', v.shiftAverage > 0 ? `shift-averaged over ${v.shiftAverage} px` : ''].filter((p) => p !== '');
+  return parts.length > 0 ? parts.join(', ') : 'plain';
 }
 
 const CACHED_BATCH = 32;
@@ -920,6 +929,8 @@ export interface RefitHeadOptions extends DataOptions {
   viewShift: number;
   /** Embed flip-averaged (and write that to seed.json with the head); default: the model's setting. */
   flipAverage?: boolean;
+  /** Embed shift-averaged over this many pixels, 0 for not (written likewise); default: the model's setting. */
+  shiftAverage?: number;
 }
 export interface HeadFigures {
   valBce: number;
@@ -932,7 +943,10 @@ export interface RefitHeadResult {
   after: HeadFigures;
   steps: number;
   seconds: number;
+  /** The model was changed: a refit head, new embedding views, or both. */
   replaced: boolean;
+  /** A refit head was written (false: the head stayed, at most the embedding views changed). */
+  headRefit: boolean;
 }
 
 /**
@@ -954,22 +968,24 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
   const { trainIdx, valIdx, train, val, cache } = await prepareData(o);
   const model = await loadSeedModel(o.modelDir, tf);
   const { extractor, head } = model;
-  const currentFlip = model.flipAverage === true;
-  const flipAverage = o.flipAverage ?? currentFlip;
-  const valEmb = embedCached(tf, cache, valIdx, extractor, undefined, log, { flipAverage }).emb;
+  const current = embeddingViewsOf(model);
+  const embedding: EmbeddingViews = { flipAverage: o.flipAverage ?? current.flipAverage, shiftAverage: o.shiftAverage ?? current.shiftAverage };
+  const { flipAverage } = embedding;
+  const sameViews = embedding.flipAverage === current.flipAverage && embedding.shiftAverage === current.shiftAverage;
+  const valEmb = embedCached(tf, cache, valIdx, extractor, undefined, log, { embedding }).emb;
   // The model as it is (its own embedding setting) is what a refit head has to beat.
-  const valEmbNow = flipAverage === currentFlip ? valEmb : embedCached(tf, cache, valIdx, extractor, undefined, log, { flipAverage: currentFlip }).emb;
+  const valEmbNow = sameViews ? valEmb : embedCached(tf, cache, valIdx, extractor, undefined, log, { embedding: current }).emb;
   const trainEmb: Float32Array[] = [];
   const S = Math.round(o.viewShift);
   for (let v = 0; v < o.views; v++) {
     const vr = new Rng(o.seed + 7919 * (v + 1));
     // A mirrored view of a flip-averaged embedding is the same embedding: only shifts then.
     const view = (): ImageView => ({ flip: !flipAverage && vr.next() < 0.5, dx: vr.int(2 * S + 1) - S, dy: vr.int(2 * S + 1) - S });
-    trainEmb.push(embedCached(tf, cache, trainIdx, extractor, undefined, log, { flipAverage, ...(v > 0 ? { view } : {}) }).emb);
+    trainEmb.push(embedCached(tf, cache, trainIdx, extractor, undefined, log, { embedding, ...(v > 0 ? { view } : {}) }).emb);
     log(`embedded view ${v + 1}/${o.views} of ${trainIdx.length} training images${v > 0 ? ` (${flipAverage ? 'flip-averaged' : 'random flips'}, random shifts up to ${S} px)` : ''}`);
   }
   cache.close();
-  log(`embedded in ${((performance.now() - t0) / 1000).toFixed(0)} s${flipAverage ? ' (flip-averaged)' : ''}`);
+  log(`embedded in ${((performance.now() - t0) / 1000).toFixed(0)} s (${describeViews(embedding)})`);
   const trainRow = new Map(trainIdx.map((i, k) => [i, k]));
   const valRow = new Map(valIdx.map((i, k) => [i, k]));
 
@@ -1010,8 +1026,11 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
   const show = (f: HeadFigures): string => `val bce ${f.valBce.toFixed(4)} acc ${f.valAccuracy.toFixed(3)} auc ${f.valAuc.toFixed(4)}`;
   const [na, nb] = valEmbNow === valEmb ? [va, vb] : gather(valPairs, () => valEmbNow, valRow);
   const before = figures(na, nb);
-  log(`model as it is (${currentFlip ? 'flip-averaged' : 'plain'} embeddings): ${show(before)}`);
-  if (flipAverage !== currentFlip) log(`its head on ${flipAverage ? 'flip-averaged' : 'plain'} embeddings: ${show(figures(va, vb))}`);
+  log(`model as it is (${describeViews(current)}): ${show(before)}`);
+  // Its head on the new embeddings: what the refit head has to beat for a new head to be written.
+  const start = sameViews ? before : figures(va, vb);
+  if (!sameViews) log(`its head on embeddings ${describeViews(embedding)}: ${show(start)}`);
+  const startWeights = head.getWeights().map((w) => w.clone());
   let best: HeadFigures | null = null;
   let bestWeights = head.getWeights().map((w) => w.clone());
   let bad = 0, step = 0;
@@ -1048,18 +1067,26 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
     bestWeights.forEach((w) => w.dispose());
     bestWeights = head.getWeights().map((w) => w.clone());
   }
-  const after = best ?? figures(va, vb);
+  let after = best ?? figures(va, vb);
+  // New embedding views can beat the model as it is with its head unchanged.
+  const headRefit = after.valAuc > start.valAuc;
+  if (!headRefit) {
+    after = start;
+    bestWeights.forEach((w) => w.dispose());
+    bestWeights = startWeights;
+  } else startWeights.forEach((w) => w.dispose());
   head.setWeights(bestWeights);
   const replaced = after.valAuc > before.valAuc;
   if (replaced) {
-    await head.save(fileSystemHandler(tf, path.join(o.modelDir, 'head')));
-    if (flipAverage !== currentFlip) await setFlipAverage(o.modelDir, flipAverage);
+    if (headRefit) await head.save(fileSystemHandler(tf, path.join(o.modelDir, 'head')));
+    if (!sameViews) await setEmbeddingViews(o.modelDir, embedding);
     await writeFile(
       path.join(o.modelDir, 'head-refit.json'),
       JSON.stringify(
         {
-          before: { ...before, flipAverage: currentFlip },
-          after: { ...after, flipAverage },
+          before: { ...before, ...current },
+          after: { ...after, ...embedding },
+          head: headRefit ? 'refit' : 'kept',
           steps: step,
           batchPairs: B,
           learningRate: o.learningRate,
@@ -1076,9 +1103,10 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
       ) + '\n',
     );
   }
-  log(`${replaced ? 'replaced' : 'kept'} the head: validation AUC ${before.valAuc.toFixed(4)} → ${after.valAuc.toFixed(4)}`);
+  const what = !replaced ? 'kept the model as it was' : headRefit ? `replaced the head${sameViews ? '' : ` and embedded faces ${describeViews(embedding)}`}` : `kept the head and embedded faces ${describeViews(embedding)}`;
+  log(`${what}: validation AUC ${before.valAuc.toFixed(4)} → ${after.valAuc.toFixed(4)}`);
   bestWeights.forEach((w) => w.dispose());
   model.siamese.dispose();
   model.distill?.dispose();
-  return { before, after, steps: Math.min(step, o.steps), seconds: (performance.now() - t0) / 1000, replaced };
+  return { before, after, steps: Math.min(step, o.steps), seconds: (performance.now() - t0) / 1000, replaced, headRefit: replaced && headRefit };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -22,12 +22,15 @@ import {
   saveSeedModel,
   scorePairs,
   scorePairsJs,
+  setEmbeddingViews,
   setFlipAverage,
+  shiftClamped,
   wasmSimdAvailable,
 } from '../../../src-main/core/ml/seed/seed-model.js';
 import { SeedEmbedder } from '../../../src-main/core/ml/seed/seed-embedder.js';
 import { missingWasmKernels, registerWasmGradKernels } from '../../../src-main/core/ml/seed/wasm-grad-kernels.js';
 import { Rng } from '../../../src-main/core/training/rng.js';
+import { toSeedInputFloats } from '../../../src-main/core/training/image-cache.js';
 
 const { tf, backend } = await loadMlRuntime();
 registerWasmGradKernels(tf);
@@ -37,6 +40,8 @@ type SymbolicTensor = import('@tensorflow/tfjs').SymbolicTensor;
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 
 const SLOW = 120_000;
+const PLAIN = { flipAverage: false, shiftAverage: 0 };
+const FLIP = { flipAverage: true, shiftAverage: 0 };
 
 /** Deterministic values in [lo, hi). */
 function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -167,10 +172,10 @@ describe('seed model save/load', () => {
 
     const x = tf.tensor4d(values(2 * 250 * 250 * 3, 30, 0, 1), [2, 250, 250, 3]);
     const mirrored = tf.reverse(x, 2);
-    const plain = extractEmbeddings(tf, loaded.extractor, x, false).dataSync();
-    const plainMirror = extractEmbeddings(tf, loaded.extractor, mirrored, false).dataSync();
-    const avg = extractEmbeddings(tf, loaded.extractor, x, true).dataSync();
-    const avgMirror = extractEmbeddings(tf, loaded.extractor, mirrored, true).dataSync();
+    const plain = extractEmbeddings(tf, loaded.extractor, x, PLAIN).dataSync();
+    const plainMirror = extractEmbeddings(tf, loaded.extractor, mirrored, PLAIN).dataSync();
+    const avg = extractEmbeddings(tf, loaded.extractor, x, FLIP).dataSync();
+    const avgMirror = extractEmbeddings(tf, loaded.extractor, mirrored, FLIP).dataSync();
     let asymmetry = 0, mirrorGap = 0, meanGap = 0;
     for (let i = 0; i < plain.length; i++) {
       asymmetry = Math.max(asymmetry, Math.abs(plain[i]! - plainMirror[i]!));
@@ -183,13 +188,79 @@ describe('seed model save/load', () => {
     // The embedder's uint8 path gives the same flip-averaged embedding.
     const bytes = Uint8Array.from(x.slice([0], [1]).dataSync(), (v) => Math.round(v * 255));
     const viaEmbedder = embedder.embed([bytes]);
-    const direct = extractEmbeddings(tf, loaded.extractor, tf.tensor4d(Float32Array.from(bytes, (v) => v / 255), [1, 250, 250, 3]), true).dataSync();
+    const direct = extractEmbeddings(tf, loaded.extractor, tf.tensor4d(Float32Array.from(bytes, (v) => v / 255), [1, 250, 250, 3]), FLIP).dataSync();
     expect(Array.from(viaEmbedder)).toEqual(Array.from(direct));
 
     await setFlipAverage(dir, false);
     expect((await loadSeedModel(dir, tf)).flipAverage).toBeUndefined();
     embedder.dispose();
   }, SLOW);
+});
+
+describe('shift-averaged embeddings', () => {
+  it('moves images as the trainer\'s shifted views do, edges repeated', () => {
+    const rng = new Rng(3);
+    const bytes = Uint8Array.from({ length: 250 * 250 * 3 }, () => rng.int(256));
+    const x = tf.tensor4d(Float32Array.from(bytes, (v) => v / 255), [1, 250, 250, 3]);
+    for (const [dx, dy] of [[6, 0], [-6, 0], [0, 6], [0, -6], [5, -3]] as const) {
+      const want = new Float32Array(bytes.length);
+      toSeedInputFloats(bytes, want, 0, false, dx, dy);
+      const got = shiftClamped(tf, x, dx, dy);
+      expect(got.shape).toEqual([1, 250, 250, 3]);
+      expect(Array.from(got.dataSync())).toEqual(Array.from(want));
+      got.dispose();
+    }
+    expect(() => shiftClamped(tf, x, 250, 0)).toThrow(/does not fit/);
+    x.dispose();
+  });
+
+  it('embeds a face as the mean over its crop and four moved copies, under a key of its own', async () => {
+    const m = buildSeedModel(tf);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'facepair-seed-'));
+    tmpDirs.push(dir);
+    await saveSeedModel(dir, m, tf);
+    await setFlipAverage(dir, true);
+    const flipKey = (await SeedEmbedder.load(dir)).key;
+    await setEmbeddingViews(dir, { flipAverage: true, shiftAverage: 6 });
+    const loaded = await loadSeedModel(dir, tf);
+    expect(loaded).toMatchObject({ flipAverage: true, shiftAverage: 6 });
+    const embedder = await SeedEmbedder.load(dir);
+    expect(embedder.key).toBe(`${flipKey}:shift6`);
+    expect(embedder.shiftAverage).toBe(6);
+    // Switching flip-averaging off keeps the shift setting.
+    await setFlipAverage(dir, false);
+    expect(await loadSeedModel(dir, tf)).toMatchObject({ shiftAverage: 6 });
+
+    const rng = new Rng(4);
+    const bytes = Uint8Array.from({ length: 250 * 250 * 3 }, () => rng.int(256));
+    const x = tf.tensor4d(Float32Array.from(bytes, (v) => v / 255), [1, 250, 250, 3]);
+    const views = [[0, 0], [6, 0], [-6, 0], [0, 6], [0, -6]].map(([dx, dy]) => extractEmbeddings(tf, loaded.extractor, shiftClamped(tf, x, dx!, dy!), FLIP).dataSync());
+    const mean = views[0]!.map((_, i) => views.reduce((s, v) => s + v[i]!, 0) / views.length);
+    const viaEmbedder = embedder.embed([bytes]);
+    const centre = views[0]!;
+    let gap = 0, spread = 0;
+    for (let i = 0; i < mean.length; i++) {
+      gap = Math.max(gap, Math.abs(viaEmbedder[i]! - mean[i]!));
+      spread = Math.max(spread, Math.abs(centre[i]! - mean[i]!));
+    }
+    expect(gap).toBeLessThan(1e-5);
+    // The views differ, so the mean is not the centre's embedding.
+    expect(spread).toBeGreaterThan(1e-4);
+    x.dispose();
+    embedder.dispose();
+  }, SLOW);
+
+  it('refuses a seed.json with a shift that is not a whole number of pixels in range', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'facepair-seed-'));
+    tmpDirs.push(dir);
+    await saveSeedModel(dir, buildSeedModel(tf), tf);
+    const file = path.join(dir, 'seed.json');
+    for (const bad of [2.5, 0, 100, '6']) {
+      await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), shiftAverage: bad }));
+      await expect(loadSeedModel(dir, tf)).rejects.toThrow(/shiftAverage must be a whole number of pixels/);
+    }
+    await expect(setEmbeddingViews(dir, { flipAverage: false, shiftAverage: -1 })).rejects.toThrow(/whole number of pixels/);
+  });
 });
 
 describe.skipIf(backend === 'cpu')('seed model training on the 250x250 model', () => {

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 
 import { modelsDir } from '../../paths.js';
 import { loadMlRuntime, type Tf } from '../runtime.js';
-import { extractEmbeddings, getHeadWeights, loadSeedModel, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, type SeedModel } from './seed-model.js';
+import { embeddingViewsOf, extractEmbeddings, getHeadWeights, loadSeedModel, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, type SeedModel } from './seed-model.js';
 import { projectFaces, scorePairs, type FaceProjections, type HeadWeights } from './pair-scorer.js';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -49,7 +49,8 @@ export class SeedEmbedder {
     private readonly model: SeedModel,
     /**
      * Names the embedding: `seed500:<version>:<sha256 of the extractor's weights, 12 hex>`, with
-     * `:flip` when faces are embedded flip-averaged; a new model or setting gets a new key.
+     * `:flip` when faces are embedded flip-averaged and `:shift<px>` when shift-averaged; a new
+     * model or setting gets a new key.
      */
     readonly key: string,
     /** Names the extractor and the pair head together (a fused head is trained on both). */
@@ -61,13 +62,18 @@ export class SeedEmbedder {
     const { tf } = await loadMlRuntime();
     const model = await loadSeedModel(dir, tf);
     const sha = (part: string, n: number): string => createHash('sha256').update(readFileSync(path.join(dir, part, 'weights.bin'))).digest('hex').slice(0, n);
-    const key = `seed500:${path.basename(path.resolve(dir))}:${sha('extractor', 12)}${model.flipAverage === true ? ':flip' : ''}`;
+    const key = `seed500:${path.basename(path.resolve(dir))}:${sha('extractor', 12)}${model.flipAverage === true ? ':flip' : ''}${model.shiftAverage !== undefined ? `:shift${model.shiftAverage}` : ''}`;
     return new SeedEmbedder(tf, model, key, `${key}+head:${sha('head', 8)}`, dir);
   }
 
   /** Whether a face's embedding is the mean of its crop's and its mirror image's. */
   get flipAverage(): boolean {
     return this.model.flipAverage === true;
+  }
+
+  /** Pixels of the shift-averaged views a face is embedded from (0: the crop alone). */
+  get shiftAverage(): number {
+    return this.model.shiftAverage ?? 0;
   }
 
   get hasDistill(): boolean {
@@ -87,7 +93,7 @@ export class SeedEmbedder {
       }
       this.tf.tidy(() => {
         const x = this.tf.tensor4d(buf.subarray(0, m * PIXELS), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
-        out.set(extractEmbeddings(this.tf, this.model.extractor, x, this.flipAverage).dataSync(), s * SEED_EMBEDDING_DIM);
+        out.set(extractEmbeddings(this.tf, this.model.extractor, x, embeddingViewsOf(this.model)).dataSync(), s * SEED_EMBEDDING_DIM);
       });
     }
     return out;

@@ -135,7 +135,15 @@ export interface SeedModel {
   distill?: LayersModel;
   /** A face's embedding is the mean of its crop's and its mirror image's (seed.json `flipAverage`). */
   flipAverage?: boolean;
+  /**
+   * Pixels: a face's embedding is the mean over its crop and four copies moved this far
+   * left, right, up and down (seed.json `shiftAverage`; each copy flip-averaged too when set).
+   */
+  shiftAverage?: number;
 }
+
+/** The largest `shiftAverage` a model may ask for (training moves crops by up to 8 px). */
+export const MAX_SHIFT_AVERAGE = 32;
 
 /** Builds a freshly initialised extractor + head + Siamese model. */
 export function buildSeedModel(tf: Tf): SeedModel {
@@ -220,6 +228,8 @@ interface SeedManifest {
   distill?: string;
   /** Optional: embed each face as the mean of its crop's and its mirror image's embeddings. */
   flipAverage?: boolean;
+  /** Optional: pixels; embed each face as the mean over its crop and four copies moved this far. */
+  shiftAverage?: number;
 }
 
 /** Dimensions of the pretrained descriptor that the distillation head maps onto. */
@@ -253,7 +263,7 @@ export function buildDistillHead(tf: Tf, dims = SEED_DISTILL_DIM): LayersModel {
  */
 export async function saveSeedModel(
   dir: string,
-  model: Pick<SeedModel, 'extractor' | 'head' | 'distill' | 'flipAverage'>,
+  model: Pick<SeedModel, 'extractor' | 'head' | 'distill' | 'flipAverage' | 'shiftAverage'>,
   tf?: Tf,
 ): Promise<void> {
   const t = tf ?? (await loadMlRuntime()).tf;
@@ -271,6 +281,7 @@ export async function saveSeedModel(
     head: 'head',
     ...(model.distill !== undefined ? { distill: 'distill' } : {}),
     ...(model.flipAverage === true ? { flipAverage: true } : {}),
+    ...(model.shiftAverage !== undefined && model.shiftAverage > 0 ? { shiftAverage: model.shiftAverage } : {}),
   };
   await writeFile(path.join(dir, SEED_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
 }
@@ -292,6 +303,10 @@ export async function loadSeedModel(dir: string, tf?: Tf): Promise<SeedModel> {
   if (manifest.flipAverage !== undefined && typeof manifest.flipAverage !== 'boolean') {
     throw new Error(`${dir}/${SEED_MANIFEST}: flipAverage must be true or false`);
   }
+  const shift = manifest.shiftAverage;
+  if (shift !== undefined && !(Number.isInteger(shift) && shift >= 1 && shift <= MAX_SHIFT_AVERAGE)) {
+    throw new Error(`${dir}/${SEED_MANIFEST}: shiftAverage must be a whole number of pixels from 1 to ${MAX_SHIFT_AVERAGE}`);
+  }
   const distill = manifest.distill !== undefined ? await t.loadLayersModel(fileSystemHandler(t, path.join(dir, manifest.distill))) : undefined;
   return {
     extractor,
@@ -299,29 +314,82 @@ export async function loadSeedModel(dir: string, tf?: Tf): Promise<SeedModel> {
     siamese: buildSiamese(t, extractor, head),
     ...(distill !== undefined ? { distill } : {}),
     ...(manifest.flipAverage === true ? { flipAverage: true } : {}),
+    ...(shift !== undefined ? { shiftAverage: shift } : {}),
   };
 }
 
-/** Sets or clears a saved model's `flipAverage` (its weights stay as they are). */
-export async function setFlipAverage(dir: string, on: boolean): Promise<void> {
+/** How a saved model embeds a face: flip-averaged or not, shift-averaged over how many pixels (0: not). */
+export interface EmbeddingViews {
+  flipAverage: boolean;
+  shiftAverage: number;
+}
+
+/** A model's embedding views as seed.json says them. */
+export function embeddingViewsOf(model: Pick<SeedModel, 'flipAverage' | 'shiftAverage'>): EmbeddingViews {
+  return { flipAverage: model.flipAverage === true, shiftAverage: model.shiftAverage ?? 0 };
+}
+
+/** Sets a saved model's embedding views in seed.json (its weights stay as they are). */
+export async function setEmbeddingViews(dir: string, views: EmbeddingViews): Promise<void> {
+  if (!(Number.isInteger(views.shiftAverage) && views.shiftAverage >= 0 && views.shiftAverage <= MAX_SHIFT_AVERAGE)) {
+    throw new Error(`shiftAverage must be a whole number of pixels from 0 to ${MAX_SHIFT_AVERAGE} (got ${views.shiftAverage})`);
+  }
   const file = path.join(dir, SEED_MANIFEST);
   const manifest = JSON.parse(await readFile(file, 'utf8')) as SeedManifest;
-  if (on) manifest.flipAverage = true;
+  if (views.flipAverage) manifest.flipAverage = true;
   else delete manifest.flipAverage;
+  if (views.shiftAverage > 0) manifest.shiftAverage = views.shiftAverage;
+  else delete manifest.shiftAverage;
   await writeFile(file, JSON.stringify(manifest, null, 2) + '\n');
 }
 
+/** Sets or clears a saved model's `flipAverage`, keeping its other settings. */
+export async function setFlipAverage(dir: string, on: boolean): Promise<void> {
+  const manifest = JSON.parse(await readFile(path.join(dir, SEED_MANIFEST), 'utf8')) as SeedManifest;
+  await setEmbeddingViews(dir, { flipAverage: on, shiftAverage: manifest.shiftAverage ?? 0 });
+}
+
 /**
- * 500-d embeddings of a batch of inputs (n x 250 x 250 x 3); with `flipAverage`, the mean of
- * each image's and its mirror image's embeddings. A face and its mirror image are the same
- * person, so the mean keeps what identifies the face and halves what the extractor reads
- * from one-sided light, pose and background; it costs a second pass.
+ * The images moved by (dx, dy) pixels with their edges repeated: out(x, y) = in(x + dx, y + dy),
+ * coordinates clamped to the image (as the trainer's shifted views, `toSeedInputFloats`).
  */
-export function extractEmbeddings(tf: Tf, extractor: LayersModel, x: Tensor, flipAverage: boolean): Tensor {
+export function shiftClamped(tf: Tf, x: Tensor, dx: number, dy: number): Tensor {
+  const along = (t: Tensor, axis: 1 | 2, d: number): Tensor => {
+    if (d === 0) return t;
+    const size = t.shape[axis]!;
+    if (Math.abs(d) >= size) throw new Error(`shift ${d} px does not fit an image of ${size} px`);
+    const begin = [0, 0, 0, 0], len = [-1, -1, -1, -1], reps = [1, 1, 1, 1];
+    const part = (from: number, n: number): Tensor => {
+      const b = [...begin], l = [...len];
+      b[axis] = from;
+      l[axis] = n;
+      return tf.slice(t, b, l);
+    };
+    reps[axis] = Math.abs(d);
+    return d > 0
+      ? tf.concat([part(d, size - d), tf.tile(part(size - 1, 1), reps)], axis)
+      : tf.concat([tf.tile(part(0, 1), reps), part(0, size + d)], axis);
+  };
+  return tf.tidy(() => along(along(x, 2, dx), 1, dy));
+}
+
+/**
+ * 500-d embeddings of a batch of inputs (n x 250 x 250 x 3) as the model's views say:
+ *
+ * - `flipAverage`: the mean of each image's and its mirror image's embeddings. A face and its
+ *   mirror image are the same person, so the mean keeps what identifies the face and halves
+ *   what the extractor reads from one-sided light, pose and background; a second pass.
+ * - `shiftAverage` s > 0: the mean over the image and four copies moved s px left, right, up
+ *   and down (each flip-averaged too when set): the extractor's answer varies with where the
+ *   aligned face sits by a few pixels, and the mean keeps what does not. Five times the passes.
+ */
+export function extractEmbeddings(tf: Tf, extractor: LayersModel, x: Tensor, views: EmbeddingViews): Tensor {
   return tf.tidy(() => {
-    const e = extractor.predict(x) as Tensor;
-    if (!flipAverage) return e;
-    return tf.mul(tf.add(e, extractor.predict(tf.reverse(x, 2)) as Tensor), 0.5);
+    const s = views.shiftAverage;
+    const moved = s > 0 ? [x, shiftClamped(tf, x, s, 0), shiftClamped(tf, x, -s, 0), shiftClamped(tf, x, 0, s), shiftClamped(tf, x, 0, -s)] : [x];
+    const inputs = views.flipAverage ? moved.flatMap((m) => [m, tf.reverse(m, 2)]) : moved;
+    if (inputs.length === 1) return extractor.predict(x) as Tensor;
+    return tf.div(tf.addN(inputs.map((m) => extractor.predict(m) as Tensor)), inputs.length);
   });
 }
 
