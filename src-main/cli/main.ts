@@ -219,7 +219,7 @@ program
   .option('--refit-views <n>', 'head refit: embeddings per training image, the image as it is and n - 1 random views (flips, shifts up to --max-shift px)', wholeNumber, 1)
   .option('--refit-validation-pairs <n>', 'head refit: validation pairs that choose the head', wholeNumber, DEFAULT_TRAIN_SEED.validationPairs)
   .addOption(new Option('--flip-average <on|off>', "head refit: embed faces as the mean of the crop's and its mirror image's embeddings (twice the cost per face); written to the model with the head when that is better on validation (default: the model's setting)").choices(['on', 'off']))
-  .option('--shift-average <px>', 'head refit: embed faces as the mean over the crop and four copies moved this many pixels left, right, up and down (five times the cost per face; 0: the crop alone); written like --flip-average (default: the model\'s setting)', shiftPixels)
+  .option('--shift-average <px>', 'head refit: embed faces as the mean over the crop and four copies moved this many pixels diagonally (five times the cost per face; 0: the crop alone); written like --flip-average (default: the model\'s setting)', shiftPixels)
   .action(
     async (opts: {
       data: string;

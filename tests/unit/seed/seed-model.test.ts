@@ -214,7 +214,7 @@ describe('shift-averaged embeddings', () => {
     x.dispose();
   });
 
-  it('embeds a face as the mean over its crop and four moved copies, under a key of its own', async () => {
+  it('embeds a face as the mean over its crop and four diagonally moved copies, under a key of its own', async () => {
     const m = buildSeedModel(tf);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'facepair-seed-'));
     tmpDirs.push(dir);
@@ -234,7 +234,7 @@ describe('shift-averaged embeddings', () => {
     const rng = new Rng(4);
     const bytes = Uint8Array.from({ length: 250 * 250 * 3 }, () => rng.int(256));
     const x = tf.tensor4d(Float32Array.from(bytes, (v) => v / 255), [1, 250, 250, 3]);
-    const views = [[0, 0], [6, 0], [-6, 0], [0, 6], [0, -6]].map(([dx, dy]) => extractEmbeddings(tf, loaded.extractor, shiftClamped(tf, x, dx!, dy!), FLIP).dataSync());
+    const views = [[0, 0], [6, 6], [-6, -6], [6, -6], [-6, 6]].map(([dx, dy]) => extractEmbeddings(tf, loaded.extractor, shiftClamped(tf, x, dx!, dy!), FLIP).dataSync());
     const mean = views[0]!.map((_, i) => views.reduce((s, v) => s + v[i]!, 0) / views.length);
     const viaEmbedder = embedder.embed([bytes]);
     const centre = views[0]!;

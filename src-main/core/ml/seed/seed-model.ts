@@ -137,7 +137,8 @@ export interface SeedModel {
   flipAverage?: boolean;
   /**
    * Pixels: a face's embedding is the mean over its crop and four copies moved this far
-   * left, right, up and down (seed.json `shiftAverage`; each copy flip-averaged too when set).
+   * diagonally (up-left, up-right, down-left, down-right; seed.json `shiftAverage`; each copy
+   * flip-averaged too when set).
    */
   shiftAverage?: number;
 }
@@ -228,7 +229,7 @@ interface SeedManifest {
   distill?: string;
   /** Optional: embed each face as the mean of its crop's and its mirror image's embeddings. */
   flipAverage?: boolean;
-  /** Optional: pixels; embed each face as the mean over its crop and four copies moved this far. */
+  /** Optional: pixels; embed each face as the mean over its crop and four copies moved this far diagonally. */
   shiftAverage?: number;
 }
 
@@ -349,6 +350,9 @@ export async function setFlipAverage(dir: string, on: boolean): Promise<void> {
   await setEmbeddingViews(dir, { flipAverage: on, shiftAverage: manifest.shiftAverage ?? 0 });
 }
 
+/** The directions of the four moved copies a shift-averaged embedding takes in (times its pixels). */
+export const SHIFT_AVERAGE_MOVES: ReadonlyArray<readonly [number, number]> = [[1, 1], [-1, -1], [1, -1], [-1, 1]];
+
 /**
  * The images moved by (dx, dy) pixels with their edges repeated: out(x, y) = in(x + dx, y + dy),
  * coordinates clamped to the image (as the trainer's shifted views, `toSeedInputFloats`).
@@ -379,14 +383,16 @@ export function shiftClamped(tf: Tf, x: Tensor, dx: number, dy: number): Tensor 
  * - `flipAverage`: the mean of each image's and its mirror image's embeddings. A face and its
  *   mirror image are the same person, so the mean keeps what identifies the face and halves
  *   what the extractor reads from one-sided light, pose and background; a second pass.
- * - `shiftAverage` s > 0: the mean over the image and four copies moved s px left, right, up
- *   and down (each flip-averaged too when set): the extractor's answer varies with where the
- *   aligned face sits by a few pixels, and the mean keeps what does not. Five times the passes.
+ * - `shiftAverage` s > 0: the mean over the image and four copies moved by (±s, ±s) px (each
+ *   flip-averaged too when set): the extractor's answer varies with where the aligned face
+ *   sits by a few pixels, and the mean keeps what does not. Five times the passes. Diagonal
+ *   moves, not left/right/up/down: on v5's held-out validation pairs, s = 6 diagonally raised
+ *   the AUC 0.9421 → 0.9471, moves of 6 px along the axes to 0.9456 (8 px: 0.9446, 0.9439).
  */
 export function extractEmbeddings(tf: Tf, extractor: LayersModel, x: Tensor, views: EmbeddingViews): Tensor {
   return tf.tidy(() => {
     const s = views.shiftAverage;
-    const moved = s > 0 ? [x, shiftClamped(tf, x, s, 0), shiftClamped(tf, x, -s, 0), shiftClamped(tf, x, 0, s), shiftClamped(tf, x, 0, -s)] : [x];
+    const moved = s > 0 ? [x, ...SHIFT_AVERAGE_MOVES.map(([dx, dy]) => shiftClamped(tf, x, dx * s, dy * s))] : [x];
     const inputs = views.flipAverage ? moved.flatMap((m) => [m, tf.reverse(m, 2)]) : moved;
     if (inputs.length === 1) return extractor.predict(x) as Tensor;
     return tf.div(tf.addN(inputs.map((m) => extractor.predict(m) as Tensor)), inputs.length);
