@@ -6,7 +6,7 @@ export function scanProgressBar(): { onEvent: (e: ScanEvent) => void; stop: () =
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: '{stage} |{bar}| {value}/{total} photos | {faces} faces | {errors} errors | ETA {eta_formatted}',
+      format: '{stage} |{bar}| {value}/{total} {unit} | {faces} faces | {errors} errors | ETA {eta_formatted}',
       hideCursor: true,
       clearOnComplete: false,
     },
@@ -24,10 +24,11 @@ export function scanProgressBar(): { onEvent: (e: ScanEvent) => void; stop: () =
       if (e.stage !== stage) {
         if (stage) bar.stop();
         stage = e.stage;
-        bar.start(e.total, e.done, { stage: e.stage === 'index' ? 'Indexing ' : 'Analysing', faces: 0, errors: 0 });
+        const start = { index: { stage: 'Indexing ', unit: 'files' }, analyze: { stage: 'Analysing', unit: 'photos' }, embed: { stage: 'Embedding', unit: 'faces' } }[e.stage];
+        bar.start(e.total, e.done, { ...start, faces: 0, errors: 0 });
       }
       bar.setTotal(e.total);
-      bar.update(e.done, e.stage === 'analyze' ? { faces: e.faces, errors: e.errors } : {});
+      bar.update(e.done, e.stage === 'analyze' ? { faces: e.faces, errors: e.errors } : e.stage === 'embed' ? { faces: e.total } : {});
     },
     stop() {
       if (stage && stage !== 'group') bar.stop();

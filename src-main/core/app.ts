@@ -27,6 +27,8 @@ export interface AppConfig {
 export type ScanEvent =
   | { stage: 'index'; done: number; total: number }
   | ({ stage: 'analyze' } & AnalysisProgress)
+  /** Faces given their seed embedding, of those that need one. */
+  | { stage: 'embed'; done: number; total: number }
   | { stage: 'group' };
 
 export interface ScanSummary {
@@ -106,7 +108,7 @@ export class FacePairApp {
       onProgress: (p) => onEvent?.({ stage: 'analyze', ...p }),
       signal,
     });
-    this.lastSeedEmbedding = await this.seedEmbedding.embedPending({ signal });
+    this.lastSeedEmbedding = await this.seedEmbedding.embedPending({ signal, onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }) });
     onEvent?.({ stage: 'group' });
     const grouping = await this.grouping.groupNewFaces();
     const status = this.status();

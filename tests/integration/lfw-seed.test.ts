@@ -250,7 +250,13 @@ describe('the seed embedding stage of the pipeline', () => {
       const dirB = path.join(work, 'stage', 'v2');
       await randomSeedModel(dirB, 3);
       const b = new SeedEmbeddingService(app.faces, emb, app.cacheDir, dirB);
-      expect((await b.embedPending()).embedded).toBe(faces);
+      // The scan shows this stage's progress: faces embedded of those that need it, from 0 to all.
+      const progress: Array<[number, number]> = [];
+      expect((await b.embedPending({ batch: 4, onProgress: (done, total) => progress.push([done, total]) })).embedded).toBe(faces);
+      expect(progress[0]).toEqual([0, faces]);
+      expect(progress.at(-1)).toEqual([faces, faces]);
+      expect(progress.length).toBe(1 + Math.ceil(faces / 4));
+      expect(progress.every(([done], k) => k === 0 || done > progress[k - 1]![0])).toBe(true);
       expect(emb.count((await b.modelId())!)).toBe(faces);
       expect(emb.count(idA)).toBe(0);
 

@@ -73,13 +73,17 @@ export const actionSummary = z.object({
 
 export const scanState = z.object({
   status: z.enum(['idle', 'running', 'pausing', 'paused', 'cancelling']),
-  stage: z.enum(['index', 'analyze', 'group']).nullable(),
-  /** Photos analysed in this library so far, and all photos known (analysed, pending or failed). */
+  /** The stage running, or where a paused scan stopped (null when idle). */
+  stage: z.enum(['index', 'analyze', 'embed', 'group']).nullable(),
+  /**
+   * Progress of the stage: files checked (index); photos analysed in this library so far, of all
+   * photos known (analyse); faces given their seed embedding, of those that need one (embed).
+   */
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
   faces: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
-  /** Estimated seconds left in the analysis stage; null until there is a rate to go by. */
+  /** Estimated seconds left in the analysis or embedding stage; null until there is a rate to go by. */
   etaSeconds: z.number().nonnegative().nullable(),
   startedAt: z.string().nullable(),
   /** The last finished (or stopped) scan. */

@@ -57,6 +57,7 @@ export class SeedEmbeddingService {
     const todo = this.embeddings.facesWithout(modelId);
     const batch = options.batch ?? 64;
     let embedded = 0, failed = 0;
+    if (todo.length > 0) options.onProgress?.(0, todo.length);
     for (let s = 0; s < todo.length && !options.signal?.aborted; s += batch) {
       const part = todo.slice(s, s + batch);
       const inputs = await Promise.all(

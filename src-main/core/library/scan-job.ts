@@ -96,6 +96,7 @@ export class ScanJob {
 
   private async run(folder: string, signal: AbortSignal): Promise<void> {
     let analysisStart: { at: number; done: number } | undefined;
+    let embedStart: { at: number; done: number } | undefined;
     let offset = 0;
     const t0 = performance.now();
     try {
@@ -106,6 +107,11 @@ export class ScanJob {
             this.progress({ stage: 'index', done: e.done, total: e.total });
           } else if (e.stage === 'group') {
             this.set({ stage: 'group', etaSeconds: null });
+          } else if (e.stage === 'embed') {
+            embedStart ??= { at: performance.now(), done: e.done };
+            const rate = (e.done - embedStart.done) / ((performance.now() - embedStart.at) / 1000);
+            const left = e.total - e.done;
+            this.progress({ stage: 'embed', done: e.done, total: e.total, etaSeconds: rate > 0 && !signal.aborted ? left / rate : left === 0 ? 0 : null });
           } else {
             if (!analysisStart) {
               // Photos analysed before this run count as done: the bar shows the whole library.
@@ -129,7 +135,8 @@ export class ScanJob {
       const outcome = this.stopAs ?? 'finished';
       this.set({
         status: outcome === 'paused' ? 'paused' : 'idle',
-        stage: null,
+        // A paused scan says where it stopped (its progress counts photos or faces by stage).
+        stage: outcome === 'paused' ? this.current.stage : null,
         etaSeconds: null,
         last: {
           finishedAt: new Date().toISOString(),
