@@ -212,7 +212,7 @@ program
   .option('--checkpoint-minutes <m>', 'minutes between checkpoints', positiveNumber, DEFAULT_TRAIN_SEED.checkpointMinutes)
   .option('--seed <n>', 'random seed of a fresh run', wholeNumber, DEFAULT_TRAIN_SEED.seed)
   .option('--fresh', 'start over, ignoring a checkpoint in --work')
-  .option('--init-from <folder>', 'without a checkpoint: start from this saved model\'s weights (e.g. models/seed/v5) instead of random ones')
+  .option('--init-from <folder>', 'without a checkpoint: start from this saved model\'s weights (e.g. models/seed/v6) instead of random ones')
   .option('--revive-dead-units', 'with --init-from: give the saved model\'s dead embedding units (never above zero) new weights that make them active on half the faces')
   .option('--refit-head', 'instead of training: refit the pair head of the model in --out on frozen embeddings of the training images (many pairs per step)')
   .option('--refit-steps <n>', 'most head-refit steps', wholeNumber, 5000)

@@ -16,7 +16,7 @@ import { projectFaces, scorePairs, type FaceProjections, type HeadWeights } from
 type Tensor = import('@tensorflow/tfjs').Tensor;
 
 /** The model version the pipeline uses: `models/seed/<SEED_MODEL_VERSION>`. */
-export const SEED_MODEL_VERSION = 'v5';
+export const SEED_MODEL_VERSION = 'v6';
 
 const PIXELS = SEED_INPUT_SIZE * SEED_INPUT_SIZE * 3;
 
