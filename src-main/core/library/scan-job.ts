@@ -8,6 +8,16 @@ export interface ScanRunner {
   analysedCount(): number;
 }
 
+/**
+ * Seconds left at the rate seen since `start` (items done then, and when); null until there is
+ * a rate, or once stopping.
+ */
+function secondsLeft(start: { at: number; done: number }, done: number, total: number, signal: AbortSignal): number | null {
+  const rate = (done - start.done) / ((performance.now() - start.at) / 1000);
+  const left = total - done;
+  return rate > 0 && !signal.aborted ? left / rate : left === 0 ? 0 : null;
+}
+
 /** How often progress is pushed to the window at most. */
 const PROGRESS_EVERY_MS = 150;
 
@@ -109,24 +119,20 @@ export class ScanJob {
             this.set({ stage: 'group', etaSeconds: null });
           } else if (e.stage === 'embed') {
             embedStart ??= { at: performance.now(), done: e.done };
-            const rate = (e.done - embedStart.done) / ((performance.now() - embedStart.at) / 1000);
-            const left = e.total - e.done;
-            this.progress({ stage: 'embed', done: e.done, total: e.total, etaSeconds: rate > 0 && !signal.aborted ? left / rate : left === 0 ? 0 : null });
+            this.progress({ stage: 'embed', done: e.done, total: e.total, etaSeconds: secondsLeft(embedStart, e.done, e.total, signal) });
           } else {
             if (!analysisStart) {
               // Photos analysed before this run count as done: the bar shows the whole library.
               offset = this.runner.analysedCount() - e.done;
               analysisStart = { at: performance.now(), done: e.done };
             }
-            const rate = (e.done - analysisStart.done) / ((performance.now() - analysisStart.at) / 1000);
-            const left = e.total - e.done;
             this.progress({
               stage: 'analyze',
               done: offset + e.done,
               total: offset + e.total,
               faces: e.faces,
               errors: e.errors,
-              etaSeconds: rate > 0 && !signal.aborted ? left / rate : left === 0 ? 0 : null,
+              etaSeconds: secondsLeft(analysisStart, e.done, e.total, signal),
             });
           }
         },
