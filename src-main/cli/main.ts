@@ -405,6 +405,12 @@ program
 
 registerServe(program);
 
+// `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`facepair: ${(err as Error).message}\n`);
   process.exitCode = 1;

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scoreGrouping } from '../../src-main/core/people/grouping-metrics.js';
-import { runCli, runCliJson } from '../support/cli.js';
+import { runCli, runCliJson, startCli } from '../support/cli.js';
 import { IDENTITIES, tempDir } from '../support/paths.js';
 import { snapshotFolder } from '../support/snapshot.js';
 import { loadTruth } from '../../src-main/cli/truth.js';
@@ -63,6 +63,16 @@ describe('facepair scan on 61 photos of 13 known people', () => {
 
   it('never writes into the photo folder', () => {
     expect(snapshotFolder(IDENTITIES)).toEqual(before);
+  });
+
+  it('stops quietly when its reader leaves early (`facepair people | head -1`)', async () => {
+    const child = startCli(['people', '--db', db]);
+    child.stdout!.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('rescanning an unchanged folder analyses nothing again', () => {
