@@ -5,13 +5,14 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultLfwCacheDb } from '../core/evaluation/lfw-faces.js';
-import { evaluateLfw, figuresOf, recordFigures, type LfwMatcher } from '../core/evaluation/lfw-eval.js';
+import { evaluateLfw, figuresOf, LFW_MATCHERS, recordFigures, type LfwMatcher } from '../core/evaluation/lfw-eval.js';
 import type { LfwProtocol } from '../core/evaluation/lfw-protocol.js';
 import { loadFusedHead } from '../core/ml/seed/fused-head.js';
 import { defaultSeedModelDir } from '../core/ml/seed/seed-embedder.js';
-import { MAX_SHIFT_AVERAGE } from '../core/ml/seed/seed-model.js';
+import { MAX_SHIFT_AVERAGE, setPairScore } from '../core/ml/seed/seed-model.js';
 import { defaultDataDir, defaultDbFile } from '../core/paths.js';
 import { saveFusedHead, trainFused } from '../core/training/fused-trainer.js';
+import { trainSeedScore } from '../core/training/seed-score-trainer.js';
 import { DEFAULT_TRAIN_SEED, refitPairHead, trainSeed } from '../core/training/seed-trainer.js';
 import { evaluateFolderGrouping } from '../core/people/grouping-evaluation.js';
 import type { GroupingAlgorithm } from '../core/people/grouping.service.js';
@@ -348,17 +349,18 @@ program
   .argument('<benchmark>', 'lfw', oneOf(['lfw'] as const))
   .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
   .option('--protocol <p>', 'view1 (pairsDevTest) or view2 (pairs.txt, 10 folds)', oneOf(['view1', 'view2'] as const), 'view2')
-  .option('--matcher <m>', 'seed, descriptor or fused', oneOf(['seed', 'descriptor', 'fused'] as const), 'descriptor')
+  .option('--matcher <m>', "seed (the model's pair score), seed-head (the study's pair head alone), descriptor or fused", oneOf(LFW_MATCHERS), 'descriptor')
   .option('--cache <db>', 'library database holding the scan of LFW (built when missing: about 70 min for all of LFW on 2 cores; resumable)', defaultLfwCacheDb())
   .option('--no-scan', 'fail instead of scanning images missing from the cache')
   .option('--seed-model <folder>', 'the seed model folder', defaultSeedModelDir())
   .option('--figures <folder>', 'where the ROC and confusion PNGs go (default: <seed model>/figures)')
   .option('--no-card', "do not record the figures in the seed model's figures.json and MODEL_CARD.md")
+  .option('--no-embedding-cache', "embed every image anew instead of reusing the seed embeddings kept beside the scan's cache")
   .option('--json', 'print {"matcher", "protocol", "accuracy", "stderr", "auc", "pairs", "misses"} on stdout')
   .action(
     async (
       _benchmark: 'lfw',
-      opts: { data: string; protocol: LfwProtocol; matcher: LfwMatcher; cache: string; scan: boolean; seedModel: string; figures?: string; card: boolean; json?: boolean },
+      opts: { data: string; protocol: LfwProtocol; matcher: LfwMatcher; cache: string; scan: boolean; seedModel: string; figures?: string; card: boolean; embeddingCache: boolean; json?: boolean },
     ) => {
       const r = await evaluateLfw({
         data: opts.data,
@@ -368,6 +370,7 @@ program
         scan: opts.scan,
         seedDir: opts.seedModel,
         figuresDir: opts.figures ?? path.join(opts.seedModel, 'figures'),
+        embeddingCache: opts.embeddingCache,
         log: stamp,
       });
       if (opts.card && existsSync(path.join(opts.seedModel, 'seed.json'))) {
@@ -401,6 +404,21 @@ program
     r.head.useForGrouping = opts.useForGrouping ?? false;
     await saveFusedHead(opts.seedModel, r.head);
     process.stdout.write(JSON.stringify({ ...r, head: loadFusedHead(opts.seedModel) }, null, 2) + '\n');
+  });
+
+program
+  .command('train-seed-score')
+  .description("fit the seed model's pair score (its head's logit + the embeddings' root cosine) on View 1 DevTrain people the model held out")
+  .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
+  .option('--cache <db>', 'library database holding the scan of LFW', defaultLfwCacheDb())
+  .option('--no-scan', 'fail instead of scanning images missing from the cache')
+  .option('--seed-model <folder>', 'the seed model folder (its seed.json gets the pair score)', defaultSeedModelDir())
+  .option('--pairs <n>', 'fitting pairs (half same person)', wholeNumber, 4000)
+  .action(async (opts: { data: string; cache: string; scan: boolean; seedModel: string; pairs: number }) => {
+    const r = await trainSeedScore({ data: opts.data, cacheDb: opts.cache, scan: opts.scan, seedDir: opts.seedModel, pairs: opts.pairs, log: stamp });
+    await setPairScore(opts.seedModel, r.score);
+    stamp(`pair score written to ${path.join(opts.seedModel, 'seed.json')}: retrain the fused head (\`facepair train-fused\`), it was fitted on the old scores`);
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   });
 
 registerServe(program);

@@ -28,7 +28,8 @@ import { SeedEmbeddingService } from '../../src-main/core/faces/seed-embedding.s
 import { loadMlRuntime } from '../../src-main/core/ml/runtime.js';
 import { FUSED_FEATURES, saveFusedHead, type FusedHead } from '../../src-main/core/ml/seed/fused-head.js';
 import { SeedEmbedder } from '../../src-main/core/ml/seed/seed-embedder.js';
-import { buildDistillHead, buildExtractor, buildPairHead, loadSeedModel, saveSeedModel } from '../../src-main/core/ml/seed/seed-model.js';
+import { buildDistillHead, buildExtractor, buildPairHead, loadSeedModel, saveSeedModel, setPairScore } from '../../src-main/core/ml/seed/seed-model.js';
+import { trainSeedScore } from '../../src-main/core/training/seed-score-trainer.js';
 import { refitPairHead, trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed-trainer.js';
 import { LFW, tempDir } from '../support/paths.js';
 
@@ -100,6 +101,42 @@ describe('facepair eval lfw on a slice of View 1', () => {
     expect(s.auc).toBeCloseTo(r.auc, 12);
     expect(s.accuracy).toBeCloseTo(r.accuracy, 12);
   });
+});
+
+describe('facepair train-seed-score on the held-out people of the slice', () => {
+  it('fits the pair score into seed.json; `seed` then differs from `seed-head`, which stays the head alone; embeddings come from the cache', async () => {
+    const dir = path.join(work, 'seed-score');
+    await randomSeedModel(dir, 2);
+    const before = await SeedEmbedder.load(dir);
+    const logs: string[] = [];
+    const log = (line: string): void => void logs.push(line);
+    const r = await trainSeedScore({ data, cacheDb, scan: false, seedDir: dir, pairs: 8, log });
+    expect(r.score.features).toEqual(['headLogit', 'rootCosine']);
+    expect(r.pairs).toBe(8);
+    expect(r.people).toBeGreaterThanOrEqual(2);
+    expect(r.score.trainedOn).toMatch(/^LFW View 1 DevTrain: 8 pairs \(half same person\) among \d+ people held out/);
+    for (const v of [...r.score.weights, r.score.bias, r.fitAuc.score]) expect(Number.isFinite(v)).toBe(true);
+    await setPairScore(dir, r.score);
+    const after = await SeedEmbedder.load(dir);
+    expect(after.key).toBe(before.key);
+    expect(after.pairKey).toBe(`${before.pairKey}+score:${after.pairKey.slice(-8)}`);
+    before.dispose();
+    after.dispose();
+
+    const run = (matcher: 'seed' | 'seed-head') => evaluateLfw({ data, cacheDb, protocol: 'view1', matcher, scan: false, pairs: slice, thresholdPairs: thresholdSlice, seedDir: dir, figuresDir: null, log });
+    const headAlone = await run('seed-head');
+    const scored = await run('seed');
+    expect(scored.pairs).toBe(20);
+    await setPairScore(dir, null);
+    const unscored = await run('seed');
+    // Without a pair score the seed matcher is the head alone, exactly.
+    expect([unscored.auc, unscored.accuracy]).toEqual([headAlone.auc, headAlone.accuracy]);
+    expect(scored.thresholds[0]).not.toBe(headAlone.thresholds[0]);
+    // The fitting run embedded the held-out images; the evaluations embedded only what it had not.
+    const embedLines = logs.filter((l) => l.startsWith('seed embeddings of'));
+    expect(embedLines.slice(2)).toEqual(expect.arrayContaining([expect.stringMatching(/^seed embeddings of 0 images in 0 s \(\d+ more from the embedding cache\)$/)]));
+    expect(embedLines.at(-1)).toMatch(/^seed embeddings of 0 images/);
+  }, 300_000);
 });
 
 describe('facepair train-seed', () => {

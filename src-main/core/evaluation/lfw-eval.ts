@@ -18,14 +18,18 @@ import path from 'node:path';
 
 import { fusedScore, loadFusedHead, type FusedHead } from '../ml/seed/fused-head.js';
 import { defaultSeedModelDir, SeedEmbedder } from '../ml/seed/seed-embedder.js';
+import { SEED_EMBEDDING_DIM } from '../ml/seed/seed-model.js';
 import { ensureLfwScanned } from './lfw-faces.js';
 import { computeImageFeatures, euclidean, type ImageFeatures } from './lfw-features.js';
 import { devTrainPairs, heldOutImages, heldOutPairs, imageKey, imagePath, lfwDataset, testPairs, type LfwPair, type LfwProtocol } from './lfw-protocol.js';
 import { accuracyAt, auc, bestThreshold, confusionAt, crossFoldAccuracy, rocCurve, type Confusion } from './pair-metrics.js';
 import { replaceCardSection } from './model-card.js';
+import { openSeedEmbeddingCache } from './seed-embedding-cache.js';
 import { confusionSvg, rocSvg, writePng } from './plots.js';
 
-export type LfwMatcher = 'seed' | 'descriptor' | 'fused';
+/** `seed`: the seed model's pair score (its head alone where it has none); `seed-head`: the study's pair head alone. */
+export type LfwMatcher = 'seed' | 'seed-head' | 'descriptor' | 'fused';
+export const LFW_MATCHERS: readonly LfwMatcher[] = ['seed', 'seed-head', 'descriptor', 'fused'];
 
 /** Pairs of held-out DevTrain people on which View 1 thresholds of seed and fused are chosen. */
 export const HELD_OUT_THRESHOLD_PAIRS = 2000;
@@ -44,6 +48,8 @@ export interface LfwEvalOptions {
   pairs?: LfwPair[];
   /** View 1 threshold pairs (default pairsDevTrain.txt). */
   thresholdPairs?: LfwPair[];
+  /** Keep seed embeddings beside the scan's cache for later runs (default true). */
+  embeddingCache?: boolean;
   log?: (line: string) => void;
 }
 
@@ -81,10 +87,11 @@ export function pairScores(
   let seedProb: Float32Array | null = null;
   if (matcher !== 'descriptor') {
     if (seed === null || f.seed === null) throw new Error('the seed matcher needs the seed model');
-    seedProb = seed.scorePairs(seed.project(f.seed), ia, ib);
+    const inputs = seed.project(f.seed);
+    seedProb = matcher === 'seed-head' ? seed.headScorePairs(inputs, ia, ib) : seed.scorePairs(inputs, ia, ib);
   }
   for (let p = 0; p < pairs.length; p++) {
-    if (matcher === 'seed') out[p] = seedProb![p]!;
+    if (matcher === 'seed' || matcher === 'seed-head') out[p] = seedProb![p]!;
     else {
       const d = euclidean(f.descriptors!, ia[p]!, ib[p]!, 128);
       out[p] = matcher === 'descriptor' ? -d : fusedScore(fused!, d, seedProb![p]!);
@@ -119,7 +126,8 @@ export async function evaluateLfw(o: LfwEvalOptions): Promise<LfwEvalResult> {
     log('note: the seed model was trained on LFW DevTrain people, who also appear in View 2: report it on View 1');
   }
   const keyToPath = new Map(all.flatMap((p) => [[imageKey(p.a), imagePath(ds.imagesDir, p.a)], [imageKey(p.b), imagePath(ds.imagesDir, p.b)]] as Array<[string, string]>));
-  const features = await computeImageFeatures(keys, faces, (k) => keyToPath.get(k)!, { descriptor: o.matcher !== 'seed', seed }, log);
+  const seedCache = seed !== null && o.embeddingCache !== false ? openSeedEmbeddingCache(o.cacheDb, seed.key, SEED_EMBEDDING_DIM) : undefined;
+  const features = await computeImageFeatures(keys, faces, (k) => keyToPath.get(k)!, { descriptor: o.matcher === 'descriptor' || o.matcher === 'fused', seed, seedCache }, log);
 
   const scores = pairScores(o.matcher, pairs, features, seed, fused);
   const same = pairs.map((p) => p.same);
@@ -148,7 +156,7 @@ export async function evaluateLfw(o: LfwEvalOptions): Promise<LfwEvalResult> {
   let figures: LfwEvalResult['figures'] = null;
   if (o.figuresDir) {
     const base = path.join(o.figuresDir, `${o.matcher}-${o.protocol}`);
-    const label = { seed: 'seed model (500-d + pair head)', descriptor: 'face-api 128-d descriptor', fused: 'fused head (descriptor + seed)' }[o.matcher];
+    const label = { seed: seed?.pairScore !== undefined ? 'seed model (pair head + root cosine)' : 'seed model (500-d + pair head)', 'seed-head': 'seed pair head alone', descriptor: 'face-api 128-d descriptor', fused: 'fused head (descriptor + seed)' }[o.matcher];
     const proto = o.protocol === 'view2' ? 'LFW View 2, 6000 pairs, 10 folds' : `LFW View 1 DevTest, ${pairs.length} pairs`;
     figures = { roc: `${base}-roc.png`, confusion: `${base}-confusion.png` };
     await writePng(rocSvg(`ROC: ${label}, ${proto}`, [{ label, points: rocCurve(scores, same), auc: a }]), figures.roc);

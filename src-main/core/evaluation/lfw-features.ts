@@ -9,6 +9,7 @@ import { warpSimilarity } from '../faces/warp.js';
 import { readSeedInput, type SeedEmbedder } from '../ml/seed/seed-embedder.js';
 import { SEED_EMBEDDING_DIM } from '../ml/seed/seed-model.js';
 import { centralChipTransform, type LfwFace } from './lfw-faces.js';
+import type { SeedEmbeddingCache } from './seed-embedding-cache.js';
 
 export interface ImageFeatures {
   keys: string[];
@@ -25,7 +26,8 @@ export async function computeImageFeatures(
   keys: readonly string[],
   faces: ReadonlyMap<string, LfwFace>,
   imagePathOf: (key: string) => string,
-  want: { descriptor: boolean; seed: SeedEmbedder | null },
+  /** `seedCache`: embeddings of this seed model kept from earlier runs (used and extended). */
+  want: { descriptor: boolean; seed: SeedEmbedder | null; seedCache?: SeedEmbeddingCache },
   log?: (line: string) => void,
 ): Promise<ImageFeatures> {
   const uniq = [...new Set(keys)];
@@ -57,14 +59,27 @@ export async function computeImageFeatures(
   let seed: Float32Array | null = null;
   if (want.seed !== null) {
     seed = new Float32Array(uniq.length * SEED_EMBEDDING_DIM);
+    const sourceOf = (k: string): string => faces.get(k)!.alignedFile ?? imagePathOf(k);
+    const cache = want.seedCache;
+    const todo = uniq.filter((k, i) => {
+      const v = cache?.get(k, sourceOf(k));
+      if (v !== undefined) seed!.set(v, i * SEED_EMBEDDING_DIM);
+      return v === undefined;
+    });
     const batch = 64;
     const t0 = performance.now();
-    for (let s = 0; s < uniq.length; s += batch) {
-      const part = uniq.slice(s, s + batch);
-      const inputs = await Promise.all(part.map((k) => readSeedInput(faces.get(k)!.alignedFile ?? imagePathOf(k))));
-      seed.set(want.seed.embed(inputs), s * SEED_EMBEDDING_DIM);
+    for (let s = 0; s < todo.length; s += batch) {
+      const part = todo.slice(s, s + batch);
+      const inputs = await Promise.all(part.map((k) => readSeedInput(sourceOf(k))));
+      const e = want.seed.embed(inputs);
+      part.forEach((k, r) => {
+        const v = e.subarray(r * SEED_EMBEDDING_DIM, (r + 1) * SEED_EMBEDDING_DIM);
+        seed!.set(v, index.get(k)! * SEED_EMBEDDING_DIM);
+        cache?.set(k, sourceOf(k), v);
+      });
     }
-    log?.(`seed embeddings of ${uniq.length} images in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    cache?.save();
+    log?.(`seed embeddings of ${todo.length} images in ${((performance.now() - t0) / 1000).toFixed(0)} s${uniq.length > todo.length ? ` (${uniq.length - todo.length} more from the embedding cache)` : ''}`);
   }
   return { keys: uniq, index, misses, descriptors, seed };
 }

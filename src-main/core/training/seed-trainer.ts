@@ -46,6 +46,7 @@ import {
   fileSystemHandler,
   loadSeedModel,
   setEmbeddingViews,
+  setPairScore,
   saveSeedModel,
   type EmbeddingViews,
   SEED_DISTILL_DIM,
@@ -1080,6 +1081,8 @@ export async function refitPairHead(o: RefitHeadOptions): Promise<RefitHeadResul
   if (replaced) {
     if (headRefit) await head.save(fileSystemHandler(tf, path.join(o.modelDir, 'head')));
     if (!sameViews) await setEmbeddingViews(o.modelDir, embedding);
+    // A pair score is fitted on the old head's scores and embeddings: `train-seed-score` fits it anew.
+    await setPairScore(o.modelDir, null);
     await writeFile(
       path.join(o.modelDir, 'head-refit.json'),
       JSON.stringify(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { fitLogistic, fusedFeatures, fusedScore, FUSED_FEATURES, type FusedHead } from '../../../src-main/core/ml/seed/fused-head.js';
+import { fitLogistic } from '../../../src-main/core/ml/logistic.js';
+import { fusedFeatures, fusedScore, FUSED_FEATURES, type FusedHead } from '../../../src-main/core/ml/seed/fused-head.js';
 import { Rng } from '../../../src-main/core/training/rng.js';
 
 describe('fused pair head', () => {

@@ -16,6 +16,46 @@
  * the data in the 100x50 product.
  */
 
+import {
+  align16,
+  assembler,
+  BLOCK,
+  BR_IF,
+  END,
+  F32_ADD,
+  F32_CONST_0,
+  F32_GT,
+  F32_LOAD,
+  F32_STORE,
+  F32X4_ADD,
+  F32X4_EXTRACT_LANE,
+  F32X4_MUL,
+  F32X4_PMAX,
+  F32X4_SPLAT,
+  get,
+  I32_ADD,
+  I32_EQZ,
+  I32_LOAD,
+  I32_LT_U,
+  I32_MUL,
+  I32_STORE,
+  i32c,
+  LOOP,
+  mem,
+  PAGE,
+  set,
+  simd,
+  singleFunctionModule,
+  T_F32,
+  T_I32,
+  T_V128,
+  tee,
+  uleb,
+  V128_CONST,
+  V128_LOAD,
+  VOID,
+} from '../wasm-bytes.js';
+
 /**
  * The head's weights as flat Float32Arrays. Dense1's kernel ([2*embeddingDim][hidden1],
  * row-major as tfjs stores it) is split into the rows that multiply `a` (wa) and
@@ -143,82 +183,6 @@ export function scorePairsJs(
 // ---------------------------------------------------------------------------
 // WebAssembly SIMD kernel
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 (32-bit). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  n |= 0;
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function str(s: string): number[] {
-  const b = [...new TextEncoder().encode(s)];
-  return [...uleb(b.length), ...b];
-}
-
-// Opcodes.
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const END = 0x0b;
-const BR_IF = 0x0d;
-const VOID = 0x40;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_LOAD = 0x28;
-const F32_LOAD = 0x2a;
-const I32_STORE = 0x36;
-const F32_STORE = 0x38;
-const I32_CONST = 0x41;
-const I32_EQZ = 0x45;
-const I32_LT_U = 0x49;
-const F32_GT = 0x5e;
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
-const F32_ADD = 0x92;
-const T_I32 = 0x7f;
-const T_F32 = 0x7d;
-const T_V128 = 0x7b;
-const SIMD = 0xfd;
-const V128_LOAD = 0x00;
-const V128_CONST = 0x0c;
-const F32X4_SPLAT = 0x13;
-const F32X4_EXTRACT_LANE = 0x1f;
-const F32X4_ADD = 0xe4;
-const F32X4_MUL = 0xe6;
-const F32X4_PMAX = 0xeb;
-const F32_CONST_0 = [0x43, 0x00, 0x00, 0x00, 0x00]; // f32.const 0.0
-
-const simd = (op: number): number[] => [SIMD, ...uleb(op)];
-const get = (l: number): number[] => [LOCAL_GET, ...uleb(l)];
-const set = (l: number): number[] => [LOCAL_SET, ...uleb(l)];
-const tee = (l: number): number[] => [LOCAL_TEE, ...uleb(l)];
-const i32c = (v: number): number[] => [I32_CONST, ...sleb(v)];
-/** memarg: alignment exponent, static byte offset. */
-const mem = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)];
 
 /** Layout of the weights block in wasm memory (byte offsets from its start). */
 interface WasmLayout {
@@ -257,13 +221,7 @@ function buildScoreModule(lay: WasmLayout): Uint8Array<ArrayBuffer> {
   const rowBytes = h1 * 4;
   const scrRow = h1 * 4; // row addresses live after the values in scratch
 
-  const c: number[] = [];
-  const emit = (...xs: (number | number[])[]): void => {
-    for (const x of xs) {
-      if (Array.isArray(x)) c.push(...x);
-      else c.push(x);
-    }
-  };
+  const { code, emit } = assembler();
   // if (n == 0) skip everything
   emit(BLOCK, VOID, get(P_N), I32_EQZ, BR_IF, 0);
   emit(i32c(0), set(L_P));
@@ -316,21 +274,9 @@ function buildScoreModule(lay: WasmLayout): Uint8Array<ArrayBuffer> {
   emit(END, END, END); // loop, block, function
 
   const locals = [...uleb(3), ...uleb(8), T_I32, ...uleb(2), T_F32, ...uleb(2 + nAcc), T_V128];
-  const body = [...locals, ...c];
-  const func = [...uleb(body.length), ...body];
-
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [...uleb(1), 0x60, ...uleb(8), ...new Array<number>(8).fill(T_I32), ...uleb(0)]),
-    ...section(2, [...uleb(1), ...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]),
-    ...section(3, [...uleb(1), ...uleb(0)]),
-    ...section(7, [...uleb(1), ...str('score'), 0x00, ...uleb(0)]),
-    ...section(10, [...uleb(1), ...func]),
-  ];
-  return new Uint8Array(bytes);
+  return singleFunctionModule('score', 8, locals, code);
 }
 
-const PAGE = 65536;
 /** Pairs scored per wasm call (bounds the pair/out buffers). */
 const CHUNK = 1 << 16;
 
@@ -359,7 +305,6 @@ function getModule(lay: WasmLayout, h2: number): WebAssembly.Module | null {
   return simdModule;
 }
 
-const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /** One wasm instance holding the weights and the projections, reused while they are the same objects. */
 const scorers = new WeakMap<FaceProjections, WasmScorer>();

@@ -1,7 +1,9 @@
 /**
  * The trained seed model at inference: 500-d embeddings of aligned 250x250 face crops, the
  * pair head's probability for pairs of them (through the fast scorer: each face projected
- * once, about 5,000 multiply-adds per pair), symmetric by averaging both orders.
+ * once, about 5,000 multiply-adds per pair), symmetric by averaging both orders, and, where
+ * seed.json has a pair score, that probability combined with the embeddings' root cosine
+ * (seed-pair-score.ts; 500 more multiply-adds per pair).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { modelsDir } from '../../paths.js';
 import { loadMlRuntime, type Tf } from '../runtime.js';
 import { embeddingViewsOf, extractEmbeddings, getHeadWeights, loadSeedModel, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, type SeedModel } from './seed-model.js';
 import { projectFaces, scorePairs, type FaceProjections, type HeadWeights } from './pair-scorer.js';
+import { compileSeedPairScore, rootNormalised, rowCosines, type SeedPairScore } from './seed-pair-score.js';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
 
@@ -41,8 +44,17 @@ export async function readSeedInput(file: string): Promise<Uint8Array> {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** What pairs of faces are scored from: computed once per face (SeedEmbedder.project). */
+export interface SeedPairInputs {
+  /** The head's Dense1 halves of each face. */
+  proj: FaceProjections;
+  /** Root-normalised embeddings (n x 500) when the model has a pair score, else null. */
+  roots: Float32Array | null;
+}
+
 export class SeedEmbedder {
   private hw: HeadWeights | undefined;
+  private readonly combine: ((headProb: number, rootCosine: number) => number) | null;
 
   private constructor(
     private readonly tf: Tf,
@@ -53,17 +65,20 @@ export class SeedEmbedder {
      * model or setting gets a new key.
      */
     readonly key: string,
-    /** Names the extractor and the pair head together (a fused head is trained on both). */
+    /** Names the extractor, the pair head and the pair score together (a fused head is trained on their scores). */
     readonly pairKey: string,
     readonly dir: string,
-  ) {}
+  ) {
+    this.combine = model.pairScore !== undefined ? compileSeedPairScore(model.pairScore) : null;
+  }
 
   static async load(dir = defaultSeedModelDir()): Promise<SeedEmbedder> {
     const { tf } = await loadMlRuntime();
     const model = await loadSeedModel(dir, tf);
     const sha = (part: string, n: number): string => createHash('sha256').update(readFileSync(path.join(dir, part, 'weights.bin'))).digest('hex').slice(0, n);
     const key = `seed500:${path.basename(path.resolve(dir))}:${sha('extractor', 12)}${model.flipAverage === true ? ':flip' : ''}${model.shiftAverage !== undefined ? `:shift${model.shiftAverage}` : ''}`;
-    return new SeedEmbedder(tf, model, key, `${key}+head:${sha('head', 8)}`, dir);
+    const score = model.pairScore !== undefined ? `+score:${createHash('sha256').update(JSON.stringify(model.pairScore)).digest('hex').slice(0, 8)}` : '';
+    return new SeedEmbedder(tf, model, key, `${key}+head:${sha('head', 8)}${score}`, dir);
   }
 
   /** Whether a face's embedding is the mean of its crop's and its mirror image's. */
@@ -74,6 +89,11 @@ export class SeedEmbedder {
   /** Pixels of the shift-averaged views a face is embedded from (0: the crop alone). */
   get shiftAverage(): number {
     return this.model.shiftAverage ?? 0;
+  }
+
+  /** The fitted pair score, if the model has one (else pairs are scored by the head alone). */
+  get pairScore(): SeedPairScore | undefined {
+    return this.model.pairScore;
   }
 
   get hasDistill(): boolean {
@@ -112,17 +132,28 @@ export class SeedEmbedder {
     return this.hw;
   }
 
-  project(embeddings: Float32Array): FaceProjections {
-    return projectFaces(this.headWeights(), embeddings);
+  /** What pair scoring needs of each face (n x 500 embeddings in). */
+  project(embeddings: Float32Array): SeedPairInputs {
+    return { proj: projectFaces(this.headWeights(), embeddings), roots: this.combine !== null ? rootNormalised(embeddings, SEED_EMBEDDING_DIM) : null };
   }
 
-  /** P(same person) of pairs (i[p], j[p]), the mean of both orders (symmetric). */
-  scorePairs(proj: FaceProjections, i: Uint32Array, j: Uint32Array): Float32Array {
+  /** The study's pair head alone: P(same person) of pairs (i[p], j[p]), the mean of both orders (symmetric). */
+  headScorePairs(inputs: SeedPairInputs, i: Uint32Array, j: Uint32Array): Float32Array {
     const hw = this.headWeights();
-    const ab = scorePairs(proj, hw, i, j);
-    const ba = scorePairs(proj, hw, j, i);
+    const ab = scorePairs(inputs.proj, hw, i, j);
+    const ba = scorePairs(inputs.proj, hw, j, i);
     for (let p = 0; p < ab.length; p++) ab[p] = (ab[p]! + ba[p]!) / 2;
     return ab;
+  }
+
+  /** The model's P(same person) of pairs (i[p], j[p]): its pair score where it has one, else the head's. */
+  scorePairs(inputs: SeedPairInputs, i: Uint32Array, j: Uint32Array): Float32Array {
+    const prob = this.headScorePairs(inputs, i, j);
+    if (this.combine === null) return prob;
+    if (inputs.roots === null) throw new Error('these pair inputs were projected without the root-normalised embeddings');
+    const cos = rowCosines(inputs.roots, SEED_EMBEDDING_DIM, i, j);
+    for (let p = 0; p < prob.length; p++) prob[p] = this.combine(prob[p]!, cos[p]!);
+    return prob;
   }
 
   dispose(): void {

@@ -29,6 +29,7 @@ import path from 'node:path';
 
 import { loadMlRuntime, type Tf } from '../runtime.js';
 import type { HeadWeights } from './pair-scorer.js';
+import { parseSeedPairScore, type SeedPairScore } from './seed-pair-score.js';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type SymbolicTensor = import('@tensorflow/tfjs').SymbolicTensor;
@@ -141,6 +142,8 @@ export interface SeedModel {
    * flip-averaged too when set).
    */
   shiftAverage?: number;
+  /** How a pair is scored from the head and the embeddings (seed.json `pairScore`); absent: the head alone. */
+  pairScore?: SeedPairScore;
 }
 
 /** The largest `shiftAverage` a model may ask for (training moves crops by up to 8 px). */
@@ -231,6 +234,8 @@ interface SeedManifest {
   flipAverage?: boolean;
   /** Optional: pixels; embed each face as the mean over its crop and four copies moved this far diagonally. */
   shiftAverage?: number;
+  /** Optional: the pair score fitted over the head and the embeddings (seed-pair-score.ts). */
+  pairScore?: SeedPairScore;
 }
 
 /** Dimensions of the pretrained descriptor that the distillation head maps onto. */
@@ -264,7 +269,7 @@ export function buildDistillHead(tf: Tf, dims = SEED_DISTILL_DIM): LayersModel {
  */
 export async function saveSeedModel(
   dir: string,
-  model: Pick<SeedModel, 'extractor' | 'head' | 'distill' | 'flipAverage' | 'shiftAverage'>,
+  model: Pick<SeedModel, 'extractor' | 'head' | 'distill' | 'flipAverage' | 'shiftAverage' | 'pairScore'>,
   tf?: Tf,
 ): Promise<void> {
   const t = tf ?? (await loadMlRuntime()).tf;
@@ -283,6 +288,7 @@ export async function saveSeedModel(
     ...(model.distill !== undefined ? { distill: 'distill' } : {}),
     ...(model.flipAverage === true ? { flipAverage: true } : {}),
     ...(model.shiftAverage !== undefined && model.shiftAverage > 0 ? { shiftAverage: model.shiftAverage } : {}),
+    ...(model.pairScore !== undefined ? { pairScore: model.pairScore } : {}),
   };
   await writeFile(path.join(dir, SEED_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
 }
@@ -308,6 +314,7 @@ export async function loadSeedModel(dir: string, tf?: Tf): Promise<SeedModel> {
   if (shift !== undefined && !(Number.isInteger(shift) && shift >= 1 && shift <= MAX_SHIFT_AVERAGE)) {
     throw new Error(`${dir}/${SEED_MANIFEST}: shiftAverage must be a whole number of pixels from 1 to ${MAX_SHIFT_AVERAGE}`);
   }
+  const pairScore = manifest.pairScore !== undefined ? parseSeedPairScore(manifest.pairScore, `${dir}/${SEED_MANIFEST}`) : undefined;
   const distill = manifest.distill !== undefined ? await t.loadLayersModel(fileSystemHandler(t, path.join(dir, manifest.distill))) : undefined;
   return {
     extractor,
@@ -316,6 +323,7 @@ export async function loadSeedModel(dir: string, tf?: Tf): Promise<SeedModel> {
     ...(distill !== undefined ? { distill } : {}),
     ...(manifest.flipAverage === true ? { flipAverage: true } : {}),
     ...(shift !== undefined ? { shiftAverage: shift } : {}),
+    ...(pairScore !== undefined ? { pairScore } : {}),
   };
 }
 
@@ -330,17 +338,30 @@ export function embeddingViewsOf(model: Pick<SeedModel, 'flipAverage' | 'shiftAv
   return { flipAverage: model.flipAverage === true, shiftAverage: model.shiftAverage ?? 0 };
 }
 
-/** Sets a saved model's embedding views in seed.json (its weights stay as they are). */
+/**
+ * Sets a saved model's embedding views in seed.json (its weights stay as they are). New views
+ * remove the pair score: it was fitted on embeddings of the old ones.
+ */
 export async function setEmbeddingViews(dir: string, views: EmbeddingViews): Promise<void> {
   if (!(Number.isInteger(views.shiftAverage) && views.shiftAverage >= 0 && views.shiftAverage <= MAX_SHIFT_AVERAGE)) {
     throw new Error(`shiftAverage must be a whole number of pixels from 0 to ${MAX_SHIFT_AVERAGE} (got ${views.shiftAverage})`);
   }
   const file = path.join(dir, SEED_MANIFEST);
   const manifest = JSON.parse(await readFile(file, 'utf8')) as SeedManifest;
+  if (views.flipAverage !== (manifest.flipAverage === true) || views.shiftAverage !== (manifest.shiftAverage ?? 0)) delete manifest.pairScore;
   if (views.flipAverage) manifest.flipAverage = true;
   else delete manifest.flipAverage;
   if (views.shiftAverage > 0) manifest.shiftAverage = views.shiftAverage;
   else delete manifest.shiftAverage;
+  await writeFile(file, JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/** Sets a saved model's pair score in seed.json, or removes it (null: pairs are scored by the head alone). */
+export async function setPairScore(dir: string, score: SeedPairScore | null): Promise<void> {
+  const file = path.join(dir, SEED_MANIFEST);
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as SeedManifest;
+  if (score === null) delete manifest.pairScore;
+  else manifest.pairScore = parseSeedPairScore(score, 'the new pair score');
   await writeFile(file, JSON.stringify(manifest, null, 2) + '\n');
 }
 
