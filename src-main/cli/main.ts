@@ -12,6 +12,7 @@ import { defaultSeedModelDir } from '../core/ml/seed/seed-embedder.js';
 import { MAX_SHIFT_AVERAGE, setPairScore } from '../core/ml/seed/seed-model.js';
 import { defaultDataDir, defaultDbFile } from '../core/paths.js';
 import { saveFusedHead, trainFused } from '../core/training/fused-trainer.js';
+import type { HeldOutFitOptions } from '../core/training/held-out-features.js';
 import { trainSeedScore } from '../core/training/seed-score-trainer.js';
 import { DEFAULT_TRAIN_SEED, refitPairHead, trainSeed } from '../core/training/seed-trainer.js';
 import { evaluateFolderGrouping } from '../core/people/grouping-evaluation.js';
@@ -390,36 +391,53 @@ program
     },
   );
 
-program
-  .command('train-fused')
-  .description("train the fused pair head (descriptor distance + seed score) on View 1 DevTrain people the seed model held out")
-  .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
-  .option('--cache <db>', 'library database holding the scan of LFW', defaultLfwCacheDb())
-  .option('--no-scan', 'fail instead of scanning images missing from the cache')
-  .option('--seed-model <folder>', 'the seed model folder (fused.json is written into it)', defaultSeedModelDir())
-  .option('--pairs <n>', 'training pairs (half same person)', wholeNumber, 4000)
+/** The options of the commands that fit on the held-out DevTrain pairs (train-fused, train-seed-score). */
+function heldOutFitCommand(name: string, description: string, seedModelHelp: string, pairsHelp: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
+    .option('--cache <db>', 'library database holding the scan of LFW', defaultLfwCacheDb())
+    .option('--no-scan', 'fail instead of scanning images missing from the cache')
+    .option('--seed-model <folder>', seedModelHelp, defaultSeedModelDir())
+    .option('--pairs <n>', pairsHelp, wholeNumber, 4000);
+}
+
+interface HeldOutFitCliOptions {
+  data: string;
+  cache: string;
+  scan: boolean;
+  seedModel: string;
+  pairs: number;
+}
+
+const heldOutFit = (opts: HeldOutFitCliOptions): HeldOutFitOptions => ({ data: opts.data, cacheDb: opts.cache, scan: opts.scan, seedDir: opts.seedModel, pairs: opts.pairs, log: stamp });
+
+heldOutFitCommand(
+  'train-fused',
+  'train the fused pair head (descriptor distance + seed score) on View 1 DevTrain people the seed model held out',
+  'the seed model folder (fused.json is written into it)',
+  'training pairs (half same person)',
+)
   .option('--use-for-grouping', 'mark the head for grouping (only where `eval lfw --protocol view1` shows it beats the descriptor)')
-  .action(async (opts: { data: string; cache: string; scan: boolean; seedModel: string; pairs: number; useForGrouping?: boolean }) => {
-    const r = await trainFused({ data: opts.data, cacheDb: opts.cache, scan: opts.scan, seedDir: opts.seedModel, pairs: opts.pairs, log: stamp });
+  .action(async (opts: HeldOutFitCliOptions & { useForGrouping?: boolean }) => {
+    const r = await trainFused(heldOutFit(opts));
     r.head.useForGrouping = opts.useForGrouping ?? false;
     await saveFusedHead(opts.seedModel, r.head);
     process.stdout.write(JSON.stringify({ ...r, head: loadFusedHead(opts.seedModel) }, null, 2) + '\n');
   });
 
-program
-  .command('train-seed-score')
-  .description("fit the seed model's pair score (its head's logit + the embeddings' root cosine) on View 1 DevTrain people the model held out")
-  .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
-  .option('--cache <db>', 'library database holding the scan of LFW', defaultLfwCacheDb())
-  .option('--no-scan', 'fail instead of scanning images missing from the cache')
-  .option('--seed-model <folder>', 'the seed model folder (its seed.json gets the pair score)', defaultSeedModelDir())
-  .option('--pairs <n>', 'fitting pairs (half same person)', wholeNumber, 4000)
-  .action(async (opts: { data: string; cache: string; scan: boolean; seedModel: string; pairs: number }) => {
-    const r = await trainSeedScore({ data: opts.data, cacheDb: opts.cache, scan: opts.scan, seedDir: opts.seedModel, pairs: opts.pairs, log: stamp });
-    await setPairScore(opts.seedModel, r.score);
-    stamp(`pair score written to ${path.join(opts.seedModel, 'seed.json')}: retrain the fused head (\`facepair train-fused\`), it was fitted on the old scores`);
-    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  });
+heldOutFitCommand(
+  'train-seed-score',
+  "fit the seed model's pair score (its head's logit + the embeddings' root cosine) on View 1 DevTrain people the model held out",
+  'the seed model folder (its seed.json gets the pair score)',
+  'fitting pairs (half same person)',
+).action(async (opts: HeldOutFitCliOptions) => {
+  const r = await trainSeedScore(heldOutFit(opts));
+  await setPairScore(opts.seedModel, r.score);
+  stamp(`pair score written to ${path.join(opts.seedModel, 'seed.json')}: retrain the fused head (\`facepair train-fused\`), it was fitted on the old scores`);
+  process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+});
 
 registerServe(program);
 

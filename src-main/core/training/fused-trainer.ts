@@ -7,16 +7,9 @@ import { euclidean } from '../evaluation/lfw-features.js';
 import { accuracyAt, auc, bestThreshold } from '../evaluation/pair-metrics.js';
 import { fitLogistic } from '../ml/logistic.js';
 import { FUSED_FEATURES, fusedFeatures, fusedScore, saveFusedHead, type FusedHead } from '../ml/seed/fused-head.js';
-import { heldOutPairFeatures } from './held-out-features.js';
+import { heldOutPairFeatures, type HeldOutFitOptions } from './held-out-features.js';
 
-export interface TrainFusedOptions {
-  data: string;
-  cacheDb: string;
-  scan: boolean;
-  seedDir?: string;
-  pairs: number;
-  log?: (line: string) => void;
-}
+export type TrainFusedOptions = HeldOutFitOptions;
 
 export interface TrainFusedResult {
   head: FusedHead;

@@ -10,15 +10,19 @@ import { openSeedEmbeddingCache } from '../evaluation/seed-embedding-cache.js';
 import { defaultSeedModelDir, SeedEmbedder } from '../ml/seed/seed-embedder.js';
 import { SEED_EMBEDDING_DIM } from '../ml/seed/seed-model.js';
 
-export interface HeldOutPairOptions {
+/** What a fit on the held-out pairs (fused head, seed pair score) is told. */
+export interface HeldOutFitOptions {
   data: string;
   cacheDb: string;
   scan: boolean;
   seedDir?: string;
   pairs: number;
+  log?: (line: string) => void;
+}
+
+export interface HeldOutPairOptions extends HeldOutFitOptions {
   /** Whether the descriptors are needed too. */
   descriptor: boolean;
-  log?: (line: string) => void;
 }
 
 export interface HeldOutPairFeatures {

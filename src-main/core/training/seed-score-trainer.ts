@@ -8,16 +8,9 @@ import { auc } from '../evaluation/pair-metrics.js';
 import { fitLogistic, logisticProbability } from '../ml/logistic.js';
 import { SEED_EMBEDDING_DIM } from '../ml/seed/seed-model.js';
 import { rootNormalised, rowCosines, SEED_PAIR_SCORE_FEATURES, seedPairFeatures, type SeedPairScore } from '../ml/seed/seed-pair-score.js';
-import { heldOutPairFeatures } from './held-out-features.js';
+import { heldOutPairFeatures, type HeldOutFitOptions } from './held-out-features.js';
 
-export interface TrainSeedScoreOptions {
-  data: string;
-  cacheDb: string;
-  scan: boolean;
-  seedDir?: string;
-  pairs: number;
-  log?: (line: string) => void;
-}
+export type TrainSeedScoreOptions = HeldOutFitOptions;
 
 export interface TrainSeedScoreResult {
   score: SeedPairScore;
