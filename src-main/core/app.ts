@@ -7,13 +7,13 @@ import { LabelsRepository } from './db/labels.repository.js';
 import { PeopleRepository, type PersonListing } from './db/people.repository.js';
 import { PhotosRepository, type PhotoStatus } from './db/photos.repository.js';
 import { SettingsRepository } from './db/settings.repository.js';
-import { AnalysisService, type AnalysisProgress, type AnalysisSummary } from './faces/analysis.service.js';
+import { AnalysisService, type AnalysisProgress, type AnalysisSummary } from './analysis/analysis.service.js';
 import { assertReadableFolder, LibraryService, type ReconcileSummary } from './library/library.service.js';
 import { MediaService } from './media/media.service.js';
 import { cacheDirFor } from './paths.js';
-import { GroupingService, type GroupingSummary } from './people/grouping.service.js';
+import { GroupingService, type GroupingSummary } from './grouping/grouping.service.js';
 import { EmbeddingsRepository } from './db/embeddings.repository.js';
-import { SeedEmbeddingService, type SeedEmbeddingSummary } from './faces/seed-embedding.service.js';
+import { SeedEmbeddingService, type SeedEmbeddingSummary } from './embedding/seed-embedding.service.js';
 import { PeopleService } from './people/people.service.js';
 import { ReviewService } from './people/review.service.js';
 

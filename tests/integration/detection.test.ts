@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FaceAnalyzer } from '../../src-main/core/faces/face-analyzer.js';
-import { iou, type Box } from '../../src-main/core/faces/geometry.js';
-import { analyzePhotoFile } from '../../src-main/core/faces/photo-analysis.js';
+import { FaceAnalyzer } from '../../src-main/core/analysis/face-analyzer.js';
+import { iou, type Box } from '../../src-main/core/analysis/align/geometry.js';
+import { analyzePhotoFile } from '../../src-main/core/analysis/photo-analysis.js';
 import { GROUPS, tempDir } from '../support/paths.js';
 
 const DLIB = path.join(GROUPS, 'dlib-examples-faces');

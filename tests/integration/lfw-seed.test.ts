@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createApp } from '../../src-main/core/app.js';
 import { EmbeddingsRepository } from '../../src-main/core/db/embeddings.repository.js';
-import { evaluateLfw, figuresOf } from '../../src-main/core/evaluation/lfw-eval.js';
-import { ensureLfwScanned } from '../../src-main/core/evaluation/lfw-faces.js';
+import { evaluateLfw, figuresOf } from '../../src-main/core/benchmarks/lfw/lfw-eval.js';
+import { ensureLfwScanned } from '../../src-main/core/benchmarks/lfw/lfw-faces.js';
 import {
   devTrainPairs,
   devTrainPeople,
@@ -23,14 +23,14 @@ import {
   testPairs,
   type LfwImage,
   type LfwPair,
-} from '../../src-main/core/evaluation/lfw-protocol.js';
-import { SeedEmbeddingService } from '../../src-main/core/faces/seed-embedding.service.js';
+} from '../../src-main/core/benchmarks/lfw/lfw-protocol.js';
+import { SeedEmbeddingService } from '../../src-main/core/embedding/seed-embedding.service.js';
 import { loadMlRuntime } from '../../src-main/core/ml/runtime.js';
-import { FUSED_FEATURES, saveFusedHead, type FusedHead } from '../../src-main/core/ml/seed/fused-head.js';
-import { SeedEmbedder } from '../../src-main/core/ml/seed/seed-embedder.js';
-import { buildDistillHead, buildExtractor, buildPairHead, loadSeedModel, saveSeedModel, setPairScore } from '../../src-main/core/ml/seed/seed-model.js';
+import { FUSED_FEATURES, saveFusedHead, type FusedHead } from '../../src-main/core/embedding/seed/fused-head.js';
+import { SeedEmbedder } from '../../src-main/core/embedding/seed/seed-embedder.js';
+import { buildDistillHead, buildExtractor, buildPairHead, loadSeedModel, saveSeedModel, setPairScore } from '../../src-main/core/embedding/seed/seed-model.js';
 import { trainSeedScore } from '../../src-main/core/training/seed-score-trainer.js';
-import { refitPairHead, trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed-trainer.js';
+import { refitPairHead, trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed/seed-trainer.js';
 import { LFW, tempDir } from '../support/paths.js';
 
 const work = tempDir('lfw-slice');

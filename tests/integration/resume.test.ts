@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { seedModelExists } from '../../src-main/core/ml/seed/seed-embedder.js';
+import { seedModelExists } from '../../src-main/core/embedding/seed/seed-embedder.js';
 import { runCliJson, startCli } from '../support/cli.js';
 import { IDENTITIES, tempDir } from '../support/paths.js';
 

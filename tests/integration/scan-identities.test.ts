@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scoreGrouping } from '../../src-main/core/people/grouping-metrics.js';
+import { scoreGrouping } from '../../src-main/core/grouping/grouping-metrics.js';
 import { runCli, runCliJson, startCli } from '../support/cli.js';
 import { IDENTITIES, tempDir } from '../support/paths.js';
 import { snapshotFolder } from '../support/snapshot.js';

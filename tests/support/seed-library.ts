@@ -3,9 +3,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { createApp, type FacePairApp } from '../../src-main/core/app.js';
 import { toBlob } from '../../src-main/core/db/faces.repository.js';
-import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../src-main/core/faces/photo-analysis.js';
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../src-main/core/analysis/photo-analysis.js';
 import { LFW } from './paths.js';
-import { Rng } from '../../src-main/core/training/rng.js';
+import { Rng } from '../../src-main/core/ml/rng.js';
 
 export interface SeedPerson {
   name?: string | null;

@@ -16,7 +16,7 @@ import {
 import { ApiError, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
 import { FolderNotFoundError } from '../library/library.service.js';
-import { ScanJob } from '../library/scan-job.js';
+import { ScanJob } from '../scan/scan-job.js';
 import { isInside, type MediaFile } from '../media/media.service.js';
 
 export interface ApiHostOptions {

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import type { FacesRepository } from '../db/faces.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
 import { ApiError, fail, notFound } from '../contract/errors.js';
-import { decodePhoto } from '../library/decode.js';
+import { decodePhoto } from '../analysis/decode.js';
 
 export interface MediaFile {
   bytes: Buffer;

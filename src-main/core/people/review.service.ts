@@ -1,9 +1,9 @@
 import type { FacesRepository } from '../db/faces.repository.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
-import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../faces/photo-analysis.js';
-import { exactKnn } from '../ml/knn.js';
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/photo-analysis.js';
+import { exactKnn } from '../grouping/knn.js';
 import { loadMlRuntime } from '../ml/runtime.js';
-import { DEFAULT_GROUPING } from './grouping.service.js';
+import { DEFAULT_GROUPING } from '../grouping/grouping.service.js';
 
 /** Neighbours looked at per face, and how far from the threshold a pair may be to be asked about. */
 export const REVIEW_NEIGHBOURS = 10;

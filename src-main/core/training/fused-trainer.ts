@@ -3,10 +3,10 @@
  * the people the seed model held out for validation (so that the seed's scores on them are
  * those of unseen people), half same person, half two people.
  */
-import { euclidean } from '../evaluation/lfw-features.js';
-import { accuracyAt, auc, bestThreshold } from '../evaluation/pair-metrics.js';
+import { euclidean } from '../benchmarks/lfw/lfw-features.js';
+import { accuracyAt, auc, bestThreshold } from '../ml/pair-metrics.js';
 import { fitLogistic } from '../ml/logistic.js';
-import { FUSED_FEATURES, fusedFeatures, fusedScore, saveFusedHead, type FusedHead } from '../ml/seed/fused-head.js';
+import { FUSED_FEATURES, fusedFeatures, fusedScore, saveFusedHead, type FusedHead } from '../embedding/seed/fused-head.js';
 import { heldOutPairFeatures, type HeldOutFitOptions } from './held-out-features.js';
 
 export type TrainFusedOptions = HeldOutFitOptions;

@@ -3,12 +3,12 @@
  * DevTrain people the seed model held out from its training (half same person), so that the
  * seed's scores on them are those of unseen people; with each image's features.
  */
-import { ensureLfwScanned } from '../evaluation/lfw-faces.js';
-import { computeImageFeatures, type ImageFeatures } from '../evaluation/lfw-features.js';
-import { heldOutImages, heldOutPairs, imageKey, imagePath, lfwDataset, type LfwImage } from '../evaluation/lfw-protocol.js';
-import { openSeedEmbeddingCache } from '../evaluation/seed-embedding-cache.js';
-import { defaultSeedModelDir, SeedEmbedder } from '../ml/seed/seed-embedder.js';
-import { SEED_EMBEDDING_DIM } from '../ml/seed/seed-model.js';
+import { ensureLfwScanned } from '../benchmarks/lfw/lfw-faces.js';
+import { computeImageFeatures, type ImageFeatures } from '../benchmarks/lfw/lfw-features.js';
+import { heldOutImages, heldOutPairs, imageKey, imagePath, lfwDataset, type LfwImage } from '../benchmarks/lfw/lfw-protocol.js';
+import { openSeedEmbeddingCache } from '../benchmarks/lfw/seed-embedding-cache.js';
+import { defaultSeedModelDir, SeedEmbedder } from '../embedding/seed/seed-embedder.js';
+import { SEED_EMBEDDING_DIM } from '../embedding/seed/seed-model.js';
 
 /** What a fit on the held-out pairs (fused head, seed pair score) is told. */
 export interface HeldOutFitOptions {

@@ -4,10 +4,10 @@
  * come from the head alone, so a model that already has a pair score is refitted, not
  * fitted on its own output.
  */
-import { auc } from '../evaluation/pair-metrics.js';
+import { auc } from '../ml/pair-metrics.js';
 import { fitLogistic, logisticProbability } from '../ml/logistic.js';
-import { SEED_EMBEDDING_DIM } from '../ml/seed/seed-model.js';
-import { rootNormalised, rowCosines, SEED_PAIR_SCORE_FEATURES, seedPairFeatures, type SeedPairScore } from '../ml/seed/seed-pair-score.js';
+import { SEED_EMBEDDING_DIM } from '../embedding/seed/seed-model.js';
+import { rootNormalised, rowCosines, SEED_PAIR_SCORE_FEATURES, seedPairFeatures, type SeedPairScore } from '../embedding/seed/seed-pair-score.js';
 import { heldOutPairFeatures, type HeldOutFitOptions } from './held-out-features.js';
 
 export type TrainSeedScoreOptions = HeldOutFitOptions;

@@ -1,0 +1,82 @@
+import type { Db } from '../db/database.js';
+import type { FacesRepository } from '../db/faces.repository.js';
+import type { PhotosRepository } from '../db/photos.repository.js';
+import { AnalyzePool } from './analyze-pool.js';
+import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY, type PhotoAnalysis } from './photo-analysis.js';
+
+export interface AnalysisProgress {
+  done: number;
+  total: number;
+  faces: number;
+  errors: number;
+}
+
+export interface AnalysisSummary extends AnalysisProgress {
+  backend: string | null;
+  workers: number;
+  /** Summed over photos, in milliseconds. */
+  stageMs: Record<keyof PhotoAnalysis['timings'], number>;
+}
+
+export interface AnalyzeOptions {
+  workers?: number;
+  onProgress?: (p: AnalysisProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Analyses every pending photo on a pool of worker threads; each photo is written in one transaction. */
+export class AnalysisService {
+  constructor(
+    private readonly db: Db,
+    private readonly photos: PhotosRepository,
+    private readonly faces: FacesRepository,
+    private readonly cacheDir: string,
+  ) {}
+
+  async analyzePending(options: AnalyzeOptions = {}): Promise<AnalysisSummary> {
+    const pending = this.photos.listPending();
+    const modelId = this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
+    const summary: AnalysisSummary = {
+      done: 0,
+      total: pending.length,
+      faces: 0,
+      errors: 0,
+      backend: null,
+      workers: 0,
+      stageMs: { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, embedMs: 0, cropsMs: 0 },
+    };
+    if (pending.length === 0) return summary;
+
+    const pool = new AnalyzePool(options.workers);
+    summary.workers = pool.workers;
+    const save = this.db.transaction((photoId: number, a: PhotoAnalysis) => {
+      this.faces.replaceForPhoto(photoId, a.faces, modelId, a.faces.map((f) => f.descriptor));
+      this.photos.markDone(photoId, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
+    });
+    let next = 0;
+    const runOne = async (): Promise<void> => {
+      while (next < pending.length && !options.signal?.aborted) {
+        const photo = pending[next++]!;
+        const reply = await pool.run({ jobId: photo.id, path: photo.path, contentHash: photo.content_hash, cacheDir: this.cacheDir });
+        if (reply.ok) {
+          save(photo.id, reply.analysis);
+          summary.faces += reply.analysis.faces.length;
+          summary.backend = reply.backend;
+          for (const [k, v] of Object.entries(reply.analysis.timings)) summary.stageMs[k as keyof AnalysisSummary['stageMs']] += v;
+        } else {
+          this.photos.markError(photo.id, reply.error);
+          summary.errors++;
+        }
+        summary.done++;
+        options.onProgress?.({ done: summary.done, total: summary.total, faces: summary.faces, errors: summary.errors });
+      }
+    };
+    try {
+      // One job queued ahead per worker keeps every worker busy while the main thread writes.
+      await Promise.all(Array.from({ length: pool.workers * 2 }, runOne));
+    } finally {
+      await pool.close();
+    }
+    return summary;
+  }
+}

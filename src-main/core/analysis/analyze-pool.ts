@@ -1,0 +1,87 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { workerScript } from '../worker-script.js';
+import 'sharp'; // loaded on the main thread first: libvips must not be first loaded by a worker.
+import type { AnalyzeJob, AnalyzeReply } from './analyze-protocol.js';
+
+type Pending = { job: AnalyzeJob; resolve: (r: AnalyzeReply) => void };
+
+function workerFile(): string {
+  return workerScript(import.meta.url, 'analyze.worker.js');
+}
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism()));
+}
+
+/**
+ * Runs photo analysis on worker threads, one job per worker at a time. A worker that dies
+ * fails only its own job and is replaced.
+ */
+export class AnalyzePool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Pending>();
+  private readonly queue: Pending[] = [];
+  private closed = false;
+
+  constructor(private readonly size = defaultWorkerCount()) {
+    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
+  }
+
+  get workers(): number {
+    return this.size;
+  }
+
+  run(job: AnalyzeJob): Promise<AnalyzeReply> {
+    if (this.closed) return Promise.reject(new Error('the analysis pool is closed'));
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.idle, ...this.busy.keys()];
+    this.idle.length = 0;
+    await Promise.all(all.map((w) => w.terminate()));
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(workerFile());
+    worker.on('message', (reply: AnalyzeReply) => {
+      const pending = this.busy.get(worker);
+      this.busy.delete(worker);
+      if (!this.closed) this.idle.push(worker);
+      pending?.resolve(reply);
+      this.pump();
+    });
+    let dead = false;
+    const onDeath = (message: string): void => {
+      if (dead) return;
+      dead = true;
+      const pending = this.busy.get(worker);
+      this.busy.delete(worker);
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+      if (this.closed) return;
+      pending?.resolve({ jobId: pending.job.jobId, ok: false, error: `analysis crashed: ${message}` });
+      this.idle.push(this.spawn());
+      this.pump();
+    };
+    worker.on('error', (err) => onDeath(err.message));
+    worker.on('exit', (code) => {
+      if (!this.closed) onDeath(`worker exited with code ${code}`);
+    });
+    return worker;
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const next = this.queue.shift()!;
+      this.busy.set(worker, next);
+      worker.postMessage(next.job);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import exifr from 'exifr';
+import sharp from 'sharp';
+import type { RgbImage } from './rgb-image.js';
+import { sniffImageBuffer } from '../library/sniff.js';
+
+/** Photos above this many pixels are refused rather than decoded (decompression bombs). */
+export const MAX_PIXELS = 150_000_000;
+
+export interface DecodedPhoto {
+  /** Upright pixels, shrunk so that the longer side is at most the requested size. */
+  image: RgbImage;
+  /** Upright size of the original. */
+  width: number;
+  height: number;
+  format: string;
+  takenAt: string | null;
+}
+
+export class PhotoDecodeError extends Error {}
+
+function fail(message: string): never {
+  throw new PhotoDecodeError(message);
+}
+
+async function readTakenAt(buf: Buffer): Promise<string | null> {
+  try {
+    const tags = (await exifr.parse(buf, { pick: ['DateTimeOriginal', 'CreateDate'] })) as
+      | { DateTimeOriginal?: unknown; CreateDate?: unknown }
+      | undefined;
+    const value = tags?.DateTimeOriginal ?? tags?.CreateDate;
+    return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function toRgb(pipeline: sharp.Sharp, maxSide: number): Promise<RgbImage> {
+  const { data, info } = await pipeline
+    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) fail(`unexpected ${info.channels} colour channels after conversion`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
+async function decodeHeic(buf: Buffer, maxSide: number): Promise<{ image: RgbImage; width: number; height: number }> {
+  // Loaded on first use: its wasm build of libheif is large and most libraries hold no HEIC.
+  const { default: decode } = await import('heic-decode');
+  const images = await decode.all({ buffer: buf });
+  const first = images[0] ?? fail('the HEIC file holds no image');
+  if (first.width * first.height > MAX_PIXELS) fail(`too large to decode safely (${first.width}x${first.height} pixels)`);
+  const { data } = await first.decode();
+  // libheif applies the HEIF rotation (irot/imir) itself, so the pixels are already upright.
+  const rgba = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const image = await toRgb(sharp(rgba, { raw: { width: first.width, height: first.height, channels: 4 } }), maxSide);
+  return { image, width: first.width, height: first.height };
+}
+
+/**
+ * Reads one photo for analysis: content sniffing, EXIF orientation applied before anything
+ * looks at the pixels, a pixel cap, the capture date. Every failure is a PhotoDecodeError
+ * with a message meant for the user.
+ */
+export async function decodePhoto(file: string, maxSide: number): Promise<DecodedPhoto> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail('the file vanished before it could be read');
+    if (code === 'EACCES' || code === 'EPERM') fail('permission denied: the file cannot be read');
+    fail(`cannot read the file: ${(err as Error).message}`);
+  }
+  if (buf.length === 0) fail('the file is empty');
+  const { format, detected } = await sniffImageBuffer(buf);
+  if (!format) fail(detected ? `not a supported image (the content is ${detected})` : 'not an image (unrecognised content)');
+
+  const takenAt = await readTakenAt(buf);
+  if (format === 'heic') {
+    try {
+      return { ...(await decodeHeic(buf, maxSide)), format, takenAt };
+    } catch (err) {
+      if (err instanceof PhotoDecodeError) throw err;
+      fail(`corrupt or unsupported HEIC image: ${(err as Error).message}`);
+    }
+  }
+
+  try {
+    const meta = await sharp(buf, { limitInputPixels: false }).metadata();
+    const w = meta.width ?? 0, h = meta.height ?? 0;
+    if (w === 0 || h === 0) fail('the image has no size');
+    if (w * h > MAX_PIXELS) fail(`too large to decode safely (${w}x${h} pixels, the limit is ${MAX_PIXELS / 1e6} megapixels)`);
+    const swapped = (meta.orientation ?? 1) >= 5;
+    // failOn 'error' refuses truncated and corrupt data but tolerates harmless warnings.
+    const image = await toRgb(sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'error', pages: 1 }).rotate(), maxSide);
+    return { image, width: swapped ? h : w, height: swapped ? w : h, format, takenAt };
+  } catch (err) {
+    if (err instanceof PhotoDecodeError) throw err;
+    const msg = (err as Error).message.split('\n')[0] ?? 'unknown error';
+    if (/premature end|truncated|unexpected end/i.test(msg)) fail(`the image is truncated (${msg})`);
+    fail(`corrupt image: ${msg}`);
+  }
+}

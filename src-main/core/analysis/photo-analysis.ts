@@ -1,0 +1,114 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { decodePhoto } from './decode.js';
+import type { AnalyzeTimings, FaceAnalyzer } from './face-analyzer.js';
+import type { Box } from './align/geometry.js';
+import type { RgbImage } from './rgb-image.js';
+
+/** Bump when detection, alignment or the descriptor's input changes: photos are analysed again. */
+export const ANALYZER_VERSION = 1;
+export const DESCRIPTOR_MODEL_KEY = 'faceapi-resnet128+dlib-chip@1';
+export const DESCRIPTOR_DIMS = 128;
+
+/** Longest side the photo is decoded at: the detector works at 512, landmarks and chips need more. */
+export const ANALYSIS_MAX_SIDE = 1024;
+const CROP_SIZE = 160;
+
+export interface PhotoFace {
+  idx: number;
+  /** In pixels of the upright original photo. */
+  box: Box;
+  score: number;
+  shapeError: number;
+  /** 68 points, x and y interleaved, in pixels of the upright original photo. */
+  landmarks: Float32Array;
+  descriptor: Float32Array;
+  cropFile: string;
+  alignedFile: string;
+}
+
+export interface PhotoAnalysis {
+  format: string;
+  width: number;
+  height: number;
+  takenAt: string | null;
+  faces: PhotoFace[];
+  timings: AnalyzeTimings & { decodeMs: number; cropsMs: number };
+}
+
+function rawInput(img: RgbImage): sharp.Sharp {
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  });
+}
+
+/** A square crop around the face with some margin, for the user interface. */
+async function uiCrop(img: RgbImage, box: Box): Promise<Buffer> {
+  const side = Math.max(box.width, box.height) * 1.5;
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const left = Math.max(0, Math.round(cx - side / 2));
+  const top = Math.max(0, Math.round(cy - side / 2));
+  const width = Math.max(1, Math.min(img.width - left, Math.round(side)));
+  const height = Math.max(1, Math.min(img.height - top, Math.round(side)));
+  return rawInput(img)
+    .extract({ left, top, width, height })
+    .resize(CROP_SIZE, CROP_SIZE, { fit: 'cover' })
+    .jpeg({ quality: 82, mozjpeg: true })
+    .toBuffer();
+}
+
+/**
+ * Decode one photo, find and describe its faces, and write each face's UI crop and aligned
+ * crop into the cache (named by content hash, so a moved photo keeps its files).
+ */
+export async function analyzePhotoFile(
+  analyzer: FaceAnalyzer,
+  file: string,
+  contentHash: string,
+  cacheDir: string,
+): Promise<PhotoAnalysis> {
+  let t0 = performance.now();
+  const decoded = await decodePhoto(file, ANALYSIS_MAX_SIDE);
+  const decodeMs = performance.now() - t0;
+  const result = await analyzer.analyze(decoded.image);
+
+  t0 = performance.now();
+  const scale = decoded.width / decoded.image.width;
+  const dir = path.join(cacheDir, 'faces', contentHash.slice(0, 2));
+  if (result.faces.length > 0) await mkdir(dir, { recursive: true });
+  const faces: PhotoFace[] = [];
+  for (const [idx, f] of result.faces.entries()) {
+    const cropFile = path.join('faces', contentHash.slice(0, 2), `${contentHash}-${idx}.jpg`);
+    const alignedFile = path.join('faces', contentHash.slice(0, 2), `${contentHash}-${idx}-aligned.jpg`);
+    const [crop, aligned] = await Promise.all([
+      uiCrop(decoded.image, f.box),
+      rawInput(f.aligned).jpeg({ quality: 92 }).toBuffer(),
+    ]);
+    await Promise.all([writeFile(path.join(cacheDir, cropFile), crop), writeFile(path.join(cacheDir, alignedFile), aligned)]);
+    const landmarks = new Float32Array(136);
+    f.landmarks.forEach((p, i) => {
+      landmarks[2 * i] = p.x * scale;
+      landmarks[2 * i + 1] = p.y * scale;
+    });
+    faces.push({
+      idx,
+      box: { x: f.box.x * scale, y: f.box.y * scale, width: f.box.width * scale, height: f.box.height * scale },
+      score: f.score,
+      shapeError: f.shapeError,
+      landmarks,
+      descriptor: f.descriptor,
+      cropFile,
+      alignedFile,
+    });
+  }
+  const cropsMs = performance.now() - t0;
+  return {
+    format: decoded.format,
+    width: decoded.width,
+    height: decoded.height,
+    takenAt: decoded.takenAt,
+    faces,
+    timings: { ...result.timings, decodeMs, cropsMs },
+  };
+}
