@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createApp, type FacePairApp, type ScanSummary } from '../core/app.js';
+import { createApp, type FacePairApp } from '../core/app.js';
+import type { ScanSummary } from '../core/scan/scan-pipeline.js';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +76,7 @@ program
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       try {
-        const summary = await app.scan(folder, progress.onEvent, controller.signal);
+        const summary = await app.scanner.scan(folder, progress.onEvent, controller.signal);
         progress.stop();
         if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         else printScanSummary(summary);
@@ -92,7 +93,7 @@ program
   .option('--json', 'print JSON on stdout')
   .action(async (opts: { db: string; json?: boolean }) => {
     await withApp(opts.db, true, undefined, (app) => {
-      const people = app.listPeople();
+      const people = app.people.list();
       if (opts.json) {
         process.stdout.write(JSON.stringify(people, null, 2) + '\n');
         return;
@@ -112,7 +113,7 @@ program
   .option('--json', 'print JSON on stdout')
   .action(async (opts: { db: string; json?: boolean }) => {
     await withApp(opts.db, true, undefined, (app) => {
-      const s = app.status();
+      const s = app.status.report();
       if (opts.json) {
         process.stdout.write(JSON.stringify(s, null, 2) + '\n');
         return;

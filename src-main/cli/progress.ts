@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { ScanEvent } from '../core/app.js';
+import type { ScanEvent } from '../core/scan/scan-pipeline.js';
 
 /** A progress bar on stderr for the scan's stages; silent when stderr is not a terminal. */
 export function scanProgressBar(): { onEvent: (e: ScanEvent) => void; stop: () => void } {

@@ -23,10 +23,10 @@ export function registerServe(program: Command): void {
       const log = (message: string): void => void process.stderr.write(`${message}\n`);
       const host = createApiHost(app, { version: packageVersion(), log });
       try {
-        if (opts.library !== undefined) await app.setLibraryFolder(opts.library);
+        if (opts.library !== undefined) await app.folder.set(opts.library);
         const server = await startServer({ host, port: opts.port, log });
         process.stdout.write(`FacePair is serving at ${server.url}\n`);
-        process.stderr.write(`database: ${app.dbFile}\nlibrary: ${app.libraryFolder() ?? '(none yet: choose it in the window)'}\nPress Ctrl+C to stop.\n`);
+        process.stderr.write(`database: ${app.dbFile}\nlibrary: ${app.folder.get() ?? '(none yet: choose it in the window)'}\nPress Ctrl+C to stop.\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);

@@ -1,21 +1,26 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+
+import { AnalysisService } from './analysis/analysis.service.js';
 import { ActionsRepository } from './db/actions.repository.js';
 import { openDatabase, type Db } from './db/database.js';
+import { EmbeddingsRepository } from './db/embeddings.repository.js';
 import { FacesRepository } from './db/faces.repository.js';
 import { LabelsRepository } from './db/labels.repository.js';
-import { PeopleRepository, type PersonListing } from './db/people.repository.js';
-import { PhotosRepository, type PhotoStatus } from './db/photos.repository.js';
+import { PeopleRepository } from './db/people.repository.js';
+import { PhotosRepository } from './db/photos.repository.js';
 import { SettingsRepository } from './db/settings.repository.js';
-import { AnalysisService, type AnalysisProgress, type AnalysisSummary } from './analysis/analysis.service.js';
-import { assertReadableFolder, LibraryService, type ReconcileSummary } from './library/library.service.js';
+import { SeedEmbeddingService } from './embedding/seed-embedding.service.js';
+import { FusedCandidatePairHead } from './grouping/candidate-pair-head.js';
+import { GroupingService } from './grouping/grouping.service.js';
+import { LibraryFolder } from './library/library-folder.js';
+import { LibraryStatus } from './library/library-status.js';
+import { LibraryService } from './library/library.service.js';
 import { MediaService } from './media/media.service.js';
 import { cacheDirFor } from './paths.js';
-import { GroupingService, type GroupingSummary } from './grouping/grouping.service.js';
-import { EmbeddingsRepository } from './db/embeddings.repository.js';
-import { SeedEmbeddingService, type SeedEmbeddingSummary } from './embedding/seed-embedding.service.js';
 import { PeopleService } from './people/people.service.js';
 import { ReviewService } from './people/review.service.js';
+import { ScanPipeline } from './scan/scan-pipeline.js';
 
 export interface AppConfig {
   dbFile: string;
@@ -24,59 +29,36 @@ export interface AppConfig {
   workers?: number;
 }
 
-export type ScanEvent =
-  | { stage: 'index'; done: number; total: number }
-  | ({ stage: 'analyze' } & AnalysisProgress)
-  /** Faces given their seed embedding, of those that need one. */
-  | { stage: 'embed'; done: number; total: number }
-  | { stage: 'group' };
-
-export interface ScanSummary {
-  folder: string;
-  index: ReconcileSummary;
-  analysis: AnalysisSummary;
-  grouping: GroupingSummary;
-  photos: number;
-  faces: number;
-  people: number;
-  errors: number;
-  seconds: number;
-}
-
-export interface StatusReport {
-  database: string;
-  photos: Record<PhotoStatus, number>;
-  faces: number;
-  people: number;
-  errors: Array<{ path: string; error: string }>;
-}
-
 export class DatabaseMissingError extends Error {}
 
-const LIBRARY_FOLDER_KEY = 'library.folder';
-
-/** The one set of services behind every adapter (CLI, HTTP server, Electron). */
+/** The one set of services behind every adapter (CLI, HTTP server, Electron): wiring only. */
 export class FacePairApp {
   readonly db: Db;
+  readonly dbFile: string;
+  readonly cacheDir: string;
   readonly photos: PhotosRepository;
   readonly faces: FacesRepository;
   readonly people: PeopleRepository;
   readonly labels: LabelsRepository;
   readonly actions: ActionsRepository;
+  readonly embeddings: EmbeddingsRepository;
   readonly settings: SettingsRepository;
   readonly library: LibraryService;
+  /** The photo folder the window's scans read. */
+  readonly folder: LibraryFolder;
+  readonly status: LibraryStatus;
   readonly analysis: AnalysisService;
-  readonly grouping: GroupingService;
-  /** The seed model's 500-d embedding of every face (a stage of the scan; see seed-embedding.service.ts). */
+  /** The seed model's 500-d embedding of every face (a stage of the scan). */
   readonly seedEmbedding: SeedEmbeddingService;
+  readonly grouping: GroupingService;
+  /** index → analyse → embed → group. */
+  readonly scanner: ScanPipeline;
   /** The user's edits of people (with undo) and the review's answers. */
   readonly edits: PeopleService;
   readonly review: ReviewService;
   readonly media: MediaService;
-  readonly cacheDir: string;
-  readonly dbFile: string;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(config: AppConfig) {
     this.dbFile = path.resolve(config.dbFile);
     if (config.mustExist && !existsSync(this.dbFile)) {
       throw new DatabaseMissingError(`There is no FacePair database at ${this.dbFile}: run \`facepair scan <folder>\` first`);
@@ -88,70 +70,19 @@ export class FacePairApp {
     this.people = new PeopleRepository(this.db);
     this.labels = new LabelsRepository(this.db);
     this.actions = new ActionsRepository(this.db);
+    this.embeddings = new EmbeddingsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
+    this.folder = new LibraryFolder(this.settings);
+    this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.cacheDir);
-    this.grouping = new GroupingService(this.faces, this.people, this.labels);
-    this.seedEmbedding = new SeedEmbeddingService(this.faces, new EmbeddingsRepository(this.db), this.cacheDir);
-    this.grouping.candidateScorer = (faceIds, descriptors) => this.seedEmbedding.candidatePairScorer(faceIds, descriptors);
+    this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
+    this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding));
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, () => this.edits.skippedPairs());
-    this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.libraryFolder());
+    this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());
   }
-
-  /** Index, analyse and group; every stage resumes from what the database already holds. */
-  async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
-    const t0 = performance.now();
-    const index = await this.library.reconcile(folder, (done, total) => onEvent?.({ stage: 'index', done, total }));
-    const analysis = await this.analysis.analyzePending({
-      workers: this.config.workers,
-      onProgress: (p) => onEvent?.({ stage: 'analyze', ...p }),
-      signal,
-    });
-    this.lastSeedEmbedding = await this.seedEmbedding.embedPending({ signal, onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }) });
-    onEvent?.({ stage: 'group' });
-    const grouping = await this.grouping.groupNewFaces();
-    const status = this.status();
-    return {
-      folder: path.resolve(folder),
-      index,
-      analysis,
-      grouping,
-      photos: status.photos.done + status.photos.error + status.photos.pending,
-      faces: status.faces,
-      people: status.people,
-      errors: status.photos.error,
-      seconds: (performance.now() - t0) / 1000,
-    };
-  }
-
-  /** The photo folder of this library (the window's scans read it); null until one is chosen. */
-  libraryFolder(): string | null {
-    return this.settings.get(LIBRARY_FOLDER_KEY);
-  }
-
-  async setLibraryFolder(folder: string): Promise<string> {
-    const abs = await assertReadableFolder(folder);
-    this.settings.set(LIBRARY_FOLDER_KEY, abs);
-    return abs;
-  }
-
-  listPeople(): PersonListing[] {
-    return this.people.list();
-  }
-
-  status(): StatusReport {
-    return {
-      database: this.dbFile,
-      photos: this.photos.countByStatus(),
-      faces: this.faces.countOnPresentPhotos(),
-      people: this.people.countWithPresentFaces(),
-      errors: this.photos.listErrors(),
-    };
-  }
-
-  /** What the seed embedding stage of the last scan did (null before any scan). */
-  lastSeedEmbedding: SeedEmbeddingSummary | null = null;
 
   close(): void {
     this.db.close();

@@ -25,6 +25,7 @@ import {
   type LfwPair,
 } from '../../src-main/core/benchmarks/lfw/lfw-protocol.js';
 import { SeedEmbeddingService } from '../../src-main/core/embedding/seed-embedding.service.js';
+import { FusedCandidatePairHead } from '../../src-main/core/grouping/candidate-pair-head.js';
 import { loadMlRuntime } from '../../src-main/core/ml/runtime.js';
 import { FUSED_FEATURES, saveFusedHead, type FusedHead } from '../../src-main/core/embedding/seed/fused-head.js';
 import { SeedEmbedder } from '../../src-main/core/embedding/seed/seed-embedder.js';
@@ -301,12 +302,13 @@ describe('the seed embedding stage of the pipeline', () => {
       const ids = app.faces.listForGrouping(app.faces.modelId('faceapi-resnet128+dlib-chip@1', 'descriptor', 128));
       const desc = new Float32Array(ids.length * 128);
       ids.forEach((f, i) => desc.set(f.vector, i * 128));
-      expect(await b.candidatePairScorer(ids.map((f) => f.id), desc)).toBeNull();
+      const pairHead = new FusedCandidatePairHead(b);
+      expect(await pairHead.scorerFor(ids.map((f) => f.id), desc, 128)).toBeNull();
       const model = (await b.model())!;
       const head: FusedHead = { format: 'facepair-fused', version: 1, features: [...FUSED_FEATURES], mean: [0.6, 0.4, 0], std: [0.2, 0.2, 1], weights: [-3, 0, 0.5], bias: 0, seedKey: model.pairKey, trainedOn: 'test', useForGrouping: true };
       await saveFusedHead(dirB, head);
-      const score = (await b.candidatePairScorer(ids.map((f) => f.id), desc))!;
-      const p = score([0, 1], [1, 0]);
+      const score = (await pairHead.scorerFor(ids.map((f) => f.id), desc, 128))!;
+      const p = score(Int32Array.from([0, 1]), Int32Array.from([1, 0]));
       expect(p[0]).toBeGreaterThan(0);
       expect(p[0]).toBeLessThan(1);
       expect(p[0]).toBeCloseTo(p[1]!, 6);

@@ -91,7 +91,7 @@ describe('incremental re-scan after adding, moving, changing and deleting photos
       const kept = app.labels.list();
       expect(kept).toContainEqual({ faceA: Math.min(...labelPair), faceB: Math.max(...labelPair), same: false });
       // Gone photos are not listed among the people.
-      expect(app.listPeople().flatMap((p) => p.faces).some((f) => f.photo.endsWith('ben-2.jpg'))).toBe(false);
+      expect(app.people.list().flatMap((p) => p.faces).some((f) => f.photo.endsWith('ben-2.jpg'))).toBe(false);
     } finally {
       app.close();
     }

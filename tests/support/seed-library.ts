@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { createApp, type FacePairApp } from '../../src-main/core/app.js';
 import { toBlob } from '../../src-main/core/db/faces.repository.js';
-import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../src-main/core/analysis/photo-analysis.js';
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../src-main/core/analysis/descriptor.js';
 import { LFW } from './paths.js';
 import { Rng } from '../../src-main/core/ml/rng.js';
 
@@ -67,7 +67,7 @@ async function writeCrops(cacheDir: string, count: number): Promise<string[]> {
 export async function seedLibrary(dbFile: string, folder: string, people: readonly SeedPerson[], options: { crops?: number } = {}): Promise<SeededLibrary> {
   const app = createApp({ dbFile });
   mkdirSync(folder, { recursive: true });
-  await app.setLibraryFolder(folder);
+  await app.folder.set(folder);
   const crops = await writeCrops(app.cacheDir, Math.max(1, Math.min(options.crops ?? 64, people.length)));
   const modelId = app.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
   const db = app.db;

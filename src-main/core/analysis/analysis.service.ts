@@ -2,7 +2,8 @@ import type { Db } from '../db/database.js';
 import type { FacesRepository } from '../db/faces.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
 import { AnalyzePool } from './analyze-pool.js';
-import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY, type PhotoAnalysis } from './photo-analysis.js';
+import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from './descriptor.js';
+import type { PhotoAnalysis } from './photo-analysis.js';
 
 export interface AnalysisProgress {
   done: number;

@@ -6,11 +6,6 @@ import type { AnalyzeTimings, FaceAnalyzer } from './face-analyzer.js';
 import type { Box } from './align/geometry.js';
 import type { RgbImage } from './rgb-image.js';
 
-/** Bump when detection, alignment or the descriptor's input changes: photos are analysed again. */
-export const ANALYZER_VERSION = 1;
-export const DESCRIPTOR_MODEL_KEY = 'faceapi-resnet128+dlib-chip@1';
-export const DESCRIPTOR_DIMS = 128;
-
 /** Longest side the photo is decoded at: the detector works at 512, landmarks and chips need more. */
 export const ANALYSIS_MAX_SIDE = 1024;
 const CROP_SIZE = 160;

@@ -58,13 +58,13 @@ export class ApiHost {
   ) {
     this.scan = new ScanJob(
       {
-        scan: (folder, onEvent, signal) => app.scan(folder, onEvent, signal),
+        scan: (folder, onEvent, signal) => app.scanner.scan(folder, onEvent, signal),
         analysedCount: () => {
           const c = app.photos.countByStatus();
           return c.done + c.error;
         },
       },
-      () => app.libraryFolder(),
+      () => app.folder.get(),
       (state) => this.emit({ type: 'scan.progress', state }),
       () => {
         app.review.invalidate();
@@ -140,8 +140,8 @@ export class ApiHost {
   }
 
   private libraryInfo(): LibraryInfo {
-    const status = this.app.status();
-    const folder = this.app.libraryFolder();
+    const status = this.app.status.report();
+    const folder = this.app.folder.get();
     return {
       folder,
       photos: status.photos,
@@ -174,7 +174,7 @@ export class ApiHost {
       'library.get': () => this.libraryInfo(),
       'library.setFolder': async ({ folder }) => {
         if (this.scan.state.status !== 'idle') throw new ApiError('conflict', 'Stop the scan before changing the folder');
-        await app.setLibraryFolder(folder);
+        await app.folder.set(folder);
         this.emit({ type: 'data.changed', reason: 'folder' });
         return this.libraryInfo();
       },
@@ -205,7 +205,7 @@ export class ApiHost {
       'photos.get': ({ photoId }) => {
         const photo = app.photos.findById(photoId);
         if (!photo || photo.status !== 'done') throw notFound(`Photo #${photoId}`);
-        const folder = app.libraryFolder();
+        const folder = app.folder.get();
         const rel = folder && isInside(folder, photo.path) ? path.relative(folder, photo.path) : path.basename(photo.path);
         return {
           id: photo.id,

@@ -1,14 +1,9 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
 import { defaultSeedModelDir, readSeedInput, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
-import { compileFused, loadFusedHead } from './seed/fused-head.js';
 import { SEED_EMBEDDING_DIM } from './seed/seed-model.js';
-
-/** P(same person) for candidate pairs (i[p], j[p]), indices into the faces it was made for. */
-export type CandidatePairScorer = (i: ArrayLike<number>, j: ArrayLike<number>) => Float32Array;
 
 export interface SeedEmbeddingSummary {
   /** The model's key, or null when no trained seed model is installed. */
@@ -34,7 +29,7 @@ export class SeedEmbeddingService {
     private readonly faces: FacesRepository,
     private readonly embeddings: EmbeddingsRepository,
     private readonly cacheDir: string,
-    private readonly modelDir = defaultSeedModelDir(),
+    readonly modelDir = defaultSeedModelDir(),
   ) {}
 
   /** The loaded model (once per app), or null when none is installed. */
@@ -84,43 +79,21 @@ export class SeedEmbeddingService {
   }
 
   /**
-   * The production pair head for grouping's candidate pairs, or null unless a fused head
-   * marked `useForGrouping` (its View 1 figures beat the descriptor alone) belongs to the
-   * installed seed model. Pairs are indices into `faceIds`; `descriptors` is n x 128. A
-   * face without a seed embedding gets NaN (no opinion).
+   * The current model's embeddings of these faces, n x 500 in their order, and which faces
+   * have one (a face the stage has not reached yet has none).
    */
-  async candidatePairScorer(faceIds: readonly number[], descriptors: Float32Array): Promise<CandidatePairScorer | null> {
+  async embeddingsOf(faceIds: readonly number[]): Promise<{ model: SeedEmbedder; vectors: Float32Array; has: boolean[] } | null> {
     const m = await this.model();
-    if (m === null || !existsSync(path.join(this.modelDir, 'fused.json'))) return null;
-    const head = loadFusedHead(this.modelDir);
-    if (!head.useForGrouping || head.seedKey !== m.pairKey) return null;
+    if (m === null) return null;
     const modelId = this.faces.modelId(m.key, 'extractor', SEED_EMBEDDING_DIM);
-    const vectors = this.embeddings.vectorsFor(modelId, faceIds);
-    const emb = new Float32Array(faceIds.length * SEED_EMBEDDING_DIM);
+    const stored = this.embeddings.vectorsFor(modelId, faceIds);
+    const vectors = new Float32Array(faceIds.length * SEED_EMBEDDING_DIM);
     const has = faceIds.map((id, i) => {
-      const v = vectors.get(id);
-      if (v) emb.set(v, i * SEED_EMBEDDING_DIM);
+      const v = stored.get(id);
+      if (v) vectors.set(v, i * SEED_EMBEDDING_DIM);
       return v !== undefined;
     });
-    const proj = m.project(emb);
-    const fused = compileFused(head);
-    return (i, j) => {
-      const prob = m.scorePairs(proj, Uint32Array.from(i), Uint32Array.from(j));
-      for (let p = 0; p < prob.length; p++) {
-        const a = i[p]!, b = j[p]!;
-        if (!has[a] || !has[b]) {
-          prob[p] = NaN;
-          continue;
-        }
-        let s = 0;
-        for (let d = 0; d < 128; d++) {
-          const v = descriptors[a * 128 + d]! - descriptors[b * 128 + d]!;
-          s += v * v;
-        }
-        prob[p] = fused(Math.sqrt(s), prob[p]!);
-      }
-      return prob;
-    };
+    return { model: m, vectors, has };
   }
 
   async dispose(): Promise<void> {

@@ -1,11 +1,12 @@
 import type { FaceForGrouping, FacesRepository } from '../db/faces.repository.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository } from '../db/people.repository.js';
-import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/photo-analysis.js';
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
 import { exactKnn } from './knn.js';
 import { loadMlRuntime } from '../ml/runtime.js';
 import { chineseWhispers, densityGroups } from './anchor-groupings.js';
-import { vetoCandidates, type PairProbabilities } from './candidate-veto.js';
+import type { CandidatePairHead } from './candidate-pair-head.js';
+import { vetoCandidates } from './candidate-veto.js';
 import { groupFaces, type GroupingEdges, type GroupingOptions } from './cluster.js';
 
 export type GroupingAlgorithm = 'average-linkage' | 'chinese-whispers' | 'immich-density';
@@ -30,11 +31,10 @@ export class GroupingService {
     private readonly faces: FacesRepository,
     private readonly people: PeopleRepository,
     private readonly labels: LabelsRepository,
+    /** Scores candidate pairs with the production pair head; without one the descriptor alone decides. */
+    private readonly pairHead: CandidatePairHead | null = null,
     private readonly options = DEFAULT_GROUPING,
   ) {}
-
-  /** Scores candidate pairs with the production pair head (set by the app; null: the descriptor alone decides). */
-  candidateScorer?: (faceIds: readonly number[], descriptors: Float32Array) => Promise<PairProbabilities | null>;
 
   async groupNewFaces(): Promise<GroupingSummary> {
     const t0 = performance.now();
@@ -95,7 +95,7 @@ export class GroupingService {
     const knn = await exactKnn(await loadMlRuntime(), base, n, DESCRIPTOR_DIMS, queries, k);
     const edges: GroupingEdges = { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k };
     // The production pair head, where one is installed and measured better than the descriptor alone.
-    const score = await this.candidateScorer?.(all.map((f) => f.id), base);
+    const score = await this.pairHead?.scorerFor(all.map((f) => f.id), base, DESCRIPTOR_DIMS);
     if (score) vetoCandidates(edges, score);
     return { base, edges };
   }

@@ -4,7 +4,7 @@ import type { FaceInfo, FacesRepository } from '../db/faces.repository.js';
 import type { LabelRow, LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository, PersonRow, PersonSummaryRow } from '../db/people.repository.js';
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
-import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/photo-analysis.js';
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
 
 /** Labels written per moved face: a sample of the faces it is now with (or was taken from). */
 export const LABELS_PER_FACE = 20;

@@ -1,6 +1,6 @@
 import type { FacesRepository } from '../db/faces.repository.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
-import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/photo-analysis.js';
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
 import { exactKnn } from '../grouping/knn.js';
 import { loadMlRuntime } from '../ml/runtime.js';
 import { DEFAULT_GROUPING } from '../grouping/grouping.service.js';

@@ -1,4 +1,4 @@
-import type { ScanEvent, ScanSummary } from '../app.js';
+import type { ScanEvent, ScanSummary } from './scan-pipeline.js';
 import type { ScanState } from '../contract/api.js';
 import { ApiError, conflict } from '../contract/errors.js';
 

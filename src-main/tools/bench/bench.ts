@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'facepair-bench-'));
   const app = createApp({ dbFile: path.join(work, 'bench.db'), workers });
   try {
-    const s = await app.scan(folder);
+    const s = await app.scanner.scan(folder);
     const n = s.analysis.done;
     const perPhoto = (v: number): string => ms(n > 0 ? v / n : 0);
     const rate = n / s.seconds;

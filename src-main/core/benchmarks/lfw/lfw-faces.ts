@@ -14,7 +14,7 @@ import { fromBlob } from '../../db/faces.repository.js';
 import { dlibMeanShape, DESCRIPTOR_CHIP_PADDING, DESCRIPTOR_CHIP_SIZE } from '../../analysis/align/dlib-chip.js';
 import { fitSimilarity, type Point, type Similarity } from '../../analysis/align/geometry.js';
 import { LFW_CROP_SIZE, LFW_TEMPLATE } from '../../analysis/align/lfw-template.js';
-import { DESCRIPTOR_MODEL_KEY } from '../../analysis/photo-analysis.js';
+import { DESCRIPTOR_MODEL_KEY } from '../../analysis/descriptor.js';
 import { cacheDirFor, defaultDataDir } from '../../paths.js';
 
 export interface LfwFace {
@@ -107,7 +107,7 @@ export async function ensureLfwScanned(
   const app = createApp({ dbFile });
   try {
     let last = 0;
-    await app.scan(imagesDir, (e) => {
+    await app.scanner.scan(imagesDir, (e) => {
       if (e.stage !== 'analyze') return;
       const now = Date.now();
       if (now - last > 30_000 || e.done === e.total) {

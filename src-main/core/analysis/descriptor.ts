@@ -1,0 +1,10 @@
+/**
+ * The identity of what analysis stores per face: every stage that reads descriptors names
+ * them by this key, so a new descriptor or analyser is a new key, never a silent mix.
+ */
+
+/** Bump when detection, alignment or the descriptor's input changes: photos are analysed again. */
+export const ANALYZER_VERSION = 1;
+/** face-api's 128-d ResNet descriptor of the dlib-style 150 px chip. */
+export const DESCRIPTOR_MODEL_KEY = 'faceapi-resnet128+dlib-chip@1';
+export const DESCRIPTOR_DIMS = 128;

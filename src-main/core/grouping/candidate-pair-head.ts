@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+import { compileFused, loadFusedHead } from '../embedding/seed/fused-head.js';
+import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
+import type { PairProbabilities } from './candidate-veto.js';
+
+/** Makes the pair scorer for one grouping run over these faces (n x dims descriptors), or null: the descriptor alone decides. */
+export interface CandidatePairHead {
+  scorerFor(faceIds: readonly number[], descriptors: Float32Array, dims: number): Promise<PairProbabilities | null>;
+}
+
+/**
+ * The production pair head for grouping's candidate pairs: the fused head (descriptor
+ * distance and seed pair score) of the installed seed model, used only when it is marked
+ * `useForGrouping` (its View 1 figures beat the descriptor alone). A face without a seed
+ * embedding gets NaN (no opinion).
+ */
+export class FusedCandidatePairHead implements CandidatePairHead {
+  constructor(private readonly seed: SeedEmbeddingService) {}
+
+  async scorerFor(faceIds: readonly number[], descriptors: Float32Array, dims: number): Promise<PairProbabilities | null> {
+    if (!existsSync(path.join(this.seed.modelDir, 'fused.json'))) return null;
+    const embedded = await this.seed.embeddingsOf(faceIds);
+    if (embedded === null) return null;
+    const { model, vectors, has } = embedded;
+    const head = loadFusedHead(this.seed.modelDir);
+    if (!head.useForGrouping || head.seedKey !== model.pairKey) return null;
+    const inputs = model.project(vectors);
+    const fused = compileFused(head);
+    return (i, j) => {
+      const prob = model.scorePairs(inputs, Uint32Array.from(i), Uint32Array.from(j));
+      for (let p = 0; p < prob.length; p++) {
+        const a = i[p]!, b = j[p]!;
+        if (!has[a] || !has[b]) {
+          prob[p] = NaN;
+          continue;
+        }
+        let s = 0;
+        for (let d = 0; d < dims; d++) {
+          const v = descriptors[a * dims + d]! - descriptors[b * dims + d]!;
+          s += v * v;
+        }
+        prob[p] = fused(Math.sqrt(s), prob[p]!);
+      }
+      return prob;
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import type { FacesRepository } from '../db/faces.repository.js';
+import type { PeopleRepository } from '../db/people.repository.js';
+import type { PhotosRepository, PhotoStatus } from '../db/photos.repository.js';
+
+export interface StatusReport {
+  database: string;
+  photos: Record<PhotoStatus, number>;
+  faces: number;
+  people: number;
+  errors: Array<{ path: string; error: string }>;
+}
+
+/** What the library holds: photos by status, faces and people on present photos, and every failed file. */
+export class LibraryStatus {
+  constructor(
+    private readonly dbFile: string,
+    private readonly photos: PhotosRepository,
+    private readonly faces: FacesRepository,
+    private readonly people: PeopleRepository,
+  ) {}
+
+  report(): StatusReport {
+    return {
+      database: this.dbFile,
+      photos: this.photos.countByStatus(),
+      faces: this.faces.countOnPresentPhotos(),
+      people: this.people.countWithPresentFaces(),
+      errors: this.photos.listErrors(),
+    };
+  }
+}
