@@ -75,10 +75,10 @@ export class FacePairApp {
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
     this.folder = new LibraryFolder(this.settings);
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
-    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.cacheDir);
+    this.analysis = new AnalysisService(this.db, this.photos, this.faces);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
     this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding));
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, config.workers);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, () => this.edits.skippedPairs());
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());

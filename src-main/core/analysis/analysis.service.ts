@@ -1,7 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { FacesRepository } from '../db/faces.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
-import { AnalyzePool } from './analyze-pool.js';
 import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from './descriptor.js';
 import type { PhotoAnalysis } from './photo-analysis.js';
 
@@ -19,22 +18,44 @@ export interface AnalysisSummary extends AnalysisProgress {
   stageMs: Record<keyof PhotoAnalysis['timings'], number>;
 }
 
-export interface AnalyzeOptions {
-  workers?: number;
+export interface PendingPhoto {
+  id: number;
+  path: string;
+  contentHash: string;
+}
+
+/** A photo analysed, with whatever else the analyser computed for its faces (`R`). */
+export type AnalyzedPhoto<R> = { ok: true; analysis: PhotoAnalysis; backend: string } & R;
+
+/** Where photos are analysed: worker threads in the scan (see scan/worker-pool.ts). */
+export interface PhotoAnalyzer<R> {
+  /** How many photos it analyses at once. */
+  readonly workers: number;
+  analyze(photo: PendingPhoto): Promise<AnalyzedPhoto<R> | { ok: false; error: string }>;
+}
+
+export interface AnalyzeOptions<R> {
+  analyzer: PhotoAnalyzer<R>;
+  /** Writes what else the analyser computed for the photo's new faces, inside the photo's transaction. */
+  saveExtra?: (faceIds: readonly number[], photo: AnalyzedPhoto<R>) => void;
   onProgress?: (p: AnalysisProgress) => void;
   signal?: AbortSignal;
 }
 
-/** Analyses every pending photo on a pool of worker threads; each photo is written in one transaction. */
+/** Analyses every pending photo; each photo is written in one transaction. */
 export class AnalysisService {
   constructor(
     private readonly db: Db,
     private readonly photos: PhotosRepository,
     private readonly faces: FacesRepository,
-    private readonly cacheDir: string,
   ) {}
 
-  async analyzePending(options: AnalyzeOptions = {}): Promise<AnalysisSummary> {
+  /** Photos still to analyse (new or changed since their analysis). */
+  pendingCount(): number {
+    return this.photos.listPending().length;
+  }
+
+  async analyzePending<R>(options: AnalyzeOptions<R>): Promise<AnalysisSummary> {
     const pending = this.photos.listPending();
     const modelId = this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
     const summary: AnalysisSummary = {
@@ -48,19 +69,21 @@ export class AnalysisService {
     };
     if (pending.length === 0) return summary;
 
-    const pool = new AnalyzePool(options.workers);
-    summary.workers = pool.workers;
-    const save = this.db.transaction((photoId: number, a: PhotoAnalysis) => {
-      this.faces.replaceForPhoto(photoId, a.faces, modelId, a.faces.map((f) => f.descriptor));
+    const { analyzer } = options;
+    summary.workers = analyzer.workers;
+    const save = this.db.transaction((photoId: number, photo: AnalyzedPhoto<R>) => {
+      const a = photo.analysis;
+      const faceIds = this.faces.replaceForPhoto(photoId, a.faces, modelId, a.faces.map((f) => f.descriptor));
+      options.saveExtra?.(faceIds, photo);
       this.photos.markDone(photoId, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
     });
     let next = 0;
     const runOne = async (): Promise<void> => {
       while (next < pending.length && !options.signal?.aborted) {
         const photo = pending[next++]!;
-        const reply = await pool.run({ jobId: photo.id, path: photo.path, contentHash: photo.content_hash, cacheDir: this.cacheDir });
+        const reply = await analyzer.analyze({ id: photo.id, path: photo.path, contentHash: photo.content_hash });
         if (reply.ok) {
-          save(photo.id, reply.analysis);
+          save(photo.id, reply);
           summary.faces += reply.analysis.faces.length;
           summary.backend = reply.backend;
           for (const [k, v] of Object.entries(reply.analysis.timings)) summary.stageMs[k as keyof AnalysisSummary['stageMs']] += v;
@@ -72,12 +95,8 @@ export class AnalysisService {
         options.onProgress?.({ done: summary.done, total: summary.total, faces: summary.faces, errors: summary.errors });
       }
     };
-    try {
-      // One job queued ahead per worker keeps every worker busy while the main thread writes.
-      await Promise.all(Array.from({ length: pool.workers * 2 }, runOne));
-    } finally {
-      await pool.close();
-    }
+    // One job queued ahead per worker keeps every worker busy while the main thread writes.
+    await Promise.all(Array.from({ length: analyzer.workers * 2 }, runOne));
     return summary;
   }
 }

@@ -2,28 +2,43 @@ import path from 'node:path';
 
 import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
-import { defaultSeedModelDir, readSeedInput, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
+import { embedCropFiles, SeedFaceEmbedder, type SeedVectors } from './seed/seed-face-embedder.js';
+import { defaultSeedModelDir, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
+import { seedModelKeys, type SeedModelKeys } from './seed/seed-model-key.js';
 import { SEED_EMBEDDING_DIM } from './seed/seed-model.js';
 
 export interface SeedEmbeddingSummary {
   /** The model's key, or null when no trained seed model is installed. */
   model: string | null;
+  /** The runtime that embedded this stage's faces ('onnxruntime' or 'tfjs'; null: none needed it). */
+  runtime: string | null;
   embedded: number;
   failed: number;
   ms: number;
+}
+
+/** Where crops are embedded: the scan's worker threads, or this thread (see embedPending). */
+export interface SeedCropEmbedder {
+  /** How many batches it embeds at once. */
+  readonly workers: number;
+  embedCrops(modelDir: string, files: string[]): Promise<SeedVectors>;
 }
 
 /** Model keys of the seed extractor start with this; a newer key replaces an older one's vectors. */
 export const SEED_MODEL_FAMILY = 'seed500:';
 
 /**
- * The pipeline stage after analysis: every face without an embedding from the current seed
- * model gets its 500-d embedding from its aligned 250x250 crop, stored beside the
- * descriptor. Faces embedded by an older model version are re-embedded (their old vector is
- * dropped), and only those; a face already embedded by this model is never touched again.
+ * The seed model's 500-d embedding of every face, from its aligned 250x250 crop, stored beside
+ * the descriptor. The scan's workers embed each photo's faces right after analysing it
+ * (`saveVectors`); the stage after analysis (`embedPending`) embeds whatever is left: faces
+ * analysed before, faces whose worker could not embed them, and faces embedded by an older
+ * model version (their old vector is dropped), and only those; a face already embedded by
+ * this model is never touched again.
  */
 export class SeedEmbeddingService {
   private embedder: Promise<SeedEmbedder> | undefined;
+  private keys: Promise<SeedModelKeys> | undefined;
+  private local: Promise<SeedFaceEmbedder> | undefined;
 
   constructor(
     private readonly faces: FacesRepository,
@@ -32,50 +47,79 @@ export class SeedEmbeddingService {
     readonly modelDir = defaultSeedModelDir(),
   ) {}
 
-  /** The loaded model (once per app), or null when none is installed. */
+  /** Whether a trained seed model is installed (a fresh clone before training has none). */
+  get installed(): boolean {
+    return seedModelExists(this.modelDir);
+  }
+
+  /** The model's keys, read from its files without loading it; null when none is installed. */
+  async modelKeys(): Promise<SeedModelKeys | null> {
+    if (!this.installed) return null;
+    this.keys ??= seedModelKeys(this.modelDir);
+    return this.keys;
+  }
+
+  /** The loaded model (once per app; TF.js, for scoring pairs), or null when none is installed. */
   async model(): Promise<SeedEmbedder | null> {
-    if (!seedModelExists(this.modelDir)) return null;
+    if (!this.installed) return null;
     this.embedder ??= SeedEmbedder.load(this.modelDir);
     return this.embedder;
   }
 
   async modelId(): Promise<number | null> {
-    const m = await this.model();
-    return m === null ? null : this.faces.modelId(m.key, 'extractor', SEED_EMBEDDING_DIM);
+    const keys = await this.modelKeys();
+    return keys === null ? null : this.faces.modelId(keys.key, 'extractor', SEED_EMBEDDING_DIM);
   }
 
-  async embedPending(options: { batch?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<SeedEmbeddingSummary> {
+  /**
+   * Writes faces' vectors computed elsewhere (call inside the photo's transaction). Vectors of
+   * another model than the installed one are not written (the embed stage redoes those faces).
+   * Returns how many were written.
+   */
+  saveVectors(faceIds: readonly number[], seed: SeedVectors, current: SeedModelKeys): number {
+    if (seed.key !== current.key) return 0;
+    const modelId = this.faces.modelId(current.key, 'extractor', SEED_EMBEDDING_DIM);
+    const rows = faceIds.flatMap((faceId, k) => {
+      const vector = seed.vectors[k];
+      return vector ? [{ faceId, vector }] : [];
+    });
+    this.embeddings.write(modelId, SEED_MODEL_FAMILY, rows);
+    return rows.length;
+  }
+
+  /**
+   * Embeds every face that has no embedding from the installed model, in batches, on
+   * `embedder` (the scan's workers) or else on this thread; each batch is written as it
+   * comes back.
+   */
+  async embedPending(
+    options: { batch?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; embedder?: SeedCropEmbedder } = {},
+  ): Promise<SeedEmbeddingSummary> {
     const t0 = performance.now();
-    const m = await this.model();
-    if (m === null) return { model: null, embedded: 0, failed: 0, ms: 0 };
-    const modelId = this.faces.modelId(m.key, 'extractor', SEED_EMBEDDING_DIM);
+    const keys = await this.modelKeys();
+    if (keys === null) return { model: null, runtime: null, embedded: 0, failed: 0, ms: 0 };
+    const modelId = this.faces.modelId(keys.key, 'extractor', SEED_EMBEDDING_DIM);
     const todo = this.embeddings.facesWithout(modelId);
+    const summary: SeedEmbeddingSummary = { model: keys.key, runtime: null, embedded: 0, failed: 0, ms: 0 };
+    if (todo.length === 0) return { ...summary, ms: performance.now() - t0 };
+    const embedder = options.embedder ?? this.localEmbedder();
     const batch = options.batch ?? 64;
-    let embedded = 0, failed = 0;
-    if (todo.length > 0) options.onProgress?.(0, todo.length);
-    for (let s = 0; s < todo.length && !options.signal?.aborted; s += batch) {
-      const part = todo.slice(s, s + batch);
-      const inputs = await Promise.all(
-        part.map(async (f) => {
-          try {
-            return await readSeedInput(path.join(this.cacheDir, f.alignedFile));
-          } catch {
-            return null; // crop file lost: the face keeps no seed embedding until it is analysed again
-          }
-        }),
-      );
-      const ok = part.filter((_, k) => inputs[k] !== null);
-      failed += part.length - ok.length;
-      const vectors = m.embed(inputs.filter((x): x is Uint8Array => x !== null));
-      this.embeddings.write(
-        modelId,
-        SEED_MODEL_FAMILY,
-        ok.map((f, k) => ({ faceId: f.faceId, vector: vectors.slice(k * SEED_EMBEDDING_DIM, (k + 1) * SEED_EMBEDDING_DIM) })),
-      );
-      embedded += ok.length;
-      options.onProgress?.(embedded + failed, todo.length);
-    }
-    return { model: m.key, embedded, failed, ms: performance.now() - t0 };
+    options.onProgress?.(0, todo.length);
+    let next = 0;
+    const runOne = async (): Promise<void> => {
+      while (next < todo.length && !options.signal?.aborted) {
+        const part = todo.slice(next, (next += batch));
+        const seed = await embedder.embedCrops(this.modelDir, part.map((f) => path.join(this.cacheDir, f.alignedFile)));
+        if (seed.key !== keys.key) throw new Error(`the seed model changed during the scan (${keys.key} -> ${seed.key}): scan again`);
+        summary.runtime = seed.runtime;
+        const written = this.saveVectors(part.map((f) => f.faceId), seed, keys);
+        summary.embedded += written;
+        summary.failed += part.length - written; // crop file lost: the face keeps no seed embedding until it is analysed again
+        options.onProgress?.(summary.embedded + summary.failed, todo.length);
+      }
+    };
+    await Promise.all(Array.from({ length: embedder.workers }, runOne));
+    return { ...summary, ms: performance.now() - t0 };
   }
 
   /**
@@ -96,8 +140,21 @@ export class SeedEmbeddingService {
     return { model: m, vectors, has };
   }
 
+  /** Embeds on this thread (when no scan workers are at hand). */
+  private localEmbedder(): SeedCropEmbedder {
+    return {
+      workers: 1,
+      embedCrops: async (modelDir, files) => {
+        this.local ??= SeedFaceEmbedder.load(modelDir);
+        return embedCropFiles(await this.local, files);
+      },
+    };
+  }
+
   async dispose(): Promise<void> {
     if (this.embedder) (await this.embedder).dispose();
+    if (this.local) await (await this.local).dispose();
     this.embedder = undefined;
+    this.local = undefined;
   }
 }

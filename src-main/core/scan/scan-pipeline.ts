@@ -1,10 +1,12 @@
 import path from 'node:path';
 
-import type { AnalysisProgress, AnalysisService, AnalysisSummary } from '../analysis/analysis.service.js';
-import type { SeedEmbeddingService, SeedEmbeddingSummary } from '../embedding/seed-embedding.service.js';
+import type { AnalysisProgress, AnalysisService, AnalysisSummary, PhotoAnalyzer } from '../analysis/analysis.service.js';
+import type { SeedVectors } from '../embedding/seed/seed-face-embedder.js';
+import type { SeedCropEmbedder, SeedEmbeddingService, SeedEmbeddingSummary } from '../embedding/seed-embedding.service.js';
 import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
 import type { LibraryService, ReconcileSummary } from '../library/library.service.js';
 import type { LibraryStatus } from '../library/library-status.js';
+import { PipelinePool } from './worker-pool.js';
 
 export type ScanEvent =
   | { stage: 'index'; done: number; total: number }
@@ -18,7 +20,7 @@ export interface ScanSummary {
   index: ReconcileSummary;
   analysis: AnalysisSummary;
   grouping: GroupingSummary;
-  /** What the seed embedding stage did. */
+  /** What the seed embedding stage did (faces the workers embedded during analysis count in `embedded`). */
   seedEmbedding: SeedEmbeddingSummary;
   photos: number;
   faces: number;
@@ -38,18 +40,79 @@ export class ScanPipeline {
     private readonly seedEmbedding: SeedEmbeddingService,
     private readonly grouping: GroupingService,
     private readonly status: LibraryStatus,
+    private readonly cacheDir: string,
     private readonly workers?: number,
   ) {}
 
   async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
     const t0 = performance.now();
-    const index = await this.library.reconcile(folder, (done, total) => onEvent?.({ stage: 'index', done, total }));
-    const analysis = await this.analysis.analyzePending({
-      workers: this.workers,
-      onProgress: (p) => onEvent?.({ stage: 'analyze', ...p }),
-      signal,
-    });
-    const seedEmbedding = await this.seedEmbedding.embedPending({ signal, onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }) });
+    // Started first: the workers load their models while the folder is walked and hashed.
+    const pool = new PipelinePool(this.workers);
+    try {
+      const index = await this.library.reconcile(folder, (done, total) => onEvent?.({ stage: 'index', done, total }));
+      const seedKeys = await this.seedEmbedding.modelKeys();
+      let embeddedDuringAnalysis = 0;
+      const analysis = await this.analysis.analyzePending({
+        analyzer: this.analyzerOn(pool, seedKeys !== null),
+        saveExtra: (faceIds, photo) => {
+          if (photo.seed !== null && seedKeys !== null) embeddedDuringAnalysis += this.seedEmbedding.saveVectors(faceIds, photo.seed, seedKeys);
+        },
+        onProgress: (p) => onEvent?.({ stage: 'analyze', ...p }),
+        signal,
+      });
+      const rest = await this.seedEmbedding.embedPending({
+        embedder: this.embedderOn(pool),
+        signal,
+        onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }),
+      });
+      const seedEmbedding = { ...rest, embedded: rest.embedded + embeddedDuringAnalysis };
+      return await this.groupAndSum(folder, t0, index, analysis, seedEmbedding, onEvent);
+    } finally {
+      await pool.close();
+    }
+  }
+
+  /** Analysis on the pool's workers, each photo's faces embedded by the seed model there too. */
+  private analyzerOn(pool: PipelinePool, withSeed: boolean): PhotoAnalyzer<{ seed: SeedVectors | null }> {
+    return {
+      workers: pool.workers,
+      analyze: async (photo) => {
+        const reply = await pool.run({
+          kind: 'analyze',
+          jobId: photo.id,
+          path: photo.path,
+          contentHash: photo.contentHash,
+          cacheDir: this.cacheDir,
+          seedModelDir: withSeed ? this.seedEmbedding.modelDir : null,
+        });
+        if (!reply.ok) return reply;
+        if (reply.kind !== 'analyze') throw new Error('the worker answered an analysis with an embedding');
+        return { ok: true, analysis: reply.analysis, backend: reply.backend, seed: reply.seed };
+      },
+    };
+  }
+
+  private embedderOn(pool: PipelinePool): SeedCropEmbedder {
+    let jobs = 0;
+    return {
+      workers: pool.workers,
+      embedCrops: async (modelDir, files) => {
+        const reply = await pool.run({ kind: 'embed', jobId: ++jobs, files, seedModelDir: modelDir });
+        if (!reply.ok) throw new Error(reply.error);
+        if (reply.kind !== 'embed') throw new Error('the worker answered an embedding with an analysis');
+        return reply.seed;
+      },
+    };
+  }
+
+  private async groupAndSum(
+    folder: string,
+    t0: number,
+    index: ReconcileSummary,
+    analysis: AnalysisSummary,
+    seedEmbedding: SeedEmbeddingSummary,
+    onEvent?: (e: ScanEvent) => void,
+  ): Promise<ScanSummary> {
     onEvent?.({ stage: 'group' });
     const grouping = await this.grouping.groupNewFaces();
     const status = this.status.report();

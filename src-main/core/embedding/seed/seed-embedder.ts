@@ -5,8 +5,7 @@
  * seed.json has a pair score, that probability combined with the embeddings' root cosine
  * (seed-pair-score.ts; 500 more multiply-adds per pair).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
@@ -14,6 +13,7 @@ import { modelsDir } from '../../paths.js';
 import { loadMlRuntime, type Tf } from '../../ml/runtime.js';
 import { embeddingViewsOf, extractEmbeddings, getHeadWeights, loadSeedModel, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, type SeedModel } from './seed-model.js';
 import { projectFaces, scorePairs, type FaceProjections, type HeadWeights } from './pair-scorer.js';
+import { seedModelKeys } from './seed-model-key.js';
 import { compileSeedPairScore, rootNormalised, rowCosines, type SeedPairScore } from './seed-pair-score.js';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -44,6 +44,15 @@ export async function readSeedInput(file: string): Promise<Uint8Array> {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** readSeedInput, or null for a crop that cannot be read (lost from the cache): its face keeps no seed embedding until it is analysed again. */
+export async function readFaceInputOrNull(file: string): Promise<Uint8Array | null> {
+  try {
+    return await readSeedInput(file);
+  } catch {
+    return null;
+  }
+}
+
 /** What pairs of faces are scored from: computed once per face (SeedEmbedder.project). */
 export interface SeedPairInputs {
   /** The head's Dense1 halves of each face. */
@@ -59,13 +68,8 @@ export class SeedEmbedder {
   private constructor(
     private readonly tf: Tf,
     private readonly model: SeedModel,
-    /**
-     * Names the embedding: `seed500:<version>:<sha256 of the extractor's weights, 12 hex>`, with
-     * `:flip` when faces are embedded flip-averaged and `:shift<px>` when shift-averaged; a new
-     * model or setting gets a new key.
-     */
+    /** See seedModelKeys. */
     readonly key: string,
-    /** Names the extractor, the pair head and the pair score together (a fused head is trained on their scores). */
     readonly pairKey: string,
     readonly dir: string,
   ) {
@@ -75,10 +79,8 @@ export class SeedEmbedder {
   static async load(dir = defaultSeedModelDir()): Promise<SeedEmbedder> {
     const { tf } = await loadMlRuntime();
     const model = await loadSeedModel(dir, tf);
-    const sha = (part: string, n: number): string => createHash('sha256').update(readFileSync(path.join(dir, part, 'weights.bin'))).digest('hex').slice(0, n);
-    const key = `seed500:${path.basename(path.resolve(dir))}:${sha('extractor', 12)}${model.flipAverage === true ? ':flip' : ''}${model.shiftAverage !== undefined ? `:shift${model.shiftAverage}` : ''}`;
-    const score = model.pairScore !== undefined ? `+score:${createHash('sha256').update(JSON.stringify(model.pairScore)).digest('hex').slice(0, 8)}` : '';
-    return new SeedEmbedder(tf, model, key, `${key}+head:${sha('head', 8)}${score}`, dir);
+    const { key, pairKey } = await seedModelKeys(dir);
+    return new SeedEmbedder(tf, model, key, pairKey, dir);
   }
 
   /** Whether a face's embedding is the mean of its crop's and its mirror image's. */

@@ -2,12 +2,12 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from '../worker-script.js';
 import 'sharp'; // loaded on the main thread first: libvips must not be first loaded by a worker.
-import type { AnalyzeJob, AnalyzeReply } from './analyze-protocol.js';
+import type { PipelineJob, PipelineReply } from './pipeline-protocol.js';
 
-type Pending = { job: AnalyzeJob; resolve: (r: AnalyzeReply) => void };
+type Pending = { job: PipelineJob; resolve: (r: PipelineReply) => void };
 
 function workerFile(): string {
-  return workerScript(import.meta.url, 'analyze.worker.js');
+  return workerScript(import.meta.url, 'pipeline.worker.js');
 }
 
 export function defaultWorkerCount(): number {
@@ -15,10 +15,11 @@ export function defaultWorkerCount(): number {
 }
 
 /**
- * Runs photo analysis on worker threads, one job per worker at a time. A worker that dies
- * fails only its own job and is replaced.
+ * The scan's worker threads (pipeline.worker.ts): analysis and seed embedding, one job per
+ * worker at a time. A worker that dies fails only its own job and is replaced. Started
+ * before indexing, so the workers load their models while the folder is walked and hashed.
  */
-export class AnalyzePool {
+export class PipelinePool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly queue: Pending[] = [];
@@ -32,8 +33,8 @@ export class AnalyzePool {
     return this.size;
   }
 
-  run(job: AnalyzeJob): Promise<AnalyzeReply> {
-    if (this.closed) return Promise.reject(new Error('the analysis pool is closed'));
+  run(job: PipelineJob): Promise<PipelineReply> {
+    if (this.closed) return Promise.reject(new Error("the scan's worker pool is closed"));
     return new Promise((resolve) => {
       this.queue.push({ job, resolve });
       this.pump();
@@ -49,7 +50,7 @@ export class AnalyzePool {
 
   private spawn(): Worker {
     const worker = new Worker(workerFile());
-    worker.on('message', (reply: AnalyzeReply) => {
+    worker.on('message', (reply: PipelineReply) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);
       if (!this.closed) this.idle.push(worker);
@@ -65,7 +66,7 @@ export class AnalyzePool {
       const at = this.idle.indexOf(worker);
       if (at >= 0) this.idle.splice(at, 1);
       if (this.closed) return;
-      pending?.resolve({ jobId: pending.job.jobId, ok: false, error: `analysis crashed: ${message}` });
+      pending?.resolve({ jobId: pending.job.jobId, ok: false, error: `${pending.job.kind === 'embed' ? 'embedding' : 'analysis'} crashed: ${message}` });
       this.idle.push(this.spawn());
       this.pump();
     };

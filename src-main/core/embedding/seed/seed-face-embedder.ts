@@ -1,0 +1,120 @@
+/**
+ * What the scan's workers embed faces with: the seed extractor on onnxruntime-node where the
+ * model has an ONNX file made from its current weights (about ten times faster than TF.js
+ * on a CPU), else on TF.js. Both give the same embedding under the same key: the mean over
+ * the model's views (the crop, its mirror image, copies moved a few pixels), as
+ * extractEmbeddings computes it.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { extractorWeightsSha256, OnnxExtractor, ONNX_EXTRACTOR_FILE } from './onnx-extractor.js';
+import { readFaceInputOrNull, SeedEmbedder } from './seed-embedder.js';
+import { seedModelKeys } from './seed-model-key.js';
+import { SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, SHIFT_AVERAGE_MOVES } from './seed-model.js';
+
+const SIDE = SEED_INPUT_SIZE;
+const PIXELS = SIDE * SIDE * 3;
+
+/** One view of a face: mirrored or not, then read at (x + dx, y + dy) with the edges repeated. */
+export interface SeedView {
+  flip: boolean;
+  dx: number;
+  dy: number;
+}
+
+/**
+ * The views a face is embedded from, in extractEmbeddings' order: the crop and each
+ * diagonal move, each followed by its mirror image when flip-averaging. The mirror image of
+ * a moved copy is the mirror image moved the other way along x.
+ */
+export function seedViews(flipAverage: boolean, shiftAverage: number): SeedView[] {
+  const moves: Array<readonly [number, number]> = [[0, 0], ...(shiftAverage > 0 ? SHIFT_AVERAGE_MOVES.map(([dx, dy]) => [dx * shiftAverage, dy * shiftAverage] as const) : [])];
+  return moves.flatMap(([dx, dy]) => (flipAverage ? [{ flip: false, dx, dy }, { flip: true, dx: -dx, dy }] : [{ flip: false, dx, dy }]));
+}
+
+/** Writes one view of a 250x250 RGB image into `out` at `offset` as floats in [0, 1]. */
+export function writeView(src: Uint8Array, view: SeedView, out: Float32Array, offset: number): void {
+  const k = 1 / 255;
+  const clamp = (v: number): number => (v < 0 ? 0 : v >= SIDE ? SIDE - 1 : v);
+  for (let y = 0; y < SIDE; y++) {
+    const row = clamp(y + view.dy) * SIDE * 3;
+    const outRow = offset + y * SIDE * 3;
+    for (let x = 0; x < SIDE; x++) {
+      const sx = clamp(x + view.dx);
+      const from = row + (view.flip ? SIDE - 1 - sx : sx) * 3;
+      const to = outRow + x * 3;
+      out[to] = src[from]! * k;
+      out[to + 1] = src[from + 1]! * k;
+      out[to + 2] = src[from + 2]! * k;
+    }
+  }
+}
+
+export class SeedFaceEmbedder {
+  private buffer = new Float32Array(0);
+
+  private constructor(
+    readonly key: string,
+    /** Which runtime embeds: 'onnxruntime' or TF.js's. */
+    readonly runtime: string,
+    private readonly views: SeedView[],
+    private readonly onnx: OnnxExtractor | null,
+    private readonly tfjs: SeedEmbedder | null,
+  ) {}
+
+  static async load(dir: string): Promise<SeedFaceEmbedder> {
+    const { key } = await seedModelKeys(dir);
+    const onnx = await OnnxExtractor.load(path.join(dir, ONNX_EXTRACTOR_FILE), await extractorWeightsSha256(dir)).catch(() => null);
+    if (onnx !== null) {
+      const manifest = JSON.parse(await readFile(path.join(dir, 'seed.json'), 'utf8')) as { flipAverage?: boolean; shiftAverage?: number };
+      return new SeedFaceEmbedder(key, 'onnxruntime', seedViews(manifest.flipAverage === true, manifest.shiftAverage ?? 0), onnx, null);
+    }
+    const tfjs = await SeedEmbedder.load(dir);
+    if (tfjs.key !== key) throw new Error(`seed model keys disagree: ${tfjs.key} and ${key}`);
+    return new SeedFaceEmbedder(key, 'tfjs', [], null, tfjs);
+  }
+
+  /** 500-d embeddings (n x 500) of 250x250 RGB face crops. */
+  async embed(images: readonly Uint8Array[]): Promise<Float32Array> {
+    if (this.onnx === null) return this.tfjs!.embed(images);
+    const v = this.views.length;
+    const out = new Float32Array(images.length * SEED_EMBEDDING_DIM);
+    if (this.buffer.length < v * PIXELS) this.buffer = new Float32Array(v * PIXELS);
+    for (const [i, img] of images.entries()) {
+      if (img.length !== PIXELS) throw new Error(`seed input must be 250x250x3 (got ${img.length} bytes)`);
+      this.views.forEach((view, k) => writeView(img, view, this.buffer, k * PIXELS));
+      const emb = await this.onnx.run(this.buffer, v);
+      // The mean over views, summed in view order as TF.js's addN then divided.
+      for (let d = 0; d < SEED_EMBEDDING_DIM; d++) {
+        let s = 0;
+        for (let k = 0; k < v; k++) s += emb[k * SEED_EMBEDDING_DIM + d]!;
+        out[i * SEED_EMBEDDING_DIM + d] = v === 1 ? s : s / v;
+      }
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.onnx?.dispose();
+    this.tfjs?.dispose();
+  }
+}
+
+/** Faces' seed embeddings under the model's key (null: a crop that could not be read). */
+export interface SeedVectors {
+  key: string;
+  /** The runtime that embedded them ('onnxruntime' or 'tfjs'). */
+  runtime: string;
+  vectors: Array<Float32Array | null>;
+}
+
+/** Embeds aligned crop files (a crop that cannot be read gets null). */
+export async function embedCropFiles(embedder: SeedFaceEmbedder, files: readonly string[]): Promise<SeedVectors> {
+  const inputs = await Promise.all(files.map(readFaceInputOrNull));
+  const found = inputs.filter((x): x is Uint8Array => x !== null);
+  const flat = await embedder.embed(found);
+  let k = 0;
+  const vectors = inputs.map((x) => (x === null ? null : flat.slice(SEED_EMBEDDING_DIM * k, SEED_EMBEDDING_DIM * ++k)));
+  return { key: embedder.key, runtime: embedder.runtime, vectors };
+}

@@ -1,0 +1,19 @@
+import type { PhotoAnalysis } from '../analysis/photo-analysis.js';
+import type { SeedVectors } from '../embedding/seed/seed-face-embedder.js';
+
+export type PipelineJob =
+  | {
+      kind: 'analyze';
+      jobId: number;
+      path: string;
+      contentHash: string;
+      cacheDir: string;
+      /** The seed model to embed the photo's faces with as soon as they are found; null: none installed. */
+      seedModelDir: string | null;
+    }
+  | { kind: 'embed'; jobId: number; files: string[]; seedModelDir: string };
+
+export type PipelineReply =
+  | { jobId: number; ok: true; kind: 'analyze'; analysis: PhotoAnalysis; backend: string; seed: SeedVectors | null; seedError: string | null }
+  | { jobId: number; ok: true; kind: 'embed'; seed: SeedVectors }
+  | { jobId: number; ok: false; error: string };

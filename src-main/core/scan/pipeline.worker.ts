@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+
+import { embedCropFiles, SeedFaceEmbedder, type SeedVectors } from '../embedding/seed/seed-face-embedder.js';
+import { PhotoDecodeError } from '../analysis/decode.js';
+import { FaceAnalyzer } from '../analysis/face-analyzer.js';
+import { analyzePhotoFile } from '../analysis/photo-analysis.js';
+import type { PipelineJob, PipelineReply } from './pipeline-protocol.js';
+
+// One worker thread = one tfjs backend instance (the wasm backend is single-threaded in Node)
+// and one single-threaded onnxruntime session: the pool runs one of these per core. Each
+// photo's faces are embedded by the seed model right after analysis, so that stage never
+// waits for the main thread.
+const port = parentPort;
+if (!port) throw new Error('pipeline.worker must run in a worker thread');
+
+// Loaded at once, while the main thread indexes; a failure reaches the first photo's job.
+const analyzer = FaceAnalyzer.load();
+analyzer.catch(() => undefined);
+const seedEmbedders = new Map<string, Promise<SeedFaceEmbedder>>();
+
+function seedEmbedder(dir: string): Promise<SeedFaceEmbedder> {
+  let e = seedEmbedders.get(dir);
+  if (!e) {
+    e = SeedFaceEmbedder.load(dir);
+    seedEmbedders.set(dir, e);
+  }
+  return e;
+}
+
+async function embedFiles(dir: string, files: readonly string[]): Promise<SeedVectors> {
+  return embedCropFiles(await seedEmbedder(dir), files);
+}
+
+async function handle(job: PipelineJob): Promise<PipelineReply> {
+  if (job.kind === 'embed') return { jobId: job.jobId, ok: true, kind: 'embed', seed: await embedFiles(job.seedModelDir, job.files) };
+  const a = await analyzer;
+  const analysis = await analyzePhotoFile(a, job.path, job.contentHash, job.cacheDir);
+  let seed: SeedVectors | null = null, seedError: string | null = null;
+  if (job.seedModelDir !== null && analysis.faces.length > 0) {
+    try {
+      seed = await embedFiles(job.seedModelDir, analysis.faces.map((f) => path.join(job.cacheDir, f.alignedFile)));
+    } catch (err) {
+      seedError = (err as Error).message; // the embed stage tries these faces again
+    }
+  }
+  return { jobId: job.jobId, ok: true, kind: 'analyze', analysis, backend: a.backend, seed, seedError };
+}
+
+port.on('message', (job: PipelineJob) => {
+  void handle(job)
+    .catch((err: unknown): PipelineReply => {
+      const expected = err instanceof PhotoDecodeError;
+      return { jobId: job.jobId, ok: false, error: expected ? (err as Error).message : `${job.kind === 'embed' ? 'embedding' : 'analysis'} failed: ${(err as Error).message}` };
+    })
+    .then((reply) => port.postMessage(reply));
+});
