@@ -54,6 +54,7 @@ function printScanSummary(s: ScanSummary): void {
     `  errors: ${s.errors}${s.errors > 0 ? ' (see `facepair status`)' : ''}`,
   ];
   if (s.analysis.backend) lines.push(`  ML backend: ${s.analysis.backend} on ${s.analysis.workers} worker threads`);
+  if (s.seedEmbedding.runtime) lines.push(`  seed model: ${s.seedEmbedding.embedded} faces embedded on ${s.seedEmbedding.runtime}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -14,7 +14,10 @@ export interface SeedEmbeddingSummary {
   runtime: string | null;
   embedded: number;
   failed: number;
+  /** Wall time of the stage after analysis. */
   ms: number;
+  /** Summed over the workers: time spent embedding (during analysis and after). */
+  workerMs: number;
 }
 
 /** Where crops are embedded: the scan's worker threads, or this thread (see embedPending). */
@@ -97,10 +100,10 @@ export class SeedEmbeddingService {
   ): Promise<SeedEmbeddingSummary> {
     const t0 = performance.now();
     const keys = await this.modelKeys();
-    if (keys === null) return { model: null, runtime: null, embedded: 0, failed: 0, ms: 0 };
+    if (keys === null) return { model: null, runtime: null, embedded: 0, failed: 0, ms: 0, workerMs: 0 };
     const modelId = this.faces.modelId(keys.key, 'extractor', SEED_EMBEDDING_DIM);
     const todo = this.embeddings.facesWithout(modelId);
-    const summary: SeedEmbeddingSummary = { model: keys.key, runtime: null, embedded: 0, failed: 0, ms: 0 };
+    const summary: SeedEmbeddingSummary = { model: keys.key, runtime: null, embedded: 0, failed: 0, ms: 0, workerMs: 0 };
     if (todo.length === 0) return { ...summary, ms: performance.now() - t0 };
     const embedder = options.embedder ?? this.localEmbedder();
     const batch = options.batch ?? 64;
@@ -112,6 +115,7 @@ export class SeedEmbeddingService {
         const seed = await embedder.embedCrops(this.modelDir, part.map((f) => path.join(this.cacheDir, f.alignedFile)));
         if (seed.key !== keys.key) throw new Error(`the seed model changed during the scan (${keys.key} -> ${seed.key}): scan again`);
         summary.runtime = seed.runtime;
+        summary.workerMs += seed.ms;
         const written = this.saveVectors(part.map((f) => f.faceId), seed, keys);
         summary.embedded += written;
         summary.failed += part.length - written; // crop file lost: the face keeps no seed embedding until it is analysed again

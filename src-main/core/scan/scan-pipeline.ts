@@ -51,11 +51,14 @@ export class ScanPipeline {
     try {
       const index = await this.library.reconcile(folder, (done, total) => onEvent?.({ stage: 'index', done, total }));
       const seedKeys = await this.seedEmbedding.modelKeys();
-      let embeddedDuringAnalysis = 0;
+      const duringAnalysis = { embedded: 0, ms: 0, runtime: null as string | null };
       const analysis = await this.analysis.analyzePending({
         analyzer: this.analyzerOn(pool, seedKeys !== null),
         saveExtra: (faceIds, photo) => {
-          if (photo.seed !== null && seedKeys !== null) embeddedDuringAnalysis += this.seedEmbedding.saveVectors(faceIds, photo.seed, seedKeys);
+          if (photo.seed === null || seedKeys === null) return;
+          duringAnalysis.embedded += this.seedEmbedding.saveVectors(faceIds, photo.seed, seedKeys);
+          duringAnalysis.ms += photo.seed.ms;
+          duringAnalysis.runtime = photo.seed.runtime;
         },
         onProgress: (p) => onEvent?.({ stage: 'analyze', ...p }),
         signal,
@@ -65,7 +68,12 @@ export class ScanPipeline {
         signal,
         onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }),
       });
-      const seedEmbedding = { ...rest, embedded: rest.embedded + embeddedDuringAnalysis };
+      const seedEmbedding: SeedEmbeddingSummary = {
+        ...rest,
+        runtime: rest.runtime ?? duringAnalysis.runtime,
+        embedded: rest.embedded + duringAnalysis.embedded,
+        workerMs: rest.workerMs + duringAnalysis.ms,
+      };
       return await this.groupAndSum(folder, t0, index, analysis, seedEmbedding, onEvent);
     } finally {
       await pool.close();

@@ -58,6 +58,9 @@ async function main(): Promise<void> {
     out.push(`  per photo, summed over workers: decode ${perPhoto(s.analysis.stageMs.decodeMs)}, detect ${perPhoto(s.analysis.stageMs.detectMs)}, ` +
       `landmarks ${perPhoto(s.analysis.stageMs.landmarksMs)}, align ${perPhoto(s.analysis.stageMs.alignMs)}, embed ${perPhoto(s.analysis.stageMs.embedMs)}, ` +
       `crops ${perPhoto(s.analysis.stageMs.cropsMs)}`);
+    const seed = s.seedEmbedding;
+    out.push(`  seed embedding (${seed.model ?? 'no seed model'}${seed.runtime ? ` on ${seed.runtime}` : ''}): ${seed.embedded} faces, ` +
+      `${perPhoto(seed.workerMs)} per photo in the workers, ${ms(seed.ms)} in the stage after analysis`);
     out.push(`  group (kNN + clustering, whole library): ${ms(s.grouping.ms)}`);
     out.push(`  peak memory (RSS, all threads): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
     process.stdout.write(out.join('\n') + '\n');

@@ -107,14 +107,17 @@ export interface SeedVectors {
   /** The runtime that embedded them ('onnxruntime' or 'tfjs'). */
   runtime: string;
   vectors: Array<Float32Array | null>;
+  /** Time spent reading and embedding them. */
+  ms: number;
 }
 
 /** Embeds aligned crop files (a crop that cannot be read gets null). */
 export async function embedCropFiles(embedder: SeedFaceEmbedder, files: readonly string[]): Promise<SeedVectors> {
+  const t0 = performance.now();
   const inputs = await Promise.all(files.map(readFaceInputOrNull));
   const found = inputs.filter((x): x is Uint8Array => x !== null);
   const flat = await embedder.embed(found);
   let k = 0;
   const vectors = inputs.map((x) => (x === null ? null : flat.slice(SEED_EMBEDDING_DIM * k, SEED_EMBEDDING_DIM * ++k)));
-  return { key: embedder.key, runtime: embedder.runtime, vectors };
+  return { key: embedder.key, runtime: embedder.runtime, vectors, ms: performance.now() - t0 };
 }
