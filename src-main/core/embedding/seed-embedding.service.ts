@@ -3,7 +3,8 @@ import path from 'node:path';
 
 import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
-import { defaultSeedModelDir, readSeedInput, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
+import { readFaceInput as readSeedInput } from '../analysis/align/face-input.js';
+import { defaultSeedModelDir, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
 import { compileFused, loadFusedHead } from './seed/fused-head.js';
 import { SEED_EMBEDDING_DIM } from './seed/seed-model.js';
 

@@ -6,7 +6,8 @@ import { decodePhoto } from '../../analysis/decode.js';
 import { FaceAnalyzer } from '../../analysis/face-analyzer.js';
 import { DESCRIPTOR_CHIP_SIZE } from '../../analysis/align/dlib-chip.js';
 import { warpSimilarity } from '../../analysis/align/warp.js';
-import { readSeedInput, type SeedEmbedder } from '../../embedding/seed/seed-embedder.js';
+import { readFaceInput } from '../../analysis/align/face-input.js';
+import type { SeedEmbedder } from '../../embedding/seed/seed-embedder.js';
 import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-model.js';
 import { centralChipTransform, type LfwFace } from './lfw-faces.js';
 import type { SeedEmbeddingCache } from './seed-embedding-cache.js';
@@ -70,7 +71,7 @@ export async function computeImageFeatures(
     const t0 = performance.now();
     for (let s = 0; s < todo.length; s += batch) {
       const part = todo.slice(s, s + batch);
-      const inputs = await Promise.all(part.map((k) => readSeedInput(sourceOf(k))));
+      const inputs = await Promise.all(part.map((k) => readFaceInput(sourceOf(k))));
       const e = want.seed.embed(inputs);
       part.forEach((k, r) => {
         const v = e.subarray(r * SEED_EMBEDDING_DIM, (r + 1) * SEED_EMBEDDING_DIM);
