@@ -5,6 +5,7 @@ import type { LabelRow, LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository, PersonRow, PersonSummaryRow } from '../db/people.repository.js';
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/photo-analysis.js';
+import { euclidean } from '../ml/distance.js';
 
 /** Labels written per moved face: a sample of the faces it is now with (or was taken from). */
 export const LABELS_PER_FACE = 20;
@@ -41,15 +42,6 @@ export interface Edited {
 }
 
 const emptyRecord = (): UndoRecord => ({ people: [], deleted: [], created: [], moves: [], labels: [] });
-
-function distance(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    s += d * d;
-  }
-  return Math.sqrt(s);
-}
 
 /**
  * The user's edits of people: rename, hide, choose the cover, merge, "not this person", and the
@@ -270,7 +262,7 @@ export class PeopleService {
   private sample(face: number, others: readonly number[], vectors: Map<number, Float32Array>, order: 'nearest' | 'farthest'): number[] {
     const v = vectors.get(face);
     if (!v || others.length <= LABELS_PER_FACE) return others.slice(0, LABELS_PER_FACE);
-    const scored = others.map((o) => ({ o, d: vectors.has(o) ? distance(v, vectors.get(o)!) : Infinity }));
+    const scored = others.map((o) => ({ o, d: vectors.has(o) ? euclidean(v, 0, vectors.get(o)!, 0, v.length) : Infinity }));
     scored.sort((x, y) => (order === 'nearest' ? x.d - y.d : y.d - x.d));
     return scored.slice(0, LABELS_PER_FACE).map((s) => s.o);
   }
@@ -321,7 +313,7 @@ export class PeopleService {
     const vectors = this.vectors([a.id, b.id, ...others]);
     const mean = (id: number): number => {
       const v = vectors.get(id);
-      const ds = others.flatMap((o) => (v && vectors.has(o) ? [distance(v, vectors.get(o)!)] : []));
+      const ds = others.flatMap((o) => (v && vectors.has(o) ? [euclidean(v, 0, vectors.get(o)!, 0, v.length)] : []));
       return ds.length > 0 ? ds.reduce((s, d) => s + d, 0) / ds.length : 0;
     };
     // With no other face to compare with, the newer face (higher id) leaves.

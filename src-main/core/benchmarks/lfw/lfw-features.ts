@@ -84,12 +84,3 @@ export async function computeImageFeatures(
   }
   return { keys: uniq, index, misses, descriptors, seed };
 }
-
-export function euclidean(a: Float32Array, i: number, j: number, dims: number): number {
-  let s = 0;
-  for (let k = 0; k < dims; k++) {
-    const d = a[i * dims + k]! - a[j * dims + k]!;
-    s += d * d;
-  }
-  return Math.sqrt(s);
-}
