@@ -60,6 +60,7 @@ export class FacePairApp {
   readonly db: Db;
   readonly photos: PhotosRepository;
   readonly faces: FacesRepository;
+  readonly embeddings: EmbeddingsRepository;
   readonly people: PeopleRepository;
   readonly labels: LabelsRepository;
   readonly actions: ActionsRepository;
@@ -85,16 +86,17 @@ export class FacePairApp {
     this.cacheDir = cacheDirFor(this.dbFile);
     this.photos = new PhotosRepository(this.db);
     this.faces = new FacesRepository(this.db);
+    this.embeddings = new EmbeddingsRepository(this.db);
     this.people = new PeopleRepository(this.db);
     this.labels = new LabelsRepository(this.db);
     this.actions = new ActionsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
-    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.cacheDir);
+    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings, this.cacheDir);
     this.grouping = new GroupingService(this.faces, this.people, this.labels);
-    this.seedEmbedding = new SeedEmbeddingService(this.faces, new EmbeddingsRepository(this.db), this.cacheDir);
+    this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
     this.grouping.candidateScorer = (faceIds, descriptors) => this.seedEmbedding.candidatePairScorer(faceIds, descriptors);
-    this.edits = new PeopleService(this.db, this.people, this.faces, this.labels, this.actions);
+    this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, () => this.edits.skippedPairs());
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.libraryFolder());
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
 import { AnalyzePool } from './analyze-pool.js';
@@ -30,6 +31,7 @@ export class AnalysisService {
     private readonly db: Db,
     private readonly photos: PhotosRepository,
     private readonly faces: FacesRepository,
+    private readonly embeddings: EmbeddingsRepository,
     private readonly cacheDir: string,
   ) {}
 
@@ -50,7 +52,8 @@ export class AnalysisService {
     const pool = new AnalyzePool(options.workers);
     summary.workers = pool.workers;
     const save = this.db.transaction((photoId: number, a: PhotoAnalysis) => {
-      this.faces.replaceForPhoto(photoId, a.faces, modelId, a.faces.map((f) => f.descriptor));
+      const faceIds = this.faces.replaceForPhoto(photoId, a.faces);
+      this.embeddings.put(modelId, faceIds.map((faceId, i) => ({ faceId, vector: a.faces[i]!.descriptor })));
       this.photos.markDone(photoId, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
     });
     let next = 0;

@@ -1,5 +1,6 @@
 import type { ActionsRepository } from '../db/actions.repository.js';
 import type { Db } from '../db/database.js';
+import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FaceInfo, FacesRepository } from '../db/faces.repository.js';
 import type { LabelRow, LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository, PersonRow, PersonSummaryRow } from '../db/people.repository.js';
@@ -54,6 +55,7 @@ export class PeopleService {
     private readonly db: Db,
     private readonly people: PeopleRepository,
     private readonly faces: FacesRepository,
+    private readonly embeddings: EmbeddingsRepository,
     private readonly labels: LabelsRepository,
     private readonly actions: ActionsRepository,
   ) {}
@@ -252,7 +254,7 @@ export class PeopleService {
   }
 
   private vectors(faceIds: readonly number[]): Map<number, Float32Array> {
-    return this.faces.vectorsOf(faceIds, this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS));
+    return this.embeddings.vectorsFor(this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS), faceIds);
   }
 
   /**
