@@ -73,7 +73,7 @@ export class PeopleService {
     const before = this.summary(personId);
     const newName = name === '' ? null : name;
     if (newName === before.name) return { person: before, action: null };
-    const summary = newName === null ? `Removed the name of ${label(before)}` : `Named ${label(before)} "${newName}"`;
+    const summary = newName === null ? `Removed the name of ${displayName(before)}` : `Named ${displayName(before)} "${newName}"`;
     const action = this.act('rename', summary, (rec) => {
       this.rememberPerson(rec, personId);
       this.people.update(personId, { name: newName });
@@ -84,7 +84,7 @@ export class PeopleService {
   setHidden(personId: number, hidden: boolean): Edited {
     const before = this.summary(personId);
     if (before.hidden === hidden) return { person: before, action: null };
-    const action = this.act(hidden ? 'hide' : 'show', `${hidden ? 'Hid' : 'Showed'} ${label(before)}`, (rec) => {
+    const action = this.act(hidden ? 'hide' : 'show', `${hidden ? 'Hid' : 'Showed'} ${displayName(before)}`, (rec) => {
       this.rememberPerson(rec, personId);
       this.people.update(personId, { hidden });
     });
@@ -94,9 +94,9 @@ export class PeopleService {
   setCover(personId: number, faceId: number): Edited {
     const before = this.summary(personId);
     const face = this.faces.find(faceId);
-    if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${faceId} is not one of ${label(before)}'s faces`);
+    if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${faceId} is not one of ${displayName(before)}'s faces`);
     if (before.coverFaceId === faceId && this.people.find(personId)?.cover_face_id === faceId) return { person: before, action: null };
-    const action = this.act('cover', `Chose the cover of ${label(before)}`, (rec) => {
+    const action = this.act('cover', `Chose the cover of ${displayName(before)}`, (rec) => {
       this.rememberPerson(rec, personId);
       this.people.update(personId, { coverFaceId: faceId });
     });
@@ -109,8 +109,8 @@ export class PeopleService {
     if (sources.includes(targetId)) throw new ApiError('invalid_params', 'A person cannot be merged with itself');
     const target = this.summary(targetId);
     const sourceRows = sources.map((id) => this.people.find(id) ?? fail(notFound(`Person #${id}`)));
-    const names = sourceRows.map((r) => label({ id: r.id, name: r.name }));
-    const action = this.act(kind, `Merged ${names.join(', ')} into ${label(target)}`, (rec, actionId) => {
+    const names = sourceRows.map((r) => displayName({ id: r.id, name: r.name }));
+    const action = this.act(kind, `Merged ${names.join(', ')} into ${displayName(target)}`, (rec, actionId) => {
       this.mergeInto(rec, actionId, targetId, sources, kind);
     });
     return { person: this.summary(targetId), action };
@@ -125,11 +125,11 @@ export class PeopleService {
     const ids = [...new Set(faceIds)];
     for (const id of ids) {
       const face = this.faces.find(id);
-      if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${id} is not one of ${label(person)}'s faces`);
+      if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${id} is not one of ${displayName(person)}'s faces`);
     }
     const newPersonIds: number[] = [];
     const n = ids.length;
-    const action = this.act('reject', `Took ${n === 1 ? 'a face' : `${n} faces`} out of ${label(person)}`, (rec, actionId) => {
+    const action = this.act('reject', `Took ${n === 1 ? 'a face' : `${n} faces`} out of ${displayName(person)}`, (rec, actionId) => {
       newPersonIds.push(...this.takeOut(rec, actionId, personId, ids, 'reject'));
     });
     return { person: this.people.summary(personId) ?? null, newPersonIds, action };
@@ -157,7 +157,7 @@ export class PeopleService {
       if (a.photoId === b.photoId) throw new ApiError('invalid_params', 'Two faces of one photo are two people');
       const merging = pa && pb && pa.id !== pb.id;
       const [target, source] = merging ? chooseTarget(pa, pb) : [pa, pb];
-      const text = merging ? `Same person: merged ${label(source!)} into ${label(target!)}` : `Same person: two faces of ${pa ? label(pa) : 'one person'}`;
+      const text = merging ? `Same person: merged ${displayName(source!)} into ${displayName(target!)}` : `Same person: two faces of ${pa ? displayName(pa) : 'one person'}`;
       return this.act(kind, text, (rec, actionId) => {
         rec.pair = pair;
         this.label(rec, actionId, a.id, b.id, true, kind);
@@ -165,7 +165,7 @@ export class PeopleService {
       });
     }
     const split = pa && pb && pa.id === pb.id;
-    const text = split ? `Different people: took a face out of ${label(pa)}` : 'Different people';
+    const text = split ? `Different people: took a face out of ${displayName(pa)}` : 'Different people';
     return this.act(kind, text, (rec, actionId) => {
       rec.pair = pair;
       this.label(rec, actionId, a.id, b.id, false, kind);
@@ -324,7 +324,7 @@ export class PeopleService {
   }
 }
 
-function label(p: { id: number; name: string | null }): string {
+function displayName(p: { id: number; name: string | null }): string {
   return p.name ? `"${p.name}"` : `person #${p.id}`;
 }
 
