@@ -38,10 +38,10 @@ export class FacePairApp {
   readonly cacheDir: string;
   readonly photos: PhotosRepository;
   readonly faces: FacesRepository;
+  readonly embeddings: EmbeddingsRepository;
   readonly people: PeopleRepository;
   readonly labels: LabelsRepository;
   readonly actions: ActionsRepository;
-  readonly embeddings: EmbeddingsRepository;
   readonly settings: SettingsRepository;
   readonly library: LibraryService;
   /** The photo folder the window's scans read. */
@@ -67,19 +67,19 @@ export class FacePairApp {
     this.cacheDir = cacheDirFor(this.dbFile);
     this.photos = new PhotosRepository(this.db);
     this.faces = new FacesRepository(this.db);
+    this.embeddings = new EmbeddingsRepository(this.db);
     this.people = new PeopleRepository(this.db);
     this.labels = new LabelsRepository(this.db);
     this.actions = new ActionsRepository(this.db);
-    this.embeddings = new EmbeddingsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
     this.folder = new LibraryFolder(this.settings);
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
-    this.analysis = new AnalysisService(this.db, this.photos, this.faces);
+    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
     this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding));
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
-    this.edits = new PeopleService(this.db, this.people, this.faces, this.labels, this.actions);
+    this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, () => this.edits.skippedPairs());
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());
   }

@@ -6,7 +6,7 @@
 // Deep-funneled images are already aligned, so the mean landmark positions of their central
 // faces are where an LFW-like crop puts the eyes, nose and mouth.
 import { createApp } from '../core/app.js';
-import { fromBlob } from '../core/db/faces.repository.js';
+import { fromBlob } from '../core/db/blobs.js';
 import { fivePoints } from '../core/analysis/align/lfw-template.js';
 
 const dbFile = process.argv[2];

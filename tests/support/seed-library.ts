@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createApp, type FacePairApp } from '../../src-main/core/app.js';
-import { toBlob } from '../../src-main/core/db/faces.repository.js';
+import { toBlob } from '../../src-main/core/db/blobs.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../src-main/core/analysis/descriptor.js';
 import { LFW } from './paths.js';
 import { Rng } from '../../src-main/core/ml/rng.js';

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
 import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from './descriptor.js';
@@ -48,6 +49,7 @@ export class AnalysisService {
     private readonly db: Db,
     private readonly photos: PhotosRepository,
     private readonly faces: FacesRepository,
+    private readonly embeddings: EmbeddingsRepository,
   ) {}
 
   /** Photos still to analyse (new or changed since their analysis). */
@@ -73,7 +75,8 @@ export class AnalysisService {
     summary.workers = analyzer.workers;
     const save = this.db.transaction((photoId: number, photo: AnalyzedPhoto<R>) => {
       const a = photo.analysis;
-      const faceIds = this.faces.replaceForPhoto(photoId, a.faces, modelId, a.faces.map((f) => f.descriptor));
+      const faceIds = this.faces.replaceForPhoto(photoId, a.faces);
+      this.embeddings.put(modelId, faceIds.map((faceId, i) => ({ faceId, vector: a.faces[i]!.descriptor })));
       options.saveExtra?.(faceIds, photo);
       this.photos.markDone(photoId, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
     });

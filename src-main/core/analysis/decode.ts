@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import exifr from 'exifr';
 import sharp from 'sharp';
-import type { RgbImage } from './rgb-image.js';
+import { rawRgb, type RgbImage } from './rgb-image.js';
 import { sniffImageBuffer } from '../library/sniff.js';
 
 /** Photos above this many pixels are refused rather than decoded (decompression bombs). */
@@ -36,14 +36,7 @@ async function readTakenAt(buf: Buffer): Promise<string | null> {
 }
 
 async function toRgb(pipeline: sharp.Sharp, maxSide: number): Promise<RgbImage> {
-  const { data, info } = await pipeline
-    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) fail(`unexpected ${info.channels} colour channels after conversion`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  return rawRgb(pipeline.resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true }), fail);
 }
 
 async function decodeHeic(buf: Buffer, maxSide: number): Promise<{ image: RgbImage; width: number; height: number }> {

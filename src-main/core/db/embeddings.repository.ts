@@ -1,17 +1,35 @@
+import { fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
-import { fromBlob, toBlob } from './faces.repository.js';
+
+/** An analysed photo with one of its faces and that face's vector (face fields null for a photo without faces). */
+export interface PhotoFaceVector {
+  path: string;
+  width: number | null;
+  height: number | null;
+  faceId: number | null;
+  x: number | null;
+  y: number | null;
+  w: number | null;
+  h: number | null;
+  alignedFile: string | null;
+  /** Null where the face has no vector of the model. */
+  vector: Float32Array | null;
+}
 
 /**
- * Embeddings of trained models (the seed extractor): which faces still need one from the
- * current model, and writing them. A face embedded by an older version of the same model
- * family loses that row when the new one is written, so only stale or new faces are ever
- * (re-)embedded.
+ * The embeddings table: every face's vector of each model, the descriptor written with the
+ * face at analysis, the trained models' embeddings after. For a trained model (`write`): which
+ * faces still need one from the current model, and writing them. A face embedded by an older
+ * version of the same model family loses that row when the new one is written, so only stale
+ * or new faces are ever (re-)embedded.
  */
 export class EmbeddingsRepository {
   private readonly missing;
   private readonly insert;
   private readonly deleteOthers;
   private readonly countFor;
+  private readonly vectorStmt;
+  private readonly photoFaceVectors;
 
   constructor(private readonly db: Db) {
     this.missing = db.prepare<[number], { id: number; aligned_file: string }>(
@@ -25,11 +43,23 @@ export class EmbeddingsRepository {
        AND model_id IN (SELECT id FROM models WHERE key LIKE ? || '%')`,
     );
     this.countFor = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = ?');
+    this.vectorStmt = db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM embeddings WHERE face_id = ? AND model_id = ?');
+    this.photoFaceVectors = db.prepare<[string], Omit<PhotoFaceVector, 'vector'> & { vector: Buffer | null }>(
+      `SELECT p.path, p.width, p.height, f.id AS faceId, f.x, f.y, f.w, f.h, f.aligned_file AS alignedFile, e.vector
+       FROM photos p LEFT JOIN faces f ON f.photo_id = p.id
+       LEFT JOIN embeddings e ON e.face_id = f.id AND e.model_id = (SELECT id FROM models WHERE key = ?)
+       WHERE p.status = 'done' ORDER BY p.id, f.idx`,
+    );
   }
 
   /** Faces on present photos with no embedding from this model, with their aligned crop (relative to the cache). */
   facesWithout(modelId: number): Array<{ faceId: number; alignedFile: string }> {
     return this.missing.all(modelId).map((r) => ({ faceId: r.id, alignedFile: r.aligned_file }));
+  }
+
+  /** Writes (or replaces) vectors of one model; call inside the caller's transaction (a photo's faces are written with their descriptors). */
+  put(modelId: number, rows: ReadonlyArray<{ faceId: number; vector: Float32Array }>): void {
+    for (const r of rows) this.insert.run(r.faceId, modelId, toBlob(r.vector));
   }
 
   /** Writes the vectors in one transaction, dropping the faces' vectors from older models whose key starts with `family`. */
@@ -44,10 +74,9 @@ export class EmbeddingsRepository {
 
   /** Vectors of one model for the given faces (faces without one are left out). */
   vectorsFor(modelId: number, faceIds: readonly number[]): Map<number, Float32Array> {
-    const stmt = this.db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM embeddings WHERE face_id = ? AND model_id = ?');
     const out = new Map<number, Float32Array>();
     for (const id of faceIds) {
-      const row = stmt.get(id, modelId);
+      const row = this.vectorStmt.get(id, modelId);
       if (row) out.set(id, fromBlob(row.vector));
     }
     return out;
@@ -55,5 +84,13 @@ export class EmbeddingsRepository {
 
   count(modelId: number): number {
     return this.countFor.get(modelId)!.n;
+  }
+
+  /**
+   * Every analysed photo with each of its faces and their vectors of the model `modelKey`, by
+   * photo and face order (the LFW benchmarks' read of a scanned database).
+   */
+  listPhotoFaceVectors(modelKey: string): PhotoFaceVector[] {
+    return this.photoFaceVectors.all(modelKey).map((r) => ({ ...r, vector: r.vector === null ? null : fromBlob(r.vector) }));
   }
 }

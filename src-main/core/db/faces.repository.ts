@@ -1,3 +1,4 @@
+import { fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
 
 export interface NewFace {
@@ -31,17 +32,6 @@ export interface FaceForGrouping {
   personId: number | null;
   assignedBy: 'auto' | 'user' | null;
   vector: Float32Array;
-}
-
-export function toBlob(v: Float32Array): Buffer {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-export function fromBlob(b: Buffer): Float32Array {
-  // Copy: the Buffer may not be 4-byte aligned.
-  const out = new Float32Array(b.byteLength / 4);
-  new Uint8Array(out.buffer).set(b);
-  return out;
 }
 
 /** One face with its photo, for the window and the image server. */
@@ -82,7 +72,6 @@ const toFaceInfo = (r: FaceInfoSql): FaceInfo => ({
 
 export class FacesRepository {
   private readonly insertFace;
-  private readonly insertEmbedding;
   private readonly deleteForPhoto;
   private readonly modelByKey;
   private readonly insertModel;
@@ -94,19 +83,17 @@ export class FacesRepository {
   private readonly assignmentsStmt;
   private readonly allOfPersonStmt;
   private readonly assignStmt;
-  private readonly vectorStmt;
 
   constructor(private readonly db: Db) {
     this.insertFace = db.prepare(
       `INSERT INTO faces (photo_id, idx, x, y, w, h, score, shape_error, landmarks, crop_file, aligned_file, created_at)
        VALUES (@photoId, @idx, @x, @y, @w, @h, @score, @shapeError, @landmarks, @cropFile, @alignedFile, @now)`,
     );
-    this.insertEmbedding = db.prepare(
-      'INSERT OR REPLACE INTO embeddings (face_id, model_id, vector) VALUES (?, ?, ?)',
-    );
     this.deleteForPhoto = db.prepare('DELETE FROM faces WHERE photo_id = ?');
     this.modelByKey = db.prepare<[string], { id: number }>('SELECT id FROM models WHERE key = ?');
     this.insertModel = db.prepare('INSERT INTO models (key, kind, dims, created_at) VALUES (?, ?, ?, ?)');
+    // The one read of embeddings outside EmbeddingsRepository: a listing of faces (for
+    // grouping) that carries each face's vector.
     this.forGrouping = db.prepare<[number], { id: number; photo_id: number; person_id: number | null; assigned_by: 'auto' | 'user' | null; vector: Buffer }>(
       `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, e.vector
        FROM faces f JOIN photos p ON p.id = f.photo_id JOIN embeddings e ON e.face_id = f.id AND e.model_id = ?
@@ -125,7 +112,6 @@ export class FacesRepository {
     );
     this.allOfPersonStmt = db.prepare<[number], { id: number; assigned_by: 'auto' | 'user' | null }>('SELECT id, assigned_by FROM faces WHERE person_id = ? ORDER BY id');
     this.assignStmt = db.prepare('UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?');
-    this.vectorStmt = db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM embeddings WHERE face_id = ? AND model_id = ?');
   }
 
   modelId(key: string, kind: 'descriptor' | 'extractor' | 'pair-head', dims: number): number {
@@ -134,12 +120,12 @@ export class FacesRepository {
     return Number(this.insertModel.run(key, kind, dims, new Date().toISOString()).lastInsertRowid);
   }
 
-  /** Replaces the faces of one photo (call inside the photo's transaction). */
-  replaceForPhoto(photoId: number, faces: readonly NewFace[], modelId: number, descriptors: readonly Float32Array[]): number[] {
+  /** Replaces the faces of one photo (call inside the photo's transaction); their ids, in order. */
+  replaceForPhoto(photoId: number, faces: readonly NewFace[]): number[] {
     this.deleteForPhoto.run(photoId);
     const now = new Date().toISOString();
-    return faces.map((f, i) => {
-      const id = Number(
+    return faces.map((f) =>
+      Number(
         this.insertFace.run({
           photoId,
           idx: f.idx,
@@ -154,10 +140,8 @@ export class FacesRepository {
           alignedFile: f.alignedFile,
           now,
         }).lastInsertRowid,
-      );
-      this.insertEmbedding.run(id, modelId, toBlob(descriptors[i]!));
-      return id;
-    });
+      ),
+    );
   }
 
   /** Faces of present photos with their vectors of one model, in id order. */
@@ -213,15 +197,5 @@ export class FacesRepository {
   /** Moves one face to a person (or to nobody); `user` marks the user's own decision. */
   assign(faceId: number, personId: number | null, assignedBy: 'auto' | 'user' | null): void {
     this.assignStmt.run(personId, assignedBy, faceId);
-  }
-
-  /** The vectors of some faces under one model (faces without one are left out). */
-  vectorsOf(faceIds: readonly number[], modelId: number): Map<number, Float32Array> {
-    const out = new Map<number, Float32Array>();
-    for (const id of faceIds) {
-      const row = this.vectorStmt.get(id, modelId);
-      if (row) out.set(id, fromBlob(row.vector));
-    }
-    return out;
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 
 import { compileFused, loadFusedHead } from '../embedding/seed/fused-head.js';
 import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
+import { euclideanRows } from '../ml/distance.js';
 import type { PairProbabilities } from './candidate-veto.js';
 
 /** Makes the pair scorer for one grouping run over these faces (n x dims descriptors), or null: the descriptor alone decides. */
@@ -36,12 +37,7 @@ export class FusedCandidatePairHead implements CandidatePairHead {
           prob[p] = NaN;
           continue;
         }
-        let s = 0;
-        for (let d = 0; d < dims; d++) {
-          const v = descriptors[a * dims + d]! - descriptors[b * dims + d]!;
-          s += v * v;
-        }
-        prob[p] = fused(Math.sqrt(s), prob[p]!);
+        prob[p] = fused(euclideanRows(descriptors, a, b, dims), prob[p]!);
       }
       return prob;
     };

@@ -80,6 +80,15 @@ export const i32c = (v: number): number[] => [I32_CONST, ...sleb(v)];
 /** memarg: alignment exponent, static byte offset. */
 export const mem = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)];
 
+/** A function body's local declarations: runs of `count` locals of one type, in index order. */
+export const locals = (...runs: Array<[count: number, type: number]>): number[] => [...uleb(runs.length), ...runs.flatMap(([count, type]) => [...uleb(count), type])];
+
+/** Pushes the sum of the four f32 lanes of v128 local `v`, as (l0 + l1) + (l2 + l3). */
+export const sumLanesF32 = (v: number): number[] => [
+  ...get(v), ...simd(F32X4_EXTRACT_LANE), 0, ...get(v), ...simd(F32X4_EXTRACT_LANE), 1, F32_ADD,
+  ...get(v), ...simd(F32X4_EXTRACT_LANE), 2, ...get(v), ...simd(F32X4_EXTRACT_LANE), 3, F32_ADD, F32_ADD,
+];
+
 /** WebAssembly memory page, bytes. */
 export const PAGE = 65536;
 

@@ -1,10 +1,12 @@
 import type { ActionsRepository } from '../db/actions.repository.js';
 import type { Db } from '../db/database.js';
+import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FaceInfo, FacesRepository } from '../db/faces.repository.js';
 import type { LabelRow, LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository, PersonRow, PersonSummaryRow } from '../db/people.repository.js';
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
+import { euclidean } from '../ml/distance.js';
 
 /** Labels written per moved face: a sample of the faces it is now with (or was taken from). */
 export const LABELS_PER_FACE = 20;
@@ -42,15 +44,6 @@ export interface Edited {
 
 const emptyRecord = (): UndoRecord => ({ people: [], deleted: [], created: [], moves: [], labels: [] });
 
-function distance(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    s += d * d;
-  }
-  return Math.sqrt(s);
-}
-
 /**
  * The user's edits of people: rename, hide, choose the cover, merge, "not this person", and the
  * review's answers. Each is one transaction that also writes an action (for undo) and, for
@@ -62,6 +55,7 @@ export class PeopleService {
     private readonly db: Db,
     private readonly people: PeopleRepository,
     private readonly faces: FacesRepository,
+    private readonly embeddings: EmbeddingsRepository,
     private readonly labels: LabelsRepository,
     private readonly actions: ActionsRepository,
   ) {}
@@ -79,7 +73,7 @@ export class PeopleService {
     const before = this.summary(personId);
     const newName = name === '' ? null : name;
     if (newName === before.name) return { person: before, action: null };
-    const summary = newName === null ? `Removed the name of ${label(before)}` : `Named ${label(before)} "${newName}"`;
+    const summary = newName === null ? `Removed the name of ${displayName(before)}` : `Named ${displayName(before)} "${newName}"`;
     const action = this.act('rename', summary, (rec) => {
       this.rememberPerson(rec, personId);
       this.people.update(personId, { name: newName });
@@ -90,7 +84,7 @@ export class PeopleService {
   setHidden(personId: number, hidden: boolean): Edited {
     const before = this.summary(personId);
     if (before.hidden === hidden) return { person: before, action: null };
-    const action = this.act(hidden ? 'hide' : 'show', `${hidden ? 'Hid' : 'Showed'} ${label(before)}`, (rec) => {
+    const action = this.act(hidden ? 'hide' : 'show', `${hidden ? 'Hid' : 'Showed'} ${displayName(before)}`, (rec) => {
       this.rememberPerson(rec, personId);
       this.people.update(personId, { hidden });
     });
@@ -100,9 +94,9 @@ export class PeopleService {
   setCover(personId: number, faceId: number): Edited {
     const before = this.summary(personId);
     const face = this.faces.find(faceId);
-    if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${faceId} is not one of ${label(before)}'s faces`);
+    if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${faceId} is not one of ${displayName(before)}'s faces`);
     if (before.coverFaceId === faceId && this.people.find(personId)?.cover_face_id === faceId) return { person: before, action: null };
-    const action = this.act('cover', `Chose the cover of ${label(before)}`, (rec) => {
+    const action = this.act('cover', `Chose the cover of ${displayName(before)}`, (rec) => {
       this.rememberPerson(rec, personId);
       this.people.update(personId, { coverFaceId: faceId });
     });
@@ -115,8 +109,8 @@ export class PeopleService {
     if (sources.includes(targetId)) throw new ApiError('invalid_params', 'A person cannot be merged with itself');
     const target = this.summary(targetId);
     const sourceRows = sources.map((id) => this.people.find(id) ?? fail(notFound(`Person #${id}`)));
-    const names = sourceRows.map((r) => label({ id: r.id, name: r.name }));
-    const action = this.act(kind, `Merged ${names.join(', ')} into ${label(target)}`, (rec, actionId) => {
+    const names = sourceRows.map((r) => displayName({ id: r.id, name: r.name }));
+    const action = this.act(kind, `Merged ${names.join(', ')} into ${displayName(target)}`, (rec, actionId) => {
       this.mergeInto(rec, actionId, targetId, sources, kind);
     });
     return { person: this.summary(targetId), action };
@@ -131,11 +125,11 @@ export class PeopleService {
     const ids = [...new Set(faceIds)];
     for (const id of ids) {
       const face = this.faces.find(id);
-      if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${id} is not one of ${label(person)}'s faces`);
+      if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${id} is not one of ${displayName(person)}'s faces`);
     }
     const newPersonIds: number[] = [];
     const n = ids.length;
-    const action = this.act('reject', `Took ${n === 1 ? 'a face' : `${n} faces`} out of ${label(person)}`, (rec, actionId) => {
+    const action = this.act('reject', `Took ${n === 1 ? 'a face' : `${n} faces`} out of ${displayName(person)}`, (rec, actionId) => {
       newPersonIds.push(...this.takeOut(rec, actionId, personId, ids, 'reject'));
     });
     return { person: this.people.summary(personId) ?? null, newPersonIds, action };
@@ -163,7 +157,7 @@ export class PeopleService {
       if (a.photoId === b.photoId) throw new ApiError('invalid_params', 'Two faces of one photo are two people');
       const merging = pa && pb && pa.id !== pb.id;
       const [target, source] = merging ? chooseTarget(pa, pb) : [pa, pb];
-      const text = merging ? `Same person: merged ${label(source!)} into ${label(target!)}` : `Same person: two faces of ${pa ? label(pa) : 'one person'}`;
+      const text = merging ? `Same person: merged ${displayName(source!)} into ${displayName(target!)}` : `Same person: two faces of ${pa ? displayName(pa) : 'one person'}`;
       return this.act(kind, text, (rec, actionId) => {
         rec.pair = pair;
         this.label(rec, actionId, a.id, b.id, true, kind);
@@ -171,7 +165,7 @@ export class PeopleService {
       });
     }
     const split = pa && pb && pa.id === pb.id;
-    const text = split ? `Different people: took a face out of ${label(pa)}` : 'Different people';
+    const text = split ? `Different people: took a face out of ${displayName(pa)}` : 'Different people';
     return this.act(kind, text, (rec, actionId) => {
       rec.pair = pair;
       this.label(rec, actionId, a.id, b.id, false, kind);
@@ -260,7 +254,7 @@ export class PeopleService {
   }
 
   private vectors(faceIds: readonly number[]): Map<number, Float32Array> {
-    return this.faces.vectorsOf(faceIds, this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS));
+    return this.embeddings.vectorsFor(this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS), faceIds);
   }
 
   /**
@@ -270,7 +264,7 @@ export class PeopleService {
   private sample(face: number, others: readonly number[], vectors: Map<number, Float32Array>, order: 'nearest' | 'farthest'): number[] {
     const v = vectors.get(face);
     if (!v || others.length <= LABELS_PER_FACE) return others.slice(0, LABELS_PER_FACE);
-    const scored = others.map((o) => ({ o, d: vectors.has(o) ? distance(v, vectors.get(o)!) : Infinity }));
+    const scored = others.map((o) => ({ o, d: vectors.has(o) ? euclidean(v, 0, vectors.get(o)!, 0, v.length) : Infinity }));
     scored.sort((x, y) => (order === 'nearest' ? x.d - y.d : y.d - x.d));
     return scored.slice(0, LABELS_PER_FACE).map((s) => s.o);
   }
@@ -321,7 +315,7 @@ export class PeopleService {
     const vectors = this.vectors([a.id, b.id, ...others]);
     const mean = (id: number): number => {
       const v = vectors.get(id);
-      const ds = others.flatMap((o) => (v && vectors.has(o) ? [distance(v, vectors.get(o)!)] : []));
+      const ds = others.flatMap((o) => (v && vectors.has(o) ? [euclidean(v, 0, vectors.get(o)!, 0, v.length)] : []));
       return ds.length > 0 ? ds.reduce((s, d) => s + d, 0) / ds.length : 0;
     };
     // With no other face to compare with, the newer face (higher id) leaves.
@@ -330,7 +324,7 @@ export class PeopleService {
   }
 }
 
-function label(p: { id: number; name: string | null }): string {
+function displayName(p: { id: number; name: string | null }): string {
   return p.name ? `"${p.name}"` : `person #${p.id}`;
 }
 

@@ -3,7 +3,7 @@
  * the people the seed model held out for validation (so that the seed's scores on them are
  * those of unseen people), half same person, half two people.
  */
-import { euclidean } from '../benchmarks/lfw/lfw-features.js';
+import { euclideanRows } from '../ml/distance.js';
 import { accuracyAt, auc, bestThreshold } from '../ml/pair-metrics.js';
 import { fitLogistic } from '../ml/logistic.js';
 import { FUSED_FEATURES, fusedFeatures, fusedScore, saveFusedHead, type FusedHead } from '../embedding/seed/fused-head.js';
@@ -24,7 +24,7 @@ export interface TrainFusedResult {
 export async function trainFused(o: TrainFusedOptions): Promise<TrainFusedResult> {
   const { seed, features: f, ia, ib, same: y, people, description } = await heldOutPairFeatures({ ...o, descriptor: true });
   const prob = seed.scorePairs(seed.project(f.seed!), ia, ib);
-  const dist = Array.from(ia, (a, p) => euclidean(f.descriptors!, a, ib[p]!, 128));
+  const dist = Array.from(ia, (a, p) => euclideanRows(f.descriptors!, a, ib[p]!, 128));
   const fit = fitLogistic(dist.map((d, p) => fusedFeatures(d, prob[p]!)), y);
   const head: FusedHead = {
     format: 'facepair-fused',

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { compileFused, loadFusedHead, type FusedHead } from '../../core/embedding/seed/fused-head.js';
 import { randomEmbeddings } from './bench-pairs.js';
 import { defaultSeedModelDir, SeedEmbedder } from '../../core/embedding/seed/seed-embedder.js';
+import { euclideanRows } from '../../core/ml/distance.js';
 
 export interface CandidateBench {
   nFaces: number;
@@ -57,15 +58,7 @@ export async function benchCandidates(modelDir = defaultSeedModelDir(), nFaces =
   for (let r = 0; r < 3; r++) {
     t0 = performance.now();
     const p = seed.scorePairs(proj, pi, pj);
-    for (let k = 0; k < nPairs; k++) {
-      const i = pi[k]! * 128, j = pj[k]! * 128;
-      let s = 0;
-      for (let d = 0; d < 128; d++) {
-        const v = desc[i + d]! - desc[j + d]!;
-        s += v * v;
-      }
-      out[k] = score(Math.sqrt(s), p[k]!);
-    }
+    for (let k = 0; k < nPairs; k++) out[k] = score(euclideanRows(desc, pi[k]!, pj[k]!, 128), p[k]!);
     bestF = Math.min(bestF, performance.now() - t0);
   }
   seed.dispose();

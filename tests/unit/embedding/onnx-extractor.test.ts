@@ -3,7 +3,8 @@ import path from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { defaultSeedModelDir, readSeedInput, SeedEmbedder } from '../../../src-main/core/embedding/seed/seed-embedder.js';
+import { readFaceInput } from '../../../src-main/core/analysis/align/face-input.js';
+import { defaultSeedModelDir, SeedEmbedder } from '../../../src-main/core/embedding/seed/seed-embedder.js';
 import { SeedFaceEmbedder } from '../../../src-main/core/embedding/seed/seed-face-embedder.js';
 import { exportSeedOnnx } from '../../../src-main/tools/export-seed-onnx.js';
 import { LFW, tempDir } from '../../support/paths.js';
@@ -14,7 +15,7 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 /** The first image of the first few LFW people, read as the pipeline reads aligned crops. */
 async function lfwFaces(n: number): Promise<Uint8Array[]> {
   const people = (await readdir(path.join(LFW, 'images'))).sort().slice(0, n);
-  return Promise.all(people.map(async (p) => readSeedInput(path.join(LFW, 'images', p, (await readdir(path.join(LFW, 'images', p))).sort()[0]!))));
+  return Promise.all(people.map(async (p) => readFaceInput(path.join(LFW, 'images', p, (await readdir(path.join(LFW, 'images', p))).sort()[0]!))));
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {

@@ -30,7 +30,7 @@ import {
 import { SeedEmbedder } from '../../../src-main/core/embedding/seed/seed-embedder.js';
 import { missingWasmKernels, registerWasmGradKernels } from '../../../src-main/core/training/kernels/wasm-grad-kernels.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
-import { toSeedInputFloats } from '../../../src-main/core/training/seed/image-cache.js';
+import { toSeedInputFloats } from '../../../src-main/core/embedding/seed/seed-input.js';
 
 const { tf, backend } = await loadMlRuntime();
 registerWasmGradKernels(tf);

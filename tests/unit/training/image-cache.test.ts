@@ -3,7 +3,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CACHE_SIDE, IMAGE_BYTES, ImageCache, toSeedInputFloats } from '../../../src-main/core/training/seed/image-cache.js';
+import { FACE_INPUT_SIDE as CACHE_SIDE } from '../../../src-main/core/analysis/align/face-input.js';
+import { toSeedInputFloats } from '../../../src-main/core/embedding/seed/seed-input.js';
+import { IMAGE_BYTES, ImageCache } from '../../../src-main/core/training/seed/image-cache.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 import { tempDir } from '../../support/paths.js';
 

@@ -6,7 +6,9 @@ import { recalibrateBatchNorm } from '../../../src-main/core/training/kernels/re
 import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM } from '../../../src-main/core/embedding/seed/seed-model.js';
 import { registerWasmGradKernels } from '../../../src-main/core/training/kernels/wasm-grad-kernels.js';
 import { GradWorkers } from '../../../src-main/core/training/seed/grad-workers.js';
-import { CACHE_SIDE, IMAGE_BYTES, toSeedInputFloats } from '../../../src-main/core/training/seed/image-cache.js';
+import { FACE_INPUT_SIDE as CACHE_SIDE } from '../../../src-main/core/analysis/align/face-input.js';
+import { toSeedInputFloats } from '../../../src-main/core/embedding/seed/seed-input.js';
+import { IMAGE_BYTES } from '../../../src-main/core/training/seed/image-cache.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 import { applyGradientsScaled } from '../../../src-main/core/training/seed/scaled-step.js';
 import { seedShardLoss, trainableVariables, type LossSettings, type Shard } from '../../../src-main/core/training/seed/seed-loss.js';

@@ -20,7 +20,8 @@ import { fusedScore, loadFusedHead, type FusedHead } from '../../embedding/seed/
 import { defaultSeedModelDir, SeedEmbedder } from '../../embedding/seed/seed-embedder.js';
 import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-model.js';
 import { ensureLfwScanned } from './lfw-faces.js';
-import { computeImageFeatures, euclidean, type ImageFeatures } from './lfw-features.js';
+import { euclideanRows } from '../../ml/distance.js';
+import { computeImageFeatures, type ImageFeatures } from './lfw-features.js';
 import { devTrainPairs, heldOutImages, heldOutPairs, imageKey, imagePath, lfwDataset, testPairs, type LfwPair, type LfwProtocol } from './lfw-protocol.js';
 import { accuracyAt, auc, bestThreshold, confusionAt, crossFoldAccuracy, rocCurve, type Confusion } from '../../ml/pair-metrics.js';
 import { replaceCardSection } from '../model-card.js';
@@ -93,7 +94,7 @@ export function pairScores(
   for (let p = 0; p < pairs.length; p++) {
     if (matcher === 'seed' || matcher === 'seed-head') out[p] = seedProb![p]!;
     else {
-      const d = euclidean(f.descriptors!, ia[p]!, ib[p]!, 128);
+      const d = euclideanRows(f.descriptors!, ia[p]!, ib[p]!, 128);
       out[p] = matcher === 'descriptor' ? -d : fusedScore(fused!, d, seedProb![p]!);
     }
   }

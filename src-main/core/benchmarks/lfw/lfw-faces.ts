@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { createApp } from '../../app.js';
 import { openDatabase } from '../../db/database.js';
-import { fromBlob } from '../../db/faces.repository.js';
+import { EmbeddingsRepository } from '../../db/embeddings.repository.js';
 import { dlibMeanShape, DESCRIPTOR_CHIP_PADDING, DESCRIPTOR_CHIP_SIZE } from '../../analysis/align/dlib-chip.js';
 import { fitSimilarity, type Point, type Similarity } from '../../analysis/align/geometry.js';
 import { LFW_CROP_SIZE, LFW_TEMPLATE } from '../../analysis/align/lfw-template.js';
@@ -48,15 +48,7 @@ export function readLfwFaces(dbFile: string, imagesDir: string): Map<string, Lfw
   const db = openDatabase(dbFile, { create: false, readonly: true });
   try {
     const cacheDir = cacheDirFor(dbFile);
-    const model = db.prepare<[string], { id: number }>('SELECT id FROM models WHERE key = ?').get(DESCRIPTOR_MODEL_KEY);
-    const rows = db
-      .prepare<[number], { path: string; width: number | null; height: number | null; id: number | null; x: number | null; y: number | null; w: number | null; h: number | null; aligned_file: string | null; vector: Buffer | null }>(
-        `SELECT p.path, p.width, p.height, f.id, f.x, f.y, f.w, f.h, f.aligned_file, e.vector
-         FROM photos p LEFT JOIN faces f ON f.photo_id = p.id
-         LEFT JOIN embeddings e ON e.face_id = f.id AND e.model_id = ?
-         WHERE p.status = 'done' ORDER BY p.id, f.idx`,
-      )
-      .all(model?.id ?? -1);
+    const rows = new EmbeddingsRepository(db).listPhotoFaceVectors(DESCRIPTOR_MODEL_KEY);
     const best = new Map<string, { d: number }>();
     for (const r of rows) {
       const key = toKey(imagesDir, r.path);
@@ -66,7 +58,7 @@ export function readLfwFaces(dbFile: string, imagesDir: string): Map<string, Lfw
         rec = { key, photoPath: r.path, faceId: null, faces: 0, descriptor: null, alignedFile: null };
         out.set(key, rec);
       }
-      if (r.id === null || r.vector === null) continue;
+      if (r.faceId === null || r.vector === null) continue;
       rec.faces++;
       const cx = r.x! + r.w! / 2 - (r.width ?? LFW_CROP_SIZE) / 2;
       const cy = r.y! + r.h! / 2 - (r.height ?? LFW_CROP_SIZE) / 2;
@@ -74,9 +66,9 @@ export function readLfwFaces(dbFile: string, imagesDir: string): Map<string, Lfw
       const prev = best.get(key);
       if (prev === undefined || d < prev.d) {
         best.set(key, { d });
-        rec.faceId = r.id;
-        rec.descriptor = fromBlob(r.vector);
-        rec.alignedFile = path.join(cacheDir, r.aligned_file!);
+        rec.faceId = r.faceId;
+        rec.descriptor = r.vector;
+        rec.alignedFile = path.join(cacheDir, r.alignedFile!);
       }
     }
   } finally {

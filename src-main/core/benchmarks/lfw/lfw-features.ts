@@ -6,7 +6,8 @@ import { decodePhoto } from '../../analysis/decode.js';
 import { FaceAnalyzer } from '../../analysis/face-analyzer.js';
 import { DESCRIPTOR_CHIP_SIZE } from '../../analysis/align/dlib-chip.js';
 import { warpSimilarity } from '../../analysis/align/warp.js';
-import { readSeedInput, type SeedEmbedder } from '../../embedding/seed/seed-embedder.js';
+import { readFaceInput } from '../../analysis/align/face-input.js';
+import type { SeedEmbedder } from '../../embedding/seed/seed-embedder.js';
 import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-model.js';
 import { centralChipTransform, type LfwFace } from './lfw-faces.js';
 import type { SeedEmbeddingCache } from './seed-embedding-cache.js';
@@ -70,7 +71,7 @@ export async function computeImageFeatures(
     const t0 = performance.now();
     for (let s = 0; s < todo.length; s += batch) {
       const part = todo.slice(s, s + batch);
-      const inputs = await Promise.all(part.map((k) => readSeedInput(sourceOf(k))));
+      const inputs = await Promise.all(part.map((k) => readFaceInput(sourceOf(k))));
       const e = want.seed.embed(inputs);
       part.forEach((k, r) => {
         const v = e.subarray(r * SEED_EMBEDDING_DIM, (r + 1) * SEED_EMBEDDING_DIM);
@@ -82,13 +83,4 @@ export async function computeImageFeatures(
     log?.(`seed embeddings of ${todo.length} images in ${((performance.now() - t0) / 1000).toFixed(0)} s${uniq.length > todo.length ? ` (${uniq.length - todo.length} more from the embedding cache)` : ''}`);
   }
   return { keys: uniq, index, misses, descriptors, seed };
-}
-
-export function euclidean(a: Float32Array, i: number, j: number, dims: number): number {
-  let s = 0;
-  for (let k = 0; k < dims; k++) {
-    const d = a[i * dims + k]! - a[j * dims + k]!;
-    s += d * d;
-  }
-  return Math.sqrt(s);
 }

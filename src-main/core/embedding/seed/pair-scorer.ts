@@ -28,7 +28,6 @@ import {
   F32_LOAD,
   F32_STORE,
   F32X4_ADD,
-  F32X4_EXTRACT_LANE,
   F32X4_MUL,
   F32X4_PMAX,
   F32X4_SPLAT,
@@ -40,21 +39,22 @@ import {
   I32_MUL,
   I32_STORE,
   i32c,
+  locals,
   LOOP,
   mem,
-  PAGE,
   set,
   simd,
   singleFunctionModule,
+  sumLanesF32,
   T_F32,
   T_I32,
   T_V128,
   tee,
-  uleb,
   V128_CONST,
   V128_LOAD,
   VOID,
 } from '../../ml/wasm-bytes.js';
+import { forEachPair, forEachPairChunk, instantiate, kernelModules, pairBuffers, pairRow, type PairBuffers } from '../../ml/wasm-pair-kernel.js';
 
 /**
  * The head's weights as flat Float32Arrays. Dense1's kernel ([2*embeddingDim][hidden1],
@@ -221,64 +221,50 @@ function buildScoreModule(lay: WasmLayout): Uint8Array<ArrayBuffer> {
   const rowBytes = h1 * 4;
   const scrRow = h1 * 4; // row addresses live after the values in scratch
 
-  const { code, emit } = assembler();
-  // if (n == 0) skip everything
-  emit(BLOCK, VOID, get(P_N), I32_EQZ, BR_IF, 0);
-  emit(i32c(0), set(L_P));
-  emit(LOOP, VOID); // per pair
+  const { code: pair, emit } = assembler();
+  // a = pa + pi[p] * rowBytes ; b = pb + pj[p] * rowBytes
+  emit(pairRow(P_PA, P_PI, L_P, rowBytes, L_A), pairRow(P_PB, P_PJ, L_P, rowBytes, L_B));
+  // Compact active hidden-1 units: for k: v = a[k] + b[k] + b1[k]; val[na] = v; row[na] = &w2[k]; na += v > 0
+  emit(i32c(0), set(L_NA), i32c(0), set(L_K), get(P_W), i32c(lay.w2), I32_ADD, set(L_WK));
+  emit(LOOP, VOID);
   {
-    // a = pa + pi[p] * rowBytes ; b = pb + pj[p] * rowBytes   (p*4 is the byte index)
-    emit(get(P_PA), get(P_PI), get(L_P), i32c(4), I32_MUL, I32_ADD, I32_LOAD, mem(2, 0), i32c(rowBytes), I32_MUL, I32_ADD, set(L_A));
-    emit(get(P_PB), get(P_PJ), get(L_P), i32c(4), I32_MUL, I32_ADD, I32_LOAD, mem(2, 0), i32c(rowBytes), I32_MUL, I32_ADD, set(L_B));
-    // Compact active hidden-1 units: for k: v = a[k] + b[k] + b1[k]; val[na] = v; row[na] = &w2[k]; na += v > 0
-    emit(i32c(0), set(L_NA), i32c(0), set(L_K), get(P_W), i32c(lay.w2), I32_ADD, set(L_WK));
-    emit(LOOP, VOID);
-    {
-      emit(get(L_A), get(L_K), I32_ADD, F32_LOAD, mem(2, 0));
-      emit(get(L_B), get(L_K), I32_ADD, F32_LOAD, mem(2, 0), F32_ADD);
-      emit(get(P_W), get(L_K), I32_ADD, F32_LOAD, mem(2, lay.b1), F32_ADD, set(L_V));
-      // t = scratch + na*4
-      emit(get(P_SCR), get(L_NA), i32c(4), I32_MUL, I32_ADD, tee(L_T), get(L_V), F32_STORE, mem(2, 0));
-      emit(get(L_T), get(L_WK), I32_STORE, mem(2, scrRow));
-      emit(get(L_NA), get(L_V), F32_CONST_0, F32_GT, I32_ADD, set(L_NA));
-      emit(get(L_WK), i32c(h2p * 4), I32_ADD, set(L_WK));
-      emit(get(L_K), i32c(4), I32_ADD, tee(L_K), i32c(rowBytes), I32_LT_U, BR_IF, 0);
-    }
-    emit(END);
-    // acc = b2
-    for (let q = 0; q < nAcc; q++) emit(get(P_W), simd(V128_LOAD), mem(4, lay.b2 + 16 * q), set(L_ACC + q));
-    // for t in 0..na: acc += val[t] * w2[row[t]]
-    emit(BLOCK, VOID, get(L_NA), I32_EQZ, BR_IF, 0);
-    emit(get(P_SCR), set(L_T), get(P_SCR), get(L_NA), i32c(4), I32_MUL, I32_ADD, set(L_NA)); // L_NA := end pointer
-    emit(LOOP, VOID);
-    {
-      emit(get(L_T), F32_LOAD, mem(2, 0), simd(F32X4_SPLAT), set(L_VV));
-      emit(get(L_T), I32_LOAD, mem(2, scrRow), set(L_ROW));
-      for (let q = 0; q < nAcc; q++) {
-        emit(get(L_ACC + q), get(L_VV), get(L_ROW), simd(V128_LOAD), mem(2, 16 * q), simd(F32X4_MUL), simd(F32X4_ADD), set(L_ACC + q));
-      }
-      emit(get(L_T), i32c(4), I32_ADD, tee(L_T), get(L_NA), I32_LT_U, BR_IF, 0);
-    }
-    emit(END, END);
-    // z = b3-less sum over lanes of relu(acc) * w3 (b3 is added in JS)
-    emit(simd(V128_CONST), new Array<number>(16).fill(0), set(L_TMP));
-    for (let q = 0; q < nAcc; q++) {
-      emit(get(L_TMP), get(L_ACC + q), simd(V128_CONST), new Array<number>(16).fill(0), simd(F32X4_PMAX));
-      emit(get(P_W), simd(V128_LOAD), mem(4, lay.w3 + 16 * q), simd(F32X4_MUL), simd(F32X4_ADD), set(L_TMP));
-    }
-    emit(get(L_TMP), simd(F32X4_EXTRACT_LANE), 0, get(L_TMP), simd(F32X4_EXTRACT_LANE), 1, F32_ADD);
-    emit(get(L_TMP), simd(F32X4_EXTRACT_LANE), 2, get(L_TMP), simd(F32X4_EXTRACT_LANE), 3, F32_ADD, F32_ADD, set(L_Z));
-    emit(get(P_OUT), get(L_P), i32c(4), I32_MUL, I32_ADD, get(L_Z), F32_STORE, mem(2, 0));
-    emit(get(L_P), i32c(1), I32_ADD, tee(L_P), get(P_N), I32_LT_U, BR_IF, 0);
+    emit(get(L_A), get(L_K), I32_ADD, F32_LOAD, mem(2, 0));
+    emit(get(L_B), get(L_K), I32_ADD, F32_LOAD, mem(2, 0), F32_ADD);
+    emit(get(P_W), get(L_K), I32_ADD, F32_LOAD, mem(2, lay.b1), F32_ADD, set(L_V));
+    // t = scratch + na*4
+    emit(get(P_SCR), get(L_NA), i32c(4), I32_MUL, I32_ADD, tee(L_T), get(L_V), F32_STORE, mem(2, 0));
+    emit(get(L_T), get(L_WK), I32_STORE, mem(2, scrRow));
+    emit(get(L_NA), get(L_V), F32_CONST_0, F32_GT, I32_ADD, set(L_NA));
+    emit(get(L_WK), i32c(h2p * 4), I32_ADD, set(L_WK));
+    emit(get(L_K), i32c(4), I32_ADD, tee(L_K), i32c(rowBytes), I32_LT_U, BR_IF, 0);
   }
-  emit(END, END, END); // loop, block, function
+  emit(END);
+  // acc = b2
+  for (let q = 0; q < nAcc; q++) emit(get(P_W), simd(V128_LOAD), mem(4, lay.b2 + 16 * q), set(L_ACC + q));
+  // for t in 0..na: acc += val[t] * w2[row[t]]
+  emit(BLOCK, VOID, get(L_NA), I32_EQZ, BR_IF, 0);
+  emit(get(P_SCR), set(L_T), get(P_SCR), get(L_NA), i32c(4), I32_MUL, I32_ADD, set(L_NA)); // L_NA := end pointer
+  emit(LOOP, VOID);
+  {
+    emit(get(L_T), F32_LOAD, mem(2, 0), simd(F32X4_SPLAT), set(L_VV));
+    emit(get(L_T), I32_LOAD, mem(2, scrRow), set(L_ROW));
+    for (let q = 0; q < nAcc; q++) {
+      emit(get(L_ACC + q), get(L_VV), get(L_ROW), simd(V128_LOAD), mem(2, 16 * q), simd(F32X4_MUL), simd(F32X4_ADD), set(L_ACC + q));
+    }
+    emit(get(L_T), i32c(4), I32_ADD, tee(L_T), get(L_NA), I32_LT_U, BR_IF, 0);
+  }
+  emit(END, END);
+  // z = b3-less sum over lanes of relu(acc) * w3 (b3 is added in JS)
+  emit(simd(V128_CONST), new Array<number>(16).fill(0), set(L_TMP));
+  for (let q = 0; q < nAcc; q++) {
+    emit(get(L_TMP), get(L_ACC + q), simd(V128_CONST), new Array<number>(16).fill(0), simd(F32X4_PMAX));
+    emit(get(P_W), simd(V128_LOAD), mem(4, lay.w3 + 16 * q), simd(F32X4_MUL), simd(F32X4_ADD), set(L_TMP));
+  }
+  emit(sumLanesF32(L_TMP), set(L_Z));
+  emit(get(P_OUT), get(L_P), i32c(4), I32_MUL, I32_ADD, get(L_Z), F32_STORE, mem(2, 0));
 
-  const locals = [...uleb(3), ...uleb(8), T_I32, ...uleb(2), T_F32, ...uleb(2 + nAcc), T_V128];
-  return singleFunctionModule('score', 8, locals, code);
+  return singleFunctionModule('score', 8, locals([8, T_I32], [2, T_F32], [2 + nAcc, T_V128]), [...forEachPair(P_N, L_P, pair), END]);
 }
-
-/** Pairs scored per wasm call (bounds the pair/out buffers). */
-const CHUNK = 1 << 16;
 
 interface WasmScorer {
   memory: WebAssembly.Memory;
@@ -286,25 +272,11 @@ interface WasmScorer {
   lay: WasmLayout;
   hw: HeadWeights;
   proj: FaceProjections;
-  ptr: { w: number; scratch: number; pa: number; pb: number; pi: number; pj: number; out: number };
+  ptr: { w: number; scratch: number; pa: number; pb: number };
+  pairs: PairBuffers;
 }
 
-let simdModule: WebAssembly.Module | null | undefined;
-let simdModuleKey = '';
-
-function getModule(lay: WasmLayout, h2: number): WebAssembly.Module | null {
-  const key = `${lay.h1}x${h2}`;
-  if (simdModule !== undefined && simdModuleKey === key) return simdModule;
-  simdModuleKey = key;
-  try {
-    const bytes = buildScoreModule(lay);
-    simdModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  } catch {
-    simdModule = null;
-  }
-  return simdModule;
-}
-
+const scoreModule = kernelModules(buildScoreModule, (lay: WasmLayout) => `${lay.h1}x${lay.h2p}`);
 
 /** One wasm instance holding the weights and the projections, reused while they are the same objects. */
 const scorers = new WeakMap<FaceProjections, WasmScorer>();
@@ -313,19 +285,15 @@ function getWasmScorer(proj: FaceProjections, hw: HeadWeights): WasmScorer | nul
   const cached = scorers.get(proj);
   if (cached !== undefined && cached.hw === hw) return cached;
   const lay = wasmLayout(hw.hidden1, hw.hidden2);
-  const mod = getModule(lay, hw.hidden2);
+  const mod = scoreModule(lay);
   if (mod === null) return null;
   const h1 = hw.hidden1;
   const w = 0;
   const scratch = align16(w + lay.bytes);
   const pa = align16(scratch + 2 * h1 * 4);
   const pb = align16(pa + proj.n * h1 * 4);
-  const pi = align16(pb + proj.n * h1 * 4);
-  const pj = pi + CHUNK * 4;
-  const out = pj + CHUNK * 4;
-  const total = out + CHUNK * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(total / PAGE) });
-  const instance = new WebAssembly.Instance(mod, { env: { mem: memory } });
+  const pairs = pairBuffers(pb + proj.n * h1 * 4);
+  const { memory, exports } = instantiate(mod, pairs.end);
   const f32 = new Float32Array(memory.buffer);
   // Weights: b1, w2 rows padded to h2p, b2 and w3 padded with zeros.
   f32.set(hw.b1, (w + lay.b1) / 4);
@@ -336,11 +304,12 @@ function getWasmScorer(proj: FaceProjections, hw: HeadWeights): WasmScorer | nul
   f32.set(proj.pb, pb / 4);
   const scorer: WasmScorer = {
     memory,
-    score: instance.exports['score'] as WasmScorer['score'],
+    score: exports['score'] as WasmScorer['score'],
     lay,
     hw,
     proj,
-    ptr: { w, scratch, pa, pb, pi, pj, out },
+    ptr: { w, scratch, pa, pb },
+    pairs,
   };
   scorers.set(proj, scorer);
   return scorer;
@@ -348,8 +317,7 @@ function getWasmScorer(proj: FaceProjections, hw: HeadWeights): WasmScorer | nul
 
 /** Whether scorePairs runs the WebAssembly SIMD kernel here (else the plain-JS loop). */
 export function wasmSimdAvailable(): boolean {
-  const lay = wasmLayout(100, 50);
-  return getModule(lay, 50) !== null;
+  return scoreModule(wasmLayout(100, 50)) !== null;
 }
 
 /**
@@ -370,18 +338,13 @@ export function scorePairs(
   const result = checkPairs(proj, hw, pairsI, pairsJ, out);
   const s = getWasmScorer(proj, hw);
   if (s === null) return scorePairsJs(proj, hw, pairsI, pairsJ, result);
-  const np = pairsI.length;
-  const { ptr } = s;
-  const u32 = new Uint32Array(s.memory.buffer);
+  const { ptr, pairs } = s;
   const f32 = new Float32Array(s.memory.buffer);
   const b3 = hw.b3;
-  for (let p0 = 0; p0 < np; p0 += CHUNK) {
-    const m = Math.min(CHUNK, np - p0);
-    u32.set(pairsI.subarray(p0, p0 + m), ptr.pi / 4);
-    u32.set(pairsJ.subarray(p0, p0 + m), ptr.pj / 4);
-    s.score(ptr.pa, ptr.pb, ptr.w, ptr.pi, ptr.pj, ptr.out, m, ptr.scratch);
-    const zo = ptr.out / 4;
+  const zo = pairs.out / 4;
+  forEachPairChunk(s.memory, pairs, pairsI, pairsJ, (m, p0) => {
+    s.score(ptr.pa, ptr.pb, ptr.w, pairs.pi, pairs.pj, pairs.out, m, ptr.scratch);
     for (let p = 0; p < m; p++) result[p0 + p] = 1 / (1 + Math.exp(-(f32[zo + p]! + b3)));
-  }
+  });
   return result;
 }

@@ -5,37 +5,32 @@
  * both in float32 products, summed in a different order (they agree to about 1e-6).
  */
 import {
-  align16,
   assembler,
-  BLOCK,
   BR_IF,
   END,
-  F32_ADD,
   F32_STORE,
   F32X4_ADD,
-  F32X4_EXTRACT_LANE,
   F32X4_MUL,
   get,
   I32_ADD,
-  I32_EQZ,
-  I32_LOAD,
   I32_LT_U,
   I32_MUL,
   i32c,
+  locals,
   LOOP,
   mem,
-  PAGE,
   set,
   simd,
   singleFunctionModule,
+  sumLanesF32,
   T_I32,
   T_V128,
   tee,
-  uleb,
   V128_CONST,
   V128_LOAD,
   VOID,
 } from '../../ml/wasm-bytes.js';
+import { forEachPair, forEachPairChunk, instantiate, kernelModules, pairBuffers, pairRow, type PairBuffers } from '../../ml/wasm-pair-kernel.js';
 
 /** Plain-JS dot products of rows (i[p], j[p]) of `rows` (n x dim). */
 export function rowDotsJs(rows: Float32Array, dim: number, i: Uint32Array, j: Uint32Array, out = new Float32Array(i.length)): Float32Array {
@@ -66,54 +61,31 @@ function buildDotsModule(dimP: number): Uint8Array<ArrayBuffer> {
   const L_ACC0 = 9, L_ACC1 = 10; // v128
   const rowBytes = dimP * 4;
   const zero = new Array<number>(16).fill(0);
-  const { code, emit } = assembler();
-  emit(BLOCK, VOID, get(P_N), I32_EQZ, BR_IF, 0);
-  emit(i32c(0), set(L_P));
+  const { code: pair, emit } = assembler();
+  emit(pairRow(P_ROWS, P_PI, L_P, rowBytes, L_A), pairRow(P_ROWS, P_PJ, L_P, rowBytes, L_B));
+  emit(simd(V128_CONST), zero, set(L_ACC0), simd(V128_CONST), zero, set(L_ACC1), i32c(0), set(L_K));
   emit(LOOP, VOID);
   {
-    emit(get(P_ROWS), get(P_PI), get(L_P), i32c(4), I32_MUL, I32_ADD, I32_LOAD, mem(2, 0), i32c(rowBytes), I32_MUL, I32_ADD, set(L_A));
-    emit(get(P_ROWS), get(P_PJ), get(L_P), i32c(4), I32_MUL, I32_ADD, I32_LOAD, mem(2, 0), i32c(rowBytes), I32_MUL, I32_ADD, set(L_B));
-    emit(simd(V128_CONST), zero, set(L_ACC0), simd(V128_CONST), zero, set(L_ACC1), i32c(0), set(L_K));
-    emit(LOOP, VOID);
-    {
-      emit(get(L_ACC0), get(L_A), get(L_K), I32_ADD, simd(V128_LOAD), mem(4, 0), get(L_B), get(L_K), I32_ADD, simd(V128_LOAD), mem(4, 0), simd(F32X4_MUL), simd(F32X4_ADD), set(L_ACC0));
-      emit(get(L_ACC1), get(L_A), get(L_K), I32_ADD, simd(V128_LOAD), mem(4, 16), get(L_B), get(L_K), I32_ADD, simd(V128_LOAD), mem(4, 16), simd(F32X4_MUL), simd(F32X4_ADD), set(L_ACC1));
-      emit(get(L_K), i32c(32), I32_ADD, tee(L_K), i32c(rowBytes), I32_LT_U, BR_IF, 0);
-    }
-    emit(END);
-    emit(get(L_ACC0), get(L_ACC1), simd(F32X4_ADD), set(L_ACC0));
-    emit(get(P_OUT), get(L_P), i32c(4), I32_MUL, I32_ADD);
-    emit(get(L_ACC0), simd(F32X4_EXTRACT_LANE), 0, get(L_ACC0), simd(F32X4_EXTRACT_LANE), 1, F32_ADD);
-    emit(get(L_ACC0), simd(F32X4_EXTRACT_LANE), 2, get(L_ACC0), simd(F32X4_EXTRACT_LANE), 3, F32_ADD, F32_ADD);
-    emit(F32_STORE, mem(2, 0));
-    emit(get(L_P), i32c(1), I32_ADD, tee(L_P), get(P_N), I32_LT_U, BR_IF, 0);
+    emit(get(L_ACC0), get(L_A), get(L_K), I32_ADD, simd(V128_LOAD), mem(4, 0), get(L_B), get(L_K), I32_ADD, simd(V128_LOAD), mem(4, 0), simd(F32X4_MUL), simd(F32X4_ADD), set(L_ACC0));
+    emit(get(L_ACC1), get(L_A), get(L_K), I32_ADD, simd(V128_LOAD), mem(4, 16), get(L_B), get(L_K), I32_ADD, simd(V128_LOAD), mem(4, 16), simd(F32X4_MUL), simd(F32X4_ADD), set(L_ACC1));
+    emit(get(L_K), i32c(32), I32_ADD, tee(L_K), i32c(rowBytes), I32_LT_U, BR_IF, 0);
   }
-  emit(END, END, END); // loop, block, function
-  return singleFunctionModule('dots', 5, [...uleb(2), ...uleb(4), T_I32, ...uleb(2), T_V128], code);
+  emit(END);
+  emit(get(L_ACC0), get(L_ACC1), simd(F32X4_ADD), set(L_ACC0));
+  emit(get(P_OUT), get(L_P), i32c(4), I32_MUL, I32_ADD, sumLanesF32(L_ACC0), F32_STORE, mem(2, 0));
+  return singleFunctionModule('dots', 5, locals([4, T_I32], [2, T_V128]), [...forEachPair(P_N, L_P, pair), END]);
 }
 
-const modules = new Map<number, WebAssembly.Module | null>();
+const dotsModule = kernelModules(buildDotsModule, (dimP: number) => dimP);
 
-function dotsModule(dimP: number): WebAssembly.Module | null {
-  if (!modules.has(dimP)) {
-    try {
-      const bytes = buildDotsModule(dimP);
-      modules.set(dimP, WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null);
-    } catch {
-      modules.set(dimP, null);
-    }
-  }
-  return modules.get(dimP)!;
-}
-
-/** Pairs per wasm call (bounds the pair and output buffers). */
-const CHUNK = 1 << 16;
+/** Byte address of the rows in wasm memory; the pair buffers follow them. */
+const ROWS = 0;
 
 interface DotsInstance {
   dim: number;
   memory: WebAssembly.Memory;
   dots: (rows: number, pi: number, pj: number, out: number, n: number) => void;
-  ptr: { rows: number; pi: number; pj: number; out: number };
+  pairs: PairBuffers;
 }
 
 /** The rows copied into wasm memory once, reused while `rows` is the same array: do not change it in place. */
@@ -126,14 +98,11 @@ function dotsInstance(rows: Float32Array, dim: number): DotsInstance | null {
   const mod = dotsModule(dimP);
   if (mod === null) return null;
   const n = rows.length / dim;
-  const ptr = { rows: 0, pi: align16(n * dimP * 4), pj: 0, out: 0 };
-  ptr.pj = ptr.pi + CHUNK * 4;
-  ptr.out = ptr.pj + CHUNK * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((ptr.out + CHUNK * 4) / PAGE) });
+  const pairs = pairBuffers(ROWS + n * dimP * 4);
+  const { memory, exports } = instantiate(mod, pairs.end);
   const f32 = new Float32Array(memory.buffer);
-  for (let r = 0; r < n; r++) f32.set(rows.subarray(r * dim, (r + 1) * dim), r * dimP);
-  const instance = new WebAssembly.Instance(mod, { env: { mem: memory } });
-  const inst: DotsInstance = { dim, memory, dots: instance.exports['dots'] as DotsInstance['dots'], ptr };
+  for (let r = 0; r < n; r++) f32.set(rows.subarray(r * dim, (r + 1) * dim), ROWS / 4 + r * dimP);
+  const inst: DotsInstance = { dim, memory, dots: exports['dots'] as DotsInstance['dots'], pairs };
   instances.set(rows, inst);
   return inst;
 }
@@ -154,14 +123,11 @@ export function rowDots(rows: Float32Array, dim: number, i: Uint32Array, j: Uint
   const out = new Float32Array(i.length);
   const s = n > 0 ? dotsInstance(rows, dim) : null;
   if (s === null) return rowDotsJs(rows, dim, i, j, out);
-  const u32 = new Uint32Array(s.memory.buffer);
   const f32 = new Float32Array(s.memory.buffer);
-  for (let p0 = 0; p0 < i.length; p0 += CHUNK) {
-    const m = Math.min(CHUNK, i.length - p0);
-    u32.set(i.subarray(p0, p0 + m), s.ptr.pi / 4);
-    u32.set(j.subarray(p0, p0 + m), s.ptr.pj / 4);
-    s.dots(s.ptr.rows, s.ptr.pi, s.ptr.pj, s.ptr.out, m);
-    out.set(f32.subarray(s.ptr.out / 4, s.ptr.out / 4 + m), p0);
-  }
+  const { pairs } = s;
+  forEachPairChunk(s.memory, pairs, i, j, (m, p0) => {
+    s.dots(ROWS, pairs.pi, pairs.pj, pairs.out, m);
+    out.set(f32.subarray(pairs.out / 4, pairs.out / 4 + m), p0);
+  });
   return out;
 }

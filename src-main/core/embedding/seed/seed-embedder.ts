@@ -7,21 +7,20 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 
+import { FACE_INPUT_BYTES } from '../../analysis/align/face-input.js';
 import { modelsDir } from '../../paths.js';
 import { loadMlRuntime, type Tf } from '../../ml/runtime.js';
 import { embeddingViewsOf, extractEmbeddings, getHeadWeights, loadSeedModel, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, type SeedModel } from './seed-model.js';
 import { projectFaces, scorePairs, type FaceProjections, type HeadWeights } from './pair-scorer.js';
 import { seedModelKeys } from './seed-model-key.js';
 import { compileSeedPairScore, rootNormalised, rowCosines, type SeedPairScore } from './seed-pair-score.js';
+import { toSeedInputFloats } from './seed-input.js';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
 
 /** The model version the pipeline uses: `models/seed/<SEED_MODEL_VERSION>`. */
 export const SEED_MODEL_VERSION = 'v6';
-
-const PIXELS = SEED_INPUT_SIZE * SEED_INPUT_SIZE * 3;
 
 export function defaultSeedModelDir(): string {
   return path.join(modelsDir(), 'seed', SEED_MODEL_VERSION);
@@ -30,27 +29,6 @@ export function defaultSeedModelDir(): string {
 /** Whether a trained seed model is present (a fresh clone before training has none). */
 export function seedModelExists(dir = defaultSeedModelDir()): boolean {
   return existsSync(path.join(dir, 'seed.json'));
-}
-
-/** Decodes an image file to 250x250 RGB (aligned crops already are; LFW images too). */
-export async function readSeedInput(file: string): Promise<Uint8Array> {
-  const { data, info } = await sharp(file)
-    .resize(SEED_INPUT_SIZE, SEED_INPUT_SIZE, { fit: 'fill' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`${file}: ${info.channels} channels after conversion`);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/** readSeedInput, or null for a crop that cannot be read (lost from the cache): its face keeps no seed embedding until it is analysed again. */
-export async function readFaceInputOrNull(file: string): Promise<Uint8Array | null> {
-  try {
-    return await readSeedInput(file);
-  } catch {
-    return null;
-  }
 }
 
 /** What pairs of faces are scored from: computed once per face (SeedEmbedder.project). */
@@ -102,19 +80,19 @@ export class SeedEmbedder {
     return this.model.distill !== undefined;
   }
 
-  /** 500-d embeddings of 250x250 RGB images (uint8), n x 500 row-major. */
+  /** 500-d embeddings of face inputs (readFaceInput: 250x250 RGB, uint8), n x 500 row-major. */
   embed(images: readonly Uint8Array[], batch = 16): Float32Array {
     const out = new Float32Array(images.length * SEED_EMBEDDING_DIM);
-    const buf = new Float32Array(batch * PIXELS);
+    const buf = new Float32Array(batch * FACE_INPUT_BYTES);
     for (let s = 0; s < images.length; s += batch) {
       const m = Math.min(batch, images.length - s);
       for (let k = 0; k < m; k++) {
         const img = images[s + k]!;
-        if (img.length !== PIXELS) throw new Error(`seed input must be 250x250x3 (got ${img.length} bytes)`);
-        for (let j = 0; j < PIXELS; j++) buf[k * PIXELS + j] = img[j]! / 255;
+        if (img.length !== FACE_INPUT_BYTES) throw new Error(`seed input must be 250x250x3 (got ${img.length} bytes)`);
+        toSeedInputFloats(img, buf, k * FACE_INPUT_BYTES);
       }
       this.tf.tidy(() => {
-        const x = this.tf.tensor4d(buf.subarray(0, m * PIXELS), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
+        const x = this.tf.tensor4d(buf.subarray(0, m * FACE_INPUT_BYTES), [m, SEED_INPUT_SIZE, SEED_INPUT_SIZE, 3]);
         out.set(extractEmbeddings(this.tf, this.model.extractor, x, embeddingViewsOf(this.model)).dataSync(), s * SEED_EMBEDDING_DIM);
       });
     }

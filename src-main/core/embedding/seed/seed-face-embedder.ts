@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { extractorWeightsSha256, OnnxExtractor, ONNX_EXTRACTOR_FILE } from './onnx-extractor.js';
-import { readFaceInputOrNull, SeedEmbedder } from './seed-embedder.js';
+import { readFaceInputOrNull } from '../../analysis/align/face-input.js';
+import { SeedEmbedder } from './seed-embedder.js';
 import { seedModelKeys } from './seed-model-key.js';
 import { SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, SHIFT_AVERAGE_MOVES } from './seed-model.js';
 

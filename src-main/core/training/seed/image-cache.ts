@@ -1,5 +1,6 @@
 /**
- * Training images decoded once into one flat uint8 file (N x 250 x 250 x 3, RGB), read back
+ * Training images decoded once (to the face input, face-input.ts) into one flat uint8 file
+ * (N x 250 x 250 x 3, RGB), read back
  * image by image at its offset: decoding JPEGs at every step would cost more than the step's
  * arithmetic, and 10,000 LFW faces (1.9 GB) need not sit in the process's memory (the OS
  * page cache keeps what fits).
@@ -8,10 +9,12 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 
-export const CACHE_SIDE = 250;
-export const IMAGE_BYTES = CACHE_SIDE * CACHE_SIDE * 3;
+import { FACE_INPUT_BYTES, readFaceInput } from '../../analysis/align/face-input.js';
+import { toSeedInputFloats } from '../../embedding/seed/seed-input.js';
+
+/** Bytes of one image in the cache file: one face input. */
+export const IMAGE_BYTES = FACE_INPUT_BYTES;
 
 export interface CacheSource {
   key: string;
@@ -44,13 +47,7 @@ export class ImageCache {
       const t0 = performance.now();
       try {
         for (let i = 0; i < sources.length; i++) {
-          const { data, info } = await sharp(sources[i]!.file)
-            .resize(CACHE_SIDE, CACHE_SIDE, { fit: 'fill' })
-            .removeAlpha()
-            .toColourspace('srgb')
-            .raw()
-            .toBuffer({ resolveWithObject: true });
-          if (info.channels !== 3 || data.byteLength !== IMAGE_BYTES) throw new Error(`${sources[i]!.file}: unexpected decode ${info.width}x${info.height}x${info.channels}`);
+          const data = await readFaceInput(sources[i]!.file);
           await fh.write(data, 0, IMAGE_BYTES, i * IMAGE_BYTES);
           if (log && (i + 1) % 2000 === 0) log(`  decoded ${i + 1}/${sources.length} images`);
         }
@@ -81,31 +78,5 @@ export class ImageCache {
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-  }
-}
-
-/**
- * uint8 RGB 250x250 -> floats in [0, 1] (the seed model's input scale), optionally mirrored
- * and shifted: out(x, y) = src(x + shiftX, y + shiftY) of the (mirrored) image, clamped at the edges.
- */
-export function toSeedInputFloats(src: Uint8Array, out: Float32Array, offset: number, flip = false, shiftX = 0, shiftY = 0): void {
-  const s = CACHE_SIDE;
-  const k = 1 / 255;
-  if (!flip && shiftX === 0 && shiftY === 0) {
-    for (let j = 0; j < IMAGE_BYTES; j++) out[offset + j] = src[j]! * k;
-    return;
-  }
-  const clamp = (v: number): number => (v < 0 ? 0 : v >= s ? s - 1 : v);
-  for (let y = 0; y < s; y++) {
-    const row = clamp(y + shiftY) * s * 3;
-    const outRow = offset + y * s * 3;
-    for (let x = 0; x < s; x++) {
-      const sx = clamp(x + shiftX);
-      const from = row + (flip ? s - 1 - sx : sx) * 3;
-      const to = outRow + x * 3;
-      out[to] = src[from]! * k;
-      out[to + 1] = src[from + 1]! * k;
-      out[to + 2] = src[from + 2]! * k;
-    }
   }
 }
