@@ -9,15 +9,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { extractorWeightsSha256, OnnxExtractor, ONNX_EXTRACTOR_FILE } from './onnx-extractor.js';
-import { readFaceInputOrNull } from '../../analysis/align/face-input.js';
+import { FACE_INPUT_BYTES, readFaceInputOrNull } from '../../analysis/align/face-input.js';
 import { SeedEmbedder } from './seed-embedder.js';
+import { toSeedInputFloats } from './seed-input.js';
 import { seedModelKeys } from './seed-model-key.js';
-import { SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, SHIFT_AVERAGE_MOVES } from './seed-model.js';
+import { SEED_EMBEDDING_DIM, SHIFT_AVERAGE_MOVES } from './seed-model.js';
 
-const SIDE = SEED_INPUT_SIZE;
-const PIXELS = SIDE * SIDE * 3;
+const PIXELS = FACE_INPUT_BYTES;
 
-/** One view of a face: mirrored or not, then read at (x + dx, y + dy) with the edges repeated. */
+/** One view of a face, as toSeedInputFloats makes it: mirrored or not, read at (x + dx, y + dy) with the edges repeated. */
 export interface SeedView {
   flip: boolean;
   dx: number;
@@ -32,24 +32,6 @@ export interface SeedView {
 export function seedViews(flipAverage: boolean, shiftAverage: number): SeedView[] {
   const moves: Array<readonly [number, number]> = [[0, 0], ...(shiftAverage > 0 ? SHIFT_AVERAGE_MOVES.map(([dx, dy]) => [dx * shiftAverage, dy * shiftAverage] as const) : [])];
   return moves.flatMap(([dx, dy]) => (flipAverage ? [{ flip: false, dx, dy }, { flip: true, dx: -dx, dy }] : [{ flip: false, dx, dy }]));
-}
-
-/** Writes one view of a 250x250 RGB image into `out` at `offset` as floats in [0, 1]. */
-export function writeView(src: Uint8Array, view: SeedView, out: Float32Array, offset: number): void {
-  const k = 1 / 255;
-  const clamp = (v: number): number => (v < 0 ? 0 : v >= SIDE ? SIDE - 1 : v);
-  for (let y = 0; y < SIDE; y++) {
-    const row = clamp(y + view.dy) * SIDE * 3;
-    const outRow = offset + y * SIDE * 3;
-    for (let x = 0; x < SIDE; x++) {
-      const sx = clamp(x + view.dx);
-      const from = row + (view.flip ? SIDE - 1 - sx : sx) * 3;
-      const to = outRow + x * 3;
-      out[to] = src[from]! * k;
-      out[to + 1] = src[from + 1]! * k;
-      out[to + 2] = src[from + 2]! * k;
-    }
-  }
 }
 
 export class SeedFaceEmbedder {
@@ -84,7 +66,7 @@ export class SeedFaceEmbedder {
     if (this.buffer.length < v * PIXELS) this.buffer = new Float32Array(v * PIXELS);
     for (const [i, img] of images.entries()) {
       if (img.length !== PIXELS) throw new Error(`seed input must be 250x250x3 (got ${img.length} bytes)`);
-      this.views.forEach((view, k) => writeView(img, view, this.buffer, k * PIXELS));
+      this.views.forEach((view, k) => toSeedInputFloats(img, this.buffer, k * PIXELS, view.flip, view.dx, view.dy));
       const emb = await this.onnx.run(this.buffer, v);
       // The mean over views, summed in view order as TF.js's addN then divided.
       for (let d = 0; d < SEED_EMBEDDING_DIM; d++) {
