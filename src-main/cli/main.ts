@@ -9,7 +9,8 @@ import { evaluateLfw, figuresOf, LFW_MATCHERS, recordFigures, type LfwMatcher } 
 import type { LfwProtocol } from '../core/benchmarks/lfw/lfw-protocol.js';
 import { loadFusedHead } from '../core/embedding/seed/fused-head.js';
 import { defaultSeedModelDir } from '../core/embedding/seed/seed-embedder.js';
-import { MAX_SHIFT_AVERAGE, setPairScore } from '../core/embedding/seed/seed-model.js';
+import { MAX_SHIFT_AVERAGE } from '../core/embedding/seed/embedding-views.js';
+import { setPairScore } from '../core/embedding/seed/seed-manifest.js';
 import { defaultDataDir, defaultDbFile } from '../core/paths.js';
 import { saveFusedHead, trainFused } from '../core/training/fused-trainer.js';
 import type { HeldOutFitOptions } from '../core/training/held-out-features.js';

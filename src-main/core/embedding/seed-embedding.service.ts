@@ -5,7 +5,7 @@ import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
 import { defaultSeedModelDir, readSeedInput, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
 import { compileFused, loadFusedHead } from './seed/fused-head.js';
-import { SEED_EMBEDDING_DIM } from './seed/seed-model.js';
+import { SEED_EMBEDDING_DIM } from './seed/seed-architecture.js';
 
 /** P(same person) for candidate pairs (i[p], j[p]), indices into the faces it was made for. */
 export type CandidatePairScorer = (i: ArrayLike<number>, j: ArrayLike<number>) => Float32Array;

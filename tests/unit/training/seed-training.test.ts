@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMlRuntime } from '../../../src-main/core/ml/runtime.js';
 import { registerBatchNormGradient } from '../../../src-main/core/training/kernels/batchnorm-grad.js';
 import { recalibrateBatchNorm } from '../../../src-main/core/training/kernels/recalibrate-batchnorm.js';
-import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM } from '../../../src-main/core/embedding/seed/seed-model.js';
+import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM } from '../../../src-main/core/embedding/seed/seed-architecture.js';
 import { registerWasmGradKernels } from '../../../src-main/core/training/kernels/wasm-grad-kernels.js';
 import { GradWorkers } from '../../../src-main/core/training/seed/grad-workers.js';
 import { CACHE_SIDE, IMAGE_BYTES, toSeedInputFloats } from '../../../src-main/core/training/seed/image-cache.js';

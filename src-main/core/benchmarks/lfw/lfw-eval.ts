@@ -18,7 +18,7 @@ import path from 'node:path';
 
 import { fusedScore, loadFusedHead, type FusedHead } from '../../embedding/seed/fused-head.js';
 import { defaultSeedModelDir, SeedEmbedder } from '../../embedding/seed/seed-embedder.js';
-import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-model.js';
+import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-architecture.js';
 import { ensureLfwScanned } from './lfw-faces.js';
 import { computeImageFeatures, euclidean, type ImageFeatures } from './lfw-features.js';
 import { devTrainPairs, heldOutImages, heldOutPairs, imageKey, imagePath, lfwDataset, testPairs, type LfwPair, type LfwProtocol } from './lfw-protocol.js';

@@ -12,7 +12,10 @@ import sharp from 'sharp';
 
 import { modelsDir } from '../../paths.js';
 import { loadMlRuntime, type Tf } from '../../ml/runtime.js';
-import { embeddingViewsOf, extractEmbeddings, getHeadWeights, loadSeedModel, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE, type SeedModel } from './seed-model.js';
+import { embeddingViewsOf, extractEmbeddings } from './embedding-views.js';
+import { getHeadWeights, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from './seed-architecture.js';
+import type { SeedModel } from './seed-model.js';
+import { loadSeedModel } from './seed-model-files.js';
 import { projectFaces, scorePairs, type FaceProjections, type HeadWeights } from './pair-scorer.js';
 import { compileSeedPairScore, rootNormalised, rowCosines, type SeedPairScore } from './seed-pair-score.js';
 

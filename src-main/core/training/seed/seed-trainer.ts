@@ -37,22 +37,10 @@ import { devTrainPeople, imageKey, imagePath, isValidationPerson, lfwDataset } f
 import { ensureLfwScanned } from '../../benchmarks/lfw/lfw-faces.js';
 import { replaceCardSection } from '../../benchmarks/model-card.js';
 import { loadMlRuntime, type Tf } from '../../ml/runtime.js';
-import {
-  buildDistillHead,
-  buildExtractor,
-  buildPairHead,
-  embeddingViewsOf,
-  extractEmbeddings,
-  fileSystemHandler,
-  loadSeedModel,
-  setEmbeddingViews,
-  setPairScore,
-  saveSeedModel,
-  type EmbeddingViews,
-  SEED_DISTILL_DIM,
-  SEED_EMBEDDING_DIM,
-  SEED_INPUT_SIZE,
-} from '../../embedding/seed/seed-model.js';
+import { embeddingViewsOf, extractEmbeddings, type EmbeddingViews } from '../../embedding/seed/embedding-views.js';
+import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from '../../embedding/seed/seed-architecture.js';
+import { setEmbeddingViews, setPairScore } from '../../embedding/seed/seed-manifest.js';
+import { fileSystemHandler, loadSeedModel, saveSeedModel } from '../../embedding/seed/seed-model-files.js';
 import { registerBatchNormGradient } from '../kernels/batchnorm-grad.js';
 import { recalibrateBatchNorm } from '../kernels/recalibrate-batchnorm.js';
 import { EMBEDDING_LAYER, reviveDeadUnits } from '../kernels/revive-units.js';
