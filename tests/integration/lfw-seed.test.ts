@@ -32,7 +32,9 @@ import { buildDistillHead, buildExtractor, buildPairHead } from '../../src-main/
 import { setPairScore } from '../../src-main/core/embedding/seed/seed-manifest.js';
 import { loadSeedModel, saveSeedModel } from '../../src-main/core/embedding/seed/seed-model-files.js';
 import { trainSeedScore } from '../../src-main/core/training/seed-score-trainer.js';
-import { refitPairHead, trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed/seed-trainer.js';
+import { refitPairHead } from '../../src-main/core/training/seed/refit-head.js';
+import { trainSeed } from '../../src-main/core/training/seed/seed-trainer.js';
+import { DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed/train-options.js';
 import { LFW, tempDir } from '../support/paths.js';
 
 const work = tempDir('lfw-slice');

@@ -10,7 +10,8 @@ import { CACHE_SIDE, IMAGE_BYTES, toSeedInputFloats } from '../../../src-main/co
 import { Rng } from '../../../src-main/core/ml/rng.js';
 import { applyGradientsScaled } from '../../../src-main/core/training/seed/scaled-step.js';
 import { seedShardLoss, trainableVariables, type LossSettings, type Shard } from '../../../src-main/core/training/seed/seed-loss.js';
-import { learningRateAt, standardizeTargets } from '../../../src-main/core/training/seed/seed-trainer.js';
+import { learningRateAt } from '../../../src-main/core/training/seed/learning-rate.js';
+import { standardizeTargets } from '../../../src-main/core/training/seed/training-data.js';
 
 const { tf, backend } = await loadMlRuntime();
 if (backend === 'wasm') registerWasmGradKernels(tf);
