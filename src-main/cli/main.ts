@@ -1,38 +1,26 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { createApp, type FacePairApp } from '../core/app.js';
 import type { ScanSummary } from '../core/scan/scan-pipeline.js';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { defaultLfwCacheDb } from '../core/benchmarks/lfw/lfw-faces.js';
 import { evaluateLfw, figuresOf, LFW_MATCHERS, recordFigures, type LfwMatcher } from '../core/benchmarks/lfw/lfw-eval.js';
 import type { LfwProtocol } from '../core/benchmarks/lfw/lfw-protocol.js';
 import { loadFusedHead } from '../core/embedding/seed/fused-head.js';
 import { defaultSeedModelDir } from '../core/embedding/seed/seed-embedder.js';
-import { MAX_SHIFT_AVERAGE, setPairScore } from '../core/embedding/seed/seed-model.js';
-import { defaultDataDir, defaultDbFile } from '../core/paths.js';
+import { setPairScore } from '../core/embedding/seed/seed-manifest.js';
+import { defaultDbFile } from '../core/paths.js';
 import { saveFusedHead, trainFused } from '../core/training/fused-trainer.js';
 import type { HeldOutFitOptions } from '../core/training/held-out-features.js';
 import { trainSeedScore } from '../core/training/seed-score-trainer.js';
-import { DEFAULT_TRAIN_SEED, refitPairHead, trainSeed } from '../core/training/seed/seed-trainer.js';
 import { evaluateFolderGrouping } from '../core/benchmarks/grouping-evaluation.js';
 import type { GroupingAlgorithm } from '../core/grouping/grouping.service.js';
+import { oneOf, positiveInt, wholeNumber } from './option-values.js';
 import { scanProgressBar } from './progress.js';
 import { registerServe } from './serve.js';
+import { registerTrainSeed } from './train-seed-command.js';
 import { loadTruth } from './truth.js';
-
-function shiftPixels(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_SHIFT_AVERAGE) throw new InvalidArgumentError(`must be a whole number of pixels from 0 to ${MAX_SHIFT_AVERAGE}`);
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be a whole number from 1 to 64');
-  return n;
-}
 
 function withApp<T>(dbFile: string | undefined, mustExist: boolean, workers: number | undefined, fn: (app: FacePairApp) => Promise<T> | T): Promise<T> {
   return (async () => {
@@ -166,181 +154,7 @@ program
     });
   });
 
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
-
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number of at least 0');
-  return n;
-}
-
-function wholeOrZero(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('must be a whole number from 0 to 15');
-  return n;
-}
-
-function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
-  return n;
-}
-
-program
-  .command('train-seed')
-  .description("train the seed face-pair model on LFW View 1's DevTrain people (resumes from its checkpoint)")
-  .requiredOption('--data <folder>', 'the LFW folder (images/ and the protocol files)')
-  .option('--cache <db>', 'library database holding the scan of LFW (built when missing: about 70 min for all of LFW on 2 cores; resumable)', defaultLfwCacheDb())
-  .option('--no-scan', 'train on the images the cache already holds instead of scanning the rest')
-  .option('--work <folder>', 'checkpoints, decoded images and the run log', path.join(defaultDataDir(), 'training', 'seed'))
-  .option('--out <folder>', 'where the best model so far is exported', defaultSeedModelDir())
-  .option('--no-distill', 'train the pair head alone (the study), without the descriptor distillation target')
-  .option('--distill-weight <w>', 'weight of the distillation loss', positiveNumber, DEFAULT_TRAIN_SEED.distillWeight)
-  .option('--pair-weight <w>', 'weight of the pair loss; 0 trains on the distillation target alone, images drawn uniformly (then --refit-head)', nonNegativeNumber, DEFAULT_TRAIN_SEED.pairWeight)
-  .addOption(new Option('--schedule <kind>', 'learning rate over time: constant, or cosine decay to 2% over --schedule-minutes').choices(['constant', 'cosine']).default(DEFAULT_TRAIN_SEED.schedule))
-  .option('--schedule-minutes <m>', 'training minutes the cosine schedule spans (default: --max-minutes)', positiveNumber)
-  .option('--warmup-minutes <m>', 'linear learning-rate warm-up over the first minutes of training', nonNegativeNumber, DEFAULT_TRAIN_SEED.warmupMinutes)
-  .option('--max-shift <px>', 'largest random shift of a training image, in pixels', nonNegativeNumber, DEFAULT_TRAIN_SEED.maxShift)
-  .option('--embedding-lr-scale <f>', 'learning-rate multiplier for the embedding layer (seed_conv6), whose inputs are all ≥ 0: below 1 keeps its relu units from dying', positiveNumber, DEFAULT_TRAIN_SEED.embeddingLrScale)
-  .option('--grad-workers <n>', 'worker threads computing gradients beside the main thread (default: cores - 1)', wholeOrZero)
-  .option('--batch-pairs <n>', 'pairs per step (half same, half different)', wholeNumber, DEFAULT_TRAIN_SEED.batchPairs)
-  .option('--steps-per-epoch <n>', 'steps between validations', wholeNumber, DEFAULT_TRAIN_SEED.stepsPerEpoch)
-  .option('--patience <n>', 'epochs without a better validation loss before stopping', wholeNumber, DEFAULT_TRAIN_SEED.patience)
-  .option('--max-epochs <n>', 'stop after this many epochs', wholeNumber, DEFAULT_TRAIN_SEED.maxEpochs)
-  .option('--max-minutes <m>', 'stop (with a checkpoint) after this much time in this run', positiveNumber)
-  .option('--lr <rate>', 'Adam learning rate', positiveNumber, DEFAULT_TRAIN_SEED.learningRate)
-  .option('--checkpoint-minutes <m>', 'minutes between checkpoints', positiveNumber, DEFAULT_TRAIN_SEED.checkpointMinutes)
-  .option('--seed <n>', 'random seed of a fresh run', wholeNumber, DEFAULT_TRAIN_SEED.seed)
-  .option('--fresh', 'start over, ignoring a checkpoint in --work')
-  .option('--init-from <folder>', 'without a checkpoint: start from this saved model\'s weights (e.g. models/seed/v6) instead of random ones')
-  .option('--revive-dead-units', 'with --init-from: give the saved model\'s dead embedding units (never above zero) new weights that make them active on half the faces')
-  .option('--refit-head', 'instead of training: refit the pair head of the model in --out on frozen embeddings of the training images (many pairs per step)')
-  .option('--refit-steps <n>', 'most head-refit steps', wholeNumber, 5000)
-  .option('--refit-views <n>', 'head refit: embeddings per training image, the image as it is and n - 1 random views (flips, shifts up to --max-shift px)', wholeNumber, 1)
-  .option('--refit-validation-pairs <n>', 'head refit: validation pairs that choose the head', wholeNumber, DEFAULT_TRAIN_SEED.validationPairs)
-  .addOption(new Option('--flip-average <on|off>', "head refit: embed faces as the mean of the crop's and its mirror image's embeddings (twice the cost per face); written to the model with the head when that is better on validation (default: the model's setting)").choices(['on', 'off']))
-  .option('--shift-average <px>', 'head refit: embed faces as the mean over the crop and four copies moved this many pixels diagonally (five times the cost per face; 0: the crop alone); written like --flip-average (default: the model\'s setting)', shiftPixels)
-  .action(
-    async (opts: {
-      data: string;
-      cache: string;
-      scan: boolean;
-      work: string;
-      out: string;
-      distill: boolean;
-      distillWeight: number;
-      pairWeight: number;
-      schedule: 'constant' | 'cosine';
-      scheduleMinutes?: number;
-      maxShift: number;
-      embeddingLrScale: number;
-      warmupMinutes: number;
-      gradWorkers?: number;
-      batchPairs: number;
-      stepsPerEpoch: number;
-      patience: number;
-      maxEpochs: number;
-      maxMinutes?: number;
-      lr: number;
-      checkpointMinutes: number;
-      seed: number;
-      fresh?: boolean;
-      initFrom?: string;
-      reviveDeadUnits?: boolean;
-      refitHead?: boolean;
-      refitSteps: number;
-      refitViews: number;
-      refitValidationPairs: number;
-      flipAverage?: 'on' | 'off';
-      shiftAverage?: number;
-    }) => {
-      const controller = new AbortController();
-      const stop = (): void => {
-        process.stderr.write('stopping after this step (checkpoint follows)...\n');
-        controller.abort();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      const log = (line: string): void => {
-        process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-      };
-      if (opts.refitHead !== true && (opts.flipAverage !== undefined || opts.shiftAverage !== undefined || opts.refitViews !== 1 || opts.refitValidationPairs !== DEFAULT_TRAIN_SEED.validationPairs)) {
-        throw new Error('--flip-average, --shift-average, --refit-views and --refit-validation-pairs belong to --refit-head');
-      }
-      if (opts.refitHead) {
-        const r = await refitPairHead({
-          data: opts.data,
-          cacheDb: opts.cache,
-          scan: opts.scan,
-          workDir: opts.work,
-          validationFraction: DEFAULT_TRAIN_SEED.validationFraction,
-          validationPairs: opts.refitValidationPairs,
-          modelDir: opts.out,
-          steps: opts.refitSteps,
-          batchPairs: 256,
-          learningRate: opts.lr,
-          evalEvery: 100,
-          patience: 10,
-          seed: opts.seed,
-          views: opts.refitViews,
-          viewShift: opts.maxShift,
-          ...(opts.flipAverage !== undefined ? { flipAverage: opts.flipAverage === 'on' } : {}),
-          ...(opts.shiftAverage !== undefined ? { shiftAverage: opts.shiftAverage } : {}),
-          log,
-        });
-        log(JSON.stringify(r));
-        return;
-      }
-      if (opts.reviveDeadUnits === true && opts.initFrom === undefined) throw new Error('--revive-dead-units needs --init-from <model folder>: only a saved model has dead units to revive');
-      try {
-        const r = await trainSeed({
-          ...DEFAULT_TRAIN_SEED,
-          data: opts.data,
-          cacheDb: opts.cache,
-          scan: opts.scan,
-          workDir: opts.work,
-          outDir: opts.out,
-          distill: opts.distill,
-          distillWeight: opts.distillWeight,
-          pairWeight: opts.pairWeight,
-          schedule: opts.schedule,
-          scheduleMinutes: opts.scheduleMinutes ?? opts.maxMinutes ?? Infinity,
-          maxShift: Math.round(opts.maxShift),
-          embeddingLrScale: opts.embeddingLrScale,
-          warmupMinutes: opts.warmupMinutes,
-          gradWorkers: opts.gradWorkers ?? Math.max(0, Math.min(3, os.availableParallelism() - 1)),
-          batchPairs: opts.batchPairs,
-          stepsPerEpoch: opts.stepsPerEpoch,
-          patience: opts.patience,
-          maxEpochs: opts.maxEpochs,
-          maxMinutes: opts.maxMinutes ?? Infinity,
-          learningRate: opts.lr,
-          checkpointMinutes: opts.checkpointMinutes,
-          seed: opts.seed,
-          fresh: opts.fresh ?? false,
-          ...(opts.initFrom !== undefined ? { initFrom: opts.initFrom } : {}),
-          ...(opts.reviveDeadUnits === true ? { reviveDeadUnits: true } : {}),
-          log,
-          signal: controller.signal,
-        });
-        log(JSON.stringify(r));
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
-    },
-  );
-
-function oneOf<T extends string>(values: readonly T[]): (v: string) => T {
-  return (v: string): T => {
-    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${values.join(', ')}`);
-    return v as T;
-  };
-}
+registerTrainSeed(program);
 
 const stamp = (line: string): void => {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);

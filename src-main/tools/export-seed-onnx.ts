@@ -18,7 +18,8 @@ import onnxProto, { type onnx as Onnx } from 'onnx-proto';
 import { loadMlRuntime, type Tf } from '../core/ml/runtime.js';
 import { defaultSeedModelDir } from '../core/embedding/seed/seed-embedder.js';
 import { extractorWeightsSha256, OnnxExtractor, ONNX_EXTRACTOR_FILE, ONNX_SHA_KEY, type OnnxProvenance } from '../core/embedding/seed/onnx-extractor.js';
-import { loadSeedModel, SEED_INPUT_SIZE } from '../core/embedding/seed/seed-model.js';
+import { SEED_INPUT_SIZE } from '../core/embedding/seed/seed-architecture.js';
+import { loadSeedModel } from '../core/embedding/seed/seed-model-files.js';
 
 const { onnx } = onnxProto;
 type LayersModel = import('@tensorflow/tfjs').LayersModel;

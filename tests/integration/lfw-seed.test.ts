@@ -29,9 +29,13 @@ import { FusedCandidatePairHead } from '../../src-main/core/grouping/candidate-p
 import { loadMlRuntime } from '../../src-main/core/ml/runtime.js';
 import { FUSED_FEATURES, saveFusedHead, type FusedHead } from '../../src-main/core/embedding/seed/fused-head.js';
 import { SeedEmbedder } from '../../src-main/core/embedding/seed/seed-embedder.js';
-import { buildDistillHead, buildExtractor, buildPairHead, loadSeedModel, saveSeedModel, setPairScore } from '../../src-main/core/embedding/seed/seed-model.js';
+import { buildDistillHead, buildExtractor, buildPairHead } from '../../src-main/core/embedding/seed/seed-architecture.js';
+import { setPairScore } from '../../src-main/core/embedding/seed/seed-manifest.js';
+import { loadSeedModel, saveSeedModel } from '../../src-main/core/embedding/seed/seed-model-files.js';
 import { trainSeedScore } from '../../src-main/core/training/seed-score-trainer.js';
-import { refitPairHead, trainSeed, DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed/seed-trainer.js';
+import { refitPairHead } from '../../src-main/core/training/seed/refit-head.js';
+import { trainSeed } from '../../src-main/core/training/seed/seed-trainer.js';
+import { DEFAULT_TRAIN_SEED } from '../../src-main/core/training/seed/train-options.js';
 import { LFW, tempDir } from '../support/paths.js';
 
 const work = tempDir('lfw-slice');

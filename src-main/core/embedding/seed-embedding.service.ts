@@ -5,7 +5,7 @@ import type { FacesRepository } from '../db/faces.repository.js';
 import { embedCropFiles, SeedFaceEmbedder, type SeedVectors } from './seed/seed-face-embedder.js';
 import { defaultSeedModelDir, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
 import { seedModelKeys, type SeedModelKeys } from './seed/seed-model-key.js';
-import { SEED_EMBEDDING_DIM } from './seed/seed-model.js';
+import { SEED_EMBEDDING_DIM } from './seed/seed-architecture.js';
 
 export interface SeedEmbeddingSummary {
   /** The model's key, or null when no trained seed model is installed. */

@@ -8,7 +8,7 @@ import { computeImageFeatures, type ImageFeatures } from '../benchmarks/lfw/lfw-
 import { heldOutImages, heldOutPairs, imageKey, imagePath, lfwDataset, type LfwImage } from '../benchmarks/lfw/lfw-protocol.js';
 import { openSeedEmbeddingCache } from '../benchmarks/lfw/seed-embedding-cache.js';
 import { defaultSeedModelDir, SeedEmbedder } from '../embedding/seed/seed-embedder.js';
-import { SEED_EMBEDDING_DIM } from '../embedding/seed/seed-model.js';
+import { SEED_EMBEDDING_DIM } from '../embedding/seed/seed-architecture.js';
 
 /** What a fit on the held-out pairs (fused head, seed pair score) is told. */
 export interface HeldOutFitOptions {

@@ -6,7 +6,7 @@
  */
 import { auc } from '../ml/pair-metrics.js';
 import { fitLogistic, logisticProbability } from '../ml/logistic.js';
-import { SEED_EMBEDDING_DIM } from '../embedding/seed/seed-model.js';
+import { SEED_EMBEDDING_DIM } from '../embedding/seed/seed-architecture.js';
 import { rootNormalised, rowCosines, SEED_PAIR_SCORE_FEATURES, seedPairFeatures, type SeedPairScore } from '../embedding/seed/seed-pair-score.js';
 import { heldOutPairFeatures, type HeldOutFitOptions } from './held-out-features.js';
 

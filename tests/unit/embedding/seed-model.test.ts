@@ -15,18 +15,12 @@ import {
   buildSeedModel,
   buildSiamese,
   countParams,
-  extractEmbeddings,
   getHeadWeights,
-  loadSeedModel,
-  projectFaces,
-  saveSeedModel,
-  scorePairs,
-  scorePairsJs,
-  setEmbeddingViews,
-  setFlipAverage,
-  shiftClamped,
-  wasmSimdAvailable,
-} from '../../../src-main/core/embedding/seed/seed-model.js';
+} from '../../../src-main/core/embedding/seed/seed-architecture.js';
+import { extractEmbeddings, shiftClamped } from '../../../src-main/core/embedding/seed/embedding-views.js';
+import { setEmbeddingViews, setFlipAverage } from '../../../src-main/core/embedding/seed/seed-manifest.js';
+import { loadSeedModel, saveSeedModel } from '../../../src-main/core/embedding/seed/seed-model-files.js';
+import { projectFaces, scorePairs, scorePairsJs, wasmSimdAvailable } from '../../../src-main/core/embedding/seed/pair-scorer.js';
 import { SeedEmbedder } from '../../../src-main/core/embedding/seed/seed-embedder.js';
 import { missingWasmKernels, registerWasmGradKernels } from '../../../src-main/core/training/kernels/wasm-grad-kernels.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';

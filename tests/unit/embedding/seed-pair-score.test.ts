@@ -7,7 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fitLogistic, logisticProbability } from '../../../src-main/core/ml/logistic.js';
 import { loadMlRuntime } from '../../../src-main/core/ml/runtime.js';
 import { SeedEmbedder } from '../../../src-main/core/embedding/seed/seed-embedder.js';
-import { buildSeedModel, loadSeedModel, saveSeedModel, setEmbeddingViews, setPairScore } from '../../../src-main/core/embedding/seed/seed-model.js';
+import { buildSeedModel } from '../../../src-main/core/embedding/seed/seed-architecture.js';
+import { setEmbeddingViews, setPairScore } from '../../../src-main/core/embedding/seed/seed-manifest.js';
+import { loadSeedModel, saveSeedModel } from '../../../src-main/core/embedding/seed/seed-model-files.js';
 import {
   compileSeedPairScore,
   parseSeedPairScore,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadMlRuntime } from '../../../src-main/core/ml/runtime.js';
 import { EMBEDDING_LAYER, reviveDeadUnits } from '../../../src-main/core/training/kernels/revive-units.js';
-import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from '../../../src-main/core/embedding/seed/seed-model.js';
+import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from '../../../src-main/core/embedding/seed/seed-architecture.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 
 const { tf } = await loadMlRuntime();

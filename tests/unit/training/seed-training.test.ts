@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMlRuntime } from '../../../src-main/core/ml/runtime.js';
 import { registerBatchNormGradient } from '../../../src-main/core/training/kernels/batchnorm-grad.js';
 import { recalibrateBatchNorm } from '../../../src-main/core/training/kernels/recalibrate-batchnorm.js';
-import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM } from '../../../src-main/core/embedding/seed/seed-model.js';
+import { buildDistillHead, buildExtractor, buildPairHead, SEED_DISTILL_DIM } from '../../../src-main/core/embedding/seed/seed-architecture.js';
 import { registerWasmGradKernels } from '../../../src-main/core/training/kernels/wasm-grad-kernels.js';
 import { GradWorkers } from '../../../src-main/core/training/seed/grad-workers.js';
 import { FACE_INPUT_SIDE as CACHE_SIDE } from '../../../src-main/core/analysis/align/face-input.js';
@@ -12,7 +12,8 @@ import { IMAGE_BYTES } from '../../../src-main/core/training/seed/image-cache.js
 import { Rng } from '../../../src-main/core/ml/rng.js';
 import { applyGradientsScaled } from '../../../src-main/core/training/seed/scaled-step.js';
 import { seedShardLoss, trainableVariables, type LossSettings, type Shard } from '../../../src-main/core/training/seed/seed-loss.js';
-import { learningRateAt, standardizeTargets } from '../../../src-main/core/training/seed/seed-trainer.js';
+import { learningRateAt } from '../../../src-main/core/training/seed/learning-rate.js';
+import { standardizeTargets } from '../../../src-main/core/training/seed/training-data.js';
 
 const { tf, backend } = await loadMlRuntime();
 if (backend === 'wasm') registerWasmGradKernels(tf);

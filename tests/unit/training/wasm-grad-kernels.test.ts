@@ -5,13 +5,9 @@ import { Rng } from '../../../src-main/core/ml/rng.js';
 const SLOW = 60_000;
 
 import { loadMlRuntime } from '../../../src-main/core/ml/runtime.js';
-import {
-  WASM_GRAD_KERNELS,
-  conv2dBackpropFilterByOps,
-  conv2dBackpropInputByOps,
-  missingWasmKernels,
-  registerWasmGradKernels,
-} from '../../../src-main/core/training/kernels/wasm-grad-kernels.js';
+import { conv2dBackpropFilterByOps } from '../../../src-main/core/training/kernels/conv2d-backprop-filter.js';
+import { conv2dBackpropInputByOps } from '../../../src-main/core/training/kernels/conv2d-backprop-input.js';
+import { WASM_GRAD_KERNELS, missingWasmKernels, registerWasmGradKernels } from '../../../src-main/core/training/kernels/wasm-grad-kernels.js';
 
 const { tf, backend } = await loadMlRuntime();
 const onWasm = backend === 'wasm';

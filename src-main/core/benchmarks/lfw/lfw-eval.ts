@@ -18,7 +18,7 @@ import path from 'node:path';
 
 import { fusedScore, loadFusedHead, type FusedHead } from '../../embedding/seed/fused-head.js';
 import { defaultSeedModelDir, SeedEmbedder } from '../../embedding/seed/seed-embedder.js';
-import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-model.js';
+import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-architecture.js';
 import { ensureLfwScanned } from './lfw-faces.js';
 import { euclideanRows } from '../../ml/distance.js';
 import { computeImageFeatures, type ImageFeatures } from './lfw-features.js';

@@ -8,7 +8,7 @@ import { DESCRIPTOR_CHIP_SIZE } from '../../analysis/align/dlib-chip.js';
 import { warpSimilarity } from '../../analysis/align/warp.js';
 import { readFaceInput } from '../../analysis/align/face-input.js';
 import type { SeedEmbedder } from '../../embedding/seed/seed-embedder.js';
-import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-model.js';
+import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-architecture.js';
 import { centralChipTransform, type LfwFace } from './lfw-faces.js';
 import type { SeedEmbeddingCache } from './seed-embedding-cache.js';
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from './seed-model.js';
+import { SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from './seed-architecture.js';
 
 type Ort = typeof import('onnxruntime-node');
 

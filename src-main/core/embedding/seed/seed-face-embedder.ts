@@ -13,7 +13,8 @@ import { FACE_INPUT_BYTES, readFaceInputOrNull } from '../../analysis/align/face
 import { SeedEmbedder } from './seed-embedder.js';
 import { toSeedInputFloats } from './seed-input.js';
 import { seedModelKeys } from './seed-model-key.js';
-import { SEED_EMBEDDING_DIM, SHIFT_AVERAGE_MOVES } from './seed-model.js';
+import { SEED_EMBEDDING_DIM } from './seed-architecture.js';
+import { SHIFT_AVERAGE_MOVES } from './embedding-views.js';
 
 const PIXELS = FACE_INPUT_BYTES;
 

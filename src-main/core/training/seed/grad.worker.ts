@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { loadMlRuntime } from '../../ml/runtime.js';
 import { registerBatchNormGradient } from '../kernels/batchnorm-grad.js';
-import { buildDistillHead, buildExtractor, buildPairHead } from '../../embedding/seed/seed-model.js';
+import { buildDistillHead, buildExtractor, buildPairHead } from '../../embedding/seed/seed-architecture.js';
 import { registerWasmGradKernels } from '../kernels/wasm-grad-kernels.js';
 import type { GradReply, GradRequest } from './grad-protocol.js';
 import { seedShardLoss, trainableVariables, type LossSettings, type SeedLossModels } from './seed-loss.js';

@@ -5,7 +5,7 @@
  * computes exactly what a single-thread step does, shard by shard.
  */
 import type { Tf } from '../../ml/runtime.js';
-import { SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from '../../embedding/seed/seed-model.js';
+import { SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from '../../embedding/seed/seed-architecture.js';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type Tensor = import('@tensorflow/tfjs').Tensor;
