@@ -19,6 +19,7 @@ const CORE_LAYERS = [
   ['analysis'],
   ['embedding'],
   ['grouping'],
+  ['learning'],
   ['people'],
   ['media'],
   ['scan'],

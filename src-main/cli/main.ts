@@ -19,8 +19,9 @@ import type { GroupingAlgorithm } from '../core/grouping/grouping.service.js';
 import { oneOf, positiveInt, wholeNumber } from './option-values.js';
 import { scanProgressBar } from './progress.js';
 import { registerServe } from './serve.js';
+import { registerLearn } from './learn-command.js';
 import { registerTrainSeed } from './train-seed-command.js';
-import { loadTruth } from './truth.js';
+import { loadTruth } from '../core/benchmarks/folder-truth.js';
 
 function withApp<T>(dbFile: string | undefined, mustExist: boolean, workers: number | undefined, fn: (app: FacePairApp) => Promise<T> | T): Promise<T> {
   return (async () => {
@@ -256,6 +257,7 @@ heldOutFitCommand(
 });
 
 registerServe(program);
+registerLearn(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -12,7 +12,10 @@ import { PhotosRepository } from './db/photos.repository.js';
 import { SettingsRepository } from './db/settings.repository.js';
 import { SeedEmbeddingService } from './embedding/seed-embedding.service.js';
 import { FusedCandidatePairHead } from './grouping/candidate-pair-head.js';
-import { GroupingService } from './grouping/grouping.service.js';
+import { DEFAULT_GROUPING, GroupingService } from './grouping/grouping.service.js';
+import { LearnedVersionsRepository } from './db/learned-versions.repository.js';
+import { LearningService } from './learning/learning.service.js';
+import { shippedRecognition } from './learning/shipped-recognition.js';
 import { LibraryFolder } from './library/library-folder.js';
 import { LibraryStatus } from './library/library-status.js';
 import { LibraryService } from './library/library.service.js';
@@ -43,6 +46,7 @@ export class FacePairApp {
   readonly labels: LabelsRepository;
   readonly actions: ActionsRepository;
   readonly settings: SettingsRepository;
+  readonly learnedVersions: LearnedVersionsRepository;
   readonly library: LibraryService;
   /** The photo folder the window's scans read. */
   readonly folder: LibraryFolder;
@@ -51,6 +55,8 @@ export class FacePairApp {
   /** The seed model's 500-d embedding of every face (a stage of the scan). */
   readonly seedEmbedding: SeedEmbeddingService;
   readonly grouping: GroupingService;
+  /** The recognition learned from this library's answers: versions, promotion, rollback. */
+  readonly learning: LearningService;
   /** index → analyse → embed → group. */
   readonly scanner: ScanPipeline;
   /** The user's edits of people (with undo) and the review's answers. */
@@ -72,15 +78,29 @@ export class FacePairApp {
     this.labels = new LabelsRepository(this.db);
     this.actions = new ActionsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
+    this.learnedVersions = new LearnedVersionsRepository(this.db);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
     this.folder = new LibraryFolder(this.settings);
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
-    this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding));
+    this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding), DEFAULT_GROUPING, async () => {
+      const active = this.learning.activeFor((await this.seedEmbedding.modelKeys())?.pairKey ?? null);
+      return active && { linkage: active.record.linkage, head: active.record.head };
+    });
+    this.learning = new LearningService(
+      this.faces,
+      this.people,
+      this.labels,
+      this.embeddings,
+      this.learnedVersions,
+      this.seedEmbedding,
+      this.grouping,
+      shippedRecognition(this.seedEmbedding),
+    );
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
-    this.review = new ReviewService(this.faces, this.labels, () => this.edits.skippedPairs());
+    this.review = new ReviewService(this.faces, this.labels, () => this.edits.skippedPairs(), () => this.grouping.linkage());
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());
   }
 

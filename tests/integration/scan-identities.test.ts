@@ -5,7 +5,7 @@ import { scoreGrouping } from '../../src-main/core/grouping/grouping-metrics.js'
 import { runCli, runCliJson, startCli } from '../support/cli.js';
 import { IDENTITIES, tempDir } from '../support/paths.js';
 import { snapshotFolder } from '../support/snapshot.js';
-import { loadTruth } from '../../src-main/cli/truth.js';
+import { loadTruth } from '../../src-main/core/benchmarks/folder-truth.js';
 
 interface Person {
   id: number;

@@ -12,6 +12,19 @@ export interface GroupingEvaluation extends GroupingScores {
   algorithm: GroupingAlgorithm | 'stored';
 }
 
+/** Each photo's most central face: the one a photo of one known person is taken to show. */
+export function centralFaces(faces: ReadonlyArray<{ id: number; photoId: number; x: number; y: number; w: number; h: number; photoWidth: number; photoHeight: number }>): Map<number, { id: number }> {
+  const central = new Map<number, { id: number; d: number }>();
+  for (const f of faces) {
+    const cx = f.x + f.w / 2 - f.photoWidth / 2;
+    const cy = f.y + f.h / 2 - f.photoHeight / 2;
+    const d = cx * cx + cy * cy;
+    const best = central.get(f.photoId);
+    if (!best || d < best.d) central.set(f.photoId, { id: f.id, d });
+  }
+  return central;
+}
+
 /**
  * Scores the grouping of a scanned folder in which each photo shows one known person
  * (LFW's layout, or a CSV of file → person): each photo counts once, through its most
@@ -38,14 +51,7 @@ export async function evaluateFolderGrouping(
     groupOf = new Map(faces.map((f) => [f.id, f.personId]));
   }
 
-  const central = new Map<number, { id: number; d: number }>();
-  for (const f of faces) {
-    const cx = f.x + f.w / 2 - f.photoWidth / 2;
-    const cy = f.y + f.h / 2 - f.photoHeight / 2;
-    const d = cx * cx + cy * cy;
-    const best = central.get(f.photoId);
-    if (!best || d < best.d) central.set(f.photoId, { id: f.id, d });
-  }
+  const central = centralFaces(faces);
   const predicted: string[] = [];
   const truth: string[] = [];
   let withoutFace = 0;

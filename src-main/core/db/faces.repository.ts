@@ -71,6 +71,7 @@ const toFaceInfo = (r: FaceInfoSql): FaceInfo => ({
 });
 
 export class FacesRepository {
+  private readonly photoOfEachStmt;
   private readonly insertFace;
   private readonly deleteForPhoto;
   private readonly modelByKey;
@@ -85,6 +86,7 @@ export class FacesRepository {
   private readonly assignStmt;
 
   constructor(private readonly db: Db) {
+    this.photoOfEachStmt = db.prepare<[], { id: number; photo_id: number }>('SELECT id, photo_id FROM faces');
     this.insertFace = db.prepare(
       `INSERT INTO faces (photo_id, idx, x, y, w, h, score, shape_error, landmarks, crop_file, aligned_file, created_at)
        VALUES (@photoId, @idx, @x, @y, @w, @h, @score, @shapeError, @landmarks, @cropFile, @alignedFile, @now)`,
@@ -187,6 +189,11 @@ export class FacesRepository {
   /** Where every face is now: its person, who put it there, and whether that person is hidden. */
   listAssignments(): Map<number, { personId: number | null; assignedBy: 'auto' | 'user' | null; hidden: boolean }> {
     return new Map(this.assignmentsStmt.all().map((r) => [r.id, { personId: r.person_id, assignedBy: r.assigned_by, hidden: r.hidden === 1 }]));
+  }
+
+  /** The photo of every face. */
+  photoOfEach(): Map<number, number> {
+    return new Map(this.photoOfEachStmt.all().map((r) => [r.id, r.photo_id]));
   }
 
   /** Every face of a person, on present photos or not (a merge moves them all). */

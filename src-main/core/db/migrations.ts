@@ -113,4 +113,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX labels_by_face_b ON labels(face_b);
     `,
   },
+  {
+    version: 3,
+    name: 'versions of the recognition learned from this library\'s answers',
+    sql: `
+      -- Each run of \`facepair learn\`: what it fitted and how it measured (JSON in \`record\`).
+      -- At most one is active; none active means the shipped model as it is.
+      CREATE TABLE learned_versions (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        base_model TEXT NOT NULL,
+        promoted INTEGER NOT NULL CHECK (promoted IN (0, 1)),
+        active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+        record TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX learned_versions_one_active ON learned_versions(active) WHERE active = 1;
+    `,
+  },
 ];

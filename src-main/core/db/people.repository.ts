@@ -46,6 +46,7 @@ const toSummary = (r: SummarySqlRow): PersonSummaryRow => ({
 export class PeopleRepository {
   private readonly insertPerson;
   private readonly assign;
+  private readonly namedOrHiddenStmt;
   private readonly deleteEmpty;
   private readonly listStmt;
   private readonly countStmt;
@@ -59,6 +60,7 @@ export class PeopleRepository {
   private readonly deleteIfEmptyStmt;
 
   constructor(private readonly db: Db) {
+    this.namedOrHiddenStmt = db.prepare<[], { id: number }>('SELECT id FROM people WHERE name IS NOT NULL OR hidden = 1');
     const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
     this.insertPerson = db.prepare(`INSERT INTO people (name, created_at, updated_at) VALUES (NULL, ${now}, ${now})`);
     this.assign = db.prepare("UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?");
@@ -99,8 +101,9 @@ export class PeopleRepository {
    * Writes a grouping: each entry gives the faces of one person, `personId` null for a new person.
    * One transaction, so a crash leaves the previous grouping whole.
    */
-  applyGrouping(groups: ReadonlyArray<{ personId: number | null; faceIds: readonly number[] }>): void {
+  applyGrouping(groups: ReadonlyArray<{ personId: number | null; faceIds: readonly number[] }>, alsoInTransaction?: () => void): void {
     this.db.transaction(() => {
+      alsoInTransaction?.();
       for (const g of groups) {
         const personId = g.personId ?? Number(this.insertPerson.run().lastInsertRowid);
         for (const faceId of g.faceIds) this.assign.run(personId, 'auto', faceId);
@@ -121,6 +124,11 @@ export class PeopleRepository {
       person.faces.push({ faceId: r.face_id, photo: r.path, box: [r.x, r.y, r.w, r.h].map((v) => Math.round(v)) as PersonFace['box'], score: r.score });
     }
     return [...byId.values()].sort((a, b) => b.faces.length - a.faces.length || a.id - b.id);
+  }
+
+  /** People the user named or hid: their faces stay where they are when a learned version regroups. */
+  namedOrHidden(): Set<number> {
+    return new Set(this.namedOrHiddenStmt.all().map((r) => r.id));
   }
 
   countWithPresentFaces(): number {

@@ -4,11 +4,16 @@ import path from 'node:path';
 import { compileFused, loadFusedHead } from '../embedding/seed/fused-head.js';
 import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
 import { euclideanRows } from '../ml/distance.js';
+import type { LogisticFit } from '../ml/logistic.js';
 import type { PairProbabilities } from './candidate-veto.js';
 
-/** Makes the pair scorer for one grouping run over these faces (n x dims descriptors), or null: the descriptor alone decides. */
+/**
+ * Makes the pair scorer for one grouping run over these faces (n x dims descriptors), or
+ * null: the descriptor alone decides. `head`: a learned head over the same features to use
+ * instead of the installed one.
+ */
 export interface CandidatePairHead {
-  scorerFor(faceIds: readonly number[], descriptors: Float32Array, dims: number): Promise<PairProbabilities | null>;
+  scorerFor(faceIds: readonly number[], descriptors: Float32Array, dims: number, head?: LogisticFit | null): Promise<PairProbabilities | null>;
 }
 
 /**
@@ -20,13 +25,16 @@ export interface CandidatePairHead {
 export class FusedCandidatePairHead implements CandidatePairHead {
   constructor(private readonly seed: SeedEmbeddingService) {}
 
-  async scorerFor(faceIds: readonly number[], descriptors: Float32Array, dims: number): Promise<PairProbabilities | null> {
+  async scorerFor(faceIds: readonly number[], descriptors: Float32Array, dims: number, learned: LogisticFit | null = null): Promise<PairProbabilities | null> {
     if (!existsSync(path.join(this.seed.modelDir, 'fused.json'))) return null;
     const embedded = await this.seed.embeddingsOf(faceIds);
     if (embedded === null) return null;
     const { model, vectors, has } = embedded;
-    const head = loadFusedHead(this.seed.modelDir);
-    if (!head.useForGrouping || head.seedKey !== model.pairKey) return null;
+    const installed = loadFusedHead(this.seed.modelDir);
+    if (installed.seedKey !== model.pairKey) return null;
+    // A learned head (fitted with the installed one as its prior, and promoted only when it measured no worse) is used as such.
+    if (learned === null && !installed.useForGrouping) return null;
+    const head = learned === null ? installed : { ...installed, mean: learned.mean, std: learned.std, weights: learned.weights, bias: learned.bias };
     const inputs = model.project(vectors);
     const fused = compileFused(head);
     return (i, j) => {

@@ -30,37 +30,59 @@ export function rawLinear(fit: LogisticFit): { bias: number; weights: number[] }
   return { bias: fit.bias - weights.reduce((s, v, k) => s + v * fit.mean[k]!, 0), weights };
 }
 
+/** How a fit may be pulled towards an earlier model instead of towards zero. */
+export interface LogisticPrior {
+  /** The earlier model: its standardisation is kept and its weights and bias are the centre of the penalty. */
+  fit: LogisticFit;
+  /** Penalty strength in pseudo-rows: (strength / 2)·Σ(w − w_prior)², the bias included. */
+  strength: number;
+}
+
+export interface LogisticOptions {
+  /** Weight of each row (class balance, weak labels); 1 each by default. */
+  rowWeights?: readonly number[];
+  /** Regularise towards this model rather than towards zero (and keep its standardisation). */
+  prior?: LogisticPrior;
+}
+
 /**
  * L2-regularised logistic regression by Newton's method (a handful of features).
  * X is n rows of `dims` features; returns standardisation, weights and bias.
  */
-export function fitLogistic(X: readonly number[][], y: readonly boolean[], l2 = 1e-3, iterations = 50): LogisticFit {
+export function fitLogistic(X: readonly number[][], y: readonly boolean[], l2 = 1e-3, iterations = 50, options: LogisticOptions = {}): LogisticFit {
   const n = X.length;
   if (n === 0) throw new Error('no training pairs');
   const dims = X[0]!.length;
-  const mean = Array.from({ length: dims }, (_, k) => X.reduce((s, r) => s + r[k]!, 0) / n);
-  const std = Array.from({ length: dims }, (_, k) => Math.sqrt(X.reduce((s, r) => s + (r[k]! - mean[k]!) ** 2, 0) / n) || 1);
+  const { prior, rowWeights } = options;
+  if (prior && prior.fit.weights.length !== dims) throw new Error(`the prior has ${prior.fit.weights.length} features, the data ${dims}`);
+  const mean = prior ? [...prior.fit.mean] : Array.from({ length: dims }, (_, k) => X.reduce((s, r) => s + r[k]!, 0) / n);
+  const std = prior ? [...prior.fit.std] : Array.from({ length: dims }, (_, k) => Math.sqrt(X.reduce((s, r) => s + (r[k]! - mean[k]!) ** 2, 0) / n) || 1);
   const Z = X.map((r) => [...r.map((v, k) => (v - mean[k]!) / std[k]!), 1]);
   const m = dims + 1;
-  let w = new Array<number>(m).fill(0);
+  const centre = prior ? [...prior.fit.weights, prior.fit.bias] : new Array<number>(m).fill(0);
+  let w = [...centre];
   for (let it = 0; it < iterations; it++) {
     const g = new Array<number>(m).fill(0);
     const H = Array.from({ length: m }, () => new Array<number>(m).fill(0));
     for (let i = 0; i < n; i++) {
       const z = Z[i]!;
+      const wi = rowWeights?.[i] ?? 1;
       let s = 0;
       for (let k = 0; k < m; k++) s += w[k]! * z[k]!;
       const p = 1 / (1 + Math.exp(-s));
-      const r = p - (y[i] ? 1 : 0);
-      const c = Math.max(p * (1 - p), 1e-9);
+      const r = wi * (p - (y[i] ? 1 : 0));
+      const c = wi * Math.max(p * (1 - p), 1e-9);
       for (let a = 0; a < m; a++) {
         g[a]! += r * z[a]!;
         for (let b = 0; b < m; b++) H[a]![b]! += c * z[a]! * z[b]!;
       }
     }
-    for (let a = 0; a < dims; a++) {
-      g[a]! += l2 * n * w[a]!;
-      H[a]![a]! += l2 * n;
+    // Towards zero: the weights alone, scaled with n. Towards a prior: the bias too, a fixed strength.
+    const penalised = prior ? m : dims;
+    const lambda = prior ? prior.strength : l2 * n;
+    for (let a = 0; a < penalised; a++) {
+      g[a]! += lambda * (w[a]! - centre[a]!);
+      H[a]![a]! += lambda;
     }
     const step = solve(H, g);
     w = w.map((v, k) => v - step[k]!);

@@ -37,11 +37,16 @@ export class ReviewService {
     private readonly faces: FacesRepository,
     private readonly labels: LabelsRepository,
     private readonly skipped: () => ReadonlyArray<readonly [number, number]>,
-    private readonly threshold = DEFAULT_GROUPING.linkage,
-  ) {}
+    /** The linkage threshold grouping decides with now: fixed, or read at each look (a learned version moves it). */
+    threshold: number | (() => Promise<number>) = DEFAULT_GROUPING.linkage,
+  ) {
+    this.threshold = typeof threshold === 'number' ? async () => threshold : threshold;
+  }
 
-  get linkage(): number {
-    return this.threshold;
+  private readonly threshold: () => Promise<number>;
+
+  async linkage(): Promise<number> {
+    return this.threshold();
   }
 
   /** Call after a scan: the faces changed. */
@@ -50,7 +55,8 @@ export class ReviewService {
   }
 
   async candidates(): Promise<ReviewCandidate[]> {
-    const { pairs } = await this.neighbourhood();
+    const threshold = await this.threshold();
+    const { pairs } = await this.neighbourhood(threshold);
     const now = this.faces.listAssignments();
     const labelled = new Set<string>();
     const apart = new Set<string>();
@@ -71,16 +77,16 @@ export class ReviewService {
       if (samePerson && (fa.assignedBy === 'user' || fb.assignedBy === 'user')) continue;
       if (!samePerson && apart.has(pairKey(fa.personId, fb.personId))) continue;
       // Pairs across two people first (a merge saves the most work), then by closeness to the threshold.
-      const rank = (samePerson ? 1 : 0) + Math.abs(d - this.threshold);
+      const rank = (samePerson ? 1 : 0) + Math.abs(d - threshold);
       (skipped.has(pairKey(a, b)) ? later : fresh).push({ faceA: a, faceB: b, distance: d, samePerson, rank });
     }
     const byRank = (x: { rank: number }, y: { rank: number }): number => x.rank - y.rank;
     return [...fresh.sort(byRank), ...later.sort(byRank)].map(({ rank: _rank, ...c }) => c);
   }
 
-  private async neighbourhood(): Promise<Neighbourhood> {
+  private async neighbourhood(threshold: number): Promise<Neighbourhood> {
     const all = this.faces.listForGrouping(this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS));
-    const key = `${all.length}:${all[0]?.id ?? 0}:${all.at(-1)?.id ?? 0}`;
+    const key = `${all.length}:${all[0]?.id ?? 0}:${all.at(-1)?.id ?? 0}:${threshold}`;
     if (this.cache?.key === key) return this.cache;
     const n = all.length;
     const base = new Float32Array(n * DESCRIPTOR_DIMS);
@@ -93,7 +99,7 @@ export class ReviewService {
       for (let c = 0; c < knn.k; c++) {
         const j = knn.index[r * knn.k + c]!;
         const d = knn.distance[r * knn.k + c]!;
-        if (j < 0 || Math.abs(d - this.threshold) > REVIEW_BAND) continue;
+        if (j < 0 || Math.abs(d - threshold) > REVIEW_BAND) continue;
         const fa = all[r]!, fb = all[j]!;
         if (fa.photoId === fb.photoId) continue;
         const k = pairKey(fa.id, fb.id);

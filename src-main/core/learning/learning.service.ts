@@ -1,0 +1,156 @@
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
+import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
+import type { FacesRepository } from '../db/faces.repository.js';
+import type { LabelsRepository } from '../db/labels.repository.js';
+import type { LearnedVersion, LearnedVersionsRepository } from '../db/learned-versions.repository.js';
+import type { PeopleRepository } from '../db/people.repository.js';
+import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
+import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
+import { euclidean } from '../ml/distance.js';
+import { answeredPairs, splitByPerson, type AnsweredPair, type FaceFacts } from './answer-pairs.js';
+import { headProbabilities, learnRecognition, type PairEvidence, type Recognition } from './library-learner.js';
+
+export class LearningUnavailableError extends Error {}
+export class LearningBusyError extends Error {}
+
+export interface LearnResult {
+  version: LearnedVersion;
+  /** The regrouping of the faces no user decision covers, when the version was put to use. */
+  regrouped: GroupingSummary | null;
+}
+
+/** The shipped recognition (the seed model's fused head and the product's linkage), or null without one. */
+export type ShippedRecognition = () => Promise<{ recognition: Recognition; baseModel: string } | null>;
+
+/**
+ * The loop from answers to a better recognition for this library: fits the pair head and the
+ * grouping threshold to the user's answers (the extractor stays frozen, the shipped model
+ * under models/ is never touched), keeps every version with its figures, puts a version to
+ * use only when it measures no worse on answers set aside by person, and then regroups only
+ * the faces that no user decision covers.
+ */
+export class LearningService {
+  private running = false;
+
+  constructor(
+    private readonly faces: FacesRepository,
+    private readonly people: PeopleRepository,
+    private readonly labels: LabelsRepository,
+    private readonly embeddings: EmbeddingsRepository,
+    private readonly versions: LearnedVersionsRepository,
+    private readonly seed: SeedEmbeddingService,
+    private readonly grouping: GroupingService,
+    private readonly shipped: ShippedRecognition,
+  ) {}
+
+  /** The active learned version, if it was learned on the installed model (else the shipped recognition applies). */
+  activeFor(baseModel: string | null): LearnedVersion | null {
+    const v = this.versions.active();
+    return v !== null && v.baseModel === baseModel ? v : null;
+  }
+
+  list(): LearnedVersion[] {
+    return this.versions.list();
+  }
+
+  async learn(): Promise<LearnResult> {
+    if (this.running) throw new LearningBusyError('Learning is already running for this library');
+    this.running = true;
+    try {
+      const base = await this.shipped();
+      if (base === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
+      const active = this.activeFor(base.baseModel);
+      const current: Recognition = active ? { head: active.record.head, linkage: active.record.linkage } : base.recognition;
+
+      const facts = this.faceFacts();
+      const pairs = answeredPairs(this.labels.list(), facts);
+      const split = splitByPerson(pairs, facts);
+      const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
+      const outcome = learnRecognition(fit, heldOut, current);
+      const answers = pairs.filter((p) => p.kind === 'answer');
+      const id = this.versions.add(base.baseModel, outcome.promoted, {
+        head: outcome.learned.head,
+        linkage: outcome.learned.linkage,
+        labels: {
+          same: answers.filter((p) => p.same).length,
+          different: answers.filter((p) => !p.same).length,
+          implied: pairs.length - answers.length,
+          people: split.people,
+          fit: fit.length,
+          heldOut: heldOut.length,
+        },
+        before: { ...outcome.before, version: active?.id ?? null, linkage: current.linkage },
+        after: outcome.after,
+        reason: outcome.reason,
+      });
+      const regrouped = outcome.promoted ? await this.activate(id) : null;
+      return { version: this.versions.get(id)!, regrouped };
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Puts an earlier version back to use (null: the shipped recognition), and regroups what no user decided. */
+  async rollback(id: number | null): Promise<GroupingSummary> {
+    if (id !== null) {
+      const v = this.versions.get(id);
+      if (!v) throw new LearningUnavailableError(`There is no learned version ${id}`);
+      const base = await this.shipped();
+      if (v.baseModel !== base?.baseModel) throw new LearningUnavailableError(`Version ${id} was learned on another model (${v.baseModel}) and cannot be used with this one`);
+    }
+    return this.activate(id);
+  }
+
+  /**
+   * Switches the active version and regroups, in one transaction: faces put in a person by the
+   * grouping alone, in people the user neither named nor hid, and in no answered pair, are
+   * grouped again with the new recognition. Everything a user decided stays.
+   */
+  private async activate(id: number | null): Promise<GroupingSummary> {
+    const labelled = new Set(this.labels.list().flatMap((l) => [l.faceA, l.faceB]));
+    const kept = this.people.namedOrHidden();
+    return this.grouping.groupNewFaces({
+      tuning: id === null ? null : (({ linkage, head }) => ({ linkage, head }))(this.versions.get(id)!.record),
+      release: (f) => f.assignedBy !== 'user' && !labelled.has(f.id) && !(f.personId !== null && kept.has(f.personId)),
+      alsoInTransaction: () => this.versions.setActive(id),
+    });
+  }
+
+  /** P(same person) of these pairs under the recognition in use (null: no model to score with). */
+  async probabilities(pairs: ReadonlyArray<{ faceA: number; faceB: number; same: boolean }>): Promise<{ prob: Float64Array; same: boolean[] } | null> {
+    const base = await this.shipped();
+    if (base === null) return null;
+    const active = this.activeFor(base.baseModel);
+    const head = active ? active.record.head : base.recognition.head;
+    const evidence = await this.evidence(pairs.map((p) => ({ ...p, weight: 1, kind: 'answer' as const })));
+    return { prob: headProbabilities(head, evidence), same: evidence.map((e) => e.same) };
+  }
+
+  private faceFacts(): Map<number, FaceFacts> {
+    const assignments = this.faces.listAssignments();
+    const photoOf = this.faces.photoOfEach();
+    const out = new Map<number, FaceFacts>();
+    for (const [id, a] of assignments) {
+      const photoId = photoOf.get(id);
+      if (photoId !== undefined) out.set(id, { personId: a.personId, assignedBy: a.assignedBy, photoId });
+    }
+    return out;
+  }
+
+  /** Descriptor distance and seed pair score of each pair (pairs of a face without them are left out). */
+  private async evidence(pairs: readonly AnsweredPair[]): Promise<PairEvidence[]> {
+    if (pairs.length === 0) return [];
+    const ids = [...new Set(pairs.flatMap((p) => [p.faceA, p.faceB]))];
+    const index = new Map(ids.map((id, i) => [id, i]));
+    const descriptors = this.embeddings.vectorsFor(this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS), ids);
+    const seed = await this.seed.embeddingsOf(ids);
+    if (seed === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
+    const usable = pairs.filter((p) => descriptors.has(p.faceA) && descriptors.has(p.faceB) && seed.has[index.get(p.faceA)!] && seed.has[index.get(p.faceB)!]);
+    const inputs = seed.model.project(seed.vectors);
+    const prob = seed.model.scorePairs(inputs, Uint32Array.from(usable, (p) => index.get(p.faceA)!), Uint32Array.from(usable, (p) => index.get(p.faceB)!));
+    return usable.map((p, k) => {
+      const a = descriptors.get(p.faceA)!, b = descriptors.get(p.faceB)!;
+      return { distance: euclidean(a, 0, b, 0, DESCRIPTOR_DIMS), seedProb: prob[k]!, same: p.same, weight: p.weight };
+    });
+  }
+}

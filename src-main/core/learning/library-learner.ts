@@ -1,0 +1,122 @@
+// Pure: fits a version of the recognition to a library's answers and measures it against the
+// current one on answers it did not learn from. No database, no tfjs.
+import type { HeldOutFigures } from '../db/learned-versions.repository.js';
+import { fitLogistic, logisticProbability, rawLinear, type LogisticFit } from '../ml/logistic.js';
+import { auc } from '../ml/pair-metrics.js';
+
+/** One answered pair as the models see it. */
+export interface PairEvidence {
+  /** Euclidean distance of the two faces' descriptors. */
+  distance: number;
+  /** The seed model's P(same person) for the pair. */
+  seedProb: number;
+  same: boolean;
+  weight: number;
+}
+
+/** What grouping runs with: a pair head over (d, d², seed logit) and a linkage threshold on d. */
+export interface Recognition {
+  head: LogisticFit;
+  linkage: number;
+}
+
+/** The fewest answers `learn` works from, and over how many people. */
+export const MIN_SAME = 20;
+export const MIN_DIFFERENT = 20;
+export const MIN_PEOPLE = 5;
+/** How hard the head is held to the current one, in pseudo-pairs: a few hundred answers move it, a few do not. */
+export const PRIOR_STRENGTH = 100;
+/** A false merge costs a user this many missed merges (undoing a wrong merge is the harder fix). */
+export const FALSE_MERGE_COST = 3;
+/** How far one learning run may move the linkage threshold. */
+export const LINKAGE_STEP = { down: 0.05, up: 0.08 };
+
+export class NotEnoughAnswersError extends Error {}
+
+const featuresOf = (e: PairEvidence): number[] => {
+  const p = Math.min(1 - 1e-6, Math.max(1e-6, e.seedProb));
+  return [e.distance, e.distance * e.distance, Math.log(p / (1 - p))];
+};
+
+/** P(same person) of each pair under a recognition's head. */
+export function headProbabilities(head: LogisticFit, pairs: readonly PairEvidence[]): Float64Array {
+  return Float64Array.from(pairs, (e) => logisticProbability(head, featuresOf(e)));
+}
+
+/** How a recognition decides the held-out pairs: together when close enough and not vetoed by its head. */
+export function measure(r: Recognition, pairs: readonly PairEvidence[]): HeldOutFigures {
+  const prob = headProbabilities(r.head, pairs);
+  let falseMerges = 0, missedMerges = 0;
+  pairs.forEach((e, i) => {
+    const together = e.distance <= r.linkage && prob[i]! >= 0.5;
+    if (together && !e.same) falseMerges++;
+    if (!together && e.same) missedMerges++;
+  });
+  return { auc: auc(prob, pairs.map((e) => e.same)), falseMerges, missedMerges };
+}
+
+/**
+ * The linkage threshold the answers support: a Platt fit of P(same | d) on the answered pairs
+ * (with fewer than about 1,000 labels, isotonic calibration overfits), read where a merge
+ * pays for its risk (P = c / (1 + c), c the cost of a false merge), moved at most
+ * LINKAGE_STEP from the current threshold.
+ */
+export function calibrateLinkage(pairs: readonly PairEvidence[], current: number): number {
+  const fit = fitLogistic(pairs.map((e) => [e.distance]), pairs.map((e) => e.same), 1e-3, 50, { rowWeights: pairs.map((e) => e.weight) });
+  const { bias, weights } = rawLinear(fit);
+  const w = weights[0]!;
+  // Distance must make "same" less likely; otherwise the answers say nothing usable about it.
+  if (!(w < 0)) return current;
+  const target = Math.log(FALSE_MERGE_COST); // logit of c / (1 + c)
+  const d = (target - bias) / w;
+  return Math.min(current + LINKAGE_STEP.up, Math.max(current - LINKAGE_STEP.down, d));
+}
+
+export interface LearnOutcome {
+  learned: Recognition;
+  before: HeldOutFigures;
+  after: HeldOutFigures;
+  promoted: boolean;
+  reason: string;
+}
+
+/**
+ * Fits the head (regularised towards the current one, class-weighted) and the linkage on
+ * the fit pairs, and promotes the result only when, on the held-out pairs, it ranks at least
+ * as well as the current recognition and merges no more pairs wrongly.
+ */
+export function learnRecognition(fit: readonly PairEvidence[], heldOut: readonly PairEvidence[], current: Recognition): LearnOutcome {
+  const count = (ps: readonly PairEvidence[], same: boolean): number => ps.filter((p) => p.same === same && p.weight >= 1).length;
+  const same = count(fit, true) + count(heldOut, true), different = count(fit, false) + count(heldOut, false);
+  if (same < MIN_SAME || different < MIN_DIFFERENT) {
+    throw new NotEnoughAnswersError(`Learning needs at least ${MIN_SAME} "same" and ${MIN_DIFFERENT} "different" answers; this library has ${same} and ${different}. Answer more pairs in Review.`);
+  }
+  if (count(heldOut, true) === 0 || count(heldOut, false) === 0 || count(fit, true) === 0 || count(fit, false) === 0) {
+    throw new NotEnoughAnswersError('The answers are about too few people to set some aside for checking: answer pairs of more people in Review.');
+  }
+  // Class weights: each class counts as much in total, whatever the review happened to ask.
+  const total = (s: boolean): number => fit.filter((p) => p.same === s).reduce((t, p) => t + p.weight, 0);
+  const [ws, wd] = [total(true), total(false)];
+  const rowWeights = fit.map((p) => (p.weight * (ws + wd)) / (2 * (p.same ? ws : wd)));
+  const head = fitLogistic(fit.map(featuresOf), fit.map((p) => p.same), 0, 50, { rowWeights, prior: { fit: current.head, strength: PRIOR_STRENGTH } });
+  const learned: Recognition = { head, linkage: calibrateLinkage(fit, current.linkage) };
+
+  const before = measure(current, heldOut);
+  const after = measure(learned, heldOut);
+  if (!(after.auc >= 0.6)) {
+    return { learned, before, after, promoted: false, reason: `Not used: on the answers set aside for checking it ranked pairs no better than chance (AUC ${after.auc.toFixed(3)}).` };
+  }
+  if (after.auc + 1e-9 < before.auc) {
+    return { learned, before, after, promoted: false, reason: `Not used: on the answers set aside for checking it ranks pairs worse than the current recognition (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}).` };
+  }
+  if (after.falseMerges > before.falseMerges) {
+    return { learned, before, after, promoted: false, reason: `Not used: on the answers set aside for checking it would put ${after.falseMerges} pairs of different people together, the current recognition ${before.falseMerges}.` };
+  }
+  return {
+    learned,
+    before,
+    after,
+    promoted: true,
+    reason: `Used: on the answers set aside for checking it ranks pairs at least as well (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}) and keeps ${before.missedMerges - after.missedMerges} more pairs of one person together without more wrong merges.`,
+  };
+}

@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+import { loadFusedHead } from '../embedding/seed/fused-head.js';
+import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
+import { DEFAULT_GROUPING } from '../grouping/grouping.service.js';
+import type { ShippedRecognition } from './learning.service.js';
+
+/** The installed model's recognition: its fused head and the product's linkage threshold, keyed by the seed model's pair key. */
+export function shippedRecognition(seed: SeedEmbeddingService): ShippedRecognition {
+  return async () => {
+    const keys = await seed.modelKeys();
+    if (keys === null || !existsSync(path.join(seed.modelDir, 'fused.json'))) return null;
+    const head = loadFusedHead(seed.modelDir);
+    if (head.seedKey !== keys.pairKey) return null;
+    return { recognition: { head, linkage: DEFAULT_GROUPING.linkage }, baseModel: keys.pairKey };
+  };
+}
