@@ -3,7 +3,9 @@ import path from 'node:path';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../src-main/core/analysis/descriptor.js';
 import { ActionsRepository } from '../../src-main/core/db/actions.repository.js';
 import { openDatabase, type Db } from '../../src-main/core/db/database.js';
-import { FacesRepository, toBlob } from '../../src-main/core/db/faces.repository.js';
+import { toBlob } from '../../src-main/core/db/blobs.js';
+import { EmbeddingsRepository } from '../../src-main/core/db/embeddings.repository.js';
+import { FacesRepository } from '../../src-main/core/db/faces.repository.js';
 import { LabelsRepository } from '../../src-main/core/db/labels.repository.js';
 import { PeopleRepository } from '../../src-main/core/db/people.repository.js';
 import type { PhotoStatus } from '../../src-main/core/db/photos.repository.js';
@@ -59,6 +61,7 @@ export class FaceDb {
   readonly faces: FacesRepository;
   readonly people: PeopleRepository;
   readonly labels: LabelsRepository;
+  readonly embeddings: EmbeddingsRepository;
   readonly actions: ActionsRepository;
   readonly descriptorModel: number;
   private readonly dir: string;
@@ -75,6 +78,7 @@ export class FaceDb {
     this.faces = new FacesRepository(this.db);
     this.people = new PeopleRepository(this.db);
     this.labels = new LabelsRepository(this.db);
+    this.embeddings = new EmbeddingsRepository(this.db);
     this.actions = new ActionsRepository(this.db);
     this.descriptorModel = this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
     this.insertPhoto = this.db.prepare(

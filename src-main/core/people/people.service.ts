@@ -190,13 +190,21 @@ export class PeopleService {
       return null;
     }
     if (actionId !== undefined && newest.id !== actionId) {
-      throw conflict(this.actions.find(actionId) ? 'Undo the newer actions first' : `Action #${actionId} does not exist`);
+      const asked = this.actions.find(actionId);
+      throw conflict(!asked ? `Action #${actionId} does not exist` : asked.undone_at !== null ? 'That action was already undone' : 'Undo the newer actions first');
     }
     const rec = JSON.parse(newest.payload) as UndoRecord;
     this.db.transaction(() => {
       this.labels.revertAction(newest.id, rec.labels);
       const idOf = new Map<number, number>();
       for (const row of rec.deleted) idOf.set(row.id, this.people.restore(row));
+      // A person the action emptied may have been tidied away since (a scan deletes empty unnamed
+      // people): it comes back, so that its faces return to it rather than to nobody.
+      const now = new Date().toISOString();
+      for (const p of rec.people) {
+        if (idOf.has(p.id) || this.people.find(p.id) || !rec.moves.some((m) => m.from === p.id)) continue;
+        idOf.set(p.id, this.people.restore({ id: p.id, name: p.name, hidden: p.hidden, created_at: now, updated_at: now }));
+      }
       const mapId = (id: number | null): number | null => (id === null ? null : (idOf.get(id) ?? id));
       for (const m of [...rec.moves].reverse()) {
         const face = this.faces.find(m.faceId);

@@ -75,6 +75,8 @@ export class ScanJob {
     this.running = this.run(folder, this.controller.signal).finally(() => {
       this.running = undefined;
       this.controller = undefined;
+      // Told once the job is really idle: a listener may start the next scan.
+      this.onFinished();
     });
     return this.state;
   }
@@ -171,8 +173,6 @@ export class ScanJob {
           message: (err as Error).message,
         },
       });
-    } finally {
-      this.onFinished();
     }
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toBlob } from '../../../src-main/core/db/faces.repository.js';
+import { toBlob } from '../../../src-main/core/db/blobs.js';
 import { REVIEW_BAND, ReviewService, type ReviewCandidate } from '../../../src-main/core/people/review.service.js';
 import { FaceDb, vec } from '../../support/face-db.js';
 
@@ -48,7 +48,7 @@ describe('the review queue', () => {
     pair(0.3, 'across'); // 0.21: outside the band
     pair(0.7, 'inside'); // 0.19: outside the band
     const service = review();
-    expect(service.linkage).toBe(0.51);
+    expect(await service.linkage()).toBe(0.51);
 
     const queue = await service.candidates();
     expect(ids(queue)).toEqual([across2, across1, across3, inside1, inside2].map(id));
