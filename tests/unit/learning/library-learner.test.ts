@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+
+import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
+import { Rng } from '../../../src-main/core/ml/rng.js';
+
+/** A head like the shipped fused head: closer descriptors and a higher seed score mean "same". */
+const current: Recognition = {
+  head: { mean: [0.62, 0.43, -0.37], std: [0.21, 0.27, 3.9], weights: [-3.4, -1.8, 0.7], bias: -0.44 },
+  linkage: 0.51,
+};
+
+/** Answered pairs near the threshold: same-person pairs up to `sameUpTo`, different ones from `differentFrom`. */
+function answers(rng: Rng, n: number, sameUpTo: number, differentFrom: number): PairEvidence[] {
+  return Array.from({ length: n }, (_, i) => {
+    const same = i % 2 === 0;
+    const distance = same ? 0.36 + rng.next() * (sameUpTo - 0.36) : differentFrom + rng.next() * 0.2;
+    return { distance, seedProb: same ? 0.6 + 0.35 * rng.next() : 0.05 + 0.4 * rng.next(), same, weight: 1 };
+  });
+}
+
+describe("learning a recognition from a library's answers", () => {
+  it('refuses with too few answers, saying how many it has and needs', () => {
+    const few = answers(new Rng(1), 30, 0.55, 0.6);
+    expect(() => learnRecognition(few.slice(0, 20), few.slice(20), current)).toThrow(NotEnoughAnswersError);
+    expect(() => learnRecognition(few.slice(0, 20), few.slice(20), current)).toThrow(/at least 20 "same" and 20 "different" answers; this library has 15 and 15/);
+  });
+
+  it('moves the threshold towards where the answers say one person ends, but only a step at a time', () => {
+    const rng = new Rng(2);
+    // People whose faces lie up to 0.60 apart, strangers from 0.66: the threshold should rise from 0.51.
+    const up = calibrateLinkage(answers(rng, 200, 0.6, 0.66), current.linkage);
+    expect(up).toBeGreaterThan(current.linkage + 0.02);
+    expect(up).toBeLessThanOrEqual(current.linkage + LINKAGE_STEP.up + 1e-12);
+    // Strangers from 0.40: it falls.
+    const down = calibrateLinkage(answers(rng, 200, 0.42, 0.4), current.linkage);
+    expect(down).toBeLessThan(current.linkage);
+    expect(down).toBeGreaterThanOrEqual(current.linkage - LINKAGE_STEP.down - 1e-12);
+  });
+
+  it('promotes a version that keeps more pairs of one person together without wrong merges', () => {
+    const rng = new Rng(3);
+    const outcome = learnRecognition(answers(rng, 300, 0.6, 0.68), answers(rng, 120, 0.6, 0.68), current);
+    expect(outcome.promoted).toBe(true);
+    expect(outcome.after.missedMerges).toBeLessThan(outcome.before.missedMerges);
+    expect(outcome.after.falseMerges).toBeLessThanOrEqual(outcome.before.falseMerges);
+    expect(outcome.reason).toMatch(/^Used:/);
+  });
+
+  it('keeps but does not use a version that would merge more strangers on the answers set aside', () => {
+    const rng = new Rng(4);
+    // The fitted answers say faces up to 0.6 apart are one person; the set-aside ones have strangers at 0.53-0.6.
+    const heldOut = [...answers(rng, 60, 0.5, 0.7), ...Array.from({ length: 20 }, () => ({ distance: 0.53 + 0.07 * rng.next(), seedProb: 0.7, same: false, weight: 1 }))];
+    const outcome = learnRecognition(answers(rng, 300, 0.6, 0.7), heldOut, current);
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.after.falseMerges).toBeGreaterThan(outcome.before.falseMerges);
+    expect(outcome.reason).toMatch(/^Not used: .* would put \d+ pairs of different people together/);
+  });
+
+  it('measures a recognition by its wrong and missed merges at its operating point', () => {
+    const pairs: PairEvidence[] = [
+      { distance: 0.3, seedProb: 0.9, same: true, weight: 1 },
+      { distance: 0.45, seedProb: 0.9, same: false, weight: 1 }, // together: a wrong merge
+      { distance: 0.7, seedProb: 0.9, same: true, weight: 1 }, // apart: a missed merge
+    ];
+    expect(measure(current, pairs)).toMatchObject({ falseMerges: 1, missedMerges: 1 });
+  });
+});
