@@ -6,7 +6,7 @@ import { openDatabase, type Db } from '../../src-main/core/db/database.js';
 import { toBlob } from '../../src-main/core/db/blobs.js';
 import { EmbeddingsRepository } from '../../src-main/core/db/embeddings.repository.js';
 import { FacesRepository } from '../../src-main/core/db/faces.repository.js';
-import { LabelsRepository } from '../../src-main/core/db/labels.repository.js';
+import { LabelsRepository, type LabelRow } from '../../src-main/core/db/labels.repository.js';
 import { PeopleRepository } from '../../src-main/core/db/people.repository.js';
 import type { PhotoStatus } from '../../src-main/core/db/photos.repository.js';
 import { tempDir } from './paths.js';
@@ -36,14 +36,7 @@ export interface FaceState {
   assigned_by: 'auto' | 'user' | null;
 }
 
-export interface LabelState {
-  face_a: number;
-  face_b: number;
-  same: number;
-  source: string;
-  created_at: string;
-  action_id: number | null;
-}
+export type LabelState = LabelRow;
 
 /** What the user can see of the people, and every decision kept: what undo must put back exactly. */
 export interface LibraryState {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src-main/core/contract/errors.js';
 import { LABELS_PER_FACE, PeopleService } from '../../../src-main/core/people/people.service.js';
 import { FaceDb, vec } from '../../support/face-db.js';
+import { thrown } from '../../support/errors.js';
 
 // PeopleService over a real SQLite library written directly (no ML): every edit, the labels it
 // writes, and an undo that puts back exactly what was there (people, assignments, labels).
@@ -16,16 +16,6 @@ beforeEach(() => {
 
 afterEach(() => lib.close());
 
-/** The ApiError `fn` throws (fails the test when it throws nothing, or something else). */
-function thrown(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected an ApiError');
-}
 
 /** `n` faces of one person, 0.1 apart along dimension `axis` (offset so that people do not overlap). */
 const around = (axis: number, n: number, step = 0.1): Float32Array[] => Array.from({ length: n }, (_, i) => vec([axis, 1], [axis + 1, i * step]));

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ScanState } from '../../../src-main/core/contract/api.js';
-import { ApiError } from '../../../src-main/core/contract/errors.js';
 import { ScanJob, type ScanRunner } from '../../../src-main/core/scan/scan-job.js';
 import type { ScanEvent, ScanSummary } from '../../../src-main/core/scan/scan-pipeline.js';
+import { thrown } from '../../support/errors.js';
 
 // ScanJob with a fake runner whose scan the test drives step by step (its events, then its
 // end), and a clock the test moves: no photo is read, no model loaded.
@@ -78,15 +78,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function thrown(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected an ApiError');
-}
 
 const analyze = (done: number, total: number, faces = 0, errors = 0): ScanEvent => ({ stage: 'analyze', done, total, faces, errors });
 
