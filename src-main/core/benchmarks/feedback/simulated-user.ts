@@ -97,6 +97,7 @@ export async function simulateUser(
           log(`  ${answered.length} answers: version ${r.version.id} ${r.version.promoted ? 'used' : 'not used'} (linkage ${r.version.record.linkage.toFixed(3)}): ${r.version.record.reason}`);
         } catch (err) {
           if (!(err instanceof NotEnoughAnswersError)) throw err;
+          log(`  ${answered.length} answers: ${err.message}`);
         }
       }
     }
