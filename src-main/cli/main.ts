@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { createApp, type FacePairApp } from '../core/app.js';
 import type { ScanSummary } from '../core/scan/scan-pipeline.js';
+import type { LostFace } from '../core/db/faces.repository.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { defaultLfwCacheDb } from '../core/benchmarks/lfw/lfw-faces.js';
@@ -45,6 +46,12 @@ function printScanSummary(s: ScanSummary): void {
   if (s.analysis.backend) lines.push(`  ML backend: ${s.analysis.backend} on ${s.analysis.workers} worker threads`);
   if (s.seedEmbedding.runtime) lines.push(`  seed model: ${s.seedEmbedding.embedded} faces embedded on ${s.seedEmbedding.runtime}`);
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+function describeLostFace(f: LostFace): string {
+  const [x, y, w, h] = f.box;
+  const person = f.personName ?? (f.personId === null ? 'no person' : `person #${f.personId}`);
+  return `face #${f.faceId} (${person}) in ${f.photoPath} at ${x},${y} ${w}x${h}`;
 }
 
 const program = new Command()
@@ -98,7 +105,7 @@ program
 
 program
   .command('status')
-  .description('photos by status, faces, people, and every error with its file')
+  .description('photos by status, faces, people, every error with its file, and faces with your decisions a re-analysis did not find')
   .option('--db <file>', 'the library database', defaultDbFile())
   .option('--json', 'print JSON on stdout')
   .action(async (opts: { db: string; json?: boolean }) => {
@@ -113,6 +120,13 @@ program
         `${s.database}\nphotos: ${p.done} done, ${p.pending} pending, ${p.error} failed, ${p.gone} gone\nfaces: ${s.faces}\npeople: ${s.people}\n`,
       );
       for (const e of s.errors) process.stdout.write(`  ${e.path}: ${e.error}\n`);
+      if (s.lostFaces.length > 0) {
+        const n = s.lostFaces.length;
+        process.stdout.write(
+          `${n} face${n === 1 ? '' : 's'} with your decisions ${n === 1 ? 'was' : 'were'} not found again when photos were re-analysed (kept, but left out of the people):\n`,
+        );
+        for (const f of s.lostFaces) process.stdout.write(`  ${describeLostFace(f)}\n`);
+      }
     });
   });
 

@@ -1,9 +1,11 @@
 import type { Db } from '../db/database.js';
 import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
-import type { PhotosRepository } from '../db/photos.repository.js';
-import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from './descriptor.js';
-import type { PhotoAnalysis } from './photo-analysis.js';
+import type { PhotoRow, PhotosRepository } from '../db/photos.repository.js';
+import { euclidean } from '../ml/distance.js';
+import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY, SAME_PERSON_MAX_DISTANCE } from './descriptor.js';
+import { matchFaces } from './match-faces.js';
+import type { PhotoAnalysis, PhotoFace } from './photo-analysis.js';
 
 export interface AnalysisProgress {
   done: number;
@@ -43,7 +45,11 @@ export interface AnalyzeOptions<R> {
   signal?: AbortSignal;
 }
 
-/** Analyses every pending photo; each photo is written in one transaction. */
+/**
+ * Analyses every pending photo (and first queues again those of an older analyser); each
+ * photo is written in one transaction, its new faces taking over the previous faces they
+ * overlap, so that a re-analysis keeps the faces' ids and with them the user's decisions.
+ */
 export class AnalysisService {
   constructor(
     private readonly db: Db,
@@ -52,12 +58,13 @@ export class AnalysisService {
     private readonly embeddings: EmbeddingsRepository,
   ) {}
 
-  /** Photos still to analyse (new or changed since their analysis). */
+  /** Photos queued to analyse (new or changed since their analysis; an older analyser's are queued when analysis starts). */
   pendingCount(): number {
     return this.photos.listPending().length;
   }
 
   async analyzePending<R>(options: AnalyzeOptions<R>): Promise<AnalysisSummary> {
+    this.photos.queueStaleAnalyses(ANALYZER_VERSION);
     const pending = this.photos.listPending();
     const modelId = this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
     const summary: AnalysisSummary = {
@@ -73,12 +80,12 @@ export class AnalysisService {
 
     const { analyzer } = options;
     summary.workers = analyzer.workers;
-    const save = this.db.transaction((photoId: number, photo: AnalyzedPhoto<R>) => {
+    const save = this.db.transaction((row: PhotoRow, photo: AnalyzedPhoto<R>) => {
       const a = photo.analysis;
-      const faceIds = this.faces.replaceForPhoto(photoId, a.faces);
+      const faceIds = this.faces.replaceForPhoto(row.id, a.faces, this.previousFaceOfEach(row, a.faces, modelId));
       this.embeddings.put(modelId, faceIds.map((faceId, i) => ({ faceId, vector: a.faces[i]!.descriptor })));
       options.saveExtra?.(faceIds, photo);
-      this.photos.markDone(photoId, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
+      this.photos.markDone(row.id, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
     });
     let next = 0;
     const runOne = async (): Promise<void> => {
@@ -86,7 +93,7 @@ export class AnalysisService {
         const photo = pending[next++]!;
         const reply = await analyzer.analyze({ id: photo.id, path: photo.path, contentHash: photo.content_hash });
         if (reply.ok) {
-          save(photo.id, reply);
+          save(photo, reply);
           summary.faces += reply.analysis.faces.length;
           summary.backend = reply.backend;
           for (const [k, v] of Object.entries(reply.analysis.timings)) summary.stageMs[k as keyof AnalysisSummary['stageMs']] += v;
@@ -101,5 +108,25 @@ export class AnalysisService {
     // One job queued ahead per worker keeps every worker busy while the main thread writes.
     await Promise.all(Array.from({ length: analyzer.workers * 2 }, runOne));
     return summary;
+  }
+
+  /** For each face found, the id of the photo's previous face it is (null: a face new to the photo). */
+  private previousFaceOfEach(photo: PhotoRow, found: readonly PhotoFace[], descriptorModel: number): Array<number | null> {
+    const previous = this.faces.listPreviousForPhoto(photo.id);
+    if (previous.length === 0) return found.map(() => null);
+    // A photo queued by a change of content has no analyser version: it may show other people
+    // now, so a face at the same place must also still look like the same person.
+    const contentChanged = photo.analyzer_version === null;
+    const before = contentChanged ? this.embeddings.vectorsFor(descriptorModel, previous.map((p) => p.id)) : new Map<number, Float32Array>();
+    const stillSamePerson = (p: number, f: number): boolean => {
+      const old = before.get(previous[p]!.id);
+      return old === undefined || euclidean(old, 0, found[f]!.descriptor, 0, DESCRIPTOR_DIMS) <= SAME_PERSON_MAX_DISTANCE;
+    };
+    const match = matchFaces(
+      previous.map((p) => p.box),
+      found.map((f) => f.box),
+      contentChanged ? stillSamePerson : undefined,
+    );
+    return match.map((p) => (p === null ? null : previous[p]!.id));
   }
 }

@@ -8,3 +8,8 @@ export const ANALYZER_VERSION = 1;
 /** face-api's 128-d ResNet descriptor of the dlib-style 150 px chip. */
 export const DESCRIPTOR_MODEL_KEY = 'faceapi-resnet128+dlib-chip@1';
 export const DESCRIPTOR_DIMS = 128;
+/**
+ * Descriptors closer than this show one person (face-api's own threshold). A photo whose
+ * content changed keeps a face's id only for a face this close to it (see match-faces.ts).
+ */
+export const SAME_PERSON_MAX_DISTANCE = 0.6;

@@ -34,7 +34,8 @@ export class EmbeddingsRepository {
   constructor(private readonly db: Db) {
     this.missing = db.prepare<[number], { id: number; aligned_file: string }>(
       `SELECT f.id, f.aligned_file FROM faces f JOIN photos p ON p.id = f.photo_id
-       WHERE p.status = 'done' AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.face_id = f.id AND e.model_id = ?)
+       WHERE p.status = 'done' AND f.lost_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.face_id = f.id AND e.model_id = ?)
        ORDER BY f.id`,
     );
     this.insert = db.prepare('INSERT OR REPLACE INTO embeddings (face_id, model_id, vector) VALUES (?, ?, ?)');
@@ -46,13 +47,17 @@ export class EmbeddingsRepository {
     this.vectorStmt = db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM embeddings WHERE face_id = ? AND model_id = ?');
     this.photoFaceVectors = db.prepare<[string], Omit<PhotoFaceVector, 'vector'> & { vector: Buffer | null }>(
       `SELECT p.path, p.width, p.height, f.id AS faceId, f.x, f.y, f.w, f.h, f.aligned_file AS alignedFile, e.vector
-       FROM photos p LEFT JOIN faces f ON f.photo_id = p.id
+       FROM photos p LEFT JOIN faces f ON f.photo_id = p.id AND f.lost_at IS NULL
        LEFT JOIN embeddings e ON e.face_id = f.id AND e.model_id = (SELECT id FROM models WHERE key = ?)
        WHERE p.status = 'done' ORDER BY p.id, f.idx`,
     );
   }
 
-  /** Faces on present photos with no embedding from this model, with their aligned crop (relative to the cache). */
+  /**
+   * Faces found on present photos with no embedding from this model, with their aligned crop
+   * (relative to the cache). Lost faces are left out: a later analysis may have written another
+   * face's crop under their file name.
+   */
   facesWithout(modelId: number): Array<{ faceId: number; alignedFile: string }> {
     return this.missing.all(modelId).map((r) => ({ faceId: r.id, alignedFile: r.aligned_file }));
   }

@@ -24,6 +24,24 @@ export interface FaceRow {
   assigned_by: 'auto' | 'user' | null;
   crop_file: string;
   aligned_file: string;
+  lost_at: string | null;
+}
+
+/** A face a photo had before its new analysis (lost ones included: they may be found again). */
+export interface PreviousFace {
+  id: number;
+  box: { x: number; y: number; width: number; height: number };
+}
+
+/** A face carrying a user decision that the latest analysis of its photo did not find again. */
+export interface LostFace {
+  faceId: number;
+  photoId: number;
+  photoPath: string;
+  box: [number, number, number, number];
+  personId: number | null;
+  personName: string | null;
+  lostAt: string;
 }
 
 export interface FaceForGrouping {
@@ -73,7 +91,14 @@ const toFaceInfo = (r: FaceInfoSql): FaceInfo => ({
 export class FacesRepository {
   private readonly photoOfEachStmt;
   private readonly insertFace;
-  private readonly deleteForPhoto;
+  private readonly previousStmt;
+  private readonly decidedStmt;
+  private readonly parkStmt;
+  private readonly updateFace;
+  private readonly dropEmbeddings;
+  private readonly markLostStmt;
+  private readonly deleteFace;
+  private readonly lostStmt;
   private readonly modelByKey;
   private readonly insertModel;
   private readonly forGrouping;
@@ -91,7 +116,34 @@ export class FacesRepository {
       `INSERT INTO faces (photo_id, idx, x, y, w, h, score, shape_error, landmarks, crop_file, aligned_file, created_at)
        VALUES (@photoId, @idx, @x, @y, @w, @h, @score, @shapeError, @landmarks, @cropFile, @alignedFile, @now)`,
     );
-    this.deleteForPhoto = db.prepare('DELETE FROM faces WHERE photo_id = ?');
+    this.previousStmt = db.prepare<[number], { id: number; x: number; y: number; w: number; h: number }>(
+      'SELECT id, x, y, w, h FROM faces WHERE photo_id = ? ORDER BY idx',
+    );
+    // What makes a face the user's: placed by hand, in a labelled pair, a chosen cover, or in a person the user named or hid.
+    this.decidedStmt = db.prepare<[number], { id: number; decided: number }>(
+      `SELECT f.id, (f.assigned_by IS 'user'
+         OR EXISTS (SELECT 1 FROM labels l WHERE l.face_a = f.id)
+         OR EXISTS (SELECT 1 FROM labels l WHERE l.face_b = f.id)
+         OR EXISTS (SELECT 1 FROM people pe WHERE pe.cover_face_id = f.id)
+         OR EXISTS (SELECT 1 FROM people pe WHERE pe.id = f.person_id AND (pe.name IS NOT NULL OR pe.hidden = 1))) AS decided
+       FROM faces f WHERE f.photo_id = ? ORDER BY f.idx`,
+    );
+    // (photo_id, idx) is unique: the photo's rows leave their places before they are renumbered.
+    this.parkStmt = db.prepare('UPDATE faces SET idx = -1 - idx WHERE photo_id = ?');
+    this.updateFace = db.prepare(
+      `UPDATE faces SET idx = @idx, x = @x, y = @y, w = @w, h = @h, score = @score, shape_error = @shapeError,
+         landmarks = @landmarks, crop_file = @cropFile, aligned_file = @alignedFile, lost_at = NULL
+       WHERE id = @id`,
+    );
+    // Every vector of a face found again describes its old crop: the new analysis writes them anew.
+    this.dropEmbeddings = db.prepare('DELETE FROM embeddings WHERE face_id = ?');
+    this.markLostStmt = db.prepare('UPDATE faces SET idx = ?, lost_at = coalesce(lost_at, ?) WHERE id = ?');
+    this.deleteFace = db.prepare('DELETE FROM faces WHERE id = ?');
+    this.lostStmt = db.prepare<[], { id: number; photo_id: number; path: string; x: number; y: number; w: number; h: number; person_id: number | null; name: string | null; lost_at: string }>(
+      `SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.person_id, pe.name, f.lost_at
+       FROM faces f JOIN photos p ON p.id = f.photo_id LEFT JOIN people pe ON pe.id = f.person_id
+       WHERE f.lost_at IS NOT NULL ORDER BY p.path, f.idx`,
+    );
     this.modelByKey = db.prepare<[string], { id: number }>('SELECT id FROM models WHERE key = ?');
     this.insertModel = db.prepare('INSERT INTO models (key, kind, dims, created_at) VALUES (?, ?, ?, ?)');
     // The one read of embeddings outside EmbeddingsRepository: a listing of faces (for
@@ -99,18 +151,18 @@ export class FacesRepository {
     this.forGrouping = db.prepare<[number], { id: number; photo_id: number; person_id: number | null; assigned_by: 'auto' | 'user' | null; vector: Buffer }>(
       `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, e.vector
        FROM faces f JOIN photos p ON p.id = f.photo_id JOIN embeddings e ON e.face_id = f.id AND e.model_id = ?
-       WHERE p.status = 'done' ORDER BY f.id`,
+       WHERE p.status = 'done' AND f.lost_at IS NULL ORDER BY f.id`,
     );
     this.countActive = db.prepare<[], { n: number }>(
-      "SELECT count(*) AS n FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done'",
+      "SELECT count(*) AS n FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL",
     );
     this.byIdStmt = db.prepare<[number], FaceInfoSql>(`${FACE_INFO_SQL} WHERE f.id = ?`);
     this.forPersonStmt = db.prepare<[number], FaceInfoSql>(
-      `${FACE_INFO_SQL} WHERE f.person_id = ? AND p.status = 'done' ORDER BY p.taken_at IS NULL, p.taken_at, f.photo_id, f.idx`,
+      `${FACE_INFO_SQL} WHERE f.person_id = ? AND p.status = 'done' AND f.lost_at IS NULL ORDER BY p.taken_at IS NULL, p.taken_at, f.photo_id, f.idx`,
     );
-    this.forPhotoStmt = db.prepare<[number], FaceInfoSql>(`${FACE_INFO_SQL} WHERE f.photo_id = ? ORDER BY f.idx`);
+    this.forPhotoStmt = db.prepare<[number], FaceInfoSql>(`${FACE_INFO_SQL} WHERE f.photo_id = ? AND f.lost_at IS NULL ORDER BY f.idx`);
     this.assignmentsStmt = db.prepare<[], { id: number; person_id: number | null; assigned_by: 'auto' | 'user' | null; hidden: number | null }>(
-      'SELECT f.id, f.person_id, f.assigned_by, pe.hidden FROM faces f LEFT JOIN people pe ON pe.id = f.person_id',
+      'SELECT f.id, f.person_id, f.assigned_by, pe.hidden FROM faces f LEFT JOIN people pe ON pe.id = f.person_id WHERE f.lost_at IS NULL',
     );
     this.allOfPersonStmt = db.prepare<[number], { id: number; assigned_by: 'auto' | 'user' | null }>('SELECT id, assigned_by FROM faces WHERE person_id = ? ORDER BY id');
     this.assignStmt = db.prepare('UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?');
@@ -122,31 +174,73 @@ export class FacesRepository {
     return Number(this.insertModel.run(key, kind, dims, new Date().toISOString()).lastInsertRowid);
   }
 
-  /** Replaces the faces of one photo (call inside the photo's transaction); their ids, in order. */
-  replaceForPhoto(photoId: number, faces: readonly NewFace[]): number[] {
-    this.deleteForPhoto.run(photoId);
-    const now = new Date().toISOString();
-    return faces.map((f) =>
-      Number(
-        this.insertFace.run({
-          photoId,
-          idx: f.idx,
-          x: f.box.x,
-          y: f.box.y,
-          w: f.box.width,
-          h: f.box.height,
-          score: f.score,
-          shapeError: f.shapeError,
-          landmarks: toBlob(f.landmarks),
-          cropFile: f.cropFile,
-          alignedFile: f.alignedFile,
-          now,
-        }).lastInsertRowid,
-      ),
-    );
+  /** The photo's faces as they are before a new analysis is written, lost ones included. */
+  listPreviousForPhoto(photoId: number): PreviousFace[] {
+    return this.previousStmt.all(photoId).map((r) => ({ id: r.id, box: { x: r.x, y: r.y, width: r.w, height: r.h } }));
   }
 
-  /** Faces of present photos with their vectors of one model, in id order. */
+  /**
+   * Writes a new analysis of one photo (call inside the photo's transaction). Face i takes
+   * over the previous face `takesOver[i]` (its row is updated in place, so its id and
+   * everything pointing at it stay; its vectors are dropped for the new ones) or, when null,
+   * is inserted. The previous faces not taken over are deleted, except those carrying a user
+   * decision: those are kept and marked lost. Returns the faces' ids, in order.
+   */
+  replaceForPhoto(photoId: number, faces: readonly NewFace[], takesOver: ReadonlyArray<number | null> = faces.map(() => null)): number[] {
+    if (takesOver.length !== faces.length) throw new Error('takesOver needs one entry per face');
+    const previous = this.decidedStmt.all(photoId);
+    const previousIds = new Set(previous.map((r) => r.id));
+    const kept = new Set<number>();
+    for (const id of takesOver) {
+      if (id === null) continue;
+      if (!previousIds.has(id)) throw new Error(`Face #${id} is not a face of photo #${photoId}`);
+      if (kept.has(id)) throw new Error(`Two faces cannot take over face #${id}`);
+      kept.add(id);
+    }
+    const now = new Date().toISOString();
+    this.parkStmt.run(photoId);
+    const ids = faces.map((f, i) => {
+      const row = {
+        idx: f.idx,
+        x: f.box.x,
+        y: f.box.y,
+        w: f.box.width,
+        h: f.box.height,
+        score: f.score,
+        shapeError: f.shapeError,
+        landmarks: toBlob(f.landmarks),
+        cropFile: f.cropFile,
+        alignedFile: f.alignedFile,
+      };
+      const id = takesOver[i] ?? null;
+      if (id === null) return Number(this.insertFace.run({ ...row, photoId, now }).lastInsertRowid);
+      this.updateFace.run({ ...row, id });
+      this.dropEmbeddings.run(id);
+      return id;
+    });
+    let lostIdx = Math.max(-1, ...faces.map((f) => f.idx)) + 1;
+    for (const old of previous) {
+      if (kept.has(old.id)) continue;
+      if (old.decided === 1) this.markLostStmt.run(lostIdx++, now, old.id);
+      else this.deleteFace.run(old.id);
+    }
+    return ids;
+  }
+
+  /** Faces with a user decision that the latest analysis of their photo did not find again. */
+  listLost(): LostFace[] {
+    return this.lostStmt.all().map((r) => ({
+      faceId: r.id,
+      photoId: r.photo_id,
+      photoPath: r.path,
+      box: [r.x, r.y, r.w, r.h].map((v) => Math.round(v)) as LostFace['box'],
+      personId: r.person_id,
+      personName: r.name,
+      lostAt: r.lost_at,
+    }));
+  }
+
+  /** Faces found on present photos with their vectors of one model, in id order. */
   listForGrouping(modelId: number): FaceForGrouping[] {
     return this.forGrouping.all(modelId).map((r) => ({
       id: r.id,
@@ -157,12 +251,12 @@ export class FacesRepository {
     }));
   }
 
-  /** Every face on present photos with its photo's path and size. */
+  /** Every face found on present photos with its photo's path and size. */
   listWithPhotos(): Array<{ id: number; photoId: number; path: string; photoWidth: number; photoHeight: number; x: number; y: number; w: number; h: number; personId: number | null }> {
     return this.db
       .prepare<[], { id: number; photo_id: number; path: string; width: number; height: number; x: number; y: number; w: number; h: number; person_id: number | null }>(
         `SELECT f.id, f.photo_id, p.path, p.width, p.height, f.x, f.y, f.w, f.h, f.person_id
-         FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' ORDER BY f.id`,
+         FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL ORDER BY f.id`,
       )
       .all()
       .map((r) => ({ id: r.id, photoId: r.photo_id, path: r.path, photoWidth: r.width, photoHeight: r.height, x: r.x, y: r.y, w: r.w, h: r.h, personId: r.person_id }));
@@ -177,16 +271,17 @@ export class FacesRepository {
     return row && toFaceInfo(row);
   }
 
-  /** A person's faces on present photos, oldest photo first (undated ones last). */
+  /** A person's faces found on present photos, oldest photo first (undated ones last). */
   listForPerson(personId: number): FaceInfo[] {
     return this.forPersonStmt.all(personId).map(toFaceInfo);
   }
 
+  /** The faces found on a photo by its latest analysis. */
   listForPhoto(photoId: number): FaceInfo[] {
     return this.forPhotoStmt.all(photoId).map(toFaceInfo);
   }
 
-  /** Where every face is now: its person, who put it there, and whether that person is hidden. */
+  /** Where every face not lost is now: its person, who put it there, and whether that person is hidden. */
   listAssignments(): Map<number, { personId: number | null; assignedBy: 'auto' | 'user' | null; hidden: boolean }> {
     return new Map(this.assignmentsStmt.all().map((r) => [r.id, { personId: r.person_id, assignedBy: r.assigned_by, hidden: r.hidden === 1 }]));
   }
@@ -196,7 +291,7 @@ export class FacesRepository {
     return new Map(this.photoOfEachStmt.all().map((r) => [r.id, r.photo_id]));
   }
 
-  /** Every face of a person, on present photos or not (a merge moves them all). */
+  /** Every face of a person, on present photos or not, lost or not (a merge moves them all). */
   listAllOfPerson(personId: number): Array<{ id: number; personId: number; assignedBy: 'auto' | 'user' | null }> {
     return this.allOfPersonStmt.all(personId).map((r) => ({ id: r.id, personId, assignedBy: r.assigned_by }));
   }

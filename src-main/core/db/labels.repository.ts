@@ -32,7 +32,7 @@ export class LabelsRepository {
     this.all = db.prepare<[], { face_a: number; face_b: number; same: number }>('SELECT face_a, face_b, same FROM labels');
     this.byPair = db.prepare<[number, number], LabelRow>('SELECT face_a, face_b, same, source, created_at, action_id FROM labels WHERE face_a = ? AND face_b = ?');
     this.deleteByAction = db.prepare('DELETE FROM labels WHERE action_id = ?');
-    // A face deleted since (its photo's content changed) takes its labels with it: those stay gone.
+    // A face deleted since (a re-analysis no longer found it) takes its labels with it: those stay gone.
     this.putBack = db.prepare(
       `INSERT OR REPLACE INTO labels (face_a, face_b, same, source, created_at, action_id)
        SELECT @face_a, @face_b, @same, @source, @created_at, @action_id

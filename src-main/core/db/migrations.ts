@@ -130,4 +130,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX learned_versions_one_active ON learned_versions(active) WHERE active = 1;
     `,
   },
+  {
+    version: 4,
+    name: 'faces with user decisions that a re-analysis did not find again are kept, marked lost',
+    sql: `
+      -- When a re-analysis of the face's photo no longer found it; NULL for a face found now.
+      -- A lost face keeps its person and labels but takes no part in grouping, review or counts.
+      ALTER TABLE faces ADD COLUMN lost_at TEXT;
+    `,
+  },
 ];

@@ -22,7 +22,7 @@ export interface PersonRow {
   updated_at: string;
 }
 
-/** A person as the window lists it: counts over faces on present photos. */
+/** A person as the window lists it: counts over faces found on present photos (lost faces do not count). */
 export interface PersonSummaryRow {
   id: number;
   name: string | null;
@@ -70,18 +70,18 @@ export class PeopleRepository {
     this.listStmt = db.prepare<[], { person_id: number; name: string | null; face_id: number; path: string; x: number; y: number; w: number; h: number; score: number }>(
       `SELECT pe.id AS person_id, pe.name, f.id AS face_id, p.path, f.x, f.y, f.w, f.h, f.score
        FROM faces f JOIN photos p ON p.id = f.photo_id JOIN people pe ON pe.id = f.person_id
-       WHERE p.status = 'done' ORDER BY pe.id, f.id`,
+       WHERE p.status = 'done' AND f.lost_at IS NULL ORDER BY pe.id, f.id`,
     );
     // With exactly one max() aggregate, SQLite takes the bare column f.id from the row holding the max.
     const summarySql = (where: string): string =>
       `SELECT pe.id, pe.name, pe.hidden, pe.cover_face_id, count(*) AS faces, count(DISTINCT f.photo_id) AS photos,
               max(f.score) AS best_score, f.id AS best_face, sum(f.id = pe.cover_face_id) AS has_cover
-       FROM people pe JOIN faces f ON f.person_id = pe.id JOIN photos p ON p.id = f.photo_id AND p.status = 'done'
+       FROM people pe JOIN faces f ON f.person_id = pe.id AND f.lost_at IS NULL JOIN photos p ON p.id = f.photo_id AND p.status = 'done'
        WHERE ${where} GROUP BY pe.id ORDER BY pe.name IS NULL, faces DESC, pe.id`;
     this.summariesStmt = db.prepare<[number], SummarySqlRow>(summarySql('(? = 1 OR pe.hidden = 0)'));
     this.summaryStmt = db.prepare<[number], SummarySqlRow>(summarySql('pe.id = ?'));
     this.hiddenCountStmt = db.prepare<[], { n: number }>(
-      `SELECT count(DISTINCT pe.id) AS n FROM people pe JOIN faces f ON f.person_id = pe.id
+      `SELECT count(DISTINCT pe.id) AS n FROM people pe JOIN faces f ON f.person_id = pe.id AND f.lost_at IS NULL
        JOIN photos p ON p.id = f.photo_id AND p.status = 'done' WHERE pe.hidden = 1`,
     );
     this.findStmt = db.prepare<[number], PersonRow>('SELECT * FROM people WHERE id = ?');
@@ -93,7 +93,7 @@ export class PeopleRepository {
     );
     this.countStmt = db.prepare<[], { n: number }>(
       `SELECT count(DISTINCT f.person_id) AS n FROM faces f JOIN photos p ON p.id = f.photo_id
-       WHERE p.status = 'done' AND f.person_id IS NOT NULL`,
+       WHERE p.status = 'done' AND f.person_id IS NOT NULL AND f.lost_at IS NULL`,
     );
   }
 
@@ -112,7 +112,7 @@ export class PeopleRepository {
     })();
   }
 
-  /** People with the faces on present photos; largest first. */
+  /** People with their faces found on present photos; largest first. */
   list(): PersonListing[] {
     const byId = new Map<number, PersonListing>();
     for (const r of this.listStmt.all()) {

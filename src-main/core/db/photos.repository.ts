@@ -46,6 +46,7 @@ export class PhotosRepository {
   private readonly doneStmt;
   private readonly errorStmt;
   private readonly pendingStmt;
+  private readonly staleStmt;
   private readonly countsStmt;
   private readonly errorsStmt;
   private readonly byIdStmt;
@@ -77,6 +78,7 @@ export class PhotosRepository {
     );
     this.errorStmt = db.prepare("UPDATE photos SET status = 'error', error = ?, updated_at = ? WHERE id = ?");
     this.pendingStmt = db.prepare<[], PhotoRow>("SELECT * FROM photos WHERE status = 'pending' ORDER BY id");
+    this.staleStmt = db.prepare("UPDATE photos SET status = 'pending', updated_at = ? WHERE status = 'done' AND analyzer_version < ?");
     this.countsStmt = db.prepare<[], { status: PhotoStatus; n: number }>('SELECT status, count(*) AS n FROM photos GROUP BY status');
     this.errorsStmt = db.prepare<[], { path: string; error: string }>(
       "SELECT path, error FROM photos WHERE status = 'error' ORDER BY path",
@@ -108,12 +110,18 @@ export class PhotosRepository {
     this.touchStmt.run(size, mtimeMs, now(), id);
   }
 
-  /** The content changed: the photo is analysed again; its old faces go. */
+  /**
+   * The content changed: the photo is analysed again. Its faces stay until then, when the new
+   * faces take them over (see FacesRepository.replaceForPhoto); its analyser version is cleared,
+   * which tells that analysis the photo may show other people now.
+   */
   resetForNewContent(id: number, photo: Omit<NewPhoto, 'path'>): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM faces WHERE photo_id = ?').run(id);
-      this.resetStmt.run({ ...photo, id, now: now() });
-    })();
+    this.resetStmt.run({ ...photo, id, now: now() });
+  }
+
+  /** Queues again every analysed photo whose analysis is older than `analyzerVersion`; how many. */
+  queueStaleAnalyses(analyzerVersion: number): number {
+    return this.staleStmt.run(now(), analyzerVersion).changes;
   }
 
   /** A moved or renamed file keeps its row, and with it its faces and people. */

@@ -1,4 +1,4 @@
-import type { FacesRepository } from '../db/faces.repository.js';
+import type { FacesRepository, LostFace } from '../db/faces.repository.js';
 import type { PeopleRepository } from '../db/people.repository.js';
 import type { PhotosRepository, PhotoStatus } from '../db/photos.repository.js';
 
@@ -8,9 +8,14 @@ export interface StatusReport {
   faces: number;
   people: number;
   errors: Array<{ path: string; error: string }>;
+  /** Faces with the user's decisions that a re-analysis of their photo did not find again (kept, out of the people). */
+  lostFaces: LostFace[];
 }
 
-/** What the library holds: photos by status, faces and people on present photos, and every failed file. */
+/**
+ * What the library holds: photos by status, faces and people on present photos, every failed
+ * file, and every face with the user's decisions that a re-analysis no longer found.
+ */
 export class LibraryStatus {
   constructor(
     private readonly dbFile: string,
@@ -26,6 +31,7 @@ export class LibraryStatus {
       faces: this.faces.countOnPresentPhotos(),
       people: this.people.countWithPresentFaces(),
       errors: this.photos.listErrors(),
+      lostFaces: this.faces.listLost(),
     };
   }
 }

@@ -41,11 +41,12 @@ function toKey(imagesDir: string, photoPath: string): string | null {
   return rel.split(path.sep).join('/');
 }
 
-/** Reads the most central face of every analysed image under `imagesDir` (read only). */
+/** Reads the most central face of every analysed image under `imagesDir`. */
 export function readLfwFaces(dbFile: string, imagesDir: string): Map<string, LfwFace> {
   const out = new Map<string, LfwFace>();
   if (!existsSync(dbFile)) return out;
-  const db = openDatabase(dbFile, { create: false, readonly: true });
+  // Not read only: a cache written by an older FacePair is migrated to the schema read here.
+  const db = openDatabase(dbFile, { create: false });
   try {
     const cacheDir = cacheDirFor(dbFile);
     const rows = new EmbeddingsRepository(db).listPhotoFaceVectors(DESCRIPTOR_MODEL_KEY);
