@@ -10,26 +10,26 @@
  * pairs (random candidate pairs instead of the queue's order). --db reuses a scan of the
  * folder (copied, never changed); without it the folder is scanned first.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { parseArgs } from 'node:util';
 
+import Database from 'better-sqlite3';
+
 import { createApp } from '../../core/app.js';
 import { FEEDBACK_STRATEGIES, simulateUser, type FeedbackPoint, type FeedbackStrategy } from '../../core/benchmarks/feedback/simulated-user.js';
 import { loadTruth } from '../../core/benchmarks/folder-truth.js';
 
-function copyDatabase(from: string, to: string): void {
-  // A consistent copy: fold the write-ahead log in first.
-  const app = createApp({ dbFile: from, mustExist: true });
+/** A consistent copy of a scan (write-ahead log included), made through a read-only connection: the scan is never changed. */
+async function copyDatabase(from: string, to: string): Promise<void> {
+  const db = new Database(from, { readonly: true, fileMustExist: true });
   try {
-    app.db.pragma('wal_checkpoint(TRUNCATE)');
+    await db.backup(to);
   } finally {
-    app.close();
+    db.close();
   }
-  // The simulation reads descriptors and embeddings from the database only, never the crops.
-  copyFileSync(from, to);
 }
 
 async function main(): Promise<void> {
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     let faces = 0;
     for (const strategy of strategies) {
       const copy = path.join(work, `${strategy}.db`);
-      copyDatabase(scanned, copy);
+      await copyDatabase(scanned, copy);
       const app = createApp({ dbFile: copy, mustExist: true });
       try {
         faces = app.status.report().faces;
