@@ -52,7 +52,13 @@ const coreLayerConfigs = CORE_LAYERS.map((layer, level) => ({
 // Grouping's algorithms are pure functions over vectors and constraints.
 const GROUPING_LEVEL = CORE_LAYERS.findIndex((l) => l.includes('grouping'));
 const pureGrouping = {
-  files: ['src-main/core/grouping/cluster.ts', 'src-main/core/grouping/grouping-metrics.ts', 'src-main/core/grouping/candidate-veto.ts', 'src-main/core/grouping/anchor-groupings.ts'],
+  files: [
+    'src-main/core/grouping/cluster.ts',
+    'src-main/core/grouping/merge-distance.ts',
+    'src-main/core/grouping/grouping-metrics.ts',
+    'src-main/core/grouping/candidate-veto.ts',
+    'src-main/core/grouping/anchor-groupings.ts',
+  ],
   rules: {
     'no-restricted-imports': layerRule(GROUPING_LEVEL, [
       { group: ['@tensorflow/*', '**/ml/runtime.js'], message: 'grouping code does not use tfjs.' },

@@ -100,7 +100,7 @@ export class FacePairApp {
     );
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
-    this.review = new ReviewService(this.faces, this.labels, () => this.edits.skippedPairs(), () => this.grouping.linkage());
+    this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());
   }
 

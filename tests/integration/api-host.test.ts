@@ -158,6 +158,8 @@ describe('the API contract over the core services', () => {
     const people = new Set([pair.a.personId, pair.b.personId]);
     expect(people).toEqual(new Set([lib.personIds[1], lib.personIds[3]]));
     expect(Math.abs(pair.distance - pair.threshold)).toBeLessThan(0.15);
+    // Why, in photos: a "same" merges the smaller of the two people (2 photos) into the other.
+    expect(pair.reason).toEqual({ kind: 'may-be-one-person', photos: 2 });
 
     // "different": stored, and no pair across these two people is asked again.
     await ok('review.answer', { faceA: pair.a.faceId, faceB: pair.b.faceId, answer: 'different' });

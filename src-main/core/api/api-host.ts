@@ -229,7 +229,7 @@ export class ApiHost {
         const a = app.faces.find(first.faceA) ?? fail(notFound(`Face #${first.faceA}`));
         const b = app.faces.find(first.faceB) ?? fail(notFound(`Face #${first.faceB}`));
         return {
-          pair: { a: this.reviewFace(a), b: this.reviewFace(b), distance: first.distance, threshold: await app.review.linkage(), samePerson: first.samePerson },
+          pair: { a: this.reviewFace(a), b: this.reviewFace(b), distance: first.distance, threshold: await app.review.linkage(), samePerson: first.samePerson, reason: first.reason },
           remaining: candidates.length,
         };
       },

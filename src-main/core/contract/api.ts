@@ -55,6 +55,14 @@ export const reviewFace = z.object({
   personFaces: z.number().int().nonnegative(),
 });
 
+/** Why the review asks about a pair, in what an answer changes (the window words it). */
+export const reviewReason = z.discriminatedUnion('kind', [
+  /** Two people look alike: "same" merges them, "different" keeps them apart; `photos` is the smaller one's. */
+  z.object({ kind: z.literal('may-be-one-person'), photos: z.number().int().nonnegative() }),
+  /** One of the two faces may not belong to their person, who is on `otherPhotos` more photos. */
+  z.object({ kind: z.literal('may-be-two-people'), otherPhotos: z.number().int().nonnegative() }),
+]);
+
 export const reviewPair = z.object({
   a: reviewFace,
   b: reviewFace,
@@ -62,6 +70,7 @@ export const reviewPair = z.object({
   distance: z.number(),
   threshold: z.number(),
   samePerson: z.boolean(),
+  reason: reviewReason,
 });
 
 export const actionSummary = z.object({
@@ -213,6 +222,7 @@ export type PhotoDetails = z.output<typeof photoDetails>;
 export type PhotoFace = z.output<typeof photoFace>;
 export type ReviewFace = z.output<typeof reviewFace>;
 export type ReviewPair = z.output<typeof reviewPair>;
+export type ReviewReason = z.output<typeof reviewReason>;
 export type ActionSummary = z.output<typeof actionSummary>;
 export type ScanState = z.output<typeof scanState>;
 export type LibraryInfo = z.output<typeof libraryInfo>;

@@ -109,6 +109,7 @@ export class FacesRepository {
   private readonly assignmentsStmt;
   private readonly allOfPersonStmt;
   private readonly assignStmt;
+  private readonly photoCountsStmt;
 
   constructor(private readonly db: Db) {
     this.photoOfEachStmt = db.prepare<[], { id: number; photo_id: number }>('SELECT id, photo_id FROM faces');
@@ -166,6 +167,10 @@ export class FacesRepository {
     );
     this.allOfPersonStmt = db.prepare<[number], { id: number; assigned_by: 'auto' | 'user' | null }>('SELECT id, assigned_by FROM faces WHERE person_id = ? ORDER BY id');
     this.assignStmt = db.prepare('UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?');
+    this.photoCountsStmt = db.prepare<[], { person_id: number; photos: number }>(
+      `SELECT f.person_id, count(DISTINCT f.photo_id) AS photos FROM faces f JOIN photos p ON p.id = f.photo_id
+       WHERE p.status = 'done' AND f.person_id IS NOT NULL AND f.lost_at IS NULL GROUP BY f.person_id`,
+    );
   }
 
   modelId(key: string, kind: 'descriptor' | 'extractor' | 'pair-head', dims: number): number {
@@ -289,6 +294,11 @@ export class FacesRepository {
   /** The photo of every face. */
   photoOfEach(): Map<number, number> {
     return new Map(this.photoOfEachStmt.all().map((r) => [r.id, r.photo_id]));
+  }
+
+  /** How many present photos each person is on (people on none are left out). */
+  photoCountsByPerson(): Map<number, number> {
+    return new Map(this.photoCountsStmt.all().map((r) => [r.person_id, r.photos]));
   }
 
   /** Every face of a person, on present photos or not, lost or not (a merge moves them all). */

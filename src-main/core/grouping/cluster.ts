@@ -1,5 +1,7 @@
 // Pure grouping: no tfjs, no database. Faces are indices 0..n-1.
 
+import { mergeDistance, type DescriptorSums, type MergeRule } from './merge-distance.js';
+
 export interface GroupingEdges {
   /** Row-major kNN lists: for query row r (face queryFace[r]) the neighbour faces and distances. */
   queryFace: Int32Array;
@@ -24,22 +26,12 @@ export interface GroupingInput {
   cannotLink: ReadonlyArray<readonly [number, number]>;
 }
 
-export interface GroupingOptions {
-  /**
-   * Two groups merge when the root mean square distance over all pairs of their faces is at
-   * most this (average linkage on squared distances, exact, from running sums).
-   */
-  linkage: number;
-  /**
-   * Subtracted from `linkage`, divided by sqrt(|A|·|B|): two single faces must be this much
-   * closer than two large groups, whose mean over many pairs is a surer estimate.
-   */
-  smallGroupMargin: number;
+export interface GroupingOptions extends MergeRule {
   /** Only groups joined by a neighbour pair closer than this are compared at all. */
   maxEdge: number;
 }
 
-class Group {
+class Group implements DescriptorSums {
   size = 1;
   /** Sum of the members' vectors and of their squared norms: exact average linkage in O(dims). */
   sum: Float64Array;
@@ -78,13 +70,6 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
   };
   const { vectors, dims } = input;
   const groups: Group[] = Array.from({ length: n }, (_, i) => new Group(photo[i]!, person[i]!, vectors.subarray(i * dims, (i + 1) * dims)));
-  /** Root mean square distance over all cross pairs: mean|a|² + mean|b|² − 2 μa·μb. */
-  const rms = (A: Group, B: Group): number => {
-    let dot = 0;
-    for (let d = 0; d < dims; d++) dot += A.sum[d]! * B.sum[d]!;
-    const ms = A.sumSq / A.size + B.sumSq / B.size - (2 * dot) / (A.size * B.size);
-    return Math.sqrt(Math.max(0, ms));
-  };
   for (const [a, b] of input.cannotLink) {
     groups[a]!.cannot.push(b);
     groups[b]!.cannot.push(a);
@@ -161,7 +146,7 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
   const indexOf = new Map<Group, number>();
   groups.forEach((g, i) => indexOf.set(g, i));
   const push = (A: Group, B: Group): void => {
-    const d = rms(A, B) + options.smallGroupMargin / Math.sqrt(A.size * B.size);
+    const d = mergeDistance(A, B, options.smallGroupMargin);
     if (d <= options.linkage) heap.push({ a: A, b: B, d, sizeA: A.size, sizeB: B.size });
   };
   for (const g of groups) {

@@ -9,6 +9,7 @@ import { chineseWhispers, densityGroups } from './anchor-groupings.js';
 import type { CandidatePairHead } from './candidate-pair-head.js';
 import { vetoCandidates } from './candidate-veto.js';
 import { groupFaces, type GroupingEdges, type GroupingOptions } from './cluster.js';
+import type { MergeRule } from './merge-distance.js';
 
 export type GroupingAlgorithm = 'average-linkage' | 'chinese-whispers' | 'immich-density';
 
@@ -79,6 +80,12 @@ export class GroupingService {
   /** The linkage threshold grouping decides with now (the review asks about pairs near it). */
   async linkage(): Promise<number> {
     return (await this.current()).settings.linkage;
+  }
+
+  /** When grouping merges two groups now (the review asks first about the people nearest it). */
+  async mergeRule(): Promise<MergeRule> {
+    const { linkage, smallGroupMargin } = (await this.current()).settings;
+    return { linkage, smallGroupMargin };
   }
 
   /** The settings grouping runs with now. */

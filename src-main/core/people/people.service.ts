@@ -232,6 +232,18 @@ export class PeopleService {
     });
   }
 
+  /** The face pairs of the newest `count` edits that were review answers or skips (not undone), oldest first. */
+  recentReviewPairs(count: number): Array<[number, number]> {
+    return this.actions
+      .listOpen(count)
+      .filter((row) => row.kind.startsWith('review.'))
+      .flatMap((row) => {
+        const rec = JSON.parse(row.payload) as UndoRecord;
+        return rec.pair ? [rec.pair] : [];
+      })
+      .reverse();
+  }
+
   // ---- internals -----------------------------------------------------------------------
 
   /** Runs one edit in a transaction, with its action row. */

@@ -354,6 +354,22 @@ describe('answerReview', () => {
     expect(edits.skippedPairs()).toEqual([]);
   });
 
+  it('remembers the pairs of the newest edits that were review answers or skips, oldest first, until undone', () => {
+    const a = lib.addPersonWithFaces(around(0, 2));
+    const b = lib.addPersonWithFaces(around(4, 1));
+    const c = lib.addPersonWithFaces(around(8, 1));
+    edits.answerReview(a.faces[0]!, b.faces[0]!, 'different');
+    edits.answerReview(c.faces[0]!, a.faces[1]!, 'skip');
+    expect(edits.recentReviewPairs(3)).toEqual([[a.faces[0], b.faces[0]], [c.faces[0], a.faces[1]]]);
+    expect(edits.recentReviewPairs(1)).toEqual([[c.faces[0], a.faces[1]]]);
+    // Another kind of edit counts among the newest, and breaks the run of answers.
+    edits.rename(c.id, 'Cleo');
+    expect(edits.recentReviewPairs(2)).toEqual([[c.faces[0], a.faces[1]]]);
+    edits.undo();
+    edits.undo();
+    expect(edits.recentReviewPairs(3)).toEqual([[a.faces[0], b.faces[0]]]);
+  });
+
   it('"same" across two people merges the smaller into the larger, whichever face comes first; undo splits them again', () => {
     const big = lib.addPersonWithFaces(around(0, 3));
     const small = lib.addPersonWithFaces(around(4, 2));

@@ -1,26 +1,39 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBlob } from '../../../src-main/core/db/blobs.js';
+import { DEFAULT_GROUPING } from '../../../src-main/core/grouping/grouping.service.js';
 import { REVIEW_BAND, ReviewService, type ReviewCandidate } from '../../../src-main/core/people/review.service.js';
+import { SPREAD_MAX_PER_PERSON, SPREAD_WINDOW } from '../../../src-main/core/people/review-spread.js';
 import { FaceDb, vec } from '../../support/face-db.js';
 
 // ReviewService over a real SQLite library (exact kNN runs on tfjs): which pairs of faces the
 // review asks about, in which order. Each pair lies in a region of its own of the descriptor
-// space (regions are 2.8 apart, far outside the band), at a chosen distance.
+// space (regions are 2.8 apart, far outside the band), at a chosen distance. Two people are
+// ranked by their merge distance (average linkage plus the small-group margin, 0.04 for two
+// single faces: single faces d apart are d + 0.04 from merging), pairs inside one by distance.
 
 let lib: FaceDb;
 let skipped: Array<[number, number]>;
+/** The face pairs of the newest review answers, oldest first. */
+let answered: Array<[number, number]>;
 /** The next free region for `pair`. */
 let region = 0;
 
 beforeEach(() => {
   lib = new FaceDb('review');
   skipped = [];
+  answered = [];
   region = 0;
 });
 
 afterEach(() => lib.close());
 
-const review = (threshold?: number): ReviewService => new ReviewService(lib.faces, lib.labels, () => skipped, threshold);
+const review = (linkage?: number): ReviewService =>
+  new ReviewService(
+    lib.faces,
+    lib.labels,
+    { skippedPairs: () => skipped, recentReviewPairs: (count) => answered.slice(-count) },
+    linkage === undefined ? undefined : { ...DEFAULT_GROUPING, linkage },
+  );
 
 /** A point of region `r`, shifted by (dx, dy) inside it. */
 const at = (r: number, dx = 0, dy = 0): Float32Array => vec([r, 2], [100, dx], [101, dy]);
@@ -35,25 +48,54 @@ function pair(d: number, kind: 'across' | 'inside', options: { assignedBy?: 'aut
   return { a, b, people: [p, q] };
 }
 
+/** `n` more photos of `person`, each face alone in a region of its own (no pair of them is asked about; far from every face). */
+function morePhotos(person: number, n: number): void {
+  for (let i = 0; i < n; i++) lib.addFace(at(region++), { person });
+}
+
+/** A person of `n` photos around `centre`: each face 0.1 from it along a dimension of its own (from `firstDim`). */
+function personAround(centre: Float32Array, n: number, firstDim: number): number {
+  const person = lib.addPerson();
+  for (let i = 0; i < n; i++) {
+    const v = Float32Array.from(centre);
+    v[firstDim + i] = 0.1;
+    lib.addFace(v, { person });
+  }
+  return person;
+}
+
+/**
+ * Two people of `nA` and `nB` photos in a fresh region, their centres `apart` apart: every
+ * face of one is sqrt(apart² + 0.02) from every face of the other, and that is their average
+ * linkage too.
+ */
+function twoPeople(apart: number, nA: number, nB: number): [number, number] {
+  const r = region++;
+  return [personAround(at(r), nA, 102), personAround(at(r, apart), nB, 102 + nA)];
+}
+
 const ids = (cs: readonly ReviewCandidate[]): string[] => cs.map((c) => `${c.faceA}-${c.faceB}`);
 const id = (p: { a: number; b: number }): string => `${p.a}-${p.b}`;
+/** The pairs of people in the queue, in the order they first come up. */
+const peoplePairs = (cs: readonly ReviewCandidate[]): string[] => [...new Set(cs.map((c) => `${c.personA}-${c.personB}`))];
+const people = (p: readonly [number, number]): string => `${p[0]}-${p[1]}`;
 
 describe('the review queue', () => {
   it('asks first about pairs across two people, then pairs inside one, each by closeness to the threshold', async () => {
     const inside1 = pair(0.5, 'inside'); // 0.01 from the threshold, but inside one person
-    const across1 = pair(0.4, 'across'); // 0.11
-    const across2 = pair(0.55, 'across'); // 0.04
+    const across1 = pair(0.4, 'across'); // merge distance 0.44: 0.07 from it
+    const across2 = pair(0.55, 'across'); // 0.59: 0.08 (nearer by the faces' distance, not by what grouping decides on)
     const inside2 = pair(0.58, 'inside'); // 0.07
-    const across3 = pair(0.64, 'across'); // 0.13
+    const across3 = pair(0.64, 'across'); // 0.68: 0.17
     pair(0.3, 'across'); // 0.21: outside the band
     pair(0.7, 'inside'); // 0.19: outside the band
     const service = review();
     expect(await service.linkage()).toBe(0.51);
 
     const queue = await service.candidates();
-    expect(ids(queue)).toEqual([across2, across1, across3, inside1, inside2].map(id));
+    expect(ids(queue)).toEqual([across1, across2, across3, inside1, inside2].map(id));
     expect(queue.map((c) => c.samePerson)).toEqual([false, false, false, true, true]);
-    expect(queue[0]!.distance).toBeCloseTo(0.55, 4);
+    expect(queue[0]!.distance).toBeCloseTo(0.4, 4);
     expect(queue[3]!.distance).toBeCloseTo(0.5, 4);
     expect(queue.every((c) => c.faceA < c.faceB && Math.abs(c.distance - 0.51) <= REVIEW_BAND)).toBe(true);
   });
@@ -90,11 +132,94 @@ describe('the review queue', () => {
   });
 });
 
+describe('what an answer teaches', () => {
+  it('ranks two people by the distance grouping merges them on, over all their faces, not by their closest pair', async () => {
+    const lone = pair(0.6, 'across'); // merge distance 0.64: 0.13 from the threshold
+    // Two faces 0.47 apart (0.04 from the threshold by their own distance), but each person has
+    // a second face 1 away, on opposite sides: as people they are 1.31 apart, far from merging.
+    const r = region++;
+    const a = lib.addFace(at(r), { person: lib.addPerson() });
+    const b = lib.addFace(at(r, 0.47), { person: lib.addPerson() });
+    lib.addFace(at(r, 0, 1), { person: lib.personOf(a)! });
+    lib.addFace(at(r, 0.47, -1), { person: lib.personOf(b)! });
+    expect(ids(await review().candidates())).toEqual([id(lone), `${a}-${b}`]);
+  });
+
+  it('weighs closeness to the threshold by the photos a "same" would merge: a big merge goes a little ahead, never far', async () => {
+    const small = pair(0.55, 'across'); // merge distance 0.59: 0.08 from the threshold, one photo each
+    const big = twoPeople(0.5728, 4, 4); // faces 0.59 apart, merge distance 0.60: 0.09, less 2 doublings × 0.01
+    const far = twoPeople(0.61905, 8, 8); // faces 0.635 apart, merge distance 0.64: 0.13 - 0.03, still after `small`
+    const queue = await review().candidates();
+    expect(peoplePairs(queue)).toEqual([people(big), people(small.people), people(far)]);
+    expect(queue[0]!.reason).toEqual({ kind: 'may-be-one-person', photos: 4 });
+    expect(queue[0]!.distance).toBeCloseTo(0.59, 3);
+  });
+
+  it('says why it asks, in photos: what one answer merges or keeps apart, or what the doubtful face is with', async () => {
+    const across = pair(0.55, 'across');
+    morePhotos(across.people[0], 11); // 12 photos
+    morePhotos(across.people[1], 4); // 5 photos: the smaller person
+    const inside = pair(0.5, 'inside');
+    morePhotos(inside.people[0], 7); // 9 photos
+    // A second face on a photo the person is on already, and a face on a photo that is gone, add no photo.
+    lib.addFace(at(region++), { person: inside.people[0], photo: lib.photoOf(inside.a) });
+    lib.setPhotoStatus(lib.photoOf(lib.addFace(at(region++), { person: inside.people[0] })), 'gone');
+
+    const queue = await review().candidates();
+    expect(ids(queue)).toEqual([across, inside].map(id));
+    expect(queue.map((c) => c.reason)).toEqual([
+      { kind: 'may-be-one-person', photos: 5 },
+      { kind: 'may-be-two-people', otherPhotos: 8 },
+    ]);
+    expect(queue.map((c) => [c.personA, c.personB])).toEqual([across.people, inside.people]);
+  });
+});
+
+describe('the spread over people', () => {
+  /**
+   * Four pairs across one face's person P and four people of one face each, nearest the
+   * threshold (the four faces around P's lie along dimensions of their own, too far apart to be
+   * asked about); then two pairs of other people.
+   */
+  function onePersonFirst(): { withP: Array<{ a: number; b: number }>; others: Array<{ a: number; b: number }> } {
+    const r = region++;
+    const p = lib.addFace(at(r), { person: lib.addPerson() });
+    const withP = [0.47, 0.48, 0.49, 0.5].map((d, i) => ({ a: p, b: lib.addFace(vec([r, 2], [102 + i, d]), { person: lib.addPerson() }) }));
+    return { withP, others: [pair(0.51, 'across'), pair(0.52, 'across')] };
+  }
+
+  /** The most pairs one person is in among any SPREAD_WINDOW pairs in a row. */
+  function mostOfOnePerson(queue: readonly ReviewCandidate[]): number {
+    let most = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const count = new Map<number, number>();
+      for (const c of queue.slice(i, i + SPREAD_WINDOW)) for (const p of new Set([c.personA, c.personB])) count.set(p, (count.get(p) ?? 0) + 1);
+      most = Math.max(most, ...count.values());
+    }
+    return most;
+  }
+
+  it('asks about one person at most twice among a few pairs in a row: the others are interleaved', async () => {
+    const { withP: [p1, p2, p3, p4], others: [q1, q2] } = onePersonFirst();
+    const queue = await review().candidates();
+    expect(ids(queue)).toEqual([p1!, p2!, q1!, q2!, p3!, p4!].map(id));
+    expect(mostOfOnePerson(queue)).toBe(SPREAD_MAX_PER_PERSON);
+  });
+
+  it('goes on from the pairs just answered, and asks about the one person all the same when nobody else is left', async () => {
+    const { withP: [p1, p2, p3, p4], others: [q1, q2] } = onePersonFirst();
+    for (const p of [p1!, p2!]) lib.labels.record(p.a, p.b, false, 'review.different');
+    expect(ids(await review().candidates())).toEqual([p3!, p4!, q1!, q2!].map(id)); // answered elsewhere, not just now
+    answered.push([p1!.a, p1!.b], [p2!.b, p2!.a]);
+    expect(ids(await review().candidates())).toEqual([q1!, q2!, p3!, p4!].map(id));
+  });
+});
+
 describe('answers', () => {
   it('a labelled pair leaves the queue', async () => {
-    const x = pair(0.5, 'across');
+    const x = pair(0.47, 'across'); // merge distance 0.51
     const y = pair(0.52, 'inside');
-    const z = pair(0.45, 'across');
+    const z = pair(0.45, 'across'); // 0.49
     const service = review();
     expect(ids(await service.candidates())).toEqual([x, z, y].map(id));
     lib.labels.record(x.a, x.b, true, 'review.same');
@@ -112,18 +237,42 @@ describe('answers', () => {
     region = 1;
     const other = pair(0.48, 'across');
     const service = review();
-    expect(ids(await service.candidates())).toEqual([`${a1}-${b1}`, `${a2}-${b2}`, id(other)]);
+    // As two people, A and B lie far apart (average linkage 1.18 over their four pairs): asked after `other`.
+    expect(ids(await service.candidates())).toEqual([id(other), `${a1}-${b1}`, `${a2}-${b2}`]);
 
     lib.labels.record(a1, b1, true, 'review.same');
-    expect(ids(await service.candidates())).toEqual([`${a2}-${b2}`, id(other)]);
+    expect(ids(await service.candidates())).toEqual([id(other), `${a2}-${b2}`]);
     lib.labels.record(a1, b1, false, 'review.different');
     expect(ids(await service.candidates())).toEqual([id(other)]);
   });
 
+  it('does not ask whether two people are one when joining them would join faces told apart, through people tied by "same"', async () => {
+    const ab = pair(0.5, 'across');
+    const cd = pair(0.54, 'across');
+    const [a, b] = ab.people;
+    // T is another person with a "same" label to a face of A (the grouping keeps labelled faces
+    // together), and told apart from B: a "same" for A and B would put T and B together.
+    const a2 = lib.addFace(at(region++), { person: a });
+    const t = lib.addFace(at(region++), { person: lib.addPerson() });
+    const service = review();
+    expect(ids(await service.candidates())).toEqual([cd, ab].map(id)); // A's second face is far: A and B are far from merging
+    lib.labels.record(a2, t, true, 'review.same');
+    lib.labels.record(t, ab.b, false, 'review.different');
+    // C and D were both told apart from B: that settles nothing between them.
+    lib.labels.record(cd.a, ab.b, false, 'review.different');
+    lib.labels.record(cd.b, ab.b, false, 'review.different');
+    expect(ids(await service.candidates())).toEqual([id(cd)]);
+    expect(lib.personOf(ab.a)).toBe(a);
+    expect(lib.personOf(ab.b)).toBe(b);
+    // Without the tie (the newer answer says T is not A), A and B are an open question again.
+    lib.labels.record(a2, t, false, 'review.different');
+    expect(ids(await service.candidates())).toEqual([cd, ab].map(id));
+  });
+
   it('skipped pairs come last, in their own order, whichever way round they were given', async () => {
     const z = pair(0.5, 'inside'); // 1.01
-    const x = pair(0.55, 'across'); // 0.04
-    const y = pair(0.4, 'across'); // 0.11
+    const x = pair(0.5, 'across'); // merge distance 0.54: 0.03
+    const y = pair(0.4, 'across'); // 0.44: 0.07
     const u = pair(0.58, 'inside'); // 1.07
     skipped.push([z.b, z.a], [y.a, y.b]);
     expect(ids(await review().candidates())).toEqual([x, u, y, z].map(id));
@@ -132,8 +281,8 @@ describe('answers', () => {
   });
 
   it('sees the people as they are now: merges and hidden people count at once, without invalidate()', async () => {
-    const x = pair(0.5, 'across');
-    const y = pair(0.45, 'across');
+    const x = pair(0.47, 'across'); // merge distance 0.51
+    const y = pair(0.45, 'across'); // 0.49
     const service = review();
     expect(ids(await service.candidates())).toEqual([x, y].map(id));
     lib.faces.assign(x.b, x.people[0], 'auto'); // the grouping now has them as one person
@@ -147,8 +296,8 @@ describe('answers', () => {
 
 describe('invalidate', () => {
   it('recomputes the neighbours: a descriptor changed in place counts only after it', async () => {
-    const x = pair(0.5, 'across');
-    const y = pair(0.45, 'across');
+    const x = pair(0.47, 'across'); // merge distance 0.51
+    const y = pair(0.45, 'across'); // 0.49
     const service = review();
     expect(ids(await service.candidates())).toEqual([x, y].map(id));
     // A rescan wrote a new descriptor for x.b (same face ids, same count): x is no longer close.
@@ -159,8 +308,8 @@ describe('invalidate', () => {
   });
 
   it('notices new faces, and faces whose photo is gone, by itself', async () => {
-    const x = pair(0.5, 'across');
-    const y = pair(0.45, 'across');
+    const x = pair(0.47, 'across'); // merge distance 0.51
+    const y = pair(0.45, 'across'); // 0.49
     const service = review();
     expect(ids(await service.candidates())).toEqual([x, y].map(id));
     const z = pair(0.4, 'across');
