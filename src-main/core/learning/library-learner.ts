@@ -72,6 +72,16 @@ export function calibrateLinkage(pairs: readonly PairEvidence[], current: number
   return Math.min(current + LINKAGE_STEP.up, Math.max(current - LINKAGE_STEP.down, d));
 }
 
+/** Scores with (almost) no spread: a fit that fell onto one value tells no pair from another. */
+function collapsed(prob: Float64Array): boolean {
+  let lo = Infinity, hi = -Infinity;
+  for (const p of prob) {
+    lo = Math.min(lo, p);
+    hi = Math.max(hi, p);
+  }
+  return !(hi - lo > 1e-3);
+}
+
 export interface LearnOutcome {
   learned: Recognition;
   before: HeldOutFigures;
@@ -103,8 +113,8 @@ export function learnRecognition(fit: readonly PairEvidence[], heldOut: readonly
 
   const before = measure(current, heldOut);
   const after = measure(learned, heldOut);
-  if (!(after.auc >= 0.6)) {
-    return { learned, before, after, promoted: false, reason: `Not used: on the answers set aside for checking it ranked pairs no better than chance (AUC ${after.auc.toFixed(3)}).` };
+  if (collapsed(headProbabilities(learned.head, heldOut))) {
+    return { learned, before, after, promoted: false, reason: 'Not used: it gives nearly every pair set aside for checking the same score, so it cannot tell them apart.' };
   }
   if (after.auc + 1e-9 < before.auc) {
     return { learned, before, after, promoted: false, reason: `Not used: on the answers set aside for checking it ranks pairs worse than the current recognition (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}).` };

@@ -65,3 +65,13 @@ describe("learning a recognition from a library's answers", () => {
     expect(measure(current, pairs)).toMatchObject({ falseMerges: 1, missedMerges: 1 });
   });
 });
+
+describe('a learned head that collapsed', () => {
+  it('is not used: it scores every set-aside pair alike', () => {
+    // Every pair at one distance and one seed score: the fit has nothing to rank by.
+    const flat = (n: number): PairEvidence[] => Array.from({ length: n }, (_, i) => ({ distance: 0.5, seedProb: 0.5, same: i % 2 === 0, weight: 1 }));
+    const outcome = learnRecognition(flat(200), flat(60), { ...current, head: { ...current.head, weights: [0, 0, 0] } });
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.reason).toMatch(/same score/);
+  });
+});
