@@ -2,7 +2,7 @@
  * The loop from answers to a better recognition, on real faces: a small library of LFW
  * View 1 DevTest people (never trained on), answered by a simulated truthful user.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,21 +12,14 @@ import { simulateUser } from '../../src-main/core/benchmarks/feedback/simulated-
 import { loadTruth } from '../../src-main/core/benchmarks/folder-truth.js';
 import { LearningBusyError } from '../../src-main/core/learning/learning.service.js';
 import { runCli } from '../support/cli.js';
-import { LFW, tempDir } from '../support/paths.js';
+import { decisions } from '../support/decisions.js';
+import { devTestFolder } from '../support/devtest-library.js';
+import { tempDir } from '../support/paths.js';
 
 const work = tempDir('learning');
 const folder = path.join(work, 'photos');
 const scanned = path.join(work, 'scan.db');
 const truthOf = loadTruth(undefined);
-
-/** The first DevTest people (alphabetically) with at least `min` images: `people` of them. */
-function devTestFolder(people: number, min: number): void {
-  const rows = readFileSync(path.join(LFW, 'peopleDevTest.txt'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-  for (const [name] of rows.filter(([, n]) => Number(n) >= min).slice(0, people)) {
-    mkdirSync(path.join(folder, name!), { recursive: true });
-    for (const f of readdirSync(path.join(LFW, 'images', name!))) symlinkSync(path.join(LFW, 'images', name!, f), path.join(folder, name!, f));
-  }
-}
 
 function copyOf(name: string): FacePairApp {
   const file = path.join(work, `${name}.db`);
@@ -40,16 +33,8 @@ function copyOf(name: string): FacePairApp {
   return createApp({ dbFile: file, mustExist: true });
 }
 
-/** Everything the user decided: labels, faces they placed, named people with their faces. */
-function decisions(app: FacePairApp): string {
-  const labels = app.labels.list().map((l) => `${l.faceA}-${l.faceB}:${l.same}`).sort();
-  const placed = [...app.faces.listAssignments()].filter(([, a]) => a.assignedBy === 'user').map(([id, a]) => `${id}@${a.personId}`).sort();
-  const named = app.people.list().filter((p) => p.name !== null).map((p) => `${p.name}:${p.faces.map((f) => f.faceId).sort().join(',')}`).sort();
-  return JSON.stringify({ labels, placed, named });
-}
-
 beforeAll(async () => {
-  devTestFolder(24, 5);
+  devTestFolder(folder, 24, 5);
   const app = createApp({ dbFile: scanned });
   try {
     await app.scanner.scan(folder);

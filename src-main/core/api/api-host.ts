@@ -13,11 +13,14 @@ import {
   type PersonSummary,
   type ReviewFace,
 } from '../contract/api.js';
-import { ApiError, fail, notFound } from '../contract/errors.js';
+import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
+import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
+import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
 import { isInside, type MediaFile } from '../media/media.service.js';
+import { learningState, regroupingInfo, versionInfo } from './learning-view.js';
 
 export interface ApiHostOptions {
   version: string;
@@ -38,7 +41,15 @@ const EDITS = new Set<ApiMethod>([
   'people.rejectFaces',
   'review.answer',
   'actions.undo',
+  'learning.run',
+  'learning.rollback',
 ]);
+
+/**
+ * Edits that regroup the whole library with another recognition: refused while a scan runs
+ * (its grouping would race theirs), and no scan starts while one waits or runs.
+ */
+const LEARNING = new Set<ApiMethod>(['learning.run', 'learning.rollback']);
 
 /**
  * The contract implemented once over the core services. Both adapters (HTTP, Electron IPC)
@@ -51,6 +62,8 @@ export class ApiHost {
   private readonly handlers: Handlers;
   /** Edits run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Learning methods called and not finished yet (queued or running). */
+  private learningPending = 0;
 
   constructor(
     private readonly app: FacePairApp,
@@ -91,13 +104,18 @@ export class ApiHost {
       }
       const run = (): Promise<unknown> => Promise.resolve((this.handlers[method] as (p: unknown) => unknown)(parsed.data));
       let result: unknown;
-      if (EDITS.has(method)) {
-        const next = this.queue.then(async () => {
-          if (this.scan.grouping) await this.scan.idle();
-          return run();
-        });
-        this.queue = next.catch(() => undefined);
-        result = await next;
+      if (LEARNING.has(method)) {
+        if (this.scanRunning()) throw conflict('Wait for the scan to finish: recognition changes only between scans');
+        if (this.learningPending > 0) throw conflict('Recognition is already being improved or switched: wait until it is done');
+        this.learningPending++;
+        try {
+          result = await this.enqueue(run);
+        } finally {
+          this.learningPending--;
+        }
+        this.emit({ type: 'data.changed', reason: 'learning' });
+      } else if (EDITS.has(method)) {
+        result = await this.enqueue(run);
         this.emit({ type: 'data.changed', reason: method === 'actions.undo' ? 'undo' : 'action' });
       } else {
         result = await run();
@@ -108,6 +126,25 @@ export class ApiHost {
     } catch (err) {
       return { ok: false, error: this.toError(err) };
     }
+  }
+
+  /** Runs an edit after the ones before it, once a scan's grouping (if one is writing) is done. */
+  private enqueue(run: () => Promise<unknown>): Promise<unknown> {
+    const next = this.queue.then(async () => {
+      if (this.scan.grouping) await this.scan.idle();
+      return run();
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private scanRunning(): boolean {
+    const s = this.scan.state.status;
+    return s === 'running' || s === 'pausing' || s === 'cancelling';
+  }
+
+  private refuseScanWhileLearning(): void {
+    if (this.learningPending > 0) throw conflict('Recognition is being improved: start the scan once it is done');
   }
 
   /** An image by id for the adapters' image routes; throws an ApiError (not_found, forbidden). */
@@ -135,6 +172,8 @@ export class ApiHost {
   private toError(err: unknown): Extract<ApiResponse, { ok: false }>['error'] {
     if (err instanceof ApiError) return { code: err.code, message: err.message };
     if (err instanceof FolderNotFoundError) return { code: 'invalid_params', message: err.message };
+    if (err instanceof NotEnoughAnswersError || err instanceof LearningBusyError) return { code: 'conflict', message: err.message };
+    if (err instanceof LearningUnavailableError) return { code: 'unavailable', message: err.message };
     this.options.log?.(`internal error: ${(err as Error)?.stack ?? String(err)}`);
     return { code: 'internal', message: `Something went wrong: ${(err as Error)?.message ?? String(err)}` };
   }
@@ -182,9 +221,15 @@ export class ApiHost {
         if (!this.options.pickFolder) throw new ApiError('unavailable', 'There is no folder dialog here: type the folder instead');
         return { folder: await this.options.pickFolder() };
       },
-      'scan.start': () => this.scan.start(),
+      'scan.start': () => {
+        this.refuseScanWhileLearning();
+        return this.scan.start();
+      },
       'scan.pause': () => this.scan.pause(),
-      'scan.resume': () => this.scan.resume(),
+      'scan.resume': () => {
+        this.refuseScanWhileLearning();
+        return this.scan.resume();
+      },
       'scan.cancel': () => this.scan.cancel(),
       'scan.state': () => this.scan.state,
       'people.list': ({ query, includeHidden }) => {
@@ -236,6 +281,17 @@ export class ApiHost {
       'review.answer': ({ faceA, faceB, answer }) => ({ action: app.edits.answerReview(faceA, faceB, answer) }),
       'actions.list': ({ limit }) => ({ actions: app.edits.listActions(limit ?? 20) }),
       'actions.undo': ({ actionId }) => ({ undone: app.edits.undo(actionId) }),
+      'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningPending > 0 }),
+      'learning.run': async () => {
+        const { version, regrouped } = await app.learning.learn();
+        return { version: versionInfo(version, await app.learning.installedBaseModel()), regrouped: regrouped && regroupingInfo(regrouped) };
+      },
+      'learning.rollback': async ({ versionId }) => {
+        if (versionId !== null && !app.learnedVersions.get(versionId)) throw notFound(`Learned version ${versionId}`);
+        const regrouped = await app.learning.rollback(versionId);
+        const active = app.learnedVersions.active();
+        return { active: active && versionInfo(active, await app.learning.installedBaseModel()), regrouped: regroupingInfo(regrouped) };
+      },
     };
   }
 }

@@ -125,6 +125,61 @@ export const libraryInfo = z.object({
   scan: scanState,
 });
 
+const count = z.number().int().nonnegative();
+
+/** How a recognition decided the answered pairs set aside for checking (never learned from). */
+const heldOutFigures = z.object({
+  /** How well it ranks the pairs by P(same person), 0.5 chance to 1 perfect; null when not measurable. */
+  auc: z.number().nullable(),
+  /** "Different" pairs it would put together. */
+  falseMerges: count,
+  /** "Same" pairs it would keep apart. */
+  missedMerges: count,
+});
+
+const rocPoint = z.object({ fpr: z.number().min(0).max(1), tpr: z.number().min(0).max(1) });
+
+export const learnedVersion = z.object({
+  id,
+  createdAt: z.string(),
+  /** It measured no worse than the recognition before it, and was put to use when learned. */
+  promoted: z.boolean(),
+  active: z.boolean(),
+  /** Learned on the installed model: only such a version can be put to use. */
+  usable: z.boolean(),
+  /** One sentence: why it was or was not put to use. */
+  reason: z.string(),
+  /** What it learned from: answers of each kind, pairs they imply, people, and how the pairs were split. */
+  labels: z.object({ same: count, different: count, implied: count, people: count, fit: count, heldOut: count }),
+  /** The recognition in use when it was learned (version null: the shipped model), on the same held-out pairs. */
+  before: heldOutFigures.extend({ version: id.nullable(), linkage: z.number() }),
+  after: heldOutFigures.extend({ linkage: z.number() }),
+  /** ROC curves of before and after on the held-out pairs; null for a version recorded without them. */
+  roc: z.object({ before: z.array(rocPoint), after: z.array(rocPoint) }).nullable(),
+});
+
+const answerCounts = z.object({ same: count, different: count });
+
+export const learningState = z.object({
+  /** The user's answers (the labels table) by kind, and by where they were given. */
+  answers: answerCounts.extend({
+    bySource: z.array(answerCounts.extend({ source: z.enum(['review', 'merge', 'not-this-person', 'other']) })),
+  }),
+  /** The fewest answers of each kind learning works from. */
+  minimum: answerCounts,
+  /** Improve recognition (or a switch of version) is running now. */
+  running: z.boolean(),
+  /** Null when Improve recognition can run; else why not, in one sentence. */
+  blockedBecause: z.string().nullable(),
+  /** The version in use; null: the shipped model. */
+  active: learnedVersion.nullable(),
+  /** Every learned version, newest first. */
+  versions: z.array(learnedVersion),
+});
+
+/** Faces no user decision covers, grouped again with the recognition now in use. */
+const regrouping = z.object({ faces: count, newPeople: count, joinedExisting: count });
+
 const personName = z
   .string()
   .max(200, 'A name has at most 200 characters')
@@ -208,6 +263,20 @@ export const API = {
     params: z.object({ actionId: id.optional() }).strict(),
     result: z.object({ undone: actionSummary.nullable() }),
   },
+  'learning.state': { params: none, result: learningState },
+  /**
+   * "Improve recognition": learns a version from the answers, measured on answers set aside;
+   * it is put to use (and what no user decided is regrouped) only when it measures no worse.
+   */
+  'learning.run': {
+    params: none,
+    result: z.object({ version: learnedVersion, regrouped: regrouping.nullable() }),
+  },
+  /** Puts an earlier version to use (null: the shipped model) and regroups what no user decided. */
+  'learning.rollback': {
+    params: z.object({ versionId: id.nullable() }).strict(),
+    result: z.object({ active: learnedVersion.nullable(), regrouped: regrouping }),
+  },
 } as const;
 
 export type ApiMethod = keyof typeof API;
@@ -226,11 +295,13 @@ export type ReviewReason = z.output<typeof reviewReason>;
 export type ActionSummary = z.output<typeof actionSummary>;
 export type ScanState = z.output<typeof scanState>;
 export type LibraryInfo = z.output<typeof libraryInfo>;
+export type LearnedVersionInfo = z.output<typeof learnedVersion>;
+export type LearningState = z.output<typeof learningState>;
 
 /** Pushed to every window: scan progress, and "the people changed, read them again". */
 export type ApiEvent =
   | { type: 'scan.progress'; state: ScanState }
-  | { type: 'data.changed'; reason: 'scan' | 'action' | 'undo' | 'folder' };
+  | { type: 'data.changed'; reason: 'scan' | 'action' | 'undo' | 'folder' | 'learning' };
 
 export const API_ERROR_CODES = ['invalid_params', 'unknown_method', 'not_found', 'conflict', 'forbidden', 'unavailable', 'internal'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

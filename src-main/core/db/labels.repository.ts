@@ -16,8 +16,16 @@ export interface LabelRow {
   action_id: number | null;
 }
 
+/** How many labels of one kind one source wrote (source: the action's kind, e.g. review.same, merge, reject). */
+export interface LabelCount {
+  source: string;
+  same: boolean;
+  count: number;
+}
+
 export class LabelsRepository {
   private readonly upsert;
+  private readonly counts;
   private readonly all;
   private readonly byPair;
   private readonly deleteByAction;
@@ -30,6 +38,7 @@ export class LabelsRepository {
          created_at = excluded.created_at, action_id = excluded.action_id`,
     );
     this.all = db.prepare<[], { face_a: number; face_b: number; same: number }>('SELECT face_a, face_b, same FROM labels');
+    this.counts = db.prepare<[], { source: string; same: number; n: number }>('SELECT source, same, count(*) AS n FROM labels GROUP BY source, same ORDER BY source, same');
     this.byPair = db.prepare<[number, number], LabelRow>('SELECT face_a, face_b, same, source, created_at, action_id FROM labels WHERE face_a = ? AND face_b = ?');
     this.deleteByAction = db.prepare('DELETE FROM labels WHERE action_id = ?');
     // A face deleted since (a re-analysis no longer found it) takes its labels with it: those stay gone.
@@ -54,6 +63,10 @@ export class LabelsRepository {
 
   list(): PairLabel[] {
     return this.all.all().map((r) => ({ faceA: r.face_a, faceB: r.face_b, same: r.same === 1 }));
+  }
+
+  countBySource(): LabelCount[] {
+    return this.counts.all().map((r) => ({ source: r.source, same: r.same === 1, count: r.n }));
   }
 
   /** Undo: removes what an action wrote and puts back the rows it had replaced. */

@@ -1,4 +1,5 @@
 import type { LogisticFit } from '../ml/logistic.js';
+import type { RocPoint } from '../ml/pair-metrics.js';
 import type { Db } from './database.js';
 
 /** How a version of the recognition measured on answers it did not learn from. */
@@ -21,6 +22,8 @@ export interface LearnedVersionRecord {
   /** The version that was active before (null: the shipped model), on the same held-out answers, and this one. */
   before: HeldOutFigures & { version: number | null; linkage: number };
   after: HeldOutFigures;
+  /** ROC curves of the heads before and after on the held-out pairs (absent in versions recorded before they were kept). */
+  roc?: { before: RocPoint[]; after: RocPoint[] };
   /** One sentence: why it was or was not promoted. */
   reason: string;
 }

@@ -49,6 +49,11 @@ export class LearningService {
     return v !== null && v.baseModel === baseModel ? v : null;
   }
 
+  /** The key of the installed model versions are learned on (null: none installed, learning cannot run). */
+  async installedBaseModel(): Promise<string | null> {
+    return (await this.shipped())?.baseModel ?? null;
+  }
+
   list(): LearnedVersion[] {
     return this.versions.list();
   }
@@ -81,6 +86,7 @@ export class LearningService {
         },
         before: { ...outcome.before, version: active?.id ?? null, linkage: current.linkage },
         after: outcome.after,
+        roc: outcome.roc,
         reason: outcome.reason,
       });
       const regrouped = outcome.promoted ? await this.activate(id) : null;

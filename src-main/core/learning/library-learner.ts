@@ -2,7 +2,7 @@
 // current one on answers it did not learn from. No database, no tfjs.
 import type { HeldOutFigures } from '../db/learned-versions.repository.js';
 import { fitLogistic, logisticProbability, rawLinear, type LogisticFit } from '../ml/logistic.js';
-import { auc } from '../ml/pair-metrics.js';
+import { auc, rocCurve, thinRoc, type RocPoint } from '../ml/pair-metrics.js';
 
 /** One answered pair as the models see it. */
 export interface PairEvidence {
@@ -30,6 +30,8 @@ export const PRIOR_STRENGTH = 100;
 export const FALSE_MERGE_COST = 3;
 /** How far one learning run may move the linkage threshold. */
 export const LINKAGE_STEP = { down: 0.05, up: 0.08 };
+/** Points kept of each held-out ROC curve. */
+export const ROC_POINTS = 64;
 
 export class NotEnoughAnswersError extends Error {}
 
@@ -82,10 +84,16 @@ function collapsed(prob: Float64Array): boolean {
   return !(hi - lo > 1e-3);
 }
 
+/** The ROC curve of a recognition's head on the held-out pairs, thinned for storing. */
+export function heldOutRoc(r: Recognition, pairs: readonly PairEvidence[]): RocPoint[] {
+  return thinRoc(rocCurve(headProbabilities(r.head, pairs), pairs.map((e) => e.same)), ROC_POINTS);
+}
+
 export interface LearnOutcome {
   learned: Recognition;
   before: HeldOutFigures;
   after: HeldOutFigures;
+  roc: { before: RocPoint[]; after: RocPoint[] };
   promoted: boolean;
   reason: string;
 }
@@ -113,19 +121,21 @@ export function learnRecognition(fit: readonly PairEvidence[], heldOut: readonly
 
   const before = measure(current, heldOut);
   const after = measure(learned, heldOut);
+  const roc = { before: heldOutRoc(current, heldOut), after: heldOutRoc(learned, heldOut) };
   if (collapsed(headProbabilities(learned.head, heldOut))) {
-    return { learned, before, after, promoted: false, reason: 'Not used: it gives nearly every pair set aside for checking the same score, so it cannot tell them apart.' };
+    return { learned, before, after, roc, promoted: false, reason: 'Not used: it gives nearly every pair set aside for checking the same score, so it cannot tell them apart.' };
   }
   if (after.auc + 1e-9 < before.auc) {
-    return { learned, before, after, promoted: false, reason: `Not used: on the answers set aside for checking it ranks pairs worse than the current recognition (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}).` };
+    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it ranks pairs worse than the current recognition (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}).` };
   }
   if (after.falseMerges > before.falseMerges) {
-    return { learned, before, after, promoted: false, reason: `Not used: on the answers set aside for checking it would put ${after.falseMerges} pairs of different people together, the current recognition ${before.falseMerges}.` };
+    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it would put ${after.falseMerges} pairs of different people together, the current recognition ${before.falseMerges}.` };
   }
   return {
     learned,
     before,
     after,
+    roc,
     promoted: true,
     reason: `Used: on the answers set aside for checking it ranks pairs at least as well (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}) and keeps ${before.missedMerges - after.missedMerges} more pairs of one person together without more wrong merges.`,
   };

@@ -97,6 +97,16 @@ export function rocCurve(scores: ArrayLike<number>, same: ArrayLike<boolean>): R
   return out;
 }
 
+/**
+ * At most `max` points of a ROC curve, evenly spaced along it, its ends kept: enough to draw
+ * it, small enough to store with every learned version.
+ */
+export function thinRoc(points: readonly RocPoint[], max: number): RocPoint[] {
+  const round = (v: number): number => Math.round(v * 1e4) / 1e4;
+  const keep = points.length <= max ? points : Array.from({ length: max }, (_, k) => points[Math.round((k * (points.length - 1)) / (max - 1))]!);
+  return keep.map((p) => ({ fpr: round(p.fpr), tpr: round(p.tpr) }));
+}
+
 export interface Confusion {
   /** same predicted same */
   tp: number;

@@ -17,6 +17,7 @@ export const SHORTCUTS: Array<{ screen: string; keys: Array<[string, string]> }>
       ['1', 'Library'],
       ['2', 'People'],
       ['3', 'Review'],
+      ['4', 'Recognition'],
       ['Ctrl+Z', 'Undo the last action'],
       ['?', 'This list'],
     ],

@@ -4,6 +4,7 @@ export type Route =
   | { name: 'people' }
   | { name: 'person'; personId: number }
   | { name: 'review' }
+  | { name: 'recognition' }
   | { name: 'photo'; photoId: number };
 
 export function parseRoute(hash: string): Route | null {
@@ -11,6 +12,7 @@ export function parseRoute(hash: string): Route | null {
   if (path === '/library') return { name: 'library' };
   if (path === '/people') return { name: 'people' };
   if (path === '/review') return { name: 'review' };
+  if (path === '/recognition') return { name: 'recognition' };
   let m = /^\/people\/(\d{1,15})$/.exec(path);
   if (m) return { name: 'person', personId: Number(m[1]) };
   m = /^\/photos\/(\d{1,15})$/.exec(path);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
+import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, ROC_POINTS, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 
 /** A head like the shipped fused head: closer descriptors and a higher seed score mean "same". */
@@ -44,6 +44,13 @@ describe("learning a recognition from a library's answers", () => {
     expect(outcome.after.missedMerges).toBeLessThan(outcome.before.missedMerges);
     expect(outcome.after.falseMerges).toBeLessThanOrEqual(outcome.before.falseMerges);
     expect(outcome.reason).toMatch(/^Used:/);
+    // The curves behind the AUCs, thinned for storing: from (0, 0) to (1, 1).
+    for (const curve of [outcome.roc.before, outcome.roc.after]) {
+      expect(curve.length).toBeGreaterThan(2);
+      expect(curve.length).toBeLessThanOrEqual(ROC_POINTS);
+      expect(curve[0]).toEqual({ fpr: 0, tpr: 0 });
+      expect(curve.at(-1)).toEqual({ fpr: 1, tpr: 1 });
+    }
   });
 
   it('keeps but does not use a version that would merge more strangers on the answers set aside', () => {

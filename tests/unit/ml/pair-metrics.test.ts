@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { accuracyAt, auc, bestThreshold, binaryCrossEntropy, confusionAt, crossFoldAccuracy, rocCurve } from '../../../src-main/core/ml/pair-metrics.js';
+import { accuracyAt, auc, bestThreshold, binaryCrossEntropy, confusionAt, crossFoldAccuracy, rocCurve, thinRoc } from '../../../src-main/core/ml/pair-metrics.js';
 
 describe('pair metrics', () => {
   it('computes AUC as the share of (same, different) pairs ranked right, ties half', () => {
@@ -37,5 +37,20 @@ describe('pair metrics', () => {
     expect(roc[0]).toEqual({ fpr: 0, tpr: 0 });
     expect(roc.at(-1)).toEqual({ fpr: 1, tpr: 1 });
     expect(binaryCrossEntropy([0.5, 0.5], [true, false])).toBeCloseTo(Math.log(2), 12);
+  });
+
+  it('thins a ROC curve to a few points along it, keeping both ends', () => {
+    const scores = Array.from({ length: 500 }, (_, i) => i / 500);
+    const same = scores.map((s, i) => s > 0.3 || i % 7 === 0);
+    const full = rocCurve(scores, same);
+    const thin = thinRoc(full, 64);
+    expect(thin).toHaveLength(64);
+    expect(thin[0]).toEqual({ fpr: 0, tpr: 0 });
+    expect(thin.at(-1)).toEqual({ fpr: 1, tpr: 1 });
+    for (let k = 1; k < thin.length; k++) {
+      expect(thin[k]!.fpr).toBeGreaterThanOrEqual(thin[k - 1]!.fpr);
+      expect(thin[k]!.tpr).toBeGreaterThanOrEqual(thin[k - 1]!.tpr);
+    }
+    expect(thinRoc(full.slice(0, 10), 64)).toHaveLength(10);
   });
 });

@@ -1,0 +1,127 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createApp } from '../../src-main/core/app.js';
+import { simulateUser } from '../../src-main/core/benchmarks/feedback/simulated-user.js';
+import { loadTruth } from '../../src-main/core/benchmarks/folder-truth.js';
+import { launchBrowser, screenshot, startServe, watchErrors, type Served } from '../support/browser.js';
+import { devTestFolder } from '../support/devtest-library.js';
+import { tempDir } from '../support/paths.js';
+
+// The Recognition screen in headless Chromium, in an 800x600 window, against `facepair serve`
+// on a scanned library of LFW DevTest people that a simulated user answered 60 review pairs
+// of: the answers counted, Improve recognition, the version listed, put to use and rolled
+// back, each checked in the database. Screenshots (light and dark) go to test-results/screens/.
+
+const dir = tempDir('e2e-recognition');
+const photos = path.join(dir, 'photos');
+const dbFile = path.join(dir, 'library.db');
+let served: Served;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+let db: Database.Database;
+
+const count = (sql: string): number => (db.prepare(sql).pluck().get() as number) ?? 0;
+const activeVersion = (): number | null => (db.prepare('SELECT id FROM learned_versions WHERE active = 1').pluck().get() as number | undefined) ?? null;
+
+beforeAll(async () => {
+  devTestFolder(photos, 24, 5);
+  const app = createApp({ dbFile });
+  try {
+    await app.scanner.scan(photos);
+    await app.folder.set(photos);
+    await simulateUser(app, photos, loadTruth(undefined), { strategy: 'constraints', checkpoints: [60] });
+  } finally {
+    app.close();
+  }
+  served = await startServe(['--db', dbFile]);
+  db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  context = await launchBrowser({ viewport: { width: 800, height: 600 } });
+  page = await context.newPage();
+  errors = watchErrors(page);
+}, 600_000);
+
+afterAll(async () => {
+  await context?.close();
+  await served?.stop();
+  db?.close();
+});
+
+/** Waits until the screen shows this version in use (null: the shipped model). */
+async function inUse(version: number | null): Promise<void> {
+  await page.locator(`[data-testid=active-card][data-active-version="${version ?? 'shipped'}"]`).waitFor();
+  await expect.poll(activeVersion).toBe(version);
+}
+
+describe('the Recognition screen', () => {
+  it("shows the answers so far, and offers to improve recognition", async () => {
+    await page.goto(served.url);
+    await page.getByTestId('nav-recognition').click();
+    const same = count('SELECT count(*) FROM labels WHERE same = 1');
+    const different = count('SELECT count(*) FROM labels WHERE same = 0');
+    expect(different).toBeGreaterThanOrEqual(20);
+    await page.getByTestId('answer-counts').filter({ hasText: `${same.toLocaleString('en')} same, ${different} different` }).waitFor();
+    expect(await page.getByTestId('improve').isEnabled()).toBe(true);
+    expect(await page.getByTestId('improve-blocked').count()).toBe(0);
+    expect(await page.getByTestId('active-figures').textContent()).toBe('The shipped model, as installed.');
+    await screenshot(page, 'recognition-light');
+  });
+
+  it('improves recognition: the result in a sentence, the version listed and recorded', async () => {
+    await page.getByTestId('improve').click();
+    const outcome = page.getByTestId('learn-outcome');
+    await outcome.filter({ hasText: /^Version 1: (Used|Not used):/ }).waitFor({ timeout: 60_000 });
+    expect(count('SELECT count(*) FROM learned_versions')).toBe(1);
+    const promoted = count('SELECT promoted FROM learned_versions WHERE id = 1') === 1;
+    await inUse(promoted ? 1 : null);
+    const version = page.getByTestId('version');
+    expect(await version.count()).toBe(1);
+    expect(await version.first().getAttribute('data-version-id')).toBe('1');
+    expect(await version.first().textContent()).toMatch(/set aside for checking: ranks pairs AUC \d\.\d{3} → \d\.\d{3}; wrong merges \d+ → \d+; missed merges \d+ → \d+/);
+    expect(await page.getByTestId('improve').isEnabled()).toBe(true);
+    await version.first().scrollIntoViewIfNeeded();
+    await screenshot(page, 'recognition-learned-light');
+  });
+
+  it('puts the version to use with its figures and curves, then goes back to the shipped model', async () => {
+    if (activeVersion() === null) {
+      await page.getByTestId('use-version').click();
+      await page.getByTestId('learn-outcome').filter({ hasText: /^Version 1 is in use\./ }).waitFor();
+      await inUse(1);
+    }
+    expect(await page.getByTestId('active-figures').textContent()).toMatch(/^On \d+ answered pairs set aside for checking: ranks pairs AUC/);
+    await page.getByTestId('active-card').getByTestId('roc-plot').waitFor();
+    expect(await page.getByTestId('use-version').count()).toBe(0);
+    await screenshot(page, 'recognition-active-light');
+
+    await page.getByTestId('use-shipped').click();
+    await page.getByTestId('learn-outcome').filter({ hasText: /^The shipped model is in use again\./ }).waitFor();
+    await inUse(null);
+    expect(await page.getByTestId('version').first().getAttribute('data-active')).toBe('false');
+    expect(await page.getByTestId('use-version').count()).toBe(1);
+    expect(count('SELECT count(*) FROM learned_versions')).toBe(1);
+  });
+
+  it('fits an 800x600 window, light and dark', async () => {
+    const overflow = (): Promise<boolean> => page.evaluate(() => [...document.querySelectorAll('*')].some((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'));
+    expect(await overflow()).toBe(false);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.reload();
+    await page.getByTestId('version').first().waitFor();
+    await page.getByTestId('version').first().locator('summary').click();
+    await page.getByTestId('version').first().getByTestId('roc-plot').waitFor();
+    expect(await overflow()).toBe(false);
+    await screenshot(page, 'recognition-dark');
+    await page.getByTestId('use-version').click();
+    await inUse(1);
+    await screenshot(page, 'recognition-active-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('ran without a console error or a Content-Security-Policy violation', () => {
+    expect(errors).toEqual([]);
+  });
+});
