@@ -64,8 +64,9 @@ export function answeredPairs(labels: ReadonlyArray<{ faceA: number; faceB: numb
 /**
  * Splits pairs into a fit part and a held-out part by person, never pair by pair: faces that
  * are one person (linked by "same" pairs or by their current person) form one unit, each
- * unit falls on one side (by a hash, so a rerun splits alike), and a pair whose two units
- * fall on different sides is left out of both.
+ * unit falls on one side (by a seeded hash, so a rerun splits alike), and a pair whose two
+ * units fall on different sides is left out of both. Of the seeded splits, the first whose
+ * both sides hold "same" and "different" answers is taken.
  */
 export function splitByPerson(
   pairs: readonly AnsweredPair[],
@@ -94,15 +95,29 @@ export function splitByPerson(
     if (p.same) union(node(p.faceA), node(p.faceB));
   }
   const units = new Set(pairs.flatMap((p) => [find(node(p.faceA)), find(node(p.faceB))]));
-  const heldOutUnit = (unit: number): boolean => hashToUnit(unit) < heldOutShare;
-  const fit: AnsweredPair[] = [], heldOut: AnsweredPair[] = [];
-  for (const p of pairs) {
-    const a = heldOutUnit(find(node(p.faceA))), b = heldOutUnit(find(node(p.faceB)));
-    if (a !== b) continue;
-    (a ? heldOut : fit).push(p);
+  // The first of a few seeded splits whose both sides hold both kinds of answer: with few
+  // people in the "different" answers, one split can leave a side without any.
+  const splitWith = (salt: number): { fit: AnsweredPair[]; heldOut: AnsweredPair[] } => {
+    const heldOutUnit = (unit: number): boolean => hashToUnit(unit + salt * 0x632be5ab) < heldOutShare;
+    const fit: AnsweredPair[] = [], heldOut: AnsweredPair[] = [];
+    for (const p of pairs) {
+      const a = heldOutUnit(find(node(p.faceA))), b = heldOutUnit(find(node(p.faceB)));
+      if (a !== b) continue;
+      (a ? heldOut : fit).push(p);
+    }
+    return { fit, heldOut };
+  };
+  const bothKinds = (part: readonly AnsweredPair[]): boolean => part.some((p) => p.same && p.weight >= 1) && part.some((p) => !p.same && p.weight >= 1);
+  let chosen = splitWith(0);
+  for (let salt = 1; salt < SPLIT_TRIES && !(bothKinds(chosen.fit) && bothKinds(chosen.heldOut)); salt++) {
+    const next = splitWith(salt);
+    if (bothKinds(next.fit) && bothKinds(next.heldOut)) chosen = next;
   }
-  return { fit, heldOut, people: units.size };
+  return { ...chosen, people: units.size };
 }
+
+/** How many seeded splits by person are tried for one that holds both kinds of answer on both sides. */
+const SPLIT_TRIES = 32;
 
 /** A number in [0, 1) from an integer, the same on every run. */
 function hashToUnit(x: number): number {
