@@ -115,8 +115,10 @@ export class LearningService {
   private async activate(id: number | null): Promise<GroupingSummary> {
     const labelled = new Set(this.labels.list().flatMap((l) => [l.faceA, l.faceB]));
     const kept = this.people.namedOrHidden();
+    const record = id === null ? null : this.versions.get(id)!.record;
     return this.grouping.groupNewFaces({
-      tuning: id === null ? null : (({ linkage, head }) => ({ linkage, head }))(this.versions.get(id)!.record),
+      // Grouped with the version's tuning before the transaction that makes it the active one.
+      tuning: record && { linkage: record.linkage, head: record.head },
       release: (f) => f.assignedBy !== 'user' && !labelled.has(f.id) && !(f.personId !== null && kept.has(f.personId)),
       alsoInTransaction: () => this.versions.setActive(id),
     });

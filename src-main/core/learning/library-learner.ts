@@ -74,6 +74,13 @@ export function calibrateLinkage(pairs: readonly PairEvidence[], current: number
   return Math.min(current + LINKAGE_STEP.up, Math.max(current - LINKAGE_STEP.down, d));
 }
 
+/** How a new version changes the pairs of one person kept together, in words. */
+function togetherChange(before: HeldOutFigures, after: HeldOutFigures): string {
+  const more = before.missedMerges - after.missedMerges;
+  if (more === 0) return 'keeps as many pairs of one person together';
+  return `keeps ${Math.abs(more)} ${more > 0 ? 'more' : 'fewer'} pair${Math.abs(more) === 1 ? '' : 's'} of one person together`;
+}
+
 /** Scores with (almost) no spread: a fit that fell onto one value tells no pair from another. */
 function collapsed(prob: Float64Array): boolean {
   let lo = Infinity, hi = -Infinity;
@@ -137,6 +144,6 @@ export function learnRecognition(fit: readonly PairEvidence[], heldOut: readonly
     after,
     roc,
     promoted: true,
-    reason: `Used: on the answers set aside for checking it ranks pairs at least as well (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}) and keeps ${before.missedMerges - after.missedMerges} more pairs of one person together without more wrong merges.`,
+    reason: `Used: on the answers set aside for checking it ranks pairs at least as well (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}), ${togetherChange(before, after)}, with no more wrong merges (${after.falseMerges} against ${before.falseMerges}).`,
   };
 }
