@@ -84,10 +84,7 @@ export class FacePairApp {
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
-    this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding), DEFAULT_GROUPING, async () => {
-      const active = this.learning.activeFor((await this.seedEmbedding.modelKeys())?.pairKey ?? null);
-      return active && { linkage: active.record.linkage, head: active.record.head };
-    });
+    this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding), DEFAULT_GROUPING, () => this.learning.tuning());
     this.learning = new LearningService(
       this.faces,
       this.people,

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHost, type ApiHost } from '../../src-main/core/api/api-host.js';
-import type { ApiMethod, ApiParams, ApiResponse, ApiResult } from '../../src-main/core/contract/api.js';
 import { LABELS_PER_FACE } from '../../src-main/core/people/people.service.js';
 import { tempDir } from '../support/paths.js';
 import { personVectors, rng, seedLibrary, type SeededLibrary } from '../support/seed-library.js';
+import { apiCalls } from '../support/api-calls.js';
 
 // The contract over a library written directly into SQLite (no photo decoded): every edit,
 // its labels and its undo, checked in the database.
@@ -12,17 +12,7 @@ import { personVectors, rng, seedLibrary, type SeededLibrary } from '../support/
 let lib: SeededLibrary;
 let host: ApiHost;
 
-async function ok<M extends ApiMethod>(method: M, params: ApiParams<M> = {} as ApiParams<M>): Promise<ApiResult<M>> {
-  const r = await host.call(method, params);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.result as ApiResult<M>;
-}
-
-async function err(method: string, params: unknown = {}): Promise<Extract<ApiResponse, { ok: false }>['error']> {
-  const r = await host.call(method, params);
-  if (r.ok) throw new Error(`${method} should have failed`);
-  return r.error;
-}
+const { ok, err } = apiCalls(() => host);
 
 const q = <T>(sql: string, ...args: unknown[]): T[] => lib.app.db.prepare(sql).all(...args) as T[];
 const personOf = (faceId: number): number | null => q<{ person_id: number | null }>('SELECT person_id FROM faces WHERE id = ?', faceId)[0]!.person_id;

@@ -58,11 +58,6 @@ export class AnalysisService {
     private readonly embeddings: EmbeddingsRepository,
   ) {}
 
-  /** Photos queued to analyse (new or changed since their analysis; an older analyser's are queued when analysis starts). */
-  pendingCount(): number {
-    return this.photos.listPending().length;
-  }
-
   async analyzePending<R>(options: AnalyzeOptions<R>): Promise<AnalysisSummary> {
     this.photos.queueStaleAnalyses(ANALYZER_VERSION);
     const pending = this.photos.listPending();

@@ -88,11 +88,6 @@ export class GroupingService {
     return { linkage, smallGroupMargin };
   }
 
-  /** The settings grouping runs with now. */
-  get options(): GroupingSettings {
-    return this.settings();
-  }
-
   async groupNewFaces(run: GroupNewFacesOptions = {}): Promise<GroupingSummary> {
     const t0 = performance.now();
     const all = this.faces.listForGrouping(this.modelId());

@@ -62,10 +62,9 @@ export class LearningService {
     if (this.running) throw new LearningBusyError('Learning is already running for this library');
     this.running = true;
     try {
-      const base = await this.shipped();
-      if (base === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
-      const active = this.activeFor(base.baseModel);
-      const current: Recognition = active ? { head: active.record.head, linkage: active.record.linkage } : base.recognition;
+      const inUse = await this.inUse();
+      if (inUse === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
+      const { baseModel, active, recognition: current } = inUse;
 
       const facts = this.faceFacts();
       const pairs = answeredPairs(this.labels.list(), facts);
@@ -73,7 +72,7 @@ export class LearningService {
       const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
       const outcome = learnRecognition(fit, heldOut, current);
       const answers = pairs.filter((p) => p.kind === 'answer');
-      const id = this.versions.add(base.baseModel, outcome.promoted, {
+      const id = this.versions.add(baseModel, outcome.promoted, {
         head: outcome.learned.head,
         linkage: outcome.learned.linkage,
         labels: {
@@ -126,12 +125,24 @@ export class LearningService {
 
   /** P(same person) of these pairs under the recognition in use (null: no model to score with). */
   async probabilities(pairs: ReadonlyArray<{ faceA: number; faceB: number; same: boolean }>): Promise<{ prob: Float64Array; same: boolean[] } | null> {
+    const inUse = await this.inUse();
+    if (inUse === null) return null;
+    const evidence = await this.evidence(pairs.map((p) => ({ ...p, weight: 1, kind: 'answer' as const })));
+    return { prob: headProbabilities(inUse.recognition.head, evidence), same: evidence.map((e) => e.same) };
+  }
+
+  /** What grouping runs with: the active learned version's linkage and head, or null for the shipped recognition. */
+  async tuning(): Promise<Recognition | null> {
+    const inUse = await this.inUse();
+    return inUse?.active ? inUse.recognition : null;
+  }
+
+  /** The recognition in use: the active version learned on the installed model, else the shipped one; null without a model. */
+  private async inUse(): Promise<{ baseModel: string; active: LearnedVersion | null; recognition: Recognition } | null> {
     const base = await this.shipped();
     if (base === null) return null;
     const active = this.activeFor(base.baseModel);
-    const head = active ? active.record.head : base.recognition.head;
-    const evidence = await this.evidence(pairs.map((p) => ({ ...p, weight: 1, kind: 'answer' as const })));
-    return { prob: headProbabilities(head, evidence), same: evidence.map((e) => e.same) };
+    return { baseModel: base.baseModel, active, recognition: active ? { head: active.record.head, linkage: active.record.linkage } : base.recognition };
   }
 
   private faceFacts(): Map<number, FaceFacts> {

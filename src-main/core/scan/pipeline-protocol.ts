@@ -14,6 +14,6 @@ export type PipelineJob =
   | { kind: 'embed'; jobId: number; files: string[]; seedModelDir: string };
 
 export type PipelineReply =
-  | { jobId: number; ok: true; kind: 'analyze'; analysis: PhotoAnalysis; backend: string; seed: SeedVectors | null; seedError: string | null }
+  | { jobId: number; ok: true; kind: 'analyze'; analysis: PhotoAnalysis; backend: string; seed: SeedVectors | null }
   | { jobId: number; ok: true; kind: 'embed'; seed: SeedVectors }
   | { jobId: number; ok: false; error: string };

@@ -36,15 +36,15 @@ async function handle(job: PipelineJob): Promise<PipelineReply> {
   if (job.kind === 'embed') return { jobId: job.jobId, ok: true, kind: 'embed', seed: await embedFiles(job.seedModelDir, job.files) };
   const a = await analyzer;
   const analysis = await analyzePhotoFile(a, job.path, job.contentHash, job.cacheDir);
-  let seed: SeedVectors | null = null, seedError: string | null = null;
+  let seed: SeedVectors | null = null;
   if (job.seedModelDir !== null && analysis.faces.length > 0) {
     try {
       seed = await embedFiles(job.seedModelDir, analysis.faces.map((f) => path.join(job.cacheDir, f.alignedFile)));
-    } catch (err) {
-      seedError = (err as Error).message; // the embed stage tries these faces again
+    } catch {
+      // Left to the embed stage, which tries these faces again and counts what fails.
     }
   }
-  return { jobId: job.jobId, ok: true, kind: 'analyze', analysis, backend: a.backend, seed, seedError };
+  return { jobId: job.jobId, ok: true, kind: 'analyze', analysis, backend: a.backend, seed };
 }
 
 port.on('message', (job: PipelineJob) => {
