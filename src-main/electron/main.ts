@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiResponse } from '../core/contract/api.js';
-import { isInside } from '../core/media/media.service.js';
+import { isInside } from '../core/library/inside.js';
 import { Backend } from './backend.js';
 import { IPC_CALL, IPC_EVENT } from './backend-protocol.js';
 import { RENDERER_CONTENT_TYPES } from '../core/media/content-types.js';
