@@ -6,6 +6,16 @@ export interface LibraryFolderRow {
   added_at: string;
 }
 
+/**
+ * Paths below a folder as a range of the photos' path index: from `folder/` up to, not
+ * including, the folder followed by the character after the separator.
+ */
+const UNDER = 'path >= @from AND path < @to';
+
+function under(folder: string, sep: string): { from: string; to: string } {
+  return { from: folder + sep, to: folder + String.fromCharCode(sep.charCodeAt(0) + 1) };
+}
+
 /** The library's folders (the library_folders table), in the order the user added them. */
 export class LibraryFoldersRepository {
   private readonly listStmt;
@@ -19,10 +29,10 @@ export class LibraryFoldersRepository {
     this.listStmt = db.prepare<[], LibraryFolderRow>('SELECT * FROM library_folders ORDER BY id');
     this.insertStmt = db.prepare('INSERT INTO library_folders (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING');
     this.deleteStmt = db.prepare('DELETE FROM library_folders WHERE path = ?');
-    this.photosUnderStmt = db.prepare<[{ root: string }], { present: number; all: number }>(
-      "SELECT count(*) FILTER (WHERE status <> 'gone') AS present, count(*) AS \"all\" FROM photos WHERE substr(path, 1, length(@root)) = @root",
+    this.photosUnderStmt = db.prepare<[{ from: string; to: string }], { present: number; all: number }>(
+      `SELECT count(*) FILTER (WHERE status <> 'gone') AS present, count(*) AS "all" FROM photos WHERE ${UNDER}`,
     );
-    this.goneUnderStmt = db.prepare("UPDATE photos SET status = 'gone', updated_at = @now WHERE substr(path, 1, length(@root)) = @root AND status <> 'gone'");
+    this.goneUnderStmt = db.prepare(`UPDATE photos SET status = 'gone', updated_at = @now WHERE ${UNDER} AND status <> 'gone'`);
     this.totalStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM photos');
   }
 
@@ -45,13 +55,13 @@ export class LibraryFoldersRepository {
   remove(folder: string, sep: string): number {
     return this.db.transaction(() => {
       this.deleteStmt.run(folder);
-      return this.goneUnderStmt.run({ root: folder + sep, now: new Date().toISOString() }).changes;
+      return this.goneUnderStmt.run({ ...under(folder, sep), now: new Date().toISOString() }).changes;
     })();
   }
 
-  /** Photo rows under `folderWithSep`: present ones (not gone), and all. */
-  countPhotosUnder(folderWithSep: string): { present: number; all: number } {
-    return this.photosUnderStmt.get({ root: folderWithSep })!;
+  /** Photo rows under `folder`: present ones (not gone), and all. */
+  countPhotosUnder(folder: string, sep: string): { present: number; all: number } {
+    return this.photosUnderStmt.get(under(folder, sep))!;
   }
 
   /** Every photo row, whatever its status or folder. */

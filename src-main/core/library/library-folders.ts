@@ -50,7 +50,7 @@ export class LibraryFolders {
     return Promise.all(
       this.repo.list().map(async (f) => ({
         path: f.path,
-        photos: this.repo.countPhotosUnder(f.path + path.sep).present,
+        photos: this.repo.countPhotosUnder(f.path, path.sep).present,
         problem: refusedFolderReason(f.path) ?? (await unreadableReason(f.path)),
       })),
     );
@@ -58,7 +58,7 @@ export class LibraryFolders {
 
   /** Photos kept from removed folders (or scanned outside every folder): out of the people until their folder is added again. */
   removedPhotos(): number {
-    const inFolders = this.roots().reduce((n, r) => n + this.repo.countPhotosUnder(r + path.sep).all, 0);
+    const inFolders = this.roots().reduce((n, r) => n + this.repo.countPhotosUnder(r, path.sep).all, 0);
     return this.repo.countAllPhotos() - inFolders;
   }
 
