@@ -82,7 +82,7 @@ function lockDown(): void {
 }
 
 async function pickFolder(): Promise<string | null> {
-  const options: Electron.OpenDialogOptions = { title: 'Choose your photo folder', properties: ['openDirectory'] };
+  const options: Electron.OpenDialogOptions = { title: 'Add a photo folder to the library', properties: ['openDirectory'] };
   const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   return r.canceled ? null : (r.filePaths[0] ?? null);
 }
