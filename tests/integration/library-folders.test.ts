@@ -154,6 +154,24 @@ describe('a library made of several folders', () => {
       app.close();
     }
   });
+
+  it('lists a folder an older library had that cannot be a library (the root), and uses it for nothing', async () => {
+    const dir = tempDir('folders-migrate-root');
+    const dbFile = path.join(dir, 'old.db');
+    const old = new Database(dbFile);
+    migrate(old, MIGRATIONS.filter((m) => m.version < 8));
+    old.prepare("INSERT INTO meta (key, value) VALUES ('library.folder', '/')").run();
+    old.close();
+    const app = createApp({ dbFile });
+    try {
+      expect(await app.folders.list()).toEqual([{ path: '/', photos: 0, problem: '/ is the root of the disk: choose the folder that holds your photos' }]);
+      expect(app.folders.roots()).toEqual([]);
+      expect(await app.folders.locate(dbFile)).toMatchObject({ ok: false, missing: false });
+      expect(app.folders.remove('/')).toEqual({ folder: '/', photos: 0 });
+    } finally {
+      app.close();
+    }
+  });
 });
 
 describe('facepair folders on the command line', () => {
