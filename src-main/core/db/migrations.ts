@@ -139,4 +139,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE faces ADD COLUMN lost_at TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'photos by date, for the photo browser and `facepair photos`',
+    sql: `
+      -- A photo's date: when it was taken, else its file's time (the same expression as
+      -- PHOTO_DATE_SQL in photo-listing.repository.ts, so that the index serves its queries).
+      CREATE INDEX photos_by_date ON photos(
+        coalesce(taken_at, strftime('%Y-%m-%dT%H:%M:%fZ', mtime_ms / 1000.0, 'unixepoch')) DESC, id DESC
+      ) WHERE status = 'done';
+    `,
+  },
 ];
