@@ -15,6 +15,7 @@ import {
 } from '../contract/api.js';
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
+import type { PhotoFilter } from '../db/photo-listing.repository.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { FolderNotFoundError } from '../library/library.service.js';
@@ -259,6 +260,7 @@ export class ApiHost {
           width: photo.width ?? 1,
           height: photo.height ?? 1,
           takenAt: photo.taken_at,
+          date: photo.taken_at ?? new Date(photo.mtime_ms).toISOString(),
           faces: app.faces.listForPhoto(photoId).map((f) => ({
             faceId: f.id,
             box: f.box,
@@ -266,6 +268,25 @@ export class ApiHost {
             personName: f.personId !== null ? (app.people.find(f.personId)?.name ?? null) : null,
           })),
         };
+      },
+      'photos.list': ({ offset, limit, ...filter }) => {
+        const f = photoFilter(filter);
+        const photos = app.photoFinder.page(f, { offset }, limit).map((p) => ({
+          id: p.id,
+          fileName: path.basename(p.path),
+          date: p.date,
+          dateSource: p.dateSource,
+          width: p.width ?? 1,
+          height: p.height ?? 1,
+          faces: p.faces,
+          people: p.people,
+          unnamedFaces: p.unnamedFaces,
+        }));
+        return { photos, total: app.photoFinder.count(f) };
+      },
+      'photos.months': (filter) => {
+        const months = app.photoFinder.months(photoFilter(filter));
+        return { months, total: months.reduce((n, m) => n + m.photos, 0) };
       },
       'review.next': async () => {
         const candidates = await app.review.candidates();
@@ -294,6 +315,11 @@ export class ApiHost {
       },
     };
   }
+}
+
+/** The window's filter (people by id, each one required) as the finder takes it. */
+function photoFilter(f: ApiValidParams<'photos.months'>): PhotoFilter {
+  return { withAll: (f.withPeople ?? []).map((id) => [id]), without: f.withoutPeople ?? [], unnamed: f.unnamed ?? false, noFaces: f.noFaces ?? false };
 }
 
 /** Case- and accent-insensitive form of a name, for search. */
