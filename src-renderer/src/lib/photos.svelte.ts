@@ -42,17 +42,25 @@ class PhotosState {
     return out;
   });
 
+  /**
+   * The first window (with the count) paints the grid; the month outline, which reads every
+   * matching photo's date, follows without holding it up.
+   */
   async load(): Promise<void> {
     const generation = ++this.generation;
+    const filter = this.filter();
     try {
-      const r = await call('photos.months', this.filter());
+      const r = await call('photos.list', { ...filter, offset: 0, limit: WINDOW });
       if (generation !== this.generation) return;
-      this.requested = new Set();
+      this.requested = new Set([0]);
       this.at.clear();
-      this.months = r.months;
+      this.months = [];
+      r.photos.forEach((p, i) => this.at.set(i, p));
       this.total = r.total;
       this.positions = Array.from({ length: r.total }, (_, i) => i);
       this.loaded = true;
+      const outline = await call('photos.months', filter);
+      if (generation === this.generation) this.months = outline.months;
     } catch (err) {
       toasts.error(err);
     }
