@@ -100,6 +100,11 @@ describe('finding photos in the window', () => {
     expect(await page.getByTestId('month-label').count()).toBe(4);
     const crowd = one<{ n: number }>('SELECT count(*) AS n FROM faces WHERE photo_id = ? AND lost_at IS NULL', photoId('opencv-course_group1.jpg')).n;
     expect(await page.getByTestId('photo-tile').first().getByTestId('photo-tile-people').textContent()).toMatch(new RegExp(`^(Anna, Ben|Ben, Anna), ${crowd - 2} unnamed$`));
+    // The grid shows thumbnails (400 px at most), not the photos themselves.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=photo-tile] img')].every((i) => (i as HTMLImageElement).naturalWidth > 0), undefined, { timeout: 90_000 });
+    const sides = await page.locator('[data-testid=photo-tile] img').evaluateAll((imgs) => imgs.map((i) => Math.max((i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight)));
+    expect(sides).toHaveLength(PHOTOS.length);
+    expect(sides.every((s) => s === 400)).toBe(true);
     await screenshot(page, 'photos-light');
   });
 

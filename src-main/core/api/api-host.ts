@@ -20,7 +20,7 @@ import { LearningBusyError, LearningUnavailableError } from '../learning/learnin
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
-import { isInside, type MediaFile } from '../media/media.service.js';
+import { isInside, PHOTO_THUMB_MAX_SIDE, type MediaFile, type MediaKind } from '../media/media.service.js';
 import { learningState, regroupingInfo, versionInfo } from './learning-view.js';
 
 export interface ApiHostOptions {
@@ -149,8 +149,9 @@ export class ApiHost {
   }
 
   /** An image by id for the adapters' image routes; throws an ApiError (not_found, forbidden). */
-  media(kind: 'face' | 'photo', id: number): Promise<MediaFile> {
-    return kind === 'face' ? this.app.media.face(id) : this.app.media.photo(id);
+  media(kind: MediaKind, id: number): Promise<MediaFile> {
+    if (kind === 'face') return this.app.media.face(id);
+    return kind === 'thumb' ? this.app.media.photo(id, PHOTO_THUMB_MAX_SIDE) : this.app.media.photo(id);
   }
 
   /** Stops a running scan and waits for it. */
