@@ -23,6 +23,8 @@ import { registerServe } from './serve.js';
 import { registerLearn } from './learn-command.js';
 import { registerFolders } from './folders-command.js';
 import { checkLibraryFolder, describeAdded } from '../core/library/library-folders.js';
+import { registerPhotos } from './photos-command.js';
+import { csvLine } from './csv.js';
 import { registerTrainSeed } from './train-seed-command.js';
 import { loadTruth } from '../core/benchmarks/folder-truth.js';
 
@@ -104,11 +106,18 @@ program
   .description('list the people found, largest first')
   .option('--db <file>', 'the library database', defaultDbFile())
   .option('--json', 'print JSON on stdout')
-  .action(async (opts: { db: string; json?: boolean }) => {
+  .option('--csv', 'print CSV on stdout: one line per face (person_id, name, face_id, photo, x, y, width, height, score)')
+  .action(async (opts: { db: string; json?: boolean; csv?: boolean }) => {
+    if (opts.json && opts.csv) throw new Error('Choose one of --json and --csv');
     await withApp(opts.db, true, undefined, (app) => {
       const people = app.people.list();
       if (opts.json) {
         process.stdout.write(JSON.stringify(people, null, 2) + '\n');
+        return;
+      }
+      if (opts.csv) {
+        process.stdout.write(csvLine(['person_id', 'name', 'face_id', 'photo', 'x', 'y', 'width', 'height', 'score']));
+        for (const p of people) for (const f of p.faces) process.stdout.write(csvLine([p.id, p.name, f.faceId, f.photo, ...f.box, f.score]));
         return;
       }
       for (const p of people) {
@@ -289,6 +298,7 @@ heldOutFitCommand(
 registerServe(program);
 registerFolders(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 registerLearn(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -23,6 +23,7 @@ import { LibraryService } from './library/library.service.js';
 import { MediaService } from './media/media.service.js';
 import { cacheDirFor } from './paths.js';
 import { PeopleService } from './people/people.service.js';
+import { PhotoFinder } from './people/photo-finder.js';
 import { ReviewService } from './people/review.service.js';
 import { ScanPipeline } from './scan/scan-pipeline.js';
 
@@ -63,6 +64,8 @@ export class FacePairApp {
   /** The user's edits of people (with undo) and the review's answers. */
   readonly edits: PeopleService;
   readonly review: ReviewService;
+  /** Photos by date, filtered by who is in them (the photo browser, `facepair photos`). */
+  readonly photoFinder: PhotoFinder;
   readonly media: MediaService;
 
   constructor(config: AppConfig) {
@@ -99,6 +102,7 @@ export class FacePairApp {
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
+    this.photoFinder = new PhotoFinder(this.db);
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, this.folders);
   }
 

@@ -1,11 +1,12 @@
 import type { ApiEvent, ApiResponse } from '../core/contract/api.js';
+import type { MediaKind } from '../core/media/media.service.js';
 
 // Messages between Electron's main process and the utility process that runs the library
 // (database, scans, images): the main thread stays free for windows and input.
 
 export type ToBackend =
   | { type: 'call'; id: number; method: string; params: unknown }
-  | { type: 'media'; id: number; kind: 'face' | 'photo'; mediaId: number }
+  | { type: 'media'; id: number; kind: MediaKind; mediaId: number }
   | { type: 'picked'; id: number; folder: string | null };
 
 export type FromBackend =

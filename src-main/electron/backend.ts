@@ -1,5 +1,6 @@
 import { utilityProcess, type UtilityProcess } from 'electron';
 import type { ApiEvent, ApiResponse } from '../core/contract/api.js';
+import type { MediaKind } from '../core/media/media.service.js';
 import type { FromBackend, ToBackend } from './backend-protocol.js';
 
 type MediaReply = Extract<FromBackend, { type: 'media' }>;
@@ -36,7 +37,7 @@ export class Backend {
     });
   }
 
-  image(kind: 'face' | 'photo', mediaId: number): Promise<MediaReply> {
+  image(kind: MediaKind, mediaId: number): Promise<MediaReply> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.media.set(id, resolve);

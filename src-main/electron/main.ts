@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiResponse } from '../core/contract/api.js';
 import { isInside } from '../core/library/inside.js';
+import type { MediaKind } from '../core/media/media.service.js';
 import { Backend } from './backend.js';
 import { IPC_CALL, IPC_EVENT } from './backend-protocol.js';
 import { RENDERER_CONTENT_TYPES } from '../core/media/content-types.js';
@@ -59,7 +60,7 @@ async function serveRenderer(pathname: string): Promise<Response> {
   }
 }
 
-async function serveImage(kind: 'face' | 'photo', pathname: string): Promise<Response> {
+async function serveImage(kind: MediaKind, pathname: string): Promise<Response> {
   const m = /^\/(\d{1,15})$/.exec(pathname);
   if (!m || !backend) return new Response('Not found', { status: 404 });
   const r = await backend.image(kind, Number(m[1]));
@@ -138,7 +139,7 @@ app.whenReady().then(() => {
   protocol.handle(SCHEME, (request) => {
     const url = new URL(request.url);
     if (url.host === 'app') return serveRenderer(url.pathname);
-    if (url.host === 'face' || url.host === 'photo') return serveImage(url.host, url.pathname);
+    if (url.host === 'face' || url.host === 'photo' || url.host === 'thumb') return serveImage(url.host, url.pathname);
     return new Response('Not found', { status: 404 });
   });
   ipcMain.handle(IPC_CALL, async (e, method: unknown, params: unknown): Promise<ApiResponse> => {

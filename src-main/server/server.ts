@@ -9,6 +9,7 @@ import type { ApiHost } from '../core/api/api-host.js';
 import type { ApiErrorCode, ApiResponse } from '../core/contract/api.js';
 import { ApiError } from '../core/contract/errors.js';
 import { isInside } from '../core/library/inside.js';
+import type { MediaKind } from '../core/media/media.service.js';
 import { RENDERER_CONTENT_TYPES } from '../core/media/content-types.js';
 
 export interface ServerOptions {
@@ -145,8 +146,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return api(req, res, route.slice('/api/'.length));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'Use GET');
-    const media = /^\/media\/(face|photo)\/(\d{1,15})$/.exec(route);
-    if (media) return image(res, media[1] as 'face' | 'photo', Number(media[2]));
+    const media = /^\/media\/(face|photo|thumb)\/(\d{1,15})$/.exec(route);
+    if (media) return image(res, media[1] as MediaKind, Number(media[2]));
     if (route.startsWith('/media/')) throw new HttpError(404, 'Images are served by id only');
     if (auth.fromQuery) {
       res.setHeader('Set-Cookie', `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`);
@@ -188,7 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.on('close', end);
   }
 
-  async function image(res: http.ServerResponse, kind: 'face' | 'photo', id: number): Promise<void> {
+  async function image(res: http.ServerResponse, kind: MediaKind, id: number): Promise<void> {
     let file;
     try {
       file = await host.media(kind, id);

@@ -57,6 +57,8 @@ export class FaceDb {
   readonly embeddings: EmbeddingsRepository;
   readonly actions: ActionsRepository;
   readonly descriptorModel: number;
+  /** The database file (for tests that hand it to the command line). */
+  readonly file: string;
   private readonly dir: string;
   private photoCount = 0;
   private readonly nextIdx = new Map<number, number>();
@@ -67,7 +69,8 @@ export class FaceDb {
 
   constructor(prefix = 'faces') {
     this.dir = tempDir(prefix);
-    this.db = openDatabase(path.join(this.dir, 'library.db'));
+    this.file = path.join(this.dir, 'library.db');
+    this.db = openDatabase(this.file);
     this.faces = new FacesRepository(this.db);
     this.people = new PeopleRepository(this.db);
     this.labels = new LabelsRepository(this.db);

@@ -15,12 +15,13 @@ import {
 } from '../contract/api.js';
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
+import type { PhotoFilter } from '../db/photo-listing.repository.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { describeAdded, describeRemoved, LibraryFolderError } from '../library/library-folders.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
-import type { MediaFile } from '../media/media.service.js';
+import { PHOTO_THUMB_MAX_SIDE, type MediaFile, type MediaKind } from '../media/media.service.js';
 import { learningState, regroupingInfo, versionInfo } from './learning-view.js';
 
 export interface ApiHostOptions {
@@ -149,8 +150,9 @@ export class ApiHost {
   }
 
   /** An image by id for the adapters' image routes; throws an ApiError (not_found, forbidden). */
-  media(kind: 'face' | 'photo', id: number): Promise<MediaFile> {
-    return kind === 'face' ? this.app.media.face(id) : this.app.media.photo(id);
+  media(kind: MediaKind, id: number): Promise<MediaFile> {
+    if (kind === 'face') return this.app.media.face(id);
+    return kind === 'thumb' ? this.app.media.photo(id, PHOTO_THUMB_MAX_SIDE) : this.app.media.photo(id);
   }
 
   /** Stops a running scan and waits for it. */
@@ -273,6 +275,7 @@ export class ApiHost {
           width: photo.width ?? 1,
           height: photo.height ?? 1,
           takenAt: photo.taken_at,
+          date: photo.taken_at ?? new Date(photo.mtime_ms).toISOString(),
           faces: app.faces.listForPhoto(photoId).map((f) => ({
             faceId: f.id,
             box: f.box,
@@ -280,6 +283,25 @@ export class ApiHost {
             personName: f.personId !== null ? (app.people.find(f.personId)?.name ?? null) : null,
           })),
         };
+      },
+      'photos.list': ({ offset, limit, ...filter }) => {
+        const f = photoFilter(filter);
+        const photos = app.photoFinder.page(f, { offset }, limit).map((p) => ({
+          id: p.id,
+          fileName: path.basename(p.path),
+          date: p.date,
+          dateSource: p.dateSource,
+          width: p.width ?? 1,
+          height: p.height ?? 1,
+          faces: p.faces,
+          people: p.people,
+          unnamedFaces: p.unnamedFaces,
+        }));
+        return { photos, total: app.photoFinder.count(f) };
+      },
+      'photos.months': (filter) => {
+        const months = app.photoFinder.months(photoFilter(filter));
+        return { months, total: months.reduce((n, m) => n + m.photos, 0) };
       },
       'review.next': async () => {
         const candidates = await app.review.candidates();
@@ -308,6 +330,11 @@ export class ApiHost {
       },
     };
   }
+}
+
+/** The window's filter (people by id, each one required) as the finder takes it. */
+function photoFilter(f: ApiValidParams<'photos.months'>): PhotoFilter {
+  return { withAll: (f.withPeople ?? []).map((id) => [id]), without: f.withoutPeople ?? [], unnamed: f.unnamed ?? false, noFaces: f.noFaces ?? false };
 }
 
 /** Case- and accent-insensitive form of a name, for search. */

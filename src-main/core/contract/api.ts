@@ -41,9 +41,39 @@ export const photoDetails = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   takenAt: z.string().nullable(),
+  /** takenAt, else the file's time: the date the Photos screen files it under. */
+  date: z.string(),
   faces: z.array(photoFace),
   /** Null when the window can show the photo; else why not (its file moved or deleted, or outside the library's folders). */
   unavailable: z.string().nullable(),
+});
+
+/** Which photos the photo browser shows; every filter given narrows the list. */
+const photoFilter = z
+  .object({
+    /** Photos showing all of these people together. */
+    withPeople: z.array(id).max(50, 'At most 50 people at once').optional(),
+    /** Photos showing none of these people. */
+    withoutPeople: z.array(id).max(50, 'At most 50 people at once').optional(),
+    /** Photos with a face of nobody named (hidden people aside). */
+    unnamed: z.boolean().optional(),
+    /** Photos where no face was found. */
+    noFaces: z.boolean().optional(),
+  })
+  .strict();
+
+export const photoSummary = z.object({
+  id,
+  fileName: z.string(),
+  /** When it was taken, else the file's time (ISO, UTC): what the photos are ordered by, newest first. */
+  date: z.string(),
+  dateSource: z.enum(['taken', 'file']),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  faces: z.number().int().nonnegative(),
+  /** The named people in it. */
+  people: z.array(z.object({ id, name: z.string() })),
+  unnamedFaces: z.number().int().nonnegative(),
 });
 
 export const reviewFace = z.object({
@@ -265,6 +295,22 @@ export const API = {
     result: z.object({ person: personSummary.nullable(), newPersonIds: z.array(id), action: actionSummary }),
   },
   'photos.get': { params: z.object({ photoId: id }).strict(), result: photoDetails },
+  /**
+   * A window of the library's photos by date, newest first (faces or not), filtered by who is in
+   * them: `offset` and `limit` page through any number of photos; `total` counts them all.
+   */
+  'photos.list': {
+    params: photoFilter.extend({
+      offset: z.number().int().min(0).max(100_000_000).default(0),
+      limit: z.number().int().min(1).max(500, 'At most 500 photos at once').default(100),
+    }),
+    result: z.object({ photos: z.array(photoSummary), total: z.number().int().nonnegative() }),
+  },
+  /** How many photos each month ("2024-03") holds under the filter, newest month first: the browser's outline. */
+  'photos.months': {
+    params: photoFilter,
+    result: z.object({ months: z.array(z.object({ month: z.string(), photos: z.number().int().positive() })), total: z.number().int().nonnegative() }),
+  },
   'review.next': {
     params: none,
     result: z.object({ pair: reviewPair.nullable(), remaining: z.number().int().nonnegative() }),
@@ -308,6 +354,8 @@ export type PersonSummary = z.output<typeof personSummary>;
 export type PersonFace = z.output<typeof personFace>;
 export type PhotoDetails = z.output<typeof photoDetails>;
 export type PhotoFace = z.output<typeof photoFace>;
+export type PhotoSummary = z.output<typeof photoSummary>;
+export type PhotoFilter = z.input<typeof photoFilter>;
 export type ReviewFace = z.output<typeof reviewFace>;
 export type ReviewPair = z.output<typeof reviewPair>;
 export type ReviewReason = z.output<typeof reviewReason>;

@@ -177,6 +177,17 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE length(rtrim(o.dir, '${SEP}')) > 0
           AND NOT EXISTS (SELECT 1 FROM outside o2 WHERE o2.dir <> o.dir AND substr(o.dir, 1, length(o2.dir)) = o2.dir)
         ORDER BY 1;
+      `,
+    },
+    {
+    version: 12,
+    name: 'photos by date, for the photo browser and `facepair photos`',
+    sql: `
+      -- A photo's date: when it was taken, else its file's time (the same expression as
+      -- PHOTO_DATE_SQL in photo-listing.repository.ts, so that the index serves its queries).
+      CREATE INDEX photos_by_date ON photos(
+        coalesce(taken_at, strftime('%Y-%m-%dT%H:%M:%fZ', mtime_ms / 1000.0, 'unixepoch')) DESC, id DESC
+      ) WHERE status = 'done';
     `,
   },
 ];

@@ -15,7 +15,13 @@ export interface MediaFile {
 
 /** Longest side of a photo as the window shows it. */
 export const PHOTO_VIEW_MAX_SIDE = 2048;
+/** Longest side of a photo in the Photos grid. */
+export const PHOTO_THUMB_MAX_SIDE = 400;
 const CACHED_PHOTOS = 24;
+const CACHED_THUMBS = 300;
+
+/** What the window's image routes serve, by id: a face's crop, a photo, a photo's thumbnail. */
+export type MediaKind = 'face' | 'photo' | 'thumb';
 
 /**
  * Images for the window, always by id, never by path: a face's crop from the cache, and a
@@ -24,6 +30,8 @@ const CACHED_PHOTOS = 24;
  */
 export class MediaService {
   private readonly photoCache = new Map<string, Promise<MediaFile>>();
+  /** Thumbnails apart, so that a grid of them does not push out the photos being looked at. */
+  private readonly thumbCache = new Map<string, Promise<MediaFile>>();
 
   constructor(
     private readonly photos: PhotosRepository,
@@ -55,13 +63,14 @@ export class MediaService {
     const where = await this.folders.locate(row.path);
     if (!where.ok) throw where.missing ? new ApiError('not_found', where.problem) : new ApiError('forbidden', where.problem);
     const key = `${photoId}:${row.content_hash}:${maxSide}`;
-    let cached = this.photoCache.get(key);
+    const [cache, size] = maxSide < PHOTO_VIEW_MAX_SIDE ? [this.thumbCache, CACHED_THUMBS] : [this.photoCache, CACHED_PHOTOS];
+    let cached = cache.get(key);
     if (!cached) {
       // The real file that was checked, not the path (a link could be swapped meanwhile).
       cached = this.render(where.realPath, maxSide);
-      cached.catch(() => this.photoCache.delete(key));
-      this.photoCache.set(key, cached);
-      while (this.photoCache.size > CACHED_PHOTOS) this.photoCache.delete(this.photoCache.keys().next().value!);
+      cached.catch(() => cache.delete(key));
+      cache.set(key, cached);
+      while (cache.size > size) cache.delete(cache.keys().next().value!);
     }
     return cached;
   }

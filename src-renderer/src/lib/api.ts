@@ -87,6 +87,8 @@ export function onEvent(listener: (e: ApiEvent) => void): () => void {
 /** Images by id: a face's crop, and a whole photo drawn upright. */
 export const faceUrl = (faceId: number): string => (bridge ? `facepair://face/${faceId}` : `/media/face/${faceId}`);
 export const photoUrl = (photoId: number): string => (bridge ? `facepair://photo/${photoId}` : `/media/photo/${photoId}`);
+/** A photo small enough for a grid (400 px on its longest side). */
+export const thumbUrl = (photoId: number): string => (bridge ? `facepair://thumb/${photoId}` : `/media/thumb/${photoId}`);
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -16,13 +16,15 @@ export const SHORTCUTS: Array<{ screen: string; keys: Array<[string, string]> }>
     keys: [
       ['1', 'Library'],
       ['2', 'People'],
-      ['3', 'Review'],
-      ['4', 'Recognition'],
+      ['3', 'Photos'],
+      ['4', 'Review'],
+      ['5', 'Recognition'],
       ['Ctrl+Z', 'Undo the last action'],
       ['?', 'This list'],
     ],
   },
   { screen: 'People', keys: [['/', 'Search by name']] },
+  { screen: 'Photos', keys: [['/', 'Add a person to the filter']] },
   {
     screen: 'Person',
     keys: [

@@ -2,6 +2,7 @@
 export type Route =
   | { name: 'library' }
   | { name: 'people' }
+  | { name: 'photos' }
   | { name: 'person'; personId: number }
   | { name: 'review' }
   | { name: 'recognition' }
@@ -11,6 +12,7 @@ export function parseRoute(hash: string): Route | null {
   const path = hash.replace(/^#/, '') || '/';
   if (path === '/library') return { name: 'library' };
   if (path === '/people') return { name: 'people' };
+  if (path === '/photos') return { name: 'photos' };
   if (path === '/review') return { name: 'review' };
   if (path === '/recognition') return { name: 'recognition' };
   let m = /^\/people\/(\d{1,15})$/.exec(path);
