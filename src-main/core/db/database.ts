@@ -25,9 +25,10 @@ export function openDatabase(file: string, options: OpenOptions = { create: true
     throw new Error(`Cannot open the database ${file}: ${(err as Error).message}`);
   }
   try {
+    // First: another process may be creating or migrating the same file right now.
+    db.pragma('busy_timeout = 5000');
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
     // Reading the schema fails fast on a file that is not a SQLite database.
     db.prepare('SELECT count(*) FROM sqlite_master').get();
@@ -49,13 +50,18 @@ function assertKnownVersion(db: Db, migrations: readonly Migration[]): number {
   return current;
 }
 
+/**
+ * Brings the schema up to date. Each migration runs in an IMMEDIATE transaction (the write lock
+ * taken before anything is read) that reads `user_version` again inside it: two processes
+ * opening one new database at once both succeed, the second finding the work done.
+ */
 export function migrate(db: Db, migrations: readonly Migration[]): void {
-  const current = assertKnownVersion(db, migrations);
+  if (assertKnownVersion(db, migrations) === (migrations.at(-1)?.version ?? 0)) return;
   for (const m of migrations) {
-    if (m.version <= current) continue;
     db.transaction(() => {
+      if (assertKnownVersion(db, migrations) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
