@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { createApp, type FacePairApp } from '../core/app.js';
 import type { ScanSummary } from '../core/scan/scan-pipeline.js';
 import type { LostFace } from '../core/db/faces.repository.js';
+import { describeHolder } from '../core/db/library-lock.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { defaultLfwCacheDb } from '../core/benchmarks/lfw/lfw-faces.js';
@@ -73,7 +74,9 @@ program
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       try {
-        const summary = await app.scanner.scan(folder, progress.onEvent, controller.signal);
+        const summary = await app.scanner.scan(folder, progress.onEvent, controller.signal, (holder) =>
+          process.stderr.write(`${describeHolder(holder)}; waiting…\n`),
+        );
         progress.stop();
         if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         else printScanSummary(summary);

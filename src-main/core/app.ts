@@ -13,6 +13,7 @@ import { SettingsRepository } from './db/settings.repository.js';
 import { SeedEmbeddingService } from './embedding/seed-embedding.service.js';
 import { FusedCandidatePairHead } from './grouping/candidate-pair-head.js';
 import { DEFAULT_GROUPING, GroupingService } from './grouping/grouping.service.js';
+import { LibraryLock } from './db/library-lock.js';
 import { LearnedVersionsRepository } from './db/learned-versions.repository.js';
 import { LearningService } from './learning/learning.service.js';
 import { shippedRecognition } from './learning/shipped-recognition.js';
@@ -47,6 +48,8 @@ export class FacePairApp {
   readonly actions: ActionsRepository;
   readonly settings: SettingsRepository;
   readonly learnedVersions: LearnedVersionsRepository;
+  /** Held by long write jobs (scan, learn): one at a time per library, across processes. */
+  readonly lock: LibraryLock;
   readonly library: LibraryService;
   /** The photo folder the window's scans read. */
   readonly folder: LibraryFolder;
@@ -79,6 +82,7 @@ export class FacePairApp {
     this.actions = new ActionsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.learnedVersions = new LearnedVersionsRepository(this.db);
+    this.lock = new LibraryLock(this.db);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
     this.folder = new LibraryFolder(this.settings);
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
@@ -94,8 +98,9 @@ export class FacePairApp {
       this.seedEmbedding,
       this.grouping,
       shippedRecognition(this.seedEmbedding),
+      this.lock,
     );
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());

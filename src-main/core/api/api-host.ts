@@ -15,6 +15,7 @@ import {
 } from '../contract/api.js';
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
+import { describeHolder, LibraryBusyError } from '../db/library-lock.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { FolderNotFoundError } from '../library/library.service.js';
@@ -147,6 +148,14 @@ export class ApiHost {
     if (this.learningPending > 0) throw conflict('Recognition is being improved: start the scan once it is done');
   }
 
+  /** Another process (a CLI scan or learning run) holds the library lock: say who, instead of starting. */
+  private refuseScanWhileLockedElsewhere(): void {
+    const holder = this.app.lock.holder();
+    if (holder && !holder.self) {
+      throw conflict(`${capitalise(describeHolder(holder))}: its photos and people appear here as it goes; start a scan again once it is done`);
+    }
+  }
+
   /** An image by id for the adapters' image routes; throws an ApiError (not_found, forbidden). */
   media(kind: 'face' | 'photo', id: number): Promise<MediaFile> {
     return kind === 'face' ? this.app.media.face(id) : this.app.media.photo(id);
@@ -171,6 +180,7 @@ export class ApiHost {
 
   private toError(err: unknown): Extract<ApiResponse, { ok: false }>['error'] {
     if (err instanceof ApiError) return { code: err.code, message: err.message };
+    if (err instanceof LibraryBusyError) return { code: 'conflict', message: capitalise(err.message) };
     if (err instanceof FolderNotFoundError) return { code: 'invalid_params', message: err.message };
     if (err instanceof NotEnoughAnswersError || err instanceof LearningBusyError) return { code: 'conflict', message: err.message };
     if (err instanceof LearningUnavailableError) return { code: 'unavailable', message: err.message };
@@ -223,11 +233,13 @@ export class ApiHost {
       },
       'scan.start': () => {
         this.refuseScanWhileLearning();
+        this.refuseScanWhileLockedElsewhere();
         return this.scan.start();
       },
       'scan.pause': () => this.scan.pause(),
       'scan.resume': () => {
         this.refuseScanWhileLearning();
+        this.refuseScanWhileLockedElsewhere();
         return this.scan.resume();
       },
       'scan.cancel': () => this.scan.cancel(),
@@ -294,6 +306,10 @@ export class ApiHost {
       },
     };
   }
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Case- and accent-insensitive form of a name, for search. */

@@ -103,12 +103,14 @@ export class GroupingService {
     const label = await this.label(all, personOf, settings, head);
 
     // Each group holding new faces: the existing person in it (at most one), else a new person.
-    const groups = new Map<number, { personId: number | null; faceIds: number[] }>();
+    const groups = new Map<number, { personId: number | null; faceIds: number[]; members: number[] }>();
     for (let i = 0; i < n; i++) {
       const f = all[i]!;
-      const g = groups.get(label[i]!) ?? { personId: null, faceIds: [] };
-      if (personOf[i] !== null) g.personId = personOf[i]!;
-      else g.faceIds.push(f.id);
+      const g = groups.get(label[i]!) ?? { personId: null, faceIds: [], members: [] };
+      if (personOf[i] !== null) {
+        g.personId = personOf[i]!;
+        g.members.push(f.id);
+      } else g.faceIds.push(f.id);
       groups.set(label[i]!, g);
     }
     const changes = [...groups.values()].filter((g) => g.faceIds.length > 0);
@@ -116,7 +118,9 @@ export class GroupingService {
       if (g.personId === null) summary.newPeople++;
       else summary.joinedExisting += g.faceIds.length;
     }
-    this.people.applyGrouping(changes, run.alsoInTransaction);
+    // Written against what was read: an edit made meanwhile (in another process too) is kept.
+    const readAs = new Map(all.map((f) => [f.id, { personId: f.personId, assignedBy: f.assignedBy }]));
+    this.people.applyGrouping(changes, run.alsoInTransaction, readAs);
     return { ...summary, ms: performance.now() - t0 };
   }
 

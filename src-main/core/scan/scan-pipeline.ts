@@ -6,6 +6,7 @@ import type { SeedCropEmbedder, SeedEmbeddingService, SeedEmbeddingSummary } fro
 import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
 import type { LibraryService, ReconcileSummary } from '../library/library.service.js';
 import type { LibraryStatus } from '../library/library-status.js';
+import type { LibraryLock, LockHolder } from '../db/library-lock.js';
 import { PipelinePool } from './worker-pool.js';
 
 export type ScanEvent =
@@ -41,10 +42,25 @@ export class ScanPipeline {
     private readonly grouping: GroupingService,
     private readonly status: LibraryStatus,
     private readonly cacheDir: string,
+    private readonly lock: LibraryLock,
     private readonly workers?: number,
   ) {}
 
-  async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
+  /**
+   * Scans under the library lock. Another process's scan or learning run holding it: with
+   * `waitForLock` the scan waits for it (told who holds it), else it fails at once with
+   * LibraryBusyError naming the holder.
+   */
+  async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal, waitForLock?: (holder: LockHolder) => void): Promise<ScanSummary> {
+    const held = waitForLock ? await this.lock.takeWaiting('scan', waitForLock, signal) : this.lock.take('scan');
+    try {
+      return await this.scanLocked(folder, onEvent, signal);
+    } finally {
+      held.release();
+    }
+  }
+
+  private async scanLocked(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
     const t0 = performance.now();
     // Started first: the workers load their models while the folder is walked and hashed.
     const pool = new PipelinePool(this.workers);
