@@ -4,6 +4,7 @@ import { createApp, type FacePairApp } from '../core/app.js';
 import type { ScanSummary } from '../core/scan/scan-pipeline.js';
 import type { LostFace } from '../core/db/faces.repository.js';
 import { describeHolder } from '../core/db/library-lock.js';
+import { assertReadableFolder } from '../core/library/library.service.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { defaultLfwCacheDb } from '../core/benchmarks/lfw/lfw-faces.js';
@@ -25,9 +26,10 @@ import { registerLearn } from './learn-command.js';
 import { registerTrainSeed } from './train-seed-command.js';
 import { loadTruth } from '../core/benchmarks/folder-truth.js';
 
-function withApp<T>(dbFile: string | undefined, mustExist: boolean, workers: number | undefined, fn: (app: FacePairApp) => Promise<T> | T): Promise<T> {
+/** `mustExist`: a command that reads an existing library (opened read-only where `readOnly`). */
+function withApp<T>(dbFile: string | undefined, mustExist: boolean, workers: number | undefined, fn: (app: FacePairApp) => Promise<T> | T, readOnly = false): Promise<T> {
   return (async () => {
-    const app = createApp({ dbFile: dbFile ?? defaultDbFile(), mustExist, workers });
+    const app = createApp({ dbFile: dbFile ?? defaultDbFile(), mustExist, workers, access: readOnly ? 'read' : 'write' });
     try {
       return await fn(app);
     } finally {
@@ -68,6 +70,8 @@ program
   .option('--workers <n>', 'analysis worker threads (default: one per core)', positiveInt)
   .option('--json', 'print the summary as JSON on stdout')
   .action(async (folder: string, opts: { db: string; workers?: number; json?: boolean }) => {
+    // A folder that is not there creates no database.
+    await assertReadableFolder(folder);
     await withApp(opts.db, false, opts.workers, async (app) => {
       const progress = scanProgressBar();
       const controller = new AbortController();
@@ -103,7 +107,7 @@ program
         process.stdout.write(`#${p.id} ${p.name ?? 'Unnamed'}: ${p.faces.length} faces in ${photos} photos\n`);
       }
       process.stdout.write(`${people.length} people\n`);
-    });
+    }, true);
   });
 
 program
@@ -130,7 +134,7 @@ program
         );
         for (const f of s.lostFaces) process.stdout.write(`  ${describeLostFace(f)}\n`);
       }
-    });
+    }, true);
   });
 
 program
@@ -274,7 +278,7 @@ heldOutFitCommand(
 });
 
 registerServe(program);
-registerLearn(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerLearn(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, undefined, fn, readOnly));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -19,11 +19,13 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'the port (default: any free one)', port, 0)
     .option('--library <folder>', 'the photo folder to scan (read only); it replaces the one the library had')
     .action(async (opts: { db: string; port: number; library?: string }) => {
-      const app = createApp({ dbFile: opts.db });
+      const app = createApp({ dbFile: opts.db, access: 'auto' });
       const log = (message: string): void => void process.stderr.write(`${message}\n`);
       const host = createApiHost(app, { version: packageVersion(), log });
       try {
-        if (opts.library !== undefined) await app.folder.set(opts.library);
+        if (app.readOnly !== null) log(`read-only: ${app.readOnly}; the library can be browsed, not changed`);
+        if (opts.library !== undefined && app.readOnly === null) await app.folder.set(opts.library);
+        else if (opts.library !== undefined) log('--library is ignored: the library is read-only');
         const server = await startServer({ host, port: opts.port, log });
         process.stdout.write(`FacePair is serving at ${server.url}\n`);
         process.stderr.write(`database: ${app.dbFile}\nlibrary: ${app.folder.get() ?? '(none yet: choose it in the window)'}\nPress Ctrl+C to stop.\n`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { AnalysisService } from './analysis/analysis.service.js';
 import { ActionsRepository } from './db/actions.repository.js';
-import { openDatabase, type Db } from './db/database.js';
+import { openDatabase, readOnlyReason, type Db } from './db/database.js';
 import { EmbeddingsRepository } from './db/embeddings.repository.js';
 import { FacesRepository } from './db/faces.repository.js';
 import { LabelsRepository } from './db/labels.repository.js';
@@ -31,6 +31,11 @@ export interface AppConfig {
   /** Open an existing database only (commands that read); scanning creates it. */
   mustExist?: boolean;
   workers?: number;
+  /**
+   * 'write' (the default): read-write. 'read': read-only, for commands that only read.
+   * 'auto' (the window): read-write unless the library is read-only, then browsable read-only.
+   */
+  access?: 'write' | 'read' | 'auto';
 }
 
 export class DatabaseMissingError extends Error {}
@@ -39,6 +44,8 @@ export class DatabaseMissingError extends Error {}
 export class FacePairApp {
   readonly db: Db;
   readonly dbFile: string;
+  /** Why this library is open read-only (nothing can be changed), or null when it is writable. */
+  readonly readOnly: string | null;
   readonly cacheDir: string;
   readonly photos: PhotosRepository;
   readonly faces: FacesRepository;
@@ -72,7 +79,10 @@ export class FacePairApp {
     if (config.mustExist && !existsSync(this.dbFile)) {
       throw new DatabaseMissingError(`There is no FacePair database at ${this.dbFile}: run \`facepair scan <folder>\` first`);
     }
-    this.db = openDatabase(this.dbFile, { create: !config.mustExist });
+    const access = config.access ?? 'write';
+    const readOnly = access === 'read' ? 'it was opened for reading only' : access === 'auto' && existsSync(this.dbFile) ? readOnlyReason(this.dbFile) : null;
+    this.readOnly = readOnly;
+    this.db = openDatabase(this.dbFile, { create: !config.mustExist && readOnly === null, readonly: readOnly !== null });
     this.cacheDir = cacheDirFor(this.dbFile);
     this.photos = new PhotosRepository(this.db);
     this.faces = new FacesRepository(this.db);

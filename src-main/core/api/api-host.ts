@@ -46,6 +46,9 @@ const EDITS = new Set<ApiMethod>([
   'learning.rollback',
 ]);
 
+/** Methods that write to the library: refused on a read-only one. */
+const WRITES = new Set<ApiMethod>([...EDITS, 'library.setFolder', 'scan.start', 'scan.resume']);
+
 /**
  * Edits that regroup the whole library with another recognition: refused while a scan runs
  * (its grouping would race theirs), and no scan starts while one waits or runs.
@@ -102,6 +105,9 @@ export class ApiHost {
         const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
         const first = issues[0]!;
         return { ok: false, error: { code: 'invalid_params', message: `${first.path ? `${first.path}: ` : ''}${first.message}`, issues } };
+      }
+      if (this.app.readOnly !== null && WRITES.has(method)) {
+        throw new ApiError('unavailable', `This library is read-only (${this.app.readOnly}): it can be browsed, not changed`);
       }
       const run = (): Promise<unknown> => Promise.resolve((this.handlers[method] as (p: unknown) => unknown)(parsed.data));
       let result: unknown;
@@ -219,7 +225,7 @@ export class ApiHost {
     const app = this.app;
     const person = (id: number): PersonSummary => app.edits.summary(id);
     return {
-      'app.info': () => ({ version: this.options.version, canPickFolder: this.options.pickFolder !== undefined, database: app.dbFile }),
+      'app.info': () => ({ version: this.options.version, canPickFolder: this.options.pickFolder !== undefined, database: app.dbFile, readOnly: app.readOnly }),
       'library.get': () => this.libraryInfo(),
       'library.setFolder': async ({ folder }) => {
         if (this.scan.state.status !== 'idle') throw new ApiError('conflict', 'Stop the scan before changing the folder');

@@ -175,11 +175,13 @@ export class LibraryLock {
       }
       if (signal?.aborted) throw new Error('stopped while waiting for the library lock');
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        signal?.addEventListener('abort', () => {
+        const done = (): void => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
           resolve();
-        }, { once: true });
+        };
+        const timer = setTimeout(done, pollMs);
+        signal?.addEventListener('abort', done, { once: true });
       });
       if (signal?.aborted) throw new Error('stopped while waiting for the library lock');
     }

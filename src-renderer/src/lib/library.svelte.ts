@@ -7,6 +7,8 @@ class LibraryState {
   info = $state<LibraryInfo | null>(null);
   scan = $state<ScanState | null>(null);
   canPickFolder = $state(false);
+  /** Why nothing can be changed (a read-only library), or null. */
+  readOnly = $state<string | null>(null);
   folderError = $state<string | null>(null);
   busy = $state(false);
 
@@ -21,6 +23,7 @@ class LibraryState {
       this.info = info;
       this.scan = info.scan;
       this.canPickFolder = app.canPickFolder;
+      this.readOnly = app.readOnly;
     } catch (err) {
       toasts.error(err);
     }
