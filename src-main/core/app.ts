@@ -13,6 +13,7 @@ import { SettingsRepository } from './db/settings.repository.js';
 import { SeedEmbeddingService } from './embedding/seed-embedding.service.js';
 import { FusedCandidatePairHead } from './grouping/candidate-pair-head.js';
 import { DEFAULT_GROUPING, GroupingService } from './grouping/grouping.service.js';
+import { workerGroupingPlanner } from './grouping/grouping-planner.js';
 import { LibraryLock } from './db/library-lock.js';
 import { LearnedVersionsRepository } from './db/learned-versions.repository.js';
 import { LearningService } from './learning/learning.service.js';
@@ -98,7 +99,16 @@ export class FacePairApp {
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
-    this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding), DEFAULT_GROUPING, () => this.learning.tuning());
+    this.grouping = new GroupingService(
+      this.faces,
+      this.people,
+      this.labels,
+      new FusedCandidatePairHead(this.seedEmbedding),
+      DEFAULT_GROUPING,
+      () => this.learning.tuning(),
+      // A read-only library never groups; a scan's grouping is planned in a worker thread.
+      this.readOnly === null ? workerGroupingPlanner(this.dbFile, this.cacheDir, this.seedEmbedding.modelDir) : undefined,
+    );
     this.learning = new LearningService(
       this.faces,
       this.people,
