@@ -10,7 +10,8 @@ import { CLI, GROUPS, tempDir } from '../support/paths.js';
 // second CLI scan started by mistake. Afterwards the database is whole, no photo was
 // analysed twice, every edit is there and every call of the client was answered.
 
-const PHOTOS = ['deepface_couple.jpg', 'opencv-course_group1.jpg', 'facenet-pytorch_multiface.jpg', 'opencv-course_lady_single.jpg'];
+// Three people in two photos: enough for a rename, a merge and a "not this person".
+const PHOTOS = ['deepface_couple.jpg', 'opencv-course_lady_single.jpg'];
 const children: ChildProcess[] = [];
 
 afterAll(() => {
@@ -83,7 +84,7 @@ describe('a scan, the window editing, and a second scan on one library at once',
     let windowScan: { ok: boolean; error?: { code: string; message: string } } | null = null;
     let scansDone = false;
     void Promise.all([first.done, second.done]).then(() => (scansDone = true));
-    const deadline = Date.now() + 70_000;
+    const deadline = Date.now() + 100_000;
     while (Date.now() < deadline) {
       const people = (await call<{ people: Person[] }>('people.list')).result.people;
       windowScan ??= people.length > 0 ? await call('scan.start') : null;
@@ -120,7 +121,7 @@ describe('a scan, the window editing, and a second scan on one library at once',
     expect(failures).toEqual([]);
     expect(answered).toBe(calls);
     // The window's scan start while a CLI scan held the library: refused, naming it (or, once both were done, started).
-    if (windowScan && !windowScan.ok) expect(windowScan.error?.message).toMatch(/another scan of this library is running \(pid \d+/);
+    if (windowScan && !windowScan.ok) expect(windowScan.error?.message).toMatch(/another scan of this library is running \(pid \d+/i);
     expect(renamed.size).toBeGreaterThan(0);
     expect(merged).not.toBeNull();
     expect(rejected).not.toBeNull();
@@ -151,5 +152,5 @@ describe('a scan, the window editing, and a second scan on one library at once',
     } finally {
       check.close();
     }
-  }, 90_000);
+  }, 120_000);
 });
