@@ -5,7 +5,7 @@ import type { LearnedVersion } from '../core/db/learned-versions.repository.js';
 import { defaultDbFile } from '../core/paths.js';
 import { wholeNumber } from './option-values.js';
 
-type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: FacePairApp) => Promise<T> | T) => Promise<T>;
+type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: FacePairApp) => Promise<T> | T, readOnly?: boolean) => Promise<T>;
 
 function describe(v: LearnedVersion): string {
   const r = v.record;
@@ -28,12 +28,19 @@ export function registerLearn(program: Command, withApp: WithApp): void {
     .option('--rollback [version]', 'use an earlier learned version again (none given: the shipped model)', wholeNumber)
     .option('--json', 'print JSON on stdout')
     .action(async (opts: { db: string; list?: boolean; rollback?: number | true; json?: boolean }) => {
+      if (opts.list) {
+        await withApp(
+          opts.db,
+          true,
+          (app) => {
+            const versions = app.learning.list();
+            process.stdout.write(opts.json ? JSON.stringify(versions, null, 2) + '\n' : versions.length === 0 ? 'No learned version yet: `facepair learn` makes one.\n' : versions.map(describe).join('\n') + '\n');
+          },
+          true,
+        );
+        return;
+      }
       await withApp(opts.db, true, async (app) => {
-        if (opts.list) {
-          const versions = app.learning.list();
-          process.stdout.write(opts.json ? JSON.stringify(versions, null, 2) + '\n' : versions.length === 0 ? 'No learned version yet: `facepair learn` makes one.\n' : versions.map(describe).join('\n') + '\n');
-          return;
-        }
         if (opts.rollback !== undefined) {
           const id = opts.rollback === true ? null : opts.rollback;
           const regrouped = await app.learning.rollback(id);

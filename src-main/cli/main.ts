@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { createApp, type FacePairApp } from '../core/app.js';
 import type { ScanSummary } from '../core/scan/scan-pipeline.js';
 import type { LostFace } from '../core/db/faces.repository.js';
+import { describeHolder } from '../core/db/library-lock.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { defaultLfwCacheDb } from '../core/benchmarks/lfw/lfw-faces.js';
@@ -28,9 +29,10 @@ import { csvLine } from './csv.js';
 import { registerTrainSeed } from './train-seed-command.js';
 import { loadTruth } from '../core/benchmarks/folder-truth.js';
 
-function withApp<T>(dbFile: string | undefined, mustExist: boolean, workers: number | undefined, fn: (app: FacePairApp) => Promise<T> | T): Promise<T> {
+/** `mustExist`: a command that reads an existing library (opened read-only where `readOnly`). */
+function withApp<T>(dbFile: string | undefined, mustExist: boolean, workers: number | undefined, fn: (app: FacePairApp) => Promise<T> | T, readOnly = false): Promise<T> {
   return (async () => {
-    const app = createApp({ dbFile: dbFile ?? defaultDbFile(), mustExist, workers });
+    const app = createApp({ dbFile: dbFile ?? defaultDbFile(), mustExist, workers, access: readOnly ? 'read' : 'write' });
     try {
       return await fn(app);
     } finally {
@@ -88,7 +90,9 @@ program
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       try {
-        const summary = await app.scanner.scan(folders, progress.onEvent, controller.signal);
+        const summary = await app.scanner.scan(folders, progress.onEvent, controller.signal, (holder) =>
+          process.stderr.write(`${describeHolder(holder)}; waiting…\n`),
+        );
         progress.stop();
         for (const link of summary.index.outside) {
           process.stderr.write(`skipped ${link.path}: it links to ${link.target}, outside the library's folders (add that folder to include it)\n`);
@@ -125,7 +129,7 @@ program
         process.stdout.write(`#${p.id} ${p.name ?? 'Unnamed'}: ${p.faces.length} faces in ${photos} photos\n`);
       }
       process.stdout.write(`${people.length} people\n`);
-    });
+    }, true);
   });
 
 program
@@ -152,7 +156,7 @@ program
         );
         for (const f of s.lostFaces) process.stdout.write(`  ${describeLostFace(f)}\n`);
       }
-    });
+    }, true);
   });
 
 program
@@ -297,8 +301,8 @@ heldOutFitCommand(
 
 registerServe(program);
 registerFolders(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
-registerLearn(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
-registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerLearn(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, undefined, fn, readOnly));
+registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn, true));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

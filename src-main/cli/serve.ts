@@ -19,11 +19,13 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'the port (default: any free one)', port, 0)
     .option('--library <folder>', "a photo folder to add to the library's folders (read only)")
     .action(async (opts: { db: string; port: number; library?: string }) => {
-      const app = createApp({ dbFile: opts.db });
+      const app = createApp({ dbFile: opts.db, access: 'auto' });
       const log = (message: string): void => void process.stderr.write(`${message}\n`);
       const host = createApiHost(app, { version: packageVersion(), log });
       try {
-        if (opts.library !== undefined) await app.folders.add(opts.library);
+        if (app.readOnly !== null) log(`read-only: ${app.readOnly}; the library can be browsed, not changed`);
+        if (opts.library !== undefined && app.readOnly === null) await app.folders.add(opts.library);
+        else if (opts.library !== undefined) log('--library is ignored: the library is read-only');
         const server = await startServer({ host, port: opts.port, log });
         process.stdout.write(`FacePair is serving at ${server.url}\n`);
         const folders = app.folders.roots();

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { AnalysisService } from './analysis/analysis.service.js';
 import { ActionsRepository } from './db/actions.repository.js';
-import { openDatabase, type Db } from './db/database.js';
+import { openDatabase, readOnlyReason, type Db } from './db/database.js';
 import { EmbeddingsRepository } from './db/embeddings.repository.js';
 import { FacesRepository } from './db/faces.repository.js';
 import { LabelsRepository } from './db/labels.repository.js';
@@ -13,6 +13,8 @@ import { SettingsRepository } from './db/settings.repository.js';
 import { SeedEmbeddingService } from './embedding/seed-embedding.service.js';
 import { FusedCandidatePairHead } from './grouping/candidate-pair-head.js';
 import { DEFAULT_GROUPING, GroupingService } from './grouping/grouping.service.js';
+import { workerGroupingPlanner } from './grouping/grouping-planner.js';
+import { LibraryLock } from './db/library-lock.js';
 import { LearnedVersionsRepository } from './db/learned-versions.repository.js';
 import { LearningService } from './learning/learning.service.js';
 import { shippedRecognition } from './learning/shipped-recognition.js';
@@ -32,6 +34,11 @@ export interface AppConfig {
   /** Open an existing database only (commands that read); scanning creates it. */
   mustExist?: boolean;
   workers?: number;
+  /**
+   * 'write' (the default): read-write. 'read': read-only, for commands that only read.
+   * 'auto' (the window): read-write unless the library is read-only, then browsable read-only.
+   */
+  access?: 'write' | 'read' | 'auto';
 }
 
 export class DatabaseMissingError extends Error {}
@@ -40,6 +47,8 @@ export class DatabaseMissingError extends Error {}
 export class FacePairApp {
   readonly db: Db;
   readonly dbFile: string;
+  /** Why this library is open read-only (nothing can be changed), or null when it is writable. */
+  readonly readOnly: string | null;
   readonly cacheDir: string;
   readonly photos: PhotosRepository;
   readonly faces: FacesRepository;
@@ -49,6 +58,8 @@ export class FacePairApp {
   readonly actions: ActionsRepository;
   readonly settings: SettingsRepository;
   readonly learnedVersions: LearnedVersionsRepository;
+  /** Held by long write jobs (scan, learn): one at a time per library, across processes. */
+  readonly lock: LibraryLock;
   readonly library: LibraryService;
   /** The library's folders: what scans read and the window shows, and nothing else. */
   readonly folders: LibraryFolders;
@@ -73,7 +84,10 @@ export class FacePairApp {
     if (config.mustExist && !existsSync(this.dbFile)) {
       throw new DatabaseMissingError(`There is no FacePair database at ${this.dbFile}: run \`facepair scan <folder>\` first`);
     }
-    this.db = openDatabase(this.dbFile, { create: !config.mustExist });
+    const access = config.access ?? 'write';
+    const readOnly = access === 'read' ? 'it was opened for reading only' : access === 'auto' && existsSync(this.dbFile) ? readOnlyReason(this.dbFile) : null;
+    this.readOnly = readOnly;
+    this.db = openDatabase(this.dbFile, { create: !config.mustExist && readOnly === null, readonly: readOnly !== null });
     this.cacheDir = cacheDirFor(this.dbFile);
     this.photos = new PhotosRepository(this.db);
     this.faces = new FacesRepository(this.db);
@@ -83,12 +97,22 @@ export class FacePairApp {
     this.actions = new ActionsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.learnedVersions = new LearnedVersionsRepository(this.db);
+    this.lock = new LibraryLock(this.db);
     this.folders = new LibraryFolders(new LibraryFoldersRepository(this.db));
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir], () => this.folders.roots());
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
-    this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding), DEFAULT_GROUPING, () => this.learning.tuning());
+    this.grouping = new GroupingService(
+      this.faces,
+      this.people,
+      this.labels,
+      new FusedCandidatePairHead(this.seedEmbedding),
+      DEFAULT_GROUPING,
+      () => this.learning.tuning(),
+      // A read-only library never groups; a scan's grouping is planned in a worker thread.
+      this.readOnly === null ? workerGroupingPlanner(this.dbFile, this.cacheDir, this.seedEmbedding.modelDir) : undefined,
+    );
     this.learning = new LearningService(
       this.faces,
       this.people,
@@ -98,8 +122,9 @@ export class FacePairApp {
       this.seedEmbedding,
       this.grouping,
       shippedRecognition(this.seedEmbedding),
+      this.lock,
     );
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
     this.photoFinder = new PhotoFinder(this.db);

@@ -12,7 +12,7 @@ const STATUS = { not_found: 404, forbidden: 403 } as const;
 const picks = new Map<number, (folder: string | null) => void>();
 let nextPick = 1;
 
-const app = createApp({ dbFile: process.env.FACEPAIR_DB ?? defaultDbFile() });
+const app = createApp({ dbFile: process.env.FACEPAIR_DB ?? defaultDbFile(), access: 'auto' });
 const host = createApiHost(app, {
   version: process.env.FACEPAIR_VERSION ?? '0.0.0',
   log: (m) => console.error(m),

@@ -16,6 +16,7 @@ import {
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
 import type { PhotoFilter } from '../db/photo-listing.repository.js';
+import { describeHolder, LibraryBusyError } from '../db/library-lock.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { describeAdded, describeRemoved, LibraryFolderError } from '../library/library-folders.js';
@@ -46,6 +47,9 @@ const EDITS = new Set<ApiMethod>([
   'learning.run',
   'learning.rollback',
 ]);
+
+/** Methods that write to the library: refused on a read-only one. */
+const WRITES = new Set<ApiMethod>([...EDITS, 'library.addFolder', 'library.removeFolder', 'scan.start', 'scan.resume']);
 
 /**
  * Edits that regroup the whole library with another recognition: refused while a scan runs
@@ -104,6 +108,9 @@ export class ApiHost {
         const first = issues[0]!;
         return { ok: false, error: { code: 'invalid_params', message: `${first.path ? `${first.path}: ` : ''}${first.message}`, issues } };
       }
+      if (this.app.readOnly !== null && WRITES.has(method)) {
+        throw new ApiError('unavailable', `This library is read-only (${this.app.readOnly}): it can be browsed, not changed`);
+      }
       const run = (): Promise<unknown> => Promise.resolve((this.handlers[method] as (p: unknown) => unknown)(parsed.data));
       let result: unknown;
       if (LEARNING.has(method)) {
@@ -149,6 +156,14 @@ export class ApiHost {
     if (this.learningPending > 0) throw conflict('Recognition is being improved: start the scan once it is done');
   }
 
+  /** Another process (a CLI scan or learning run) holds the library lock: say who, instead of starting. */
+  private refuseScanWhileLockedElsewhere(): void {
+    const holder = this.app.lock.holder();
+    if (holder && !holder.self) {
+      throw conflict(`${capitalise(describeHolder(holder))}: its photos and people appear here as it goes; start a scan again once it is done`);
+    }
+  }
+
   /** An image by id for the adapters' image routes; throws an ApiError (not_found, forbidden). */
   media(kind: MediaKind, id: number): Promise<MediaFile> {
     if (kind === 'face') return this.app.media.face(id);
@@ -174,6 +189,7 @@ export class ApiHost {
 
   private toError(err: unknown): Extract<ApiResponse, { ok: false }>['error'] {
     if (err instanceof ApiError) return { code: err.code, message: err.message };
+    if (err instanceof LibraryBusyError) return { code: 'conflict', message: capitalise(err.message) };
     if (err instanceof FolderNotFoundError || err instanceof LibraryFolderError) return { code: 'invalid_params', message: err.message };
     if (err instanceof NotEnoughAnswersError || err instanceof LearningBusyError) return { code: 'conflict', message: err.message };
     if (err instanceof LearningUnavailableError) return { code: 'unavailable', message: err.message };
@@ -216,7 +232,7 @@ export class ApiHost {
     const app = this.app;
     const person = (id: number): PersonSummary => app.edits.summary(id);
     return {
-      'app.info': () => ({ version: this.options.version, canPickFolder: this.options.pickFolder !== undefined, database: app.dbFile }),
+      'app.info': () => ({ version: this.options.version, canPickFolder: this.options.pickFolder !== undefined, database: app.dbFile, readOnly: app.readOnly }),
       'library.get': () => this.libraryInfo(),
       'library.addFolder': async ({ folder }) => {
         this.refuseWhileScanning('adding a folder');
@@ -237,6 +253,7 @@ export class ApiHost {
       },
       'scan.start': async ({ folder }) => {
         this.refuseScanWhileLearning();
+        this.refuseScanWhileLockedElsewhere();
         if (folder === undefined) return this.scan.start();
         const listed = await app.folders.folderFor(folder);
         if (listed === null) throw new ApiError('invalid_params', `${folder} is not in the library: add it first`);
@@ -245,6 +262,7 @@ export class ApiHost {
       'scan.pause': () => this.scan.pause(),
       'scan.resume': () => {
         this.refuseScanWhileLearning();
+        this.refuseScanWhileLockedElsewhere();
         return this.scan.resume();
       },
       'scan.cancel': () => this.scan.cancel(),
@@ -335,6 +353,10 @@ export class ApiHost {
 /** The window's filter (people by id, each one required) as the finder takes it. */
 function photoFilter(f: ApiValidParams<'photos.months'>): PhotoFilter {
   return { withAll: (f.withPeople ?? []).map((id) => [id]), without: f.withoutPeople ?? [], unnamed: f.unnamed ?? false, noFaces: f.noFaces ?? false };
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Case- and accent-insensitive form of a name, for search. */

@@ -243,7 +243,8 @@ const faceIds = z.array(id).min(1, 'Choose at least one face').max(10_000, 'At m
 export const API = {
   'app.info': {
     params: none,
-    result: z.object({ version: z.string(), canPickFolder: z.boolean(), database: z.string() }),
+    /** readOnly: why nothing in this library can be changed (a read-only file or folder), or null. */
+    result: z.object({ version: z.string(), canPickFolder: z.boolean(), database: z.string(), readOnly: z.string().nullable() }),
   },
   'library.get': { params: none, result: libraryInfo },
   /** Adds a folder (`~` is the home folder); a folder holding listed ones takes their place. */

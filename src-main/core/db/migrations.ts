@@ -145,6 +145,27 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'the library lock: which process runs a long write job (scan, learn) on this library',
+    sql: `
+      -- At most one row: the holder. A row whose process is gone is stale and is taken over
+      -- (taking it is one IMMEDIATE transaction, so two processes never both take it).
+      CREATE TABLE library_lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        job TEXT NOT NULL,
+        token TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        -- When the holding process started (ms since the epoch; NULL where the system does not
+        -- tell): a pid reused by another process since does not hold the lock.
+        process_started_ms INTEGER,
+        command TEXT NOT NULL,
+        taken_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL
+      ) STRICT;
+      `,
+    },
+    {
     version: 8,
     name: 'the library is a list of folders; photos outside them are those of removed folders',
     sql: `

@@ -43,7 +43,23 @@ const toSummary = (r: SummarySqlRow): PersonSummaryRow => ({
   photos: r.photos,
 });
 
+/** A face's assignment as grouping read it. */
+export interface ReadAssignment {
+  personId: number | null;
+  assignedBy: 'auto' | 'user' | null;
+}
+
+/** One group of a grouping: faces that join `personId` (null: a new person). */
+export interface GroupingChange {
+  personId: number | null;
+  faceIds: readonly number[];
+  /** The person's faces when grouping read them: where they are now tells where a person merged away went. */
+  members?: readonly number[];
+}
+
 export class PeopleRepository {
+  private readonly currentStmt;
+  private readonly toldApartStmt;
   private readonly insertPerson;
   private readonly assign;
   private readonly namedOrHiddenStmt;
@@ -60,6 +76,14 @@ export class PeopleRepository {
   private readonly deleteIfEmptyStmt;
 
   constructor(private readonly db: Db) {
+    this.currentStmt = db.prepare<[number], { person_id: number | null; assigned_by: 'auto' | 'user' | null; lost_at: string | null }>(
+      'SELECT person_id, assigned_by, lost_at FROM faces WHERE id = ?',
+    );
+    // A "different" answer between the face and a face of the person.
+    this.toldApartStmt = db.prepare<[{ face: number; person: number }], { one: number }>(
+      `SELECT 1 AS one FROM labels l JOIN faces o ON o.id = (CASE WHEN l.face_a = @face THEN l.face_b ELSE l.face_a END)
+       WHERE (l.face_a = @face OR l.face_b = @face) AND l.same = 0 AND o.person_id = @person LIMIT 1`,
+    );
     this.namedOrHiddenStmt = db.prepare<[], { id: number }>('SELECT id FROM people WHERE name IS NOT NULL OR hidden = 1');
     const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
     this.insertPerson = db.prepare(`INSERT INTO people (name, created_at, updated_at) VALUES (NULL, ${now}, ${now})`);
@@ -99,17 +123,48 @@ export class PeopleRepository {
 
   /**
    * Writes a grouping: each entry gives the faces of one person, `personId` null for a new person.
-   * One transaction, so a crash leaves the previous grouping whole.
+   * One IMMEDIATE transaction, so a crash leaves the previous grouping whole, and everything the
+   * grouping overwrites is read again inside it: the grouping was computed from an earlier read,
+   * and another connection (the window while a CLI scan groups) may have edited since. A face
+   * whose assignment changed since `readAs` (moved, rejected, assigned by the user) or that is
+   * gone is left as it is now; a person merged away since is followed to where its faces
+   * (`members` as read) went; a face the user has since said is not someone stays out of them.
+   * Returns how many faces were left as they are now.
    */
-  applyGrouping(groups: ReadonlyArray<{ personId: number | null; faceIds: readonly number[] }>, alsoInTransaction?: () => void): void {
-    this.db.transaction(() => {
-      alsoInTransaction?.();
-      for (const g of groups) {
-        const personId = g.personId ?? Number(this.insertPerson.run().lastInsertRowid);
-        for (const faceId of g.faceIds) this.assign.run(personId, 'auto', faceId);
-      }
-      this.deleteEmpty.run();
-    })();
+  applyGrouping(groups: readonly GroupingChange[], alsoInTransaction?: () => void, readAs?: ReadonlyMap<number, ReadAssignment>): { skipped: number } {
+    const unassigned: ReadAssignment = { personId: null, assignedBy: null };
+    return this.db
+      .transaction(() => {
+        alsoInTransaction?.();
+        let skipped = 0;
+        for (const g of groups) {
+          let faceIds = g.faceIds.filter((id) => {
+            const now = this.currentStmt.get(id);
+            const was = readAs?.get(id) ?? unassigned;
+            return now !== undefined && now.lost_at === null && now.person_id === was.personId && now.assigned_by === was.assignedBy;
+          });
+          const target = g.personId === null ? null : this.followPerson(g.personId, g.members ?? []);
+          if (target !== null) faceIds = faceIds.filter((id) => this.toldApartStmt.get({ face: id, person: target }) === undefined);
+          skipped += g.faceIds.length - faceIds.length;
+          if (faceIds.length === 0) continue;
+          const personId = target ?? Number(this.insertPerson.run().lastInsertRowid);
+          for (const faceId of faceIds) this.assign.run(personId, 'auto', faceId);
+        }
+        this.deleteEmpty.run();
+        return { skipped };
+      })
+      .immediate();
+  }
+
+  /** The person now: itself while it exists, else the person most of its faces (as read) are in now (merged into); null: none. */
+  private followPerson(personId: number, members: readonly number[]): number | null {
+    if (this.find(personId)) return personId;
+    const count = new Map<number, number>();
+    for (const id of members) {
+      const now = this.currentStmt.get(id)?.person_id;
+      if (now !== undefined && now !== null) count.set(now, (count.get(now) ?? 0) + 1);
+    }
+    return [...count.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
   }
 
   /** People with their faces found on present photos; largest first. */

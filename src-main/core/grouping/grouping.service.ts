@@ -1,6 +1,6 @@
 import type { FaceForGrouping, FacesRepository } from '../db/faces.repository.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
-import type { PeopleRepository } from '../db/people.repository.js';
+import type { GroupingChange, PeopleRepository, ReadAssignment } from '../db/people.repository.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
 import { exactKnn } from './knn.js';
 import type { LogisticFit } from '../ml/logistic.js';
@@ -47,6 +47,22 @@ export interface GroupNewFacesOptions {
   tuning?: GroupingTuning | null;
 }
 
+/** The settings and pair head of one grouping run. */
+export interface ResolvedGrouping {
+  settings: GroupingSettings;
+  head: LogisticFit | null;
+}
+
+/** A grouping computed and not written yet (plain data: it crosses from a worker thread). */
+export interface GroupingPlan {
+  summary: GroupingSummary;
+  changes: GroupingChange[];
+  readAs: Array<ReadAssignment & { faceId: number }>;
+}
+
+/** Makes a scan's grouping plan elsewhere (a worker thread reading the same database). */
+export type GroupingPlanner = (resolved: ResolvedGrouping) => Promise<GroupingPlan>;
+
 /**
  * Groups faces that have no person yet: candidates from exact kNN over the descriptors, then
  * constrained agglomeration in which existing people stay as they are and new faces either
@@ -66,12 +82,14 @@ export class GroupingService {
     settings: GroupingSettings | (() => GroupingSettings) = DEFAULT_GROUPING,
     /** The active learned version's tuning, if any. */
     private readonly tuning: () => Promise<GroupingTuning | null> = async () => null,
+    /** Where a scan's grouping is planned, off the main thread (none: here). */
+    private readonly planner?: GroupingPlanner,
   ) {
     this.settings = typeof settings === 'function' ? settings : () => settings;
   }
 
   /** The settings and pair head of a run: the learned tuning's where one applies. */
-  private async current(override?: GroupingTuning | null): Promise<{ settings: GroupingSettings; head: LogisticFit | null }> {
+  private async current(override?: GroupingTuning | null): Promise<ResolvedGrouping> {
     const t = override === undefined ? await this.tuning() : override;
     const settings = this.settings();
     return t === null ? { settings, head: null } : { settings: { ...settings, linkage: t.linkage }, head: t.head };
@@ -88,27 +106,54 @@ export class GroupingService {
     return { linkage, smallGroupMargin };
   }
 
+  /**
+   * Groups the faces without a person and writes it. The plan (kNN, pair head, agglomeration)
+   * is made off the main thread where a planner is set and nothing but the database decides it
+   * (a scan's grouping); the write re-reads what it overwrites, so an edit made while the plan
+   * was made is kept.
+   */
   async groupNewFaces(run: GroupNewFacesOptions = {}): Promise<GroupingSummary> {
     const t0 = performance.now();
+    let plan: GroupingPlan | null = null;
+    if (this.planner && run.release === undefined) {
+      const resolved = await this.current(run.tuning);
+      try {
+        plan = await this.planner(resolved);
+      } catch {
+        plan = null; // planned here instead
+      }
+    }
+    plan ??= await this.plan(run);
+    if (plan.changes.length > 0 || run.alsoInTransaction) {
+      this.people.applyGrouping(plan.changes, run.alsoInTransaction, new Map(plan.readAs.map((r) => [r.faceId, r])));
+    }
+    return { ...plan.summary, ms: performance.now() - t0 };
+  }
+
+  /**
+   * What grouping would write, computed from one read of the faces: the groups holding faces
+   * without a person, and each face's assignment as read (the write checks it is unchanged).
+   * `resolved`: the settings and head to use (else the current ones).
+   */
+  async plan(run: Omit<GroupNewFacesOptions, 'alsoInTransaction'> = {}, resolved?: ResolvedGrouping): Promise<GroupingPlan> {
     const all = this.faces.listForGrouping(this.modelId());
     const n = all.length;
     const personOf = all.map((f) => (f.personId !== null && run.release?.(f) ? null : f.personId));
     const newFaces = personOf.filter((p) => p === null).length;
     const summary: GroupingSummary = { faces: n, newFaces, joinedExisting: 0, newPeople: 0, ms: 0 };
-    if (newFaces === 0) {
-      if (run.alsoInTransaction) this.people.applyGrouping([], run.alsoInTransaction);
-      return { ...summary, ms: performance.now() - t0 };
-    }
-    const { settings, head } = await this.current(run.tuning);
+    if (newFaces === 0) return { summary, changes: [], readAs: [] };
+    const { settings, head } = resolved ?? (await this.current(run.tuning));
     const label = await this.label(all, personOf, settings, head);
 
     // Each group holding new faces: the existing person in it (at most one), else a new person.
-    const groups = new Map<number, { personId: number | null; faceIds: number[] }>();
+    const groups = new Map<number, { personId: number | null; faceIds: number[]; members: number[] }>();
     for (let i = 0; i < n; i++) {
       const f = all[i]!;
-      const g = groups.get(label[i]!) ?? { personId: null, faceIds: [] };
-      if (personOf[i] !== null) g.personId = personOf[i]!;
-      else g.faceIds.push(f.id);
+      const g = groups.get(label[i]!) ?? { personId: null, faceIds: [], members: [] };
+      if (personOf[i] !== null) {
+        g.personId = personOf[i]!;
+        g.members.push(f.id);
+      } else g.faceIds.push(f.id);
       groups.set(label[i]!, g);
     }
     const changes = [...groups.values()].filter((g) => g.faceIds.length > 0);
@@ -116,8 +161,9 @@ export class GroupingService {
       if (g.personId === null) summary.newPeople++;
       else summary.joinedExisting += g.faceIds.length;
     }
-    this.people.applyGrouping(changes, run.alsoInTransaction);
-    return { ...summary, ms: performance.now() - t0 };
+    // Written against what was read: an edit made meanwhile (in another process too) is kept.
+    const readAs = all.map((f) => ({ faceId: f.id, personId: f.personId, assignedBy: f.assignedBy }));
+    return { summary, changes, readAs };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
 import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
+import { LibraryBusyError, type LibraryLock } from '../db/library-lock.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { LearnedVersion, LearnedVersionsRepository } from '../db/learned-versions.repository.js';
 import type { PeopleRepository } from '../db/people.repository.js';
@@ -41,7 +42,25 @@ export class LearningService {
     private readonly seed: SeedEmbeddingService,
     private readonly grouping: GroupingService,
     private readonly shipped: ShippedRecognition,
+    /** Learning regroups the library: it holds the lock, so no scan of another process writes meanwhile. */
+    private readonly lock?: LibraryLock,
   ) {}
+
+  /** Runs `job` under the library lock; held by another process's scan or learning run: LearningBusyError. */
+  private async locked<T>(job: () => Promise<T>): Promise<T> {
+    let held;
+    try {
+      held = this.lock?.take('learn');
+    } catch (err) {
+      if (err instanceof LibraryBusyError) throw new LearningBusyError(`Cannot change the recognition now: ${err.message}`);
+      throw err;
+    }
+    try {
+      return await job();
+    } finally {
+      held?.release();
+    }
+  }
 
   /** The active learned version, if it was learned on the installed model (else the shipped recognition applies). */
   activeFor(baseModel: string | null): LearnedVersion | null {
@@ -62,41 +81,49 @@ export class LearningService {
     if (this.running) throw new LearningBusyError('Learning is already running for this library');
     this.running = true;
     try {
-      const inUse = await this.inUse();
-      if (inUse === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
-      const { baseModel, active, recognition: current } = inUse;
-
-      const facts = this.faceFacts();
-      const pairs = answeredPairs(this.labels.list(), facts);
-      const split = splitByPerson(pairs, facts);
-      const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
-      const outcome = learnRecognition(fit, heldOut, current);
-      const answers = pairs.filter((p) => p.kind === 'answer');
-      const id = this.versions.add(baseModel, outcome.promoted, {
-        head: outcome.learned.head,
-        linkage: outcome.learned.linkage,
-        labels: {
-          same: answers.filter((p) => p.same).length,
-          different: answers.filter((p) => !p.same).length,
-          implied: pairs.length - answers.length,
-          people: split.people,
-          fit: fit.length,
-          heldOut: heldOut.length,
-        },
-        before: { ...outcome.before, version: active?.id ?? null, linkage: current.linkage },
-        after: outcome.after,
-        roc: outcome.roc,
-        reason: outcome.reason,
-      });
-      const regrouped = outcome.promoted ? await this.activate(id) : null;
-      return { version: this.versions.get(id)!, regrouped };
+      return await this.locked(() => this.learnLocked());
     } finally {
       this.running = false;
     }
   }
 
+  private async learnLocked(): Promise<LearnResult> {
+    const inUse = await this.inUse();
+    if (inUse === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
+    const { baseModel, active, recognition: current } = inUse;
+
+    const facts = this.faceFacts();
+    const pairs = answeredPairs(this.labels.list(), facts);
+    const split = splitByPerson(pairs, facts);
+    const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
+    const outcome = learnRecognition(fit, heldOut, current);
+    const answers = pairs.filter((p) => p.kind === 'answer');
+    const id = this.versions.add(baseModel, outcome.promoted, {
+      head: outcome.learned.head,
+      linkage: outcome.learned.linkage,
+      labels: {
+        same: answers.filter((p) => p.same).length,
+        different: answers.filter((p) => !p.same).length,
+        implied: pairs.length - answers.length,
+        people: split.people,
+        fit: fit.length,
+        heldOut: heldOut.length,
+      },
+      before: { ...outcome.before, version: active?.id ?? null, linkage: current.linkage },
+      after: outcome.after,
+      roc: outcome.roc,
+      reason: outcome.reason,
+    });
+    const regrouped = outcome.promoted ? await this.activate(id) : null;
+    return { version: this.versions.get(id)!, regrouped };
+  }
+
   /** Puts an earlier version back to use (null: the shipped recognition), and regroups what no user decided. */
   async rollback(id: number | null): Promise<GroupingSummary> {
+    return this.locked(() => this.rollbackLocked(id));
+  }
+
+  private async rollbackLocked(id: number | null): Promise<GroupingSummary> {
     if (id !== null) {
       const v = this.versions.get(id);
       if (!v) throw new LearningUnavailableError(`There is no learned version ${id}`);

@@ -6,6 +6,7 @@ import type { SeedCropEmbedder, SeedEmbeddingService, SeedEmbeddingSummary } fro
 import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
 import type { LibraryService, ReconcileSummary } from '../library/library.service.js';
 import type { LibraryStatus } from '../library/library-status.js';
+import type { LibraryLock, LockHolder } from '../db/library-lock.js';
 import { PipelinePool } from './worker-pool.js';
 
 export type ScanEvent =
@@ -43,11 +44,26 @@ export class ScanPipeline {
     private readonly grouping: GroupingService,
     private readonly status: LibraryStatus,
     private readonly cacheDir: string,
+    private readonly lock: LibraryLock,
     private readonly workers?: number,
   ) {}
 
   /** Scans one folder, or several (each indexed in turn, then analysed and grouped together). */
-  async scan(folders: string | readonly string[], onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
+  /**
+   * Scans under the library lock. Another process's scan or learning run holding it: with
+   * `waitForLock` the scan waits for it (told who holds it), else it fails at once with
+   * LibraryBusyError naming the holder.
+   */
+  async scan(folders: string | readonly string[], onEvent?: (e: ScanEvent) => void, signal?: AbortSignal, waitForLock?: (holder: LockHolder) => void): Promise<ScanSummary> {
+    const held = waitForLock ? await this.lock.takeWaiting('scan', waitForLock, signal) : this.lock.take('scan');
+    try {
+      return await this.scanLocked(folders, onEvent, signal);
+    } finally {
+      held.release();
+    }
+  }
+
+  private async scanLocked(folders: string | readonly string[], onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
     const t0 = performance.now();
     const list = typeof folders === 'string' ? [folders] : [...folders];
     if (list.length === 0) throw new Error('There is no folder to scan');

@@ -7,6 +7,8 @@ class LibraryState {
   info = $state<LibraryInfo | null>(null);
   scan = $state<ScanState | null>(null);
   canPickFolder = $state(false);
+  /** Why nothing can be changed (a read-only library), or null. */
+  readOnly = $state<string | null>(null);
   folderError = $state<string | null>(null);
   /** What the last add or remove did, in a sentence. */
   folderNotice = $state<string | null>(null);
@@ -23,6 +25,7 @@ class LibraryState {
       this.info = info;
       this.scan = info.scan;
       this.canPickFolder = app.canPickFolder;
+      this.readOnly = app.readOnly;
     } catch (err) {
       toasts.error(err);
     }
