@@ -136,6 +136,7 @@ export function registerTrainSeed(program: Command): void {
       if (refitHead !== true && (flipAverage !== undefined || shiftAverage !== undefined || refitViews !== 1 || refitValidationPairs !== DEFAULT_TRAIN_SEED.validationPairs)) {
         throw new Error('--flip-average, --shift-average, --refit-views and --refit-validation-pairs belong to --refit-head');
       }
+      if (refitHead === true && trainer.extraLabels !== undefined) throw new Error('--extra-labels belongs to training, not to --refit-head');
       if (refitHead) {
         const r = await refitPairHead({
           data: trainer.data,

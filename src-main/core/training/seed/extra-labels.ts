@@ -9,6 +9,12 @@
  * pair whose units fall on different sides is left out of both. Without any person in the
  * export the units are the crops linked by "same" labels alone (the split is then by pair
  * with crops never on both sides).
+ *
+ * "Different" pairs: a review queue over a well-grouped library asks few of them (4 of 95
+ * answers on photos/identities), so, as LFW's different-person pairs are drawn, two faces of
+ * two units known by their library's people are taken for two people: training draws such
+ * pairs beside the answered ones, and the held-out evaluation adds one pair per two held-out
+ * units (the report says how many of its pairs are answers and how many drawn).
  */
 import path from 'node:path';
 
@@ -26,12 +32,20 @@ export interface ExtraPair {
   weight: number;
 }
 
+/** A unit of the split known by a library's person: its crops (extra-image indices). */
+export type ExtraUnit = number[];
+
 export interface ExtraLabels {
   dir: string;
   /** The crops' images, in extra-image order (cache keys `extra:<sha256>`). */
   sources: CacheSource[];
   fit: ExtraPair[];
+  /** The fit side's units known by a person: training draws "different" pairs across them. */
+  fitUnits: ExtraUnit[];
+  /** The held-out pairs: the answered ones, then one drawn "different" pair per two held-out units known by a person. */
   heldOut: ExtraPair[];
+  /** Of heldOut, how many are answered (the rest are drawn across units). */
+  heldOutAnswered: number;
   /** Pairs left out because their faces fell on both sides of the split. */
   dropped: number;
   /** 'identity': units joined by the library's people and "same" labels; 'crop': by "same" labels alone (no people in the export). */
@@ -54,7 +68,18 @@ function hashToUnit(hex: string, salt: number): number {
 }
 
 /** Splits pairs by unit (see the file's comment); of a few seeded splits, the first with both kinds of pair on both sides. */
-export function splitExtraPairs(pairs: readonly TrainingPair[], heldOutShare = EXTRA_HELD_OUT_SHARE): { fit: TrainingPair[]; heldOut: TrainingPair[]; dropped: number; splitBy: ExtraLabels['splitBy']; units: ExtraLabels['units'] } {
+export interface ExtraSplit {
+  fit: TrainingPair[];
+  heldOut: TrainingPair[];
+  /** Units known by a person on each side, as lists of crop hashes. */
+  fitUnits: string[][];
+  heldOutUnits: string[][];
+  dropped: number;
+  splitBy: ExtraLabels['splitBy'];
+  units: ExtraLabels['units'];
+}
+
+export function splitExtraPairs(pairs: readonly TrainingPair[], heldOutShare = EXTRA_HELD_OUT_SHARE): ExtraSplit {
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let r = x;
@@ -81,7 +106,10 @@ export function splitExtraPairs(pairs: readonly TrainingPair[], heldOutShare = E
   const unitHex = new Map<string, string>();
   for (const [crop, unit] of cropUnits) if (!unitHex.has(unit) || crop < unitHex.get(unit)!) unitHex.set(unit, crop);
 
-  const splitWith = (salt: number): { fit: TrainingPair[]; heldOut: TrainingPair[]; dropped: number; units: ExtraLabels['units'] } => {
+  // Units known by a person: those a "person:" node joined.
+  const personUnits = new Set<string>();
+  for (const p of pairs) for (const id of [p.identityA, p.identityB]) if (id !== null) personUnits.add(find(`person:${id}`));
+  const splitWith = (salt: number): Omit<ExtraSplit, 'splitBy'> => {
     const held = (crop: string): boolean => hashToUnit(unitHex.get(cropUnits.get(crop)!)!, salt) < heldOutShare;
     const fit: TrainingPair[] = [], heldOut: TrainingPair[] = [];
     let dropped = 0;
@@ -92,15 +120,24 @@ export function splitExtraPairs(pairs: readonly TrainingPair[], heldOutShare = E
     }
     let heldUnits = 0;
     for (const hex of unitHex.values()) if (hashToUnit(hex, salt) < heldOutShare) heldUnits++;
-    return { fit, heldOut, dropped, units: { fit: unitHex.size - heldUnits, heldOut: heldUnits } };
+    const known = new Map<string, string[]>();
+    for (const [crop, unit] of [...cropUnits].sort((x, y) => (x[0] < y[0] ? -1 : 1))) if (personUnits.has(unit)) known.set(unit, [...(known.get(unit) ?? []), crop]);
+    const fitUnits: string[][] = [], heldOutUnits: string[][] = [];
+    for (const crops of known.values()) (held(crops[0]!) ? heldOutUnits : fitUnits).push(crops);
+    return { fit, heldOut, fitUnits, heldOutUnits, dropped, units: { fit: unitHex.size - heldUnits, heldOut: heldUnits } };
   };
-  const bothKinds = (part: readonly TrainingPair[]): boolean => part.some((p) => p.same) && part.some((p) => !p.same);
+  const usable = (s: Omit<ExtraSplit, 'splitBy'>): boolean => hasBothKinds(s.fit, s.fitUnits) && hasBothKinds(s.heldOut, s.heldOutUnits);
   let chosen = splitWith(0);
-  for (let salt = 1; salt < SPLIT_TRIES && !(bothKinds(chosen.fit) && bothKinds(chosen.heldOut)); salt++) {
+  for (let salt = 1; salt < SPLIT_TRIES && !usable(chosen); salt++) {
     const next = splitWith(salt);
-    if (bothKinds(next.fit) && bothKinds(next.heldOut)) chosen = next;
+    if (usable(next)) chosen = next;
   }
   return { ...chosen, splitBy };
+}
+
+/** A side of the split can teach and measure: "same" pairs, and "different" ones answered or drawn across two units. */
+function hasBothKinds(part: readonly TrainingPair[], units: readonly string[][]): boolean {
+  return part.some((p) => p.same) && (part.some((p) => !p.same) || units.length >= 2);
 }
 
 /** The training set in `dir`, split for training: refuses one without both kinds of pair to learn from and to evaluate on. */
@@ -108,8 +145,7 @@ export function loadExtraLabels(dir: string, heldOutShare = EXTRA_HELD_OUT_SHARE
   const set = readTrainingSet(dir);
   if (set.pairs.length === 0) throw new Error(`${dir} holds no imported labels: \`facepair labels import FILE.jsonl --into ${dir}\` first`);
   const split = splitExtraPairs(set.pairs, heldOutShare);
-  const both = (part: readonly TrainingPair[]): boolean => part.some((p) => p.same) && part.some((p) => !p.same);
-  if (!both(split.fit) || !both(split.heldOut)) {
+  if (!hasBothKinds(split.fit, split.fitUnits) || !hasBothKinds(split.heldOut, split.heldOutUnits)) {
     throw new Error(
       `the ${set.pairs.length} imported pairs in ${dir} cannot be split by person into a part to train on and a part to evaluate on that both hold "same" and "different" pairs ` +
         `(${split.fit.length} / ${split.heldOut.length} pairs): import more answers, over more people`,
@@ -127,20 +163,47 @@ export function loadExtraLabels(dir: string, heldOutShare = EXTRA_HELD_OUT_SHARE
     return i;
   };
   const toExtra = (p: TrainingPair): ExtraPair => ({ a: at(p.a), b: at(p.b), same: p.same, weight: p.weight });
-  return { dir, sources, fit: split.fit.map(toExtra), heldOut: split.heldOut.map(toExtra), dropped: split.dropped, splitBy: split.splitBy, units: split.units, imports: set.imports.length };
+  const heldOut = split.heldOut.map(toExtra);
+  // One drawn "different" pair per two held-out units: each unit's first and second crops in turn.
+  const units = split.heldOutUnits.map((u) => u.map(at));
+  for (let i = 0; i < units.length; i++) {
+    for (let j = i + 1; j < units.length; j++) heldOut.push({ a: units[i]![j % units[i]!.length]!, b: units[j]![i % units[j]!.length]!, same: false, weight: 1 });
+  }
+  return {
+    dir,
+    sources,
+    fit: split.fit.map(toExtra),
+    fitUnits: split.fitUnits.map((u) => u.map(at)),
+    heldOut,
+    heldOutAnswered: split.heldOut.length,
+    dropped: split.dropped,
+    splitBy: split.splitBy,
+    units: split.units,
+    imports: set.imports.length,
+  };
 }
 
 /**
- * `n` pairs of the imported fit pairs, half "same" and half "different" where both exist,
- * each kept with the probability of its weight (weak evidence is drawn less often); `offset`
- * is where the extra images start in the image cache. Their person is -1: never LFW's.
+ * `n` pairs from the imported fit side, half "same" and half "different": "same" from the
+ * answered pairs, "different" from the answered ones or (half the time, or always without
+ * any) drawn across two units known by a person. Answered pairs are kept with the probability
+ * of their weight (weak evidence is drawn less often). `offset` is where the extra images
+ * start in the image cache. Their person is -1: never one of LFW's.
  */
-export function sampleExtraPairs(fit: readonly ExtraPair[], rng: Rng, n: number, offset: number): Array<[Sample, Sample, boolean]> {
-  const same = fit.filter((p) => p.same), different = fit.filter((p) => !p.same);
+export function sampleExtraPairs(extra: Pick<ExtraLabels, 'fit' | 'fitUnits'>, rng: Rng, n: number, offset: number): Array<[Sample, Sample, boolean]> {
+  const same = extra.fit.filter((p) => p.same), different = extra.fit.filter((p) => !p.same);
+  const units = extra.fitUnits;
   const out: Array<[Sample, Sample, boolean]> = [];
   while (out.length < n) {
-    const pool = same.length > 0 && (different.length === 0 || out.length % 2 === 0) ? same : different;
-    const p = rng.pick(pool);
+    const wantSame = same.length > 0 && out.length % 2 === 0;
+    if (!wantSame && units.length >= 2 && (different.length === 0 || rng.next() < 0.5)) {
+      const u = rng.int(units.length);
+      let v = rng.int(units.length - 1);
+      if (v >= u) v++;
+      out.push([{ i: offset + rng.pick(units[u]!), person: -1 }, { i: offset + rng.pick(units[v]!), person: -1 }, false]);
+      continue;
+    }
+    const p = rng.pick(wantSame || different.length === 0 ? same : different);
     if (p.weight < 1 && rng.next() >= p.weight) continue;
     const [x, y] = rng.next() < 0.5 ? [p.a, p.b] : [p.b, p.a];
     out.push([{ i: offset + x, person: -1 }, { i: offset + y, person: -1 }, p.same]);

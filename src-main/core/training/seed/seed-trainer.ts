@@ -227,7 +227,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
       ? uniformImagePairs(rng, trainWithTarget, B)
       : extra === null
         ? samplePairs(train, rng, B)
-        : [...samplePairs(train, rng, B - extraPerStep), ...sampleExtraPairs(extra.fit, rng, extraPerStep, extraOffset)];
+        : [...samplePairs(train, rng, B - extraPerStep), ...sampleExtraPairs(extra, rng, extraPerStep, extraOffset)];
     const { lossValue, probs } = await trainStep(step, batch, pairs);
     if (!Number.isFinite(lossValue)) throw new Error(`loss became ${lossValue} at step ${state.step}`);
     // Per pair, the mean of both orders' probabilities, in the batch's pair order.
@@ -298,7 +298,7 @@ async function withExtraImages(data: TrainingData, extra: ExtraLabels, o: TrainS
   const hasTarget = new Uint8Array(n);
   hasTarget.set(data.hasTarget);
   o.log(
-    `imported labels from ${extra.dir} (${extra.imports} imports): ${extra.fit.length} pairs to train on, ${extra.heldOut.length} held out ` +
+    `imported labels from ${extra.dir} (${extra.imports} imports): ${extra.fit.length} pairs to train on (and "different" pairs drawn across its ${extra.fitUnits.length} known people), ${extra.heldOut.length} held out (${extra.heldOutAnswered} answered, the rest drawn across people) ` +
       `(split by ${extra.splitBy === 'identity' ? 'person' : 'crop'}: ${extra.units.fit} / ${extra.units.heldOut} units; ${extra.dropped} pairs across the split left out), ${extra.sources.length} crops`,
   );
   return { cache: new JoinedImages([data.cache, extraCache]), targets, hasTarget };
