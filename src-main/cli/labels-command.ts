@@ -26,6 +26,7 @@ function describeImport(s: ImportSummary): string {
   return [
     `Imported ${s.file} into ${s.into}: ${s.pairsRead} pairs read, ${s.added} new, ${s.duplicates} already there${s.conflicts > 0 ? `, ${s.conflicts} disagreeing with an earlier answer (the newer answer kept)` : ''}`,
     `  the training set now holds ${s.totals.pairs} pairs (${s.totals.same} same, ${s.totals.different} different) over ${s.totals.crops} crops from ${s.totals.imports} imports`,
+    ...(s.identicalCrops > 0 ? [`  ${s.identicalCrops} pairs left out: both faces are one crop (a photo and its exact duplicate)`] : []),
     ...(s.skippedGoneAtExport ? [`  ${s.skippedGoneAtExport} labels were left out at export: their faces were gone`] : []),
     ...(s.modelNote ? [`  note: ${s.modelNote}`] : []),
   ].join('\n');

@@ -235,6 +235,8 @@ describe('facepair train-seed --extra-labels', () => {
       outDir,
       initFrom: shipped,
       extraLabels: path.join(work, 'set'),
+      // A fine-tune's rate: Adam's first steps move every weight by about the rate.
+      learningRate: 1e-5,
       batchPairs: 4,
       stepsPerEpoch: 2,
       maxEpochs: 2,

@@ -69,6 +69,8 @@ const importRecord = z.object({
   added: z.number().int(),
   duplicates: z.number().int(),
   conflicts: z.number().int(),
+  /** Pairs of two faces with one crop (a photo and its exact duplicate): nothing to learn from, left out. */
+  identicalCrops: z.number().int().default(0),
   /** The file's end line was there (false: cut short; the pairs up to the cut were imported). */
   complete: z.boolean(),
   badLines: z.array(z.object({ line: z.number().int(), problem: z.string() })),
@@ -169,6 +171,7 @@ export async function importLabels(file: string, into: string, options: ImportOp
     added: 0,
     duplicates: 0,
     conflicts: 0,
+    identicalCrops: 0,
     complete: false,
     badLines: [],
     skippedGoneAtExport: null,
@@ -198,7 +201,7 @@ export async function importLabels(file: string, into: string, options: ImportOp
     if (end.success) {
       record.complete = true;
       record.skippedGoneAtExport = end.data.skippedGone;
-      if (end.data.pairs !== record.pairsRead + record.badLines.length) bad(`the end line counts ${end.data.pairs} pairs, the file holds ${record.pairsRead + record.badLines.length}`);
+      if (end.data.pairs !== record.pairsRead + record.identicalCrops + record.badLines.length) bad(`the end line counts ${end.data.pairs} pairs, the file holds ${record.pairsRead + record.badLines.length}`);
       continue;
     }
     const parsed = labelFilePair.safeParse(json);
@@ -216,7 +219,7 @@ export async function importLabels(file: string, into: string, options: ImportOp
       continue;
     }
     if (p.a.crop === p.b.crop) {
-      bad('both faces are the same crop');
+      record.identicalCrops++;
       continue;
     }
     record.pairsRead++;
