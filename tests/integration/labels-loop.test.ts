@@ -136,6 +136,32 @@ describe('facepair labels export', () => {
   }, 120_000);
 });
 
+describe('facepair labels export --with-implied', () => {
+  it('adds the pairs the answers imply: faces the user placed in one person are the same', () => {
+    const copy = path.join(work, 'placed.db');
+    const app = createApp({ dbFile: db, mustExist: true });
+    app.db.pragma('wal_checkpoint(TRUNCATE)');
+    app.close();
+    copyFileSync(db, copy);
+    cpSync(path.join(work, 'library.cache'), path.join(work, 'placed.cache'), { recursive: true });
+    const placed = createApp({ dbFile: copy, mustExist: true });
+    // The user put every face of the largest person there (as moving them in the window does).
+    const [person, faces] = [...Map.groupBy([...placed.faces.listAssignments()].filter(([, a]) => a.personId !== null), ([, a]) => a.personId!)].sort((x, y) => y[1].length - x[1].length)[0]!;
+    placed.db.prepare("UPDATE faces SET assigned_by = 'user' WHERE person_id = ?").run(person);
+    placed.close();
+    expect(faces.length).toBeGreaterThanOrEqual(3);
+    const out = path.join(work, 'implied.jsonl');
+    const r = runCli(['labels', 'export', '--db', copy, '--out', out, '--with-implied', '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    const implied = (lines(out).slice(1, -1) as LabelFilePair[]).filter((p) => p.kind === 'implied');
+    expect(s.kinds.answer).toBe(labelsInDb);
+    expect(s.kinds.implied).toBe(implied.length);
+    expect(implied.length).toBeGreaterThan(0);
+    for (const p of implied) expect([p.same, p.source, p.weight, p.a.person, p.b.person]).toEqual([true, null, 1, `p${person}`, `p${person}`]);
+  }, 120_000);
+});
+
 describe('facepair labels import', () => {
   const set = path.join(work, 'set');
   const importCli = (file: string, into = set) => runCli(['labels', 'import', file, '--into', into, '--json']);
