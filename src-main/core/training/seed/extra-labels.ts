@@ -13,8 +13,8 @@
  * "Different" pairs: a review queue over a well-grouped library asks few of them (4 of 95
  * answers on photos/identities), so, as LFW's different-person pairs are drawn, two faces of
  * two units known by their library's people are taken for two people: training draws such
- * pairs beside the answered ones, and the held-out evaluation adds one pair per two held-out
- * units (the report says how many of its pairs are answers and how many drawn).
+ * pairs beside the answered ones, and the held-out evaluation adds, for two held-out units,
+ * as many pairs as the smaller has crops (the report says how many are answers, how many drawn).
  */
 import path from 'node:path';
 
@@ -42,7 +42,7 @@ export interface ExtraLabels {
   fit: ExtraPair[];
   /** The fit side's units known by a person: training draws "different" pairs across them. */
   fitUnits: ExtraUnit[];
-  /** The held-out pairs: the answered ones, then one drawn "different" pair per two held-out units known by a person. */
+  /** The held-out pairs: the answered ones, then "different" pairs drawn across two held-out units known by a person. */
   heldOut: ExtraPair[];
   /** Of heldOut, how many are answered (the rest are drawn across units). */
   heldOutAnswered: number;
@@ -164,10 +164,12 @@ export function loadExtraLabels(dir: string, heldOutShare = EXTRA_HELD_OUT_SHARE
   };
   const toExtra = (p: TrainingPair): ExtraPair => ({ a: at(p.a), b: at(p.b), same: p.same, weight: p.weight });
   const heldOut = split.heldOut.map(toExtra);
-  // One drawn "different" pair per two held-out units: each unit's first and second crops in turn.
+  // Drawn "different" pairs across two held-out units: crop k of one with crop k of the other, as many as the smaller has.
   const units = split.heldOutUnits.map((u) => u.map(at));
   for (let i = 0; i < units.length; i++) {
-    for (let j = i + 1; j < units.length; j++) heldOut.push({ a: units[i]![j % units[i]!.length]!, b: units[j]![i % units[j]!.length]!, same: false, weight: 1 });
+    for (let j = i + 1; j < units.length; j++) {
+      for (let k = 0; k < Math.min(units[i]!.length, units[j]!.length); k++) heldOut.push({ a: units[i]![k]!, b: units[j]![k]!, same: false, weight: 1 });
+    }
   }
   return {
     dir,

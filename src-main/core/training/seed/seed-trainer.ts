@@ -279,6 +279,7 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
           extraLabels: {
             fitPairs: extra.fit.length,
             heldOutPairs: extra.heldOut.length,
+            heldOutAnswered: extra.heldOutAnswered,
             dropped: extra.dropped,
             splitBy: extra.splitBy,
             before: state.extraBefore ?? null,

@@ -114,5 +114,5 @@ export interface TrainSeedResult {
   validationImages: number;
   validationPeople: number;
   /** With extraLabels: the imported pairs trained on and held out, and the held-out figures before training and of the best epoch. */
-  extraLabels?: { fitPairs: number; heldOutPairs: number; dropped: number; splitBy: 'identity' | 'crop'; before: ExtraFigures | null; best: ExtraFigures | null };
+  extraLabels?: { fitPairs: number; heldOutPairs: number; heldOutAnswered: number; dropped: number; splitBy: 'identity' | 'crop'; before: ExtraFigures | null; best: ExtraFigures | null };
 }

@@ -104,7 +104,7 @@ function trainingCardSection(ctx: TrainingReportContext, report: TrainingReport)
     ...(report.extraLabels
       ? [
           `- Imported labels (${report.extraLabels.dir}, ${report.extraLabels.imports} imports): ${report.extraLabels.fitPairs} pairs trained on (${o.extraShare} of each batch), ` +
-            `${report.extraLabels.heldOutPairs} held out (${report.extraLabels.heldOutSame} same; ${report.extraLabels.heldOutAnswered} answered, the rest one "different" pair per two held-out people, as LFW's are drawn) by ${report.extraLabels.splitBy}; ${report.extraLabels.droppedAcrossSplit} pairs across the split left out.`,
+            `${report.extraLabels.heldOutPairs} held out (${report.extraLabels.heldOutSame} same; ${report.extraLabels.heldOutAnswered} answered, the rest "different" pairs drawn across two held-out people, as LFW's are) by ${report.extraLabels.splitBy}; ${report.extraLabels.droppedAcrossSplit} pairs across the split left out.`,
           `- Second evaluation, held-out imported labels (beside LFW's validation and View 1): pair-head AUC ${f(report.extraLabels.before?.auc, 3)} / accuracy ${f(report.extraLabels.before?.accuracy, 3)} before training, ` +
             `${f(report.extraLabels.best?.auc, 3)} / ${f(report.extraLabels.best?.accuracy ?? undefined, 3)} at the best epoch, on ${report.extraLabels.heldOutPairs} pairs.`,
         ]
