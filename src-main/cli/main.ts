@@ -26,6 +26,7 @@ import { registerFolders } from './folders-command.js';
 import { checkLibraryFolder, describeAdded } from '../core/library/library-folders.js';
 import { registerPhotos } from './photos-command.js';
 import { csvLine } from './csv.js';
+import { registerLabels } from './labels-command.js';
 import { registerTrainSeed } from './train-seed-command.js';
 import { loadTruth } from '../core/benchmarks/folder-truth.js';
 
@@ -303,6 +304,7 @@ registerServe(program);
 registerFolders(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 registerLearn(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, undefined, fn, readOnly));
 registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn, true));
+registerLabels(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -18,6 +18,7 @@ export const positiveInt = numberOption(z.number().int().min(1).max(64), 'a whol
 export const positiveNumber = numberOption(z.number().positive(), 'a positive number');
 export const nonNegativeNumber = numberOption(z.number().min(0), 'a number of at least 0');
 export const wholeOrZero = numberOption(z.number().int().min(0).max(15), 'a whole number from 0 to 15');
+export const shareOfBatch = numberOption(z.number().gt(0).lt(1), 'a number between 0 and 1 (exclusive)');
 export const wholeNumber = numberOption(z.number().int().min(1), 'a whole number of at least 1');
 
 export function oneOf<T extends string>(values: readonly T[]): (v: string) => T {

@@ -13,7 +13,7 @@ import { defaultDataDir } from '../core/paths.js';
 import { refitPairHead, type RefitHeadOptions } from '../core/training/seed/refit-head.js';
 import { trainSeed } from '../core/training/seed/seed-trainer.js';
 import { DEFAULT_TRAIN_SEED, type TrainSeedOptions } from '../core/training/seed/train-options.js';
-import { nonNegativeNumber, positiveNumber, shiftPixels, wholeNumber, wholeOrZero } from './option-values.js';
+import { nonNegativeNumber, positiveNumber, shareOfBatch, shiftPixels, wholeNumber, wholeOrZero } from './option-values.js';
 
 /**
  * The trainer's options as commander parses them from the flags: under the flags' names
@@ -38,8 +38,9 @@ type TrainerFlags = Pick<
   | 'seed'
   | 'initFrom'
   | 'reviveDeadUnits'
+  | 'extraShare'
 > &
-  Partial<Pick<TrainSeedOptions, 'scheduleMinutes' | 'gradWorkers' | 'maxMinutes' | 'fresh'>> & {
+  Partial<Pick<TrainSeedOptions, 'scheduleMinutes' | 'gradWorkers' | 'maxMinutes' | 'fresh' | 'extraLabels'>> & {
     cache: TrainSeedOptions['cacheDb'];
     work: TrainSeedOptions['workDir'];
     out: TrainSeedOptions['outDir'];
@@ -58,10 +59,17 @@ interface RefitFlags {
 
 /** The trainer's options from its flags: defaults for what no flag sets, unset time limits infinite. */
 export function trainSeedOptions(flags: TrainerFlags, log: (line: string) => void, signal: AbortSignal): TrainSeedOptions {
-  const { cache, work, out, lr, scheduleMinutes, maxMinutes, gradWorkers, maxShift, fresh, ...sameNamed } = flags;
+  const { cache, work, out, lr, scheduleMinutes, maxMinutes, gradWorkers, maxShift, fresh, extraLabels, initFrom, ...sameNamed } = flags;
+  // Imported labels fine-tune the shipped model unless told otherwise; never into its own folder.
+  const from = extraLabels !== undefined ? (initFrom ?? defaultSeedModelDir()) : initFrom;
+  if (extraLabels !== undefined && from !== undefined && path.resolve(from) === path.resolve(out)) {
+    throw new Error(`--extra-labels fine-tunes ${from}: write the result elsewhere with --out <folder> (compare it, then replace the model)`);
+  }
   return {
     ...DEFAULT_TRAIN_SEED,
     ...sameNamed,
+    ...(from !== undefined ? { initFrom: from } : {}),
+    ...(extraLabels !== undefined ? { extraLabels } : {}),
     cacheDb: cache,
     workDir: work,
     outDir: out,
@@ -105,6 +113,8 @@ export function registerTrainSeed(program: Command): void {
     .option('--fresh', 'start over, ignoring a checkpoint in --work')
     .option('--init-from <folder>', 'without a checkpoint: start from this saved model\'s weights (e.g. models/seed/v6) instead of random ones')
     .option('--revive-dead-units', 'with --init-from: give the saved model\'s dead embedding units (never above zero) new weights that make them active on half the faces')
+    .option('--extra-labels <folder>', 'also train on imported labels (`facepair labels import --into <folder>`), their people kept apart from LFW\'s; a part held out by person is evaluated beside LFW (starts from the shipped model unless --init-from says otherwise)')
+    .option('--extra-share <f>', 'with --extra-labels: share of each batch drawn from the imported labels', shareOfBatch, DEFAULT_TRAIN_SEED.extraShare)
     .option('--refit-head', 'instead of training: refit the pair head of the model in --out on frozen embeddings of the training images (many pairs per step)')
     .option('--refit-steps <n>', 'most head-refit steps', wholeNumber, 5000)
     .option('--refit-views <n>', 'head refit: embeddings per training image, the image as it is and n - 1 random views (flips, shifts up to --max-shift px)', wholeNumber, 1)
@@ -126,6 +136,7 @@ export function registerTrainSeed(program: Command): void {
       if (refitHead !== true && (flipAverage !== undefined || shiftAverage !== undefined || refitViews !== 1 || refitValidationPairs !== DEFAULT_TRAIN_SEED.validationPairs)) {
         throw new Error('--flip-average, --shift-average, --refit-views and --refit-validation-pairs belong to --refit-head');
       }
+      if (refitHead === true && trainer.extraLabels !== undefined) throw new Error('--extra-labels belongs to training, not to --refit-head');
       if (refitHead) {
         const r = await refitPairHead({
           data: trainer.data,

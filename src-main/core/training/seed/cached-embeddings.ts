@@ -5,7 +5,7 @@
 import { extractEmbeddings, type EmbeddingViews } from '../../embedding/seed/embedding-views.js';
 import { SEED_DISTILL_DIM, SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from '../../embedding/seed/seed-architecture.js';
 import type { Tf } from '../../ml/runtime.js';
-import { IMAGE_BYTES, type ImageCache } from './image-cache.js';
+import { IMAGE_BYTES, type FaceImages } from './image-cache.js';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -27,7 +27,7 @@ export interface ImageView {
  */
 export function embedCached(
   tf: Tf,
-  cache: ImageCache,
+  cache: FaceImages,
   indices: readonly number[],
   extractor: LayersModel,
   distill?: LayersModel,
@@ -52,7 +52,7 @@ export function embedCached(
 }
 
 /** Cached images as inference input batches, in order (as they are unless `view` says otherwise); the caller disposes them. */
-export function* cachedBatches(tf: Tf, cache: ImageCache, indices: readonly number[], view?: (k: number) => ImageView): Generator<Tensor> {
+export function* cachedBatches(tf: Tf, cache: FaceImages, indices: readonly number[], view?: (k: number) => ImageView): Generator<Tensor> {
   const buf = new Float32Array(CACHED_BATCH * IMAGE_BYTES);
   const scratch = Buffer.allocUnsafe(IMAGE_BYTES);
   for (let s = 0; s < indices.length; s += CACHED_BATCH) {

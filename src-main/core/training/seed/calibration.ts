@@ -6,14 +6,14 @@ import { Rng } from '../../ml/rng.js';
 import type { Tf } from '../../ml/runtime.js';
 import { recalibrateBatchNorm } from '../kernels/recalibrate-batchnorm.js';
 import { cachedBatches } from './cached-embeddings.js';
-import type { ImageCache } from './image-cache.js';
+import type { FaceImages } from './image-cache.js';
 
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type Tensor = import('@tensorflow/tfjs').Tensor;
 
 export interface Calibration {
   tf: Tf;
-  cache: ImageCache;
+  cache: FaceImages;
   /** Cache indices of the calibration images. */
   images: number[];
   /** The chain of models whose batch norms are recalibrated (the extractor, then the distillation head where trained). */

@@ -62,6 +62,7 @@ export function newCheckpointState(o: TrainSeedOptions): CheckpointState {
       warmupMinutes: o.warmupMinutes,
       maxShift: o.maxShift,
       embeddingLrScale: o.embeddingLrScale,
+      ...(o.extraLabels !== undefined ? { extraShare: o.extraShare } : {}),
       batchPairs: o.batchPairs,
       learningRate: o.learningRate,
       stepsPerEpoch: o.stepsPerEpoch,

@@ -22,7 +22,14 @@ export interface CacheSource {
   file: string;
 }
 
-export class ImageCache {
+/** What training reads of cached face images: one cache, or several joined (joined-images.ts). */
+export interface FaceImages {
+  readonly count: number;
+  readFloat(i: number, out: Float32Array, offset: number, flip: boolean, scratch?: Buffer, shiftX?: number, shiftY?: number): void;
+  close(): void;
+}
+
+export class ImageCache implements FaceImages {
   private fd: number;
 
   private constructor(
@@ -78,5 +85,27 @@ export class ImageCache {
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+  }
+}
+
+/** Caches read as one, end to end: image i of the second follows the first's last. */
+export class JoinedImages implements FaceImages {
+  readonly count: number;
+
+  constructor(private readonly parts: readonly FaceImages[]) {
+    this.count = parts.reduce((s, p) => s + p.count, 0);
+  }
+
+  readFloat(i: number, out: Float32Array, offset: number, flip: boolean, scratch?: Buffer, shiftX?: number, shiftY?: number): void {
+    let k = i;
+    for (const part of this.parts) {
+      if (k < part.count) return part.readFloat(k, out, offset, flip, scratch, shiftX, shiftY);
+      k -= part.count;
+    }
+    throw new Error(`image ${i} out of range`);
+  }
+
+  close(): void {
+    for (const p of this.parts) p.close();
   }
 }

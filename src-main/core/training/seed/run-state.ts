@@ -24,6 +24,9 @@ export interface EpochRecord {
   /** Units of the 500-d embedding that are above zero for at least one validation image (a dead relu unit never is). */
   liveUnits?: number;
   learningRate?: number;
+  /** With imported labels: the pair head's AUC and accuracy on the held-out imported pairs. */
+  extraAuc?: number;
+  extraAccuracy?: number;
 }
 
 /**
@@ -55,6 +58,8 @@ export interface CheckpointState {
   /** Dead embedding units given a fresh start when this run began from a saved model. */
   revivedUnits?: number;
   history: EpochRecord[];
+  /** With imported labels: the held-out imported pairs' figures of the weights training started from. */
+  extraBefore?: { pairs: number; auc: number; accuracy: number };
   config: {
     distill: boolean;
     distillWeight: number;
@@ -67,6 +72,8 @@ export interface CheckpointState {
     batchPairs: number;
     learningRate: number;
     stepsPerEpoch: number;
+    /** With imported labels: their share of each batch. */
+    extraShare?: number;
     /** The saved model this run started from, if any. */
     initFrom?: string;
   };

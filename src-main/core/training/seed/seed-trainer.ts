@@ -27,25 +27,28 @@
  *   the early-stopping state) is written every `checkpointMinutes` and on SIGINT/SIGTERM,
  *   atomically; the next run with the same work folder resumes from it.
  */
-import { SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-architecture.js';
+import path from 'node:path';
+
+import { SEED_DISTILL_DIM, SEED_EMBEDDING_DIM } from '../../embedding/seed/seed-architecture.js';
 import { auc } from '../../ml/pair-metrics.js';
 import { Rng } from '../../ml/rng.js';
 import { loadMlRuntime, type Tf } from '../../ml/runtime.js';
 import { registerBatchNormGradient } from '../kernels/batchnorm-grad.js';
 import { registerWasmGradKernels } from '../kernels/wasm-grad-kernels.js';
 import { exportBest, type BestModelExport } from './best-model-export.js';
-import { calibrationSample, type Calibration } from './calibration.js';
+import { calibrationSample, recalibrate, type Calibration } from './calibration.js';
 import { checkpointFiles, newCheckpointState, resumeFromCheckpoint, saveCheckpoint, type CheckpointContext } from './checkpoint.js';
 import { GradWorkers } from './grad-workers.js';
-import { IMAGE_BYTES } from './image-cache.js';
+import { extraFigures, loadExtraLabels, sampleExtraPairs, type ExtraFigures, type ExtraLabels } from './extra-labels.js';
+import { IMAGE_BYTES, ImageCache, JoinedImages, type FaceImages } from './image-cache.js';
 import { learningRateAt } from './learning-rate.js';
 import type { CheckpointState, EpochRecord } from './run-state.js';
 import { trainStep, type BatchSource, type StepContext } from './train-step.js';
 import type { TrainSeedOptions, TrainSeedResult } from './train-options.js';
-import { prepareData, samplePairs, uniformImagePairs, type Sample } from './training-data.js';
+import { prepareData, samplePairs, uniformImagePairs, type Sample, type TrainingData } from './training-data.js';
 import { buildTrainingModels, initFromSavedModel, reviveSavedModelUnits } from './training-models.js';
 import { writeTrainingReport, type TrainingReportContext } from './training-report.js';
-import { keepSelectionComparable, validate, validationPairs, type ValidationContext } from './validation.js';
+import { keepSelectionComparable, pairHeadProbabilities, validate, validationPairs, type ValidationContext } from './validation.js';
 
 /** One pair of the last steps: the mean of both orders' probabilities (NaN on the distillation target alone), whether it is one person, and its step's loss. */
 interface RecentPair {
@@ -69,6 +72,8 @@ interface Run {
   report: TrainingReportContext;
   /** Held-out people the validation pairs come from. */
   validationPeople: number;
+  /** With imported labels: the figures of the weights as they are on the held-out imported pairs. */
+  evaluateExtra?: () => ExtraFigures;
 }
 
 /** The training figures of the last pairs, every 25 steps. */
@@ -94,6 +99,8 @@ async function endEpoch(run: Run): Promise<TrainSeedResult['stopped'] | null> {
   state.epoch++;
   const tv = performance.now();
   const v = validate(run.validating);
+  // After validate: the batch-norm statistics are the recalibrated ones.
+  const x = run.evaluateExtra?.();
   const rec: EpochRecord = {
     epoch: state.epoch,
     step: state.step,
@@ -103,6 +110,7 @@ async function endEpoch(run: Run): Promise<TrainSeedResult['stopped'] | null> {
     trainAuc: distillOnly ? NaN : auc(recent.map((r) => r.p), recent.map((r) => r.same)),
     ...v,
     learningRate: adam.learningRate,
+    ...(x ? { extraAuc: x.auc, extraAccuracy: x.accuracy } : {}),
   };
   state.history.push(rec);
   const criterion = distillOnly ? 1 - (rec.valDistillAuc ?? 0) : rec.valLoss;
@@ -118,6 +126,7 @@ async function endEpoch(run: Run): Promise<TrainSeedResult['stopped'] | null> {
       `acc ${rec.valAccuracy.toFixed(3)} auc ${rec.valAuc.toFixed(3)}` +
       (rec.valDistillAuc !== undefined ? ` distill-space auc ${rec.valDistillAuc.toFixed(4)} (all ${validation.imagePairs} pairs of ${validation.images.length} images)` : '') +
       `, ${rec.liveUnits ?? '-'}/${SEED_EMBEDDING_DIM} live units` +
+      (x ? `; held-out imported labels: auc ${x.auc.toFixed(3)} acc ${x.accuracy.toFixed(3)} on ${x.pairs} pairs` : '') +
       ` on ${validation.pairs.length} pairs of ${run.validationPeople} held-out people ` +
       `${improved ? '(best so far: exported to ' + o.outDir + ')' : `(no better for ${state.badEpochs})`} [${((performance.now() - tv) / 1000).toFixed(0)} s]`,
   );
@@ -139,8 +148,13 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   const distillOnly = o.pairWeight === 0;
   if (distillOnly && !o.distill) throw new Error('pairWeight 0 needs the distillation loss: nothing would be trained');
   if (o.schedule === 'cosine' && !Number.isFinite(o.scheduleMinutes)) throw new Error('the cosine schedule needs scheduleMinutes');
+  const extra = o.extraLabels !== undefined ? loadExtraLabels(o.extraLabels) : null;
+  if (extra !== null && distillOnly) throw new Error('imported labels train the pair loss: they need a pair weight above 0');
   const data = await prepareData(o);
-  const { usable, targets, hasTarget, trainIdx, valIdx, train, val, cache } = data;
+  const { usable, trainIdx, valIdx, train, val } = data;
+  // Imported labels' crops follow LFW's images in the cache, without distillation targets.
+  const extraOffset = data.cache.count;
+  const { cache, targets, hasTarget } = extra === null ? data : await withExtraImages(data, extra, o);
   const trainWithTarget = trainIdx.filter((i) => hasTarget[i] === 1);
 
   const models = buildTrainingModels(tf, o);
@@ -157,6 +171,13 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
 
   const calibration: Calibration = { tf, cache, images: calibrationSample(trainIdx), chain: o.distill ? [extractor, distill] : [extractor] };
   if (o.reviveDeadUnits && state.step === 0) state.revivedUnits = reviveSavedModelUnits(models, calibration, o);
+  const evaluateExtra = extra === null ? undefined : (): ExtraFigures => extraFigures(pairHeadProbabilities(tf, cache, extractor, head, extra.heldOut.map((p) => [extraOffset + p.a, extraOffset + p.b] as const)), extra.heldOut);
+  if (evaluateExtra && state.step === 0 && state.extraBefore === undefined) {
+    recalibrate(calibration);
+    state.extraBefore = evaluateExtra();
+    log(`held-out imported labels before training: auc ${state.extraBefore.auc.toFixed(3)} acc ${state.extraBefore.accuracy.toFixed(3)} on ${state.extraBefore.pairs} pairs`);
+  }
+  const extraPerStep = extra === null ? 0 : Math.min(o.batchPairs - 1, Math.max(1, Math.round(o.batchPairs * o.extraShare)));
 
   // --- the loop
   const B = o.batchPairs;
@@ -178,8 +199,9 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     validating: { tf, cache, extractor, head, distill, o, targets, hasTarget, validation, calibration },
     bestExport: { tf, workDir: o.workDir, outDir: o.outDir, extractor, head, ...(o.distill ? { distill } : {}) },
     checkpoint,
-    report: { o, backend, state, data, validation },
+    report: { o, backend, state, data, validation, extra },
     validationPeople: val.byPerson.length,
+    ...(evaluateExtra ? { evaluateExtra } : {}),
   };
   let lastCkpt = performance.now();
   const runStart = performance.now();
@@ -201,7 +223,11 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     const t0 = performance.now();
     adam.learningRate = learningRateAt(o, state.trainSeconds / 60);
     // Distillation alone: 2B images drawn uniformly; the "pairs" (k, B + k) only feed the log.
-    const pairs: Array<[Sample, Sample, boolean]> = distillOnly ? uniformImagePairs(rng, trainWithTarget, B) : samplePairs(train, rng, B);
+    const pairs: Array<[Sample, Sample, boolean]> = distillOnly
+      ? uniformImagePairs(rng, trainWithTarget, B)
+      : extra === null
+        ? samplePairs(train, rng, B)
+        : [...samplePairs(train, rng, B - extraPerStep), ...sampleExtraPairs(extra, rng, extraPerStep, extraOffset)];
     const { lossValue, probs } = await trainStep(step, batch, pairs);
     if (!Number.isFinite(lossValue)) throw new Error(`loss became ${lossValue} at step ${state.step}`);
     // Per pair, the mean of both orders' probabilities, in the batch's pair order.
@@ -248,7 +274,35 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
     trainPeople: train.byPerson.length,
     validationImages: valIdx.length,
     validationPeople: val.byPerson.length,
+    ...(extra !== null
+      ? {
+          extraLabels: {
+            fitPairs: extra.fit.length,
+            heldOutPairs: extra.heldOut.length,
+            heldOutAnswered: extra.heldOutAnswered,
+            dropped: extra.dropped,
+            splitBy: extra.splitBy,
+            before: state.extraBefore ?? null,
+            best: best?.extraAuc !== undefined ? { pairs: extra.heldOut.length, auc: best.extraAuc, accuracy: best.extraAccuracy ?? NaN } : null,
+          },
+        }
+      : {}),
   };
+}
+
+/** The image cache with the imported labels' crops after LFW's (decoded into a cache of their own), and targets for them (none). */
+async function withExtraImages(data: TrainingData, extra: ExtraLabels, o: TrainSeedOptions): Promise<{ cache: FaceImages; targets: Float32Array; hasTarget: Uint8Array }> {
+  const extraCache = await ImageCache.build(path.join(o.workDir, 'extra-cache'), extra.sources, o.log);
+  const n = data.cache.count + extraCache.count;
+  const targets = new Float32Array(n * SEED_DISTILL_DIM);
+  targets.set(data.targets);
+  const hasTarget = new Uint8Array(n);
+  hasTarget.set(data.hasTarget);
+  o.log(
+    `imported labels from ${extra.dir} (${extra.imports} imports): ${extra.fit.length} pairs to train on (and "different" pairs drawn across its ${extra.fitUnits.length} known people), ${extra.heldOut.length} held out (${extra.heldOutAnswered} answered, the rest drawn across people) ` +
+      `(split by ${extra.splitBy === 'identity' ? 'person' : 'crop'}: ${extra.units.fit} / ${extra.units.heldOut} units; ${extra.dropped} pairs across the split left out), ${extra.sources.length} crops`,
+  );
+  return { cache: new JoinedImages([data.cache, extraCache]), targets, hasTarget };
 }
 
 export type { Tf };

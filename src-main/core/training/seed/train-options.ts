@@ -2,6 +2,7 @@
  * What trainSeed is told (its options, and the defaults of those a caller may leave out) and
  * what it answers.
  */
+import type { ExtraFigures } from './extra-labels.js';
 import type { EpochRecord } from './run-state.js';
 
 export interface TrainSeedOptions {
@@ -65,6 +66,14 @@ export interface TrainSeedOptions {
   initFrom?: string;
   /** With initFrom: give the saved model's dead embedding units a fresh start (revive-units.ts). */
   reviveDeadUnits?: boolean;
+  /**
+   * A training-set folder of imported labels (`facepair labels import`): its pairs join
+   * training (their people kept apart from LFW's), a part held out by person is evaluated
+   * beside LFW's validation (extra-labels.ts).
+   */
+  extraLabels?: string;
+  /** With extraLabels: the share of each batch's pairs drawn from the imported labels. */
+  extraShare: number;
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -91,6 +100,7 @@ export const DEFAULT_TRAIN_SEED: Omit<TrainSeedOptions, 'data' | 'cacheDb' | 'wo
   validationPairs: 600,
   seed: 1,
   fresh: false,
+  extraShare: 0.25,
 };
 
 export interface TrainSeedResult {
@@ -103,4 +113,6 @@ export interface TrainSeedResult {
   trainPeople: number;
   validationImages: number;
   validationPeople: number;
+  /** With extraLabels: the imported pairs trained on and held out, and the held-out figures before training and of the best epoch. */
+  extraLabels?: { fitPairs: number; heldOutPairs: number; heldOutAnswered: number; dropped: number; splitBy: 'identity' | 'crop'; before: ExtraFigures | null; best: ExtraFigures | null };
 }

@@ -7,7 +7,7 @@ import { SEED_DISTILL_DIM } from '../../embedding/seed/seed-architecture.js';
 import type { Rng } from '../../ml/rng.js';
 import type { Tf } from '../../ml/runtime.js';
 import type { GradWorkers } from './grad-workers.js';
-import { IMAGE_BYTES, type ImageCache } from './image-cache.js';
+import { IMAGE_BYTES, type FaceImages } from './image-cache.js';
 import { applyGradientsScaled } from './scaled-step.js';
 import { seedShardLoss, type Shard } from './seed-loss.js';
 import type { TrainingModels } from './training-models.js';
@@ -19,7 +19,7 @@ type Tensor = import('@tensorflow/tfjs').Tensor;
 export interface BatchSource {
   /** The sampler's random state: flips and shifts are drawn from it too. */
   rng: Rng;
-  cache: ImageCache;
+  cache: FaceImages;
   targets: Float32Array;
   hasTarget: Uint8Array;
   maxShift: number;

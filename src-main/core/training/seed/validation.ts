@@ -11,7 +11,7 @@ import type { Tf } from '../../ml/runtime.js';
 import { embedCached } from './cached-embeddings.js';
 import { recalibrate, type Calibration } from './calibration.js';
 import { distillSpaceAuc } from './distill-space-auc.js';
-import type { ImageCache } from './image-cache.js';
+import type { FaceImages } from './image-cache.js';
 import type { CheckpointState, EpochRecord, Selection } from './run-state.js';
 import type { TrainSeedOptions } from './train-options.js';
 import { samplePairs, type Sample, type Split, type TrainingData } from './training-data.js';
@@ -80,7 +80,7 @@ export type ValidationFigures = Omit<EpochRecord, 'epoch' | 'step' | 'seconds' |
 
 export interface ValidationContext {
   tf: Tf;
-  cache: ImageCache;
+  cache: FaceImages;
   extractor: LayersModel;
   head: LayersModel;
   distill: LayersModel;
@@ -145,4 +145,23 @@ export function validate(ctx: ValidationContext): ValidationFigures {
     ...(valDistillAuc !== undefined ? { valDistillAuc } : {}),
     liveUnits,
   };
+}
+
+/** The pair head's P(same person) of each pair of cached images, the mean of both orders (inference mode; recalibrate first). */
+export function pairHeadProbabilities(tf: Tf, cache: FaceImages, extractor: LayersModel, head: LayersModel, pairs: ReadonlyArray<readonly [number, number]>): Float32Array {
+  if (pairs.length === 0) return new Float32Array(0);
+  const images = [...new Set(pairs.flatMap(([a, b]) => [a, b]))];
+  const { emb } = embedCached(tf, cache, images, extractor);
+  const at = new Map(images.map((i, k) => [i, k]));
+  const n = pairs.length;
+  const ea = new Float32Array(n * SEED_EMBEDDING_DIM), eb = new Float32Array(n * SEED_EMBEDDING_DIM);
+  pairs.forEach(([a, b], k) => {
+    ea.set(emb.subarray(at.get(a)! * SEED_EMBEDDING_DIM, (at.get(a)! + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
+    eb.set(emb.subarray(at.get(b)! * SEED_EMBEDDING_DIM, (at.get(b)! + 1) * SEED_EMBEDDING_DIM), k * SEED_EMBEDDING_DIM);
+  });
+  const [pab, pba] = tf.tidy(() => {
+    const ta = tf.tensor2d(ea, [n, SEED_EMBEDDING_DIM]), tb = tf.tensor2d(eb, [n, SEED_EMBEDDING_DIM]);
+    return [(head.predict([ta, tb]) as Tensor).dataSync(), (head.predict([tb, ta]) as Tensor).dataSync()];
+  });
+  return Float32Array.from(pab!, (v, k) => (v + pba![k]!) / 2);
 }
