@@ -6,6 +6,7 @@ import { ActionsRepository } from './db/actions.repository.js';
 import { openDatabase, type Db } from './db/database.js';
 import { EmbeddingsRepository } from './db/embeddings.repository.js';
 import { FacesRepository } from './db/faces.repository.js';
+import { FingerprintsRepository } from './db/fingerprints.repository.js';
 import { LabelsRepository } from './db/labels.repository.js';
 import { PeopleRepository } from './db/people.repository.js';
 import { PhotosRepository } from './db/photos.repository.js';
@@ -16,6 +17,7 @@ import { DEFAULT_GROUPING, GroupingService } from './grouping/grouping.service.j
 import { LearnedVersionsRepository } from './db/learned-versions.repository.js';
 import { LearningService } from './learning/learning.service.js';
 import { shippedRecognition } from './learning/shipped-recognition.js';
+import { DuplicatesService } from './duplicates/duplicates.service.js';
 import { LibraryFolder } from './library/library-folder.js';
 import { LibraryStatus } from './library/library-status.js';
 import { LibraryService } from './library/library.service.js';
@@ -46,6 +48,7 @@ export class FacePairApp {
   readonly labels: LabelsRepository;
   readonly actions: ActionsRepository;
   readonly settings: SettingsRepository;
+  readonly fingerprints: FingerprintsRepository;
   readonly learnedVersions: LearnedVersionsRepository;
   readonly library: LibraryService;
   /** The photo folder the window's scans read. */
@@ -63,6 +66,8 @@ export class FacePairApp {
   readonly edits: PeopleService;
   readonly review: ReviewService;
   readonly media: MediaService;
+  /** Duplicates: groups, keepers, "not duplicates", the trash with undo. */
+  readonly duplicates: DuplicatesService;
 
   constructor(config: AppConfig) {
     this.dbFile = path.resolve(config.dbFile);
@@ -78,11 +83,12 @@ export class FacePairApp {
     this.labels = new LabelsRepository(this.db);
     this.actions = new ActionsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
+    this.fingerprints = new FingerprintsRepository(this.db);
     this.learnedVersions = new LearnedVersionsRepository(this.db);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
     this.folder = new LibraryFolder(this.settings);
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
-    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings);
+    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings, this.fingerprints);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
     this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding), DEFAULT_GROUPING, () => this.learning.tuning());
     this.learning = new LearningService(
@@ -95,9 +101,10 @@ export class FacePairApp {
       this.grouping,
       shippedRecognition(this.seedEmbedding),
     );
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers, this.fingerprints);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
+    this.duplicates = new DuplicatesService(this.db, this.photos, this.fingerprints, this.faces, this.people, this.labels, this.actions, this.settings, this.edits);
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());
   }
 

@@ -6,6 +6,8 @@ import type { SeedCropEmbedder, SeedEmbeddingService, SeedEmbeddingSummary } fro
 import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
 import type { LibraryService, ReconcileSummary } from '../library/library.service.js';
 import type { LibraryStatus } from '../library/library-status.js';
+import type { FingerprintsRepository } from '../db/fingerprints.repository.js';
+import { backfillFingerprints, type BackfillSummary } from '../duplicates/fingerprint-backfill.js';
 import { PipelinePool } from './worker-pool.js';
 
 export type ScanEvent =
@@ -22,6 +24,8 @@ export interface ScanSummary {
   grouping: GroupingSummary;
   /** What the seed embedding stage did (faces the workers embedded during analysis count in `embedded`). */
   seedEmbedding: SeedEmbeddingSummary;
+  /** Photos analysed before duplicate finding existed, given their fingerprint now. */
+  fingerprints: BackfillSummary;
   photos: number;
   faces: number;
   people: number;
@@ -42,6 +46,7 @@ export class ScanPipeline {
     private readonly status: LibraryStatus,
     private readonly cacheDir: string,
     private readonly workers?: number,
+    private readonly fingerprints?: FingerprintsRepository,
   ) {}
 
   async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
@@ -68,13 +73,14 @@ export class ScanPipeline {
         signal,
         onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }),
       });
+      const fingerprints = this.fingerprints ? await backfillFingerprints(this.fingerprints, { signal }) : { done: 0, failed: 0, ms: 0 };
       const seedEmbedding: SeedEmbeddingSummary = {
         ...rest,
         runtime: rest.runtime ?? duringAnalysis.runtime,
         embedded: rest.embedded + duringAnalysis.embedded,
         workerMs: rest.workerMs + duringAnalysis.ms,
       };
-      return await this.groupAndSum(folder, t0, index, analysis, seedEmbedding, onEvent);
+      return await this.groupAndSum(folder, t0, index, analysis, seedEmbedding, fingerprints, onEvent);
     } finally {
       await pool.close();
     }
@@ -119,6 +125,7 @@ export class ScanPipeline {
     index: ReconcileSummary,
     analysis: AnalysisSummary,
     seedEmbedding: SeedEmbeddingSummary,
+    fingerprints: BackfillSummary,
     onEvent?: (e: ScanEvent) => void,
   ): Promise<ScanSummary> {
     onEvent?.({ stage: 'group' });
@@ -130,6 +137,7 @@ export class ScanPipeline {
       analysis,
       grouping,
       seedEmbedding,
+      fingerprints,
       photos: status.photos.done + status.photos.error + status.photos.pending,
       faces: status.faces,
       people: status.people,
