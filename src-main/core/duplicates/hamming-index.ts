@@ -51,8 +51,8 @@ export class HammingIndex {
       for (let c = 0; c < 4; c++) {
         const key = this.chunk(i, c);
         const starts = this.starts[c]!, items = this.items[c]!;
-        for (const flip of probes) {
-          const k = key ^ flip;
+        for (let q = 0; q < probes.length; q++) {
+          const k = key ^ probes[q]!;
           for (let p = starts[k]!, end = starts[k + 1]!; p < end; p++) {
             const j = items[p]!;
             if (j <= i || seen[j] === i) continue;
