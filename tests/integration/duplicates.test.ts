@@ -98,6 +98,11 @@ describe('facepair duplicates', () => {
       otherFace = faceOf(otherFile).id;
       personId = faceOf(copyFile).personId!;
       app.edits.rename(personId, 'Ana');
+      // The two exact copies show one photo: the person's count does not grow with copies.
+      const anaFaces = app.faces.listForPerson(personId);
+      expect(anaFaces.map((f) => f.photoPath)).toEqual(expect.arrayContaining([keeperFile, copyFile]));
+      expect(app.edits.summary(personId).photos).toBe(new Set(anaFaces.map((f) => app.photos.findByPath(f.photoPath)!.content_hash)).size);
+      expect(app.edits.summary(personId).photos).toBe(new Set(anaFaces.map((f) => f.photoPath)).size - 1);
       app.edits.answerReview(copyFace, otherFace, 'different');
       expect(app.labels.find(keeperFace, otherFace)).toBeNull();
     } finally {

@@ -8,7 +8,7 @@ import type { ActionsRepository } from '../db/actions.repository.js';
 import type { Db } from '../db/database.js';
 import type { FacesRepository, FaceInfo } from '../db/faces.repository.js';
 import { dismissalKey, type FingerprintsRepository } from '../db/fingerprints.repository.js';
-import type { LabelRow, LabelsRepository } from '../db/labels.repository.js';
+import type { LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository } from '../db/people.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
 import type { SettingsRepository } from '../db/settings.repository.js';
