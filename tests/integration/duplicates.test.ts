@@ -2,6 +2,7 @@ import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdir
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiHost } from '../../src-main/core/api/api-host.js';
 import { createApp } from '../../src-main/core/app.js';
 import { DuplicatesService } from '../../src-main/core/duplicates/duplicates.service.js';
 import { runCli } from '../support/cli.js';
@@ -210,6 +211,29 @@ describe('facepair duplicates', () => {
       expect(existsSync(copyFile)).toBe(true);
     } finally {
       chmodSync(dir, 0o755);
+    }
+  });
+
+  it('serves the groups to the window, and refuses a trash without confirmation', async () => {
+    const app = createApp({ dbFile: db, mustExist: true });
+    const host = new ApiHost(app, { version: 'test' });
+    try {
+      await app.folder.set(folder);
+      const r = await host.call('duplicates.list', {});
+      if (!r.ok) throw new Error(r.error.message);
+      const { groups } = r.result as { groups: Array<{ id: string; class: string; files: Array<{ fileName: string; folder: string; reason: string }> }> };
+      const exact = groups.find((g) => g.files.some((f) => f.fileName === path.basename(copyFile)))!;
+      expect(exact.class).toBe('exact');
+      expect(exact.files.map((f) => f.folder).sort()).toEqual(['copies of everything', 'ü day']);
+      const unconfirmed = await host.call('duplicates.trash', { groups: [{ id: exact.id }] });
+      expect(unconfirmed.ok).toBe(false);
+      if (!unconfirmed.ok) expect(unconfirmed.error.message).toMatch(/needs the user's confirmation/);
+      const badId = await host.call('duplicates.dismiss', { groupId: '../etc' });
+      expect(!badId.ok && badId.error.code).toBe('invalid_params');
+      expect(existsSync(copyFile)).toBe(true);
+    } finally {
+      await host.dispose();
+      app.close();
     }
   });
 

@@ -41,6 +41,8 @@ const EDITS = new Set<ApiMethod>([
   'people.rejectFaces',
   'review.answer',
   'actions.undo',
+  'duplicates.trash',
+  'duplicates.dismiss',
   'learning.run',
   'learning.rollback',
 ]);
@@ -281,6 +283,32 @@ export class ApiHost {
       'review.answer': ({ faceA, faceB, answer }) => ({ action: app.edits.answerReview(faceA, faceB, answer) }),
       'actions.list': ({ limit }) => ({ actions: app.edits.listActions(limit ?? 20) }),
       'actions.undo': ({ actionId }) => ({ undone: app.edits.undo(actionId) }),
+      'duplicates.list': async ({ class: only }) => {
+        const folder = app.folder.get();
+        const groups = await app.duplicates.list({ class: only });
+        return {
+          groups: groups.map((g) => ({
+            id: g.id,
+            class: g.class,
+            keeper: g.keeper,
+            wastedBytes: g.wastedBytes,
+            files: g.files.map(({ path: file, ...f }) => {
+              const rel = folder && isInside(folder, file) ? path.relative(folder, file) : file;
+              return { ...f, fileName: path.basename(file), folder: path.dirname(rel) === '.' ? '' : path.dirname(rel) };
+            }),
+          })),
+        };
+      },
+      'duplicates.trash': async ({ groups }) => {
+        const report = await app.duplicates.trash(groups.map((g) => g.id), new Map(groups.flatMap((g) => (g.keeper !== undefined ? [[g.id, g.keeper] as const] : []))));
+        const action = report.actionId !== null ? (app.edits.listActions(50).find((a) => a.id === report.actionId) ?? null) : null;
+        return {
+          action,
+          trashed: report.trashed.map((t) => ({ photoId: t.photoId, fileName: path.basename(t.path) })),
+          refused: report.refused.map((r) => ({ fileName: path.basename(r.path), reason: r.reason })),
+        };
+      },
+      'duplicates.dismiss': async ({ groupId }) => ({ pairs: await app.duplicates.dismiss(groupId) }),
       'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningPending > 0 }),
       'learning.run': async () => {
         const { version, regrouped } = await app.learning.learn();
