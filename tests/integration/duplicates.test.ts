@@ -96,7 +96,7 @@ describe('facepair duplicates', () => {
       const faceOf = (file: string) => app.faces.listForPhoto(app.photos.findByPath(file)!.id)[0]!;
       copyFace = faceOf(copyFile).id;
       keeperFace = faceOf(keeperFile).id;
-      otherFace = faceOf(otherFile).id;
+      otherFace = faceOf(bigFile).id;
       personId = faceOf(copyFile).personId!;
       app.edits.rename(personId, 'Ana');
       // The two exact copies show one photo: the person's count does not grow with copies.
@@ -127,7 +127,7 @@ describe('facepair duplicates', () => {
 
     const after = createApp({ dbFile: db, mustExist: true });
     try {
-      // The user's "different" answer now holds for the keeper's face; the name stays.
+      // The user's "different" answer (Ana is not the portrait's person) now holds for the keeper's face; the name stays.
       expect(after.labels.find(keeperFace, otherFace)?.same).toBe(0);
       expect(after.labels.find(copyFace, otherFace)?.same).toBe(0);
       expect(after.people.find(personId)!.name).toBe('Ana');

@@ -13,7 +13,7 @@ import type { PeopleRepository } from '../db/people.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
 import type { SettingsRepository } from '../db/settings.repository.js';
 import { hashFile } from '../library/content-hash.js';
-import { conflict, notFound } from '../contract/errors.js';
+import { ApiError, conflict, notFound } from '../contract/errors.js';
 import type { PeopleService, UndoRecord } from '../people/people.service.js';
 import { findDuplicatePairs, groupPairs, type SearchPhoto } from './find-duplicates.js';
 import { chooseKeeper, RAW_EXTENSIONS, type KeeperCandidate } from './keep-best.js';
@@ -179,7 +179,7 @@ export class DuplicatesService {
     const action = (): number => (actionId ??= this.actions.begin(TRASH_ACTION, 'Moved duplicates to the trash'));
     for (const id of groupIds) {
       const group = groups.get(id);
-      if (!group) throw notFound(`Duplicate group ${id} (list the groups again: a scan or a trash changes them)`);
+      if (!group) throw new ApiError('not_found', `Duplicate group ${id} does not exist: list the groups again (a scan or a trash changes them)`);
       if (group.class === 'similar') throw conflict(`Group ${id} holds similar shots, not copies: nothing in it is moved to the trash`);
       const keeperId = keepers.get(id) ?? group.keeper;
       const keeper = group.files.find((f) => f.photoId === keeperId) ?? (() => { throw conflict(`Photo ${keeperId} is not in group ${id}`); })();
