@@ -21,6 +21,8 @@ const DATA = path.resolve(process.env.FACEPAIR_DATASETS ?? path.join(import.meta
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const originalsWanted = Number(args[args.indexOf('--originals') + 1] ?? 0) || 300;
+/** `--reuse DIR`: a library this bench built before (kept with --keep); its truth is in the file names. */
+const reuse = args.includes('--reuse') ? path.resolve(args[args.indexOf('--reuse') + 1] ?? '') : null;
 
 type Kind = 'original' | 'exact' | 'resized' | 'crop' | 'rotated' | 'png' | 'heic' | 'bright' | 'saturated' | 'burst';
 /** The class a copy of this kind forms with its original (null: not a duplicate). */
@@ -108,6 +110,19 @@ async function makeCopy(src: string, kind: Kind, dest: string, rng: Rng): Promis
     default:
       throw new Error(`no copy of kind ${kind}`);
   }
+}
+
+/** The truth of a library built before: `originals/oNNNN.jpg` and `copies/oNNNN-<kind>.<ext>`. */
+function truthFromNames(dir: string): TruthFile[] {
+  const truth: TruthFile[] = [];
+  for (const sub of ['originals', 'copies']) {
+    for (const name of readdirSync(path.join(dir, sub)).sort()) {
+      const m = /^o(\d+)(?:-(\w+))?\.\w+$/.exec(name);
+      if (!m) continue;
+      truth.push({ file: path.join(dir, sub, name), origin: Number(m[1]), kind: (m[2] ?? 'original') as Kind });
+    }
+  }
+  return truth;
 }
 
 async function buildLibrary(dir: string): Promise<TruthFile[]> {
@@ -314,8 +329,9 @@ const fmt = (v: number): string => v.toFixed(3);
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facepair-dups-'));
   try {
-    log(`building the library in ${dir} …`);
-    const truth = await buildLibrary(path.join(dir, 'library'));
+    if (reuse) execFileSync('cp', ['-a', path.join(reuse, 'library'), path.join(dir, 'library')]);
+    else log(`building the library in ${dir} …`);
+    const truth = reuse ? truthFromNames(path.join(dir, 'library')) : await buildLibrary(path.join(dir, 'library'));
     log(`  ${truth.length} files from ${new Set(truth.map((t) => t.origin)).size} originals`);
     const ours = await runFacePair(dir, truth);
     log('findimagedupes …');
