@@ -27,6 +27,7 @@ import { checkLibraryFolder, describeAdded } from '../core/library/library-folde
 import { registerPhotos } from './photos-command.js';
 import { csvLine } from './csv.js';
 import { registerLabels } from './labels-command.js';
+import { registerDuplicates } from './duplicates-command.js';
 import { registerTrainSeed } from './train-seed-command.js';
 import { loadTruth } from '../core/benchmarks/folder-truth.js';
 
@@ -305,6 +306,7 @@ registerFolders(program, (db, mustExist, fn) => withApp(db, mustExist, undefined
 registerLearn(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, undefined, fn, readOnly));
 registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn, true));
 registerLabels(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerDuplicates(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -6,6 +6,7 @@ import { ActionsRepository } from './db/actions.repository.js';
 import { openDatabase, readOnlyReason, type Db } from './db/database.js';
 import { EmbeddingsRepository } from './db/embeddings.repository.js';
 import { FacesRepository } from './db/faces.repository.js';
+import { FingerprintsRepository } from './db/fingerprints.repository.js';
 import { LabelsRepository } from './db/labels.repository.js';
 import { PeopleRepository } from './db/people.repository.js';
 import { PhotosRepository } from './db/photos.repository.js';
@@ -20,6 +21,7 @@ import { LearningService } from './learning/learning.service.js';
 import { shippedRecognition } from './learning/shipped-recognition.js';
 import { LibraryFoldersRepository } from './db/library-folders.repository.js';
 import { LibraryFolders } from './library/library-folders.js';
+import { DuplicatesService } from './duplicates/duplicates.service.js';
 import { LibraryStatus } from './library/library-status.js';
 import { LibraryService } from './library/library.service.js';
 import { MediaService } from './media/media.service.js';
@@ -57,6 +59,7 @@ export class FacePairApp {
   readonly labels: LabelsRepository;
   readonly actions: ActionsRepository;
   readonly settings: SettingsRepository;
+  readonly fingerprints: FingerprintsRepository;
   readonly learnedVersions: LearnedVersionsRepository;
   /** Held by long write jobs (scan, learn): one at a time per library, across processes. */
   readonly lock: LibraryLock;
@@ -78,6 +81,8 @@ export class FacePairApp {
   /** Photos by date, filtered by who is in them (the photo browser, `facepair photos`). */
   readonly photoFinder: PhotoFinder;
   readonly media: MediaService;
+  /** Duplicates: groups, keepers, "not duplicates", the trash with undo. */
+  readonly duplicates: DuplicatesService;
 
   constructor(config: AppConfig) {
     this.dbFile = path.resolve(config.dbFile);
@@ -96,12 +101,13 @@ export class FacePairApp {
     this.labels = new LabelsRepository(this.db);
     this.actions = new ActionsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
+    this.fingerprints = new FingerprintsRepository(this.db);
     this.learnedVersions = new LearnedVersionsRepository(this.db);
     this.lock = new LibraryLock(this.db);
     this.folders = new LibraryFolders(new LibraryFoldersRepository(this.db));
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir], () => this.folders.roots());
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
-    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings);
+    this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings, this.fingerprints);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
     this.grouping = new GroupingService(
       this.faces,
@@ -124,11 +130,12 @@ export class FacePairApp {
       shippedRecognition(this.seedEmbedding),
       this.lock,
     );
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
     this.photoFinder = new PhotoFinder(this.db);
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, this.folders);
+    this.duplicates = new DuplicatesService(this.db, this.photos, this.fingerprints, this.faces, this.people, this.labels, this.actions, this.settings, this.edits);
   }
 
   close(): void {

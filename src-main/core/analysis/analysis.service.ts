@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
+import type { FingerprintsRepository } from '../db/fingerprints.repository.js';
 import type { PhotoRow, PhotosRepository } from '../db/photos.repository.js';
 import { euclidean } from '../ml/distance.js';
 import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY, SAME_PERSON_MAX_DISTANCE } from './descriptor.js';
@@ -56,6 +57,8 @@ export class AnalysisService {
     private readonly photos: PhotosRepository,
     private readonly faces: FacesRepository,
     private readonly embeddings: EmbeddingsRepository,
+    /** Where each photo's fingerprint goes, for duplicate finding (none: not kept). */
+    private readonly fingerprints?: FingerprintsRepository,
   ) {}
 
   async analyzePending<R>(options: AnalyzeOptions<R>): Promise<AnalysisSummary> {
@@ -80,6 +83,7 @@ export class AnalysisService {
       const faceIds = this.faces.replaceForPhoto(row.id, a.faces, this.previousFaceOfEach(row, a.faces, modelId));
       this.embeddings.put(modelId, faceIds.map((faceId, i) => ({ faceId, vector: a.faces[i]!.descriptor })));
       options.saveExtra?.(faceIds, photo);
+      if (a.fingerprint) this.fingerprints?.put(row.id, a.fingerprint);
       this.photos.markDone(row.id, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
     });
     let next = 0;

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodePhoto } from './decode.js';
+import { fingerprintImage, type PhotoFingerprint } from './fingerprint.js';
 import type { AnalyzeTimings, FaceAnalyzer } from './face-analyzer.js';
 import type { Box } from './align/geometry.js';
 import type { RgbImage } from './rgb-image.js';
@@ -30,6 +31,9 @@ export interface PhotoAnalysis {
   takenAt: string | null;
   faces: PhotoFace[];
   timings: AnalyzeTimings & { decodeMs: number; cropsMs: number };
+  /** The upright pixels' hashes and thumbnail, for duplicate finding (no second decode). */
+  fingerprint?: PhotoFingerprint;
+  fingerprintMs?: number;
 }
 
 function rawInput(img: RgbImage): sharp.Sharp {
@@ -66,6 +70,9 @@ export async function analyzePhotoFile(
   let t0 = performance.now();
   const decoded = await decodePhoto(file, ANALYSIS_MAX_SIDE);
   const decodeMs = performance.now() - t0;
+  t0 = performance.now();
+  const fingerprint = fingerprintImage(decoded.image);
+  const fingerprintMs = performance.now() - t0;
   const result = await analyzer.analyze(decoded.image);
 
   t0 = performance.now();
@@ -105,5 +112,7 @@ export async function analyzePhotoFile(
     takenAt: decoded.takenAt,
     faces,
     timings: { ...result.timings, decodeMs, cropsMs },
+    fingerprint,
+    fingerprintMs,
   };
 }

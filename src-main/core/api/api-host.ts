@@ -20,6 +20,7 @@ import { describeHolder, LibraryBusyError } from '../db/library-lock.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { describeAdded, describeRemoved, LibraryFolderError } from '../library/library-folders.js';
+import { isInside } from '../library/inside.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
 import { PHOTO_THUMB_MAX_SIDE, type MediaFile, type MediaKind } from '../media/media.service.js';
@@ -44,6 +45,8 @@ const EDITS = new Set<ApiMethod>([
   'people.rejectFaces',
   'review.answer',
   'actions.undo',
+  'duplicates.trash',
+  'duplicates.dismiss',
   'learning.run',
   'learning.rollback',
 ]);
@@ -335,6 +338,33 @@ export class ApiHost {
       'review.answer': ({ faceA, faceB, answer }) => ({ action: app.edits.answerReview(faceA, faceB, answer) }),
       'actions.list': ({ limit }) => ({ actions: app.edits.listActions(limit ?? 20) }),
       'actions.undo': ({ actionId }) => ({ undone: app.edits.undo(actionId) }),
+      'duplicates.list': async ({ class: only }) => {
+        const roots = app.folders.roots();
+        const groups = await app.duplicates.list({ class: only });
+        return {
+          groups: groups.map((g) => ({
+            id: g.id,
+            class: g.class,
+            keeper: g.keeper,
+            wastedBytes: g.wastedBytes,
+            files: g.files.map(({ path: file, ...f }) => {
+              const root = roots.find((r) => isInside(r, file));
+              const rel = root !== undefined ? path.relative(root, file) : file;
+              return { ...f, fileName: path.basename(file), folder: path.dirname(rel) === '.' ? '' : path.dirname(rel) };
+            }),
+          })),
+        };
+      },
+      'duplicates.trash': async ({ groups }) => {
+        const report = await app.duplicates.trash(groups.map((g) => g.id), new Map(groups.flatMap((g) => (g.keeper !== undefined ? [[g.id, g.keeper] as const] : []))));
+        const action = report.actionId !== null ? (app.edits.listActions(50).find((a) => a.id === report.actionId) ?? null) : null;
+        return {
+          action,
+          trashed: report.trashed.map((t) => ({ photoId: t.photoId, fileName: path.basename(t.path) })),
+          refused: report.refused.map((r) => ({ fileName: path.basename(r.path), reason: r.reason })),
+        };
+      },
+      'duplicates.dismiss': async ({ groupId }) => ({ pairs: await app.duplicates.dismiss(groupId) }),
       'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningPending > 0 }),
       'learning.run': async () => {
         const { version, regrouped } = await app.learning.learn();

@@ -240,6 +240,35 @@ const folder = z
 const faceIds = z.array(id).min(1, 'Choose at least one face').max(10_000, 'At most 10,000 faces at once');
 
 /** Every method: its parameters and its result. */
+export const duplicateClass = z.enum(['exact', 'same', 'edited', 'similar']);
+const groupId = z.string().regex(/^[a-z][0-9a-f]{11}$/, 'A duplicate group id is a letter and 11 hex digits');
+
+export const duplicateFile = z.object({
+  photoId: id,
+  fileName: z.string(),
+  /** Folder relative to the library (empty at its root; absolute when outside it); for display only. */
+  folder: z.string(),
+  width: z.number().int().nonnegative(),
+  height: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  format: z.string().nullable(),
+  takenAt: z.string().nullable(),
+  camera: z.string().nullable(),
+  /** Why it is kept, or why it may go, in words. */
+  reason: z.string(),
+  /** In a reference folder: never proposed for the trash. */
+  reference: z.boolean(),
+});
+
+export const duplicateGroup = z.object({
+  id: groupId,
+  class: duplicateClass,
+  /** The suggested keeper's photo id. */
+  keeper: id,
+  wastedBytes: z.number().int().nonnegative(),
+  files: z.array(duplicateFile),
+});
+
 export const API = {
   'app.info': {
     params: none,
@@ -329,6 +358,26 @@ export const API = {
     params: z.object({ actionId: id.optional() }).strict(),
     result: z.object({ undone: actionSummary.nullable() }),
   },
+  'duplicates.list': {
+    params: z.object({ class: duplicateClass.optional() }).strict(),
+    result: z.object({ groups: z.array(duplicateGroup) }),
+  },
+  /** Moves every copy but the keeper (the suggested one unless given) to the system trash; undone by actions.undo. */
+  'duplicates.trash': {
+    params: z
+      .object({
+        groups: z.array(z.object({ id: groupId, keeper: id.optional() }).strict()).min(1, 'Choose at least one group').max(10_000),
+        confirmed: z.literal(true, 'Moving files to the trash needs the user\'s confirmation'),
+      })
+      .strict(),
+    result: z.object({
+      action: actionSummary.nullable(),
+      trashed: z.array(z.object({ photoId: id, fileName: z.string() })),
+      refused: z.array(z.object({ fileName: z.string(), reason: z.string() })),
+    }),
+  },
+  /** "Not duplicates": the group's photos are never proposed together again. */
+  'duplicates.dismiss': { params: z.object({ groupId }).strict(), result: z.object({ pairs: z.number().int().nonnegative() }) },
   'learning.state': { params: none, result: learningState },
   /**
    * "Improve recognition": learns a version from the answers, measured on answers set aside;
@@ -366,6 +415,9 @@ export type LibraryInfo = z.output<typeof libraryInfo>;
 export type LibraryFolderInfo = z.output<typeof libraryFolder>;
 export type LearnedVersionInfo = z.output<typeof learnedVersion>;
 export type LearningState = z.output<typeof learningState>;
+export type DuplicateGroup = z.output<typeof duplicateGroup>;
+export type DuplicateFile = z.output<typeof duplicateFile>;
+export type DuplicateClass = z.output<typeof duplicateClass>;
 
 /** Pushed to every window: scan progress, and "the people changed, read them again". */
 export type ApiEvent =

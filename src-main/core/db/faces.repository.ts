@@ -168,7 +168,7 @@ export class FacesRepository {
     this.allOfPersonStmt = db.prepare<[number], { id: number; assigned_by: 'auto' | 'user' | null }>('SELECT id, assigned_by FROM faces WHERE person_id = ? ORDER BY id');
     this.assignStmt = db.prepare('UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?');
     this.photoCountsStmt = db.prepare<[], { person_id: number; photos: number }>(
-      `SELECT f.person_id, count(DISTINCT f.photo_id) AS photos FROM faces f JOIN photos p ON p.id = f.photo_id
+      `SELECT f.person_id, count(DISTINCT p.content_hash) AS photos FROM faces f JOIN photos p ON p.id = f.photo_id
        WHERE p.status = 'done' AND f.person_id IS NOT NULL AND f.lost_at IS NULL GROUP BY f.person_id`,
     );
   }

@@ -30,6 +30,7 @@ export class LabelsRepository {
   private readonly byPair;
   private readonly deleteByAction;
   private readonly putBack;
+  private readonly ofFace;
 
   constructor(db: Db) {
     this.upsert = db.prepare(
@@ -41,6 +42,7 @@ export class LabelsRepository {
     this.counts = db.prepare<[], { source: string; same: number; n: number }>('SELECT source, same, count(*) AS n FROM labels GROUP BY source, same ORDER BY source, same');
     this.byPair = db.prepare<[number, number], LabelRow>('SELECT face_a, face_b, same, source, created_at, action_id FROM labels WHERE face_a = ? AND face_b = ?');
     this.deleteByAction = db.prepare('DELETE FROM labels WHERE action_id = ?');
+    this.ofFace = db.prepare<[number, number], LabelRow>('SELECT face_a, face_b, same, source, created_at, action_id FROM labels WHERE face_a = ? OR face_b = ?');
     // A face deleted since (a re-analysis no longer found it) takes its labels with it: those stay gone.
     this.putBack = db.prepare(
       `INSERT OR REPLACE INTO labels (face_a, face_b, same, source, created_at, action_id)
@@ -59,6 +61,16 @@ export class LabelsRepository {
     const previous = this.byPair.get(a, b) ?? null;
     this.upsert.run(a, b, same ? 1 : 0, source, new Date().toISOString(), actionId);
     return previous;
+  }
+
+  /** The labels one face takes part in. */
+  listForFace(faceId: number): LabelRow[] {
+    return this.ofFace.all(faceId, faceId);
+  }
+
+  /** The label of a pair, either order, or null. */
+  find(faceA: number, faceB: number): LabelRow | null {
+    return this.byPair.get(Math.min(faceA, faceB), Math.max(faceA, faceB)) ?? null;
   }
 
   list(): PairLabel[] {

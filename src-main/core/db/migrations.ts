@@ -166,6 +166,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `,
     },
     {
+    version: 6,
+    name: 'duplicates: fingerprints of the upright pixels, "not duplicates" decisions',
+    sql: `
+      -- Hashes and a small thumbnail of each analysed photo's upright image (see
+      -- analysis/fingerprint.ts); \`dct\` and \`gradient\` are 8 bytes each, big-endian bits.
+      CREATE TABLE photo_fingerprints (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        dct BLOB NOT NULL,
+        gradient BLOB NOT NULL,
+        thumb BLOB NOT NULL,
+        colour BLOB NOT NULL
+      ) STRICT;
+
+      -- Pairs of photos the user said are not duplicates: never proposed again. By content hash,
+      -- so that the decision survives moves, re-scans and a new database of the same files.
+      CREATE TABLE duplicate_dismissals (
+        hash_a TEXT NOT NULL,
+        hash_b TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        CHECK (hash_a <= hash_b),
+        PRIMARY KEY (hash_a, hash_b)
+      ) STRICT, WITHOUT ROWID;
+      `,
+    },
+    {
     version: 8,
     name: 'the library is a list of folders; photos outside them are those of removed folders',
     sql: `

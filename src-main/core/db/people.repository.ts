@@ -98,7 +98,7 @@ export class PeopleRepository {
     );
     // With exactly one max() aggregate, SQLite takes the bare column f.id from the row holding the max.
     const summarySql = (where: string): string =>
-      `SELECT pe.id, pe.name, pe.hidden, pe.cover_face_id, count(*) AS faces, count(DISTINCT f.photo_id) AS photos,
+      `SELECT pe.id, pe.name, pe.hidden, pe.cover_face_id, count(*) AS faces, count(DISTINCT p.content_hash) AS photos,
               max(f.score) AS best_score, f.id AS best_face, sum(f.id = pe.cover_face_id) AS has_cover
        FROM people pe JOIN faces f ON f.person_id = pe.id AND f.lost_at IS NULL JOIN photos p ON p.id = f.photo_id AND p.status = 'done'
        WHERE ${where} GROUP BY pe.id ORDER BY pe.name IS NULL, faces DESC, pe.id`;

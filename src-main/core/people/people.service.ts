@@ -178,6 +178,16 @@ export class PeopleService {
 
   // ---- undo ----------------------------------------------------------------------------
 
+  private readonly undoSteps = new Map<string, (payload: unknown) => string | null>();
+
+  /**
+   * A step another service runs before the undo of its actions of `kind` reverts their face
+   * moves and labels (the duplicates' trash puts files back); it answers a note for the user.
+   */
+  registerUndoStep(kind: string, step: (payload: unknown) => string | null): void {
+    this.undoSteps.set(kind, step);
+  }
+
   listActions(limit: number): ActionResult[] {
     return this.actions.listOpen(limit).map(toActionResult);
   }
@@ -194,6 +204,7 @@ export class PeopleService {
       throw conflict(!asked ? `Action #${actionId} does not exist` : asked.undone_at !== null ? 'That action was already undone' : 'Undo the newer actions first');
     }
     const rec = JSON.parse(newest.payload) as UndoRecord;
+    const note = this.undoSteps.get(newest.kind)?.(rec) ?? null;
     this.db.transaction(() => {
       this.labels.revertAction(newest.id, rec.labels);
       const idOf = new Map<number, number>();
@@ -221,7 +232,8 @@ export class PeopleService {
       for (const id of rec.created) this.people.deleteIfEmpty(id);
       this.actions.markUndone(newest.id);
     })();
-    return toActionResult(newest);
+    const result = toActionResult(newest);
+    return note ? { ...result, summary: `${result.summary}. ${note}` } : result;
   }
 
   /** Face pairs the user skipped in the review (and did not undo). */

@@ -7,6 +7,8 @@ import type { GroupingService, GroupingSummary } from '../grouping/grouping.serv
 import type { LibraryService, ReconcileSummary } from '../library/library.service.js';
 import type { LibraryStatus } from '../library/library-status.js';
 import type { LibraryLock, LockHolder } from '../db/library-lock.js';
+import type { FingerprintsRepository } from '../db/fingerprints.repository.js';
+import { backfillFingerprints, type BackfillSummary } from '../duplicates/fingerprint-backfill.js';
 import { PipelinePool } from './worker-pool.js';
 
 export type ScanEvent =
@@ -25,6 +27,8 @@ export interface ScanSummary {
   grouping: GroupingSummary;
   /** What the seed embedding stage did (faces the workers embedded during analysis count in `embedded`). */
   seedEmbedding: SeedEmbeddingSummary;
+  /** Photos analysed before duplicate finding existed, given their fingerprint now. */
+  fingerprints: BackfillSummary;
   photos: number;
   faces: number;
   people: number;
@@ -46,11 +50,12 @@ export class ScanPipeline {
     private readonly cacheDir: string,
     private readonly lock: LibraryLock,
     private readonly workers?: number,
+    private readonly fingerprints?: FingerprintsRepository,
   ) {}
 
-  /** Scans one folder, or several (each indexed in turn, then analysed and grouped together). */
   /**
-   * Scans under the library lock. Another process's scan or learning run holding it: with
+   * Scans one folder, or several (each indexed in turn, then analysed and grouped together),
+   * under the library lock. Another process's scan or learning run holding it: with
    * `waitForLock` the scan waits for it (told who holds it), else it fails at once with
    * LibraryBusyError naming the holder.
    */
@@ -89,13 +94,14 @@ export class ScanPipeline {
         signal,
         onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }),
       });
+      const fingerprints = this.fingerprints ? await backfillFingerprints(this.fingerprints, { signal }) : { done: 0, failed: 0, ms: 0 };
       const seedEmbedding: SeedEmbeddingSummary = {
         ...rest,
         runtime: rest.runtime ?? duringAnalysis.runtime,
         embedded: rest.embedded + duringAnalysis.embedded,
         workerMs: rest.workerMs + duringAnalysis.ms,
       };
-      return await this.groupAndSum(list, t0, index, analysis, seedEmbedding, onEvent);
+      return await this.groupAndSum(list, t0, index, analysis, seedEmbedding, fingerprints, onEvent);
     } finally {
       await pool.close();
     }
@@ -149,6 +155,7 @@ export class ScanPipeline {
     index: ReconcileSummary,
     analysis: AnalysisSummary,
     seedEmbedding: SeedEmbeddingSummary,
+    fingerprints: BackfillSummary,
     onEvent?: (e: ScanEvent) => void,
   ): Promise<ScanSummary> {
     onEvent?.({ stage: 'group' });
@@ -161,6 +168,7 @@ export class ScanPipeline {
       analysis,
       grouping,
       seedEmbedding,
+      fingerprints,
       photos: status.photos.done + status.photos.error + status.photos.pending,
       faces: status.faces,
       people: status.people,

@@ -6,6 +6,7 @@ export type Route =
   | { name: 'person'; personId: number }
   | { name: 'review' }
   | { name: 'recognition' }
+  | { name: 'duplicates' }
   | { name: 'photo'; photoId: number };
 
 export function parseRoute(hash: string): Route | null {
@@ -15,6 +16,7 @@ export function parseRoute(hash: string): Route | null {
   if (path === '/photos') return { name: 'photos' };
   if (path === '/review') return { name: 'review' };
   if (path === '/recognition') return { name: 'recognition' };
+  if (path === '/duplicates') return { name: 'duplicates' };
   let m = /^\/people\/(\d{1,15})$/.exec(path);
   if (m) return { name: 'person', personId: Number(m[1]) };
   m = /^\/photos\/(\d{1,15})$/.exec(path);

@@ -1,0 +1,377 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import exifr from 'exifr';
+
+import type { ActionsRepository } from '../db/actions.repository.js';
+import type { Db } from '../db/database.js';
+import type { FacesRepository, FaceInfo } from '../db/faces.repository.js';
+import { dismissalKey, type FingerprintsRepository } from '../db/fingerprints.repository.js';
+import type { LabelsRepository } from '../db/labels.repository.js';
+import type { PeopleRepository } from '../db/people.repository.js';
+import type { PhotosRepository } from '../db/photos.repository.js';
+import type { SettingsRepository } from '../db/settings.repository.js';
+import { hashFile } from '../library/content-hash.js';
+import { ApiError, conflict, notFound } from '../contract/errors.js';
+import type { PeopleService, UndoRecord } from '../people/people.service.js';
+import { findDuplicatePairs, groupPairs, type SearchPhoto } from './find-duplicates.js';
+import { chooseKeeper, RAW_EXTENSIONS, type KeeperCandidate } from './keep-best.js';
+import type { DuplicateClass, RelativeBox } from './verify-pair.js';
+
+export interface DuplicateFile {
+  photoId: number;
+  path: string;
+  width: number;
+  height: number;
+  bytes: number;
+  format: string | null;
+  takenAt: string | null;
+  camera: string | null;
+  /** Why it is kept, or why it may go. */
+  reason: string;
+  reference: boolean;
+}
+
+export interface DuplicateGroup {
+  /** Stable while the group's files stay the same: a digest of their content hashes. */
+  id: string;
+  class: DuplicateClass;
+  keeper: number;
+  files: DuplicateFile[];
+  /** Bytes freed by trashing every copy but the keeper (0 for similar shots). */
+  wastedBytes: number;
+}
+
+export interface TrashedFile {
+  photoId: number;
+  path: string;
+  trashPath: string | null;
+  infoPath: string | null;
+}
+
+export interface TrashReport {
+  actionId: number | null;
+  trashed: TrashedFile[];
+  /** Files left where they are, each with the reason. */
+  refused: Array<{ path: string; reason: string }>;
+}
+
+/** Moves files to the system trash; answers where each went (null when the platform does not say). */
+export type TrashMover = (file: string) => Promise<{ trashPath: string | null; infoPath: string | null }>;
+
+/** The payload of a `duplicates.trash` action: an UndoRecord plus the files moved. */
+interface TrashRecord extends UndoRecord {
+  trash: Array<{ photoId: number; path: string; contentHash: string; trashPath: string | null; infoPath: string | null }>;
+}
+
+export const TRASH_ACTION = 'duplicates.trash';
+const REFERENCE_KEY = 'duplicates.referenceFolders';
+const PREFERRED_KEY = 'duplicates.preferredFolders';
+
+const withSep = (folder: string): string => (folder.endsWith(path.sep) ? folder : folder + path.sep);
+const inAny = (file: string, folders: readonly string[]): boolean => folders.some((f) => file.startsWith(withSep(f)));
+
+/** The freedesktop.org / macOS / Windows trash through sindresorhus's `trash` (loaded on first use). */
+export const systemTrash: TrashMover = async (file) => {
+  const { default: trash } = await import('trash');
+  // On Linux it answers where each file went; elsewhere nothing.
+  const result = (await trash([file], { glob: false })) as unknown;
+  const first = Array.isArray(result) ? (result[0] as { path?: string; info?: string } | undefined) : undefined;
+  return { trashPath: first?.path ?? null, infoPath: first?.info ?? null };
+};
+
+/**
+ * Duplicates: finding them (exact, same picture, edited, similar shots), the keeper of each
+ * group and why, "not duplicates", and the only write to the user's folders: moving copies to
+ * the trash, their faces' names and labels first given to the keeper, undoable.
+ */
+export class DuplicatesService {
+  constructor(
+    private readonly db: Db,
+    private readonly photos: PhotosRepository,
+    private readonly fingerprints: FingerprintsRepository,
+    private readonly faces: FacesRepository,
+    private readonly people: PeopleRepository,
+    private readonly labels: LabelsRepository,
+    private readonly actions: ActionsRepository,
+    private readonly settings: SettingsRepository,
+    edits: PeopleService,
+    private readonly mover: TrashMover = systemTrash,
+  ) {
+    edits.registerUndoStep(TRASH_ACTION, (payload) => this.restoreFiles(payload as TrashRecord));
+  }
+
+  folders(kind: 'reference' | 'preferred'): string[] {
+    const raw = this.settings.get(kind === 'reference' ? REFERENCE_KEY : PREFERRED_KEY);
+    return raw ? (JSON.parse(raw) as string[]) : [];
+  }
+
+  setFolders(kind: 'reference' | 'preferred', folders: readonly string[]): void {
+    this.settings.set(kind === 'reference' ? REFERENCE_KEY : PREFERRED_KEY, JSON.stringify(folders.map((f) => path.resolve(f))));
+  }
+
+  /** Every group, duplicates first (exact, same, edited), then similar shots; largest waste first within a class. */
+  async list(options: { class?: DuplicateClass; withExif?: boolean } = {}): Promise<DuplicateGroup[]> {
+    const rows = this.fingerprints.listPhotos();
+    const prints = new Map(this.fingerprints.list().map((f) => [f.photo_id, f]));
+    const photos: SearchPhoto[] = rows.map((r) => {
+      const f = prints.get(r.id);
+      return {
+        id: r.id, contentHash: r.content_hash, size: r.size, width: r.width ?? 0, height: r.height ?? 0,
+        dct: f?.dct ?? null, gradient: f?.gradient ?? null, thumb: f?.thumb ?? null, colour: f?.colour ?? null,
+      };
+    });
+    const dismissed = this.fingerprints.dismissedKeys();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const { pairs } = findDuplicatePairs(photos, {
+      facesOf: (id) => this.relativeFaces(id),
+      dismissed: (a, b) => dismissed.size > 0 && dismissed.has(dismissalKey(a.contentHash, b.contentHash)),
+    });
+    const reference = this.folders('reference'), preferred = this.folders('preferred');
+    const order: DuplicateClass[] = ['exact', 'same', 'edited', 'similar'];
+    const groups: DuplicateGroup[] = [];
+    for (const g of groupPairs(pairs)) {
+      if (options.class && g.class !== options.class) continue;
+      const members = g.members.map((id) => byId.get(id)!);
+      const exif = new Map<number, { date: boolean; camera: string | null; gps: boolean }>();
+      for (const m of members) exif.set(m.id, options.withExif === false ? { date: m.taken_at !== null, camera: null, gps: false } : await readExif(m.path, m.taken_at));
+      const candidates: KeeperCandidate[] = members.map((m) => ({
+        photoId: m.id, path: m.path, format: m.format, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, takenAt: m.taken_at,
+        exif: { date: exif.get(m.id)!.date, camera: exif.get(m.id)!.camera !== null, gps: exif.get(m.id)!.gps },
+        reference: inAny(m.path, reference), preferred: inAny(m.path, preferred), rawSibling: rawSiblingOf(m.path),
+      }));
+      const choice = chooseKeeper(candidates);
+      const files: DuplicateFile[] = members.map((m) => ({
+        photoId: m.id, path: m.path, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, format: m.format, takenAt: m.taken_at,
+        camera: exif.get(m.id)!.camera, reason: g.class === 'similar' && m.id !== choice.keeper ? 'a similar shot, not a copy: never proposed for the trash' : choice.reasons.get(m.id)!,
+        reference: inAny(m.path, reference),
+      }));
+      files.sort((a, b) => Number(b.photoId === choice.keeper) - Number(a.photoId === choice.keeper) || a.photoId - b.photoId);
+      const wastedBytes = g.class === 'similar' ? 0 : files.filter((f) => f.photoId !== choice.keeper && !f.reference).reduce((s, f) => s + f.bytes, 0);
+      const digest = createHash('sha256').update([...new Set(members.map((m) => m.content_hash))].sort().join('\n') + `\n${members.length}`).digest('hex');
+      groups.push({ id: `${g.class[0]}${digest.slice(0, 11)}`, class: g.class, keeper: choice.keeper, files, wastedBytes });
+    }
+    return groups.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || b.wastedBytes - a.wastedBytes || a.id.localeCompare(b.id));
+  }
+
+  /** "Not duplicates": every pair of the group's photos is never proposed again. */
+  async dismiss(groupId: string): Promise<number> {
+    const group = (await this.list({ withExif: false })).find((g) => g.id === groupId) ?? (() => { throw notFound(`Duplicate group ${groupId}`); })();
+    const hashes = group.files.map((f) => this.photos.findById(f.photoId)!.content_hash);
+    let n = 0;
+    this.db.transaction(() => {
+      for (let i = 0; i < hashes.length; i++) for (let j = i + 1; j < hashes.length; j++) if (this.fingerprints.dismiss(hashes[i]!, hashes[j]!)) n++;
+    })();
+    return n;
+  }
+
+  /**
+   * Moves the copies of the groups (all but the keeper, and never a file in a reference folder)
+   * to the trash. Each file is checked right before its move (still there, same size, mtime and
+   * SHA-256 as scanned); what the user decided about its faces goes to the keeper's faces first.
+   */
+  async trash(groupIds: readonly string[], keepers: ReadonlyMap<string, number> = new Map()): Promise<TrashReport> {
+    const groups = new Map((await this.list({ withExif: true })).map((g) => [g.id, g]));
+    const report: TrashReport = { actionId: null, trashed: [], refused: [] };
+    const record: TrashRecord = { people: [], deleted: [], created: [], moves: [], labels: [], trash: [] };
+    let actionId: number | null = null;
+    const action = (): number => (actionId ??= this.actions.begin(TRASH_ACTION, 'Moved duplicates to the trash'));
+    for (const id of groupIds) {
+      const group = groups.get(id);
+      if (!group) throw new ApiError('not_found', `Duplicate group ${id} does not exist: list the groups again (a scan or a trash changes them)`);
+      if (group.class === 'similar') throw conflict(`Group ${id} holds similar shots, not copies: nothing in it is moved to the trash`);
+      const keeperId = keepers.get(id) ?? group.keeper;
+      const keeper = group.files.find((f) => f.photoId === keeperId) ?? (() => { throw conflict(`Photo ${keeperId} is not in group ${id}`); })();
+      const keeperRow = this.photos.findById(keeper.photoId)!;
+      const keeperState = await fileState(keeper.path);
+      if (keeperState === null || keeperState.size !== keeperRow.size) {
+        report.refused.push(...group.files.filter((f) => f !== keeper).map((f) => ({ path: f.path, reason: `its keeper ${keeper.path} is no longer there as scanned: scan again before choosing` })));
+        continue;
+      }
+      const copies = group.files.filter((f) => f !== keeper);
+      if (copies.length === 0) throw conflict(`Group ${id} has one photo left: nothing to move`);
+      for (const copy of copies) {
+        if (copy.reference) {
+          report.refused.push({ path: copy.path, reason: 'in a reference folder: never moved to the trash' });
+          continue;
+        }
+        const row = this.photos.findById(copy.photoId);
+        if (!row || row.status !== 'done') {
+          report.refused.push({ path: copy.path, reason: 'no longer in the library' });
+          continue;
+        }
+        const why = await changedSinceScan(row.path, row.size, row.mtime_ms, row.content_hash);
+        if (why) {
+          report.refused.push({ path: copy.path, reason: why });
+          continue;
+        }
+        const plan = this.planTransfer(copy.photoId, keeper.photoId);
+        if (typeof plan === 'string') {
+          report.refused.push({ path: copy.path, reason: plan });
+          continue;
+        }
+        let moved: { trashPath: string | null; infoPath: string | null };
+        try {
+          moved = await this.mover(row.path);
+        } catch (err) {
+          report.refused.push({ path: copy.path, reason: trashFailure(err) });
+          continue;
+        }
+        const aid = action();
+        this.db.transaction(() => {
+          this.applyTransfer(plan, aid, record);
+          this.photos.markGone(row.id);
+          record.trash.push({ photoId: row.id, path: row.path, contentHash: row.content_hash, ...moved });
+          this.actions.setPayload(aid, record);
+        })();
+        report.trashed.push({ photoId: row.id, path: row.path, ...moved });
+      }
+    }
+    if (actionId !== null) {
+      const n = record.trash.length;
+      this.db.prepare('UPDATE actions SET summary = ? WHERE id = ?').run(`Moved ${n} duplicate${n === 1 ? '' : 's'} to the trash`, actionId);
+    }
+    report.actionId = actionId;
+    return report;
+  }
+
+  /** Faces of an analysed photo in fractions of its frame; null when it was never analysed for faces. */
+  private relativeFaces(photoId: number): RelativeBox[] | null {
+    const row = this.photos.findById(photoId);
+    if (!row || !row.analyzer_version || !row.width || !row.height) return null;
+    return this.faces.listForPhoto(photoId).map((f) => toRelative(f));
+  }
+
+  /**
+   * For each face of the copy that carries a decision (placed by the user, in a named person,
+   * or in labels), the keeper's face in the same place; a string when one has none.
+   */
+  private planTransfer(copyId: number, keeperId: number): Array<{ from: FaceInfo; to: FaceInfo }> | string {
+    const keeperFaces = this.faces.listForPhoto(keeperId);
+    const plan: Array<{ from: FaceInfo; to: FaceInfo }> = [];
+    const used = new Set<number>();
+    for (const face of this.faces.listForPhoto(copyId)) {
+      const person = face.personId !== null ? this.people.find(face.personId) : undefined;
+      const decided = face.assignedBy === 'user' || (person?.name ?? null) !== null || this.labels.listForFace(face.id).length > 0;
+      if (!decided) continue;
+      const r = toRelative(face);
+      let best: FaceInfo | null = null, bestD = 0.08;
+      for (const k of keeperFaces) {
+        if (used.has(k.id)) continue;
+        const q = toRelative(k);
+        const d = Math.hypot(q.x + q.w / 2 - (r.x + r.w / 2), q.y + q.h / 2 - (r.y + r.h / 2));
+        if (d < bestD) {
+          best = k;
+          bestD = d;
+        }
+      }
+      if (!best) return `its face at ${face.box.join(',')} carries your decisions and the keeper shows no face there: choose this copy as the keeper, or keep both`;
+      used.add(best.id);
+      plan.push({ from: face, to: best });
+    }
+    return plan;
+  }
+
+  private applyTransfer(plan: Array<{ from: FaceInfo; to: FaceInfo }>, actionId: number, record: TrashRecord): void {
+    for (const { from, to } of plan) {
+      const fromPerson = from.personId !== null ? this.people.find(from.personId) : undefined;
+      const toPerson = to.personId !== null ? this.people.find(to.personId) : undefined;
+      const copyCounts = from.assignedBy === 'user' || ((fromPerson?.name ?? null) !== null && (toPerson?.name ?? null) === null);
+      if (from.personId !== null && from.personId !== to.personId && copyCounts && to.assignedBy !== 'user') {
+        record.moves.push({ faceId: to.id, from: to.personId, fromBy: to.assignedBy, to: from.personId });
+        this.faces.assign(to.id, from.personId, 'user');
+      }
+      for (const label of this.labels.listForFace(from.id)) {
+        const other = label.face_a === from.id ? label.face_b : label.face_a;
+        if (other === to.id || this.labels.find(to.id, other)) continue;
+        this.labels.record(to.id, other, label.same === 1, label.source, actionId);
+      }
+    }
+  }
+
+  /** The undo of a trash: files back from the trash to their paths, when both allow it. */
+  private restoreFiles(rec: TrashRecord): string | null {
+    const problems: string[] = [];
+    for (const t of rec.trash ?? []) {
+      if (existsSync(t.path)) {
+        problems.push(`${t.path} was not restored: a file is at its place again (the copy stays in the trash)`);
+        continue;
+      }
+      if (!t.trashPath || !existsSync(t.trashPath)) {
+        problems.push(`${t.path} is no longer in the trash (emptied or restored already): it cannot come back`);
+        continue;
+      }
+      try {
+        mkdirSync(path.dirname(t.path), { recursive: true });
+        try {
+          renameSync(t.trashPath, t.path);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+          copyFileSync(t.trashPath, t.path);
+          unlinkSync(t.trashPath);
+        }
+        if (t.infoPath && existsSync(t.infoPath)) unlinkSync(t.infoPath);
+        const st = statSync(t.path);
+        this.photos.move(t.photoId, { path: t.path, size: st.size, mtimeMs: Math.trunc(st.mtimeMs), contentHash: t.contentHash });
+      } catch (err) {
+        problems.push(`${t.path} could not be restored: ${(err as Error).message}`);
+      }
+    }
+    const back = (rec.trash ?? []).length - problems.length;
+    return [`${back} file${back === 1 ? '' : 's'} restored from the trash`, ...problems].join('. ');
+  }
+}
+
+function toRelative(f: FaceInfo): RelativeBox {
+  const w = f.photoWidth || 1, h = f.photoHeight || 1;
+  return { x: f.box[0] / w, y: f.box[1] / h, w: f.box[2] / w, h: f.box[3] / h };
+}
+
+async function fileState(file: string): Promise<{ size: number; mtimeMs: number } | null> {
+  try {
+    const st = await lstat(file);
+    return st.isFile() ? { size: st.size, mtimeMs: Math.trunc(st.mtimeMs) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why a file may not be moved (vanished or changed since it was scanned), or null. */
+async function changedSinceScan(file: string, size: number, mtimeMs: number, contentHash: string): Promise<string | null> {
+  const st = await fileState(file);
+  if (st === null) return 'the file vanished before the move (nothing was done; scan again to update the library)';
+  if (st.size !== size || st.mtimeMs !== mtimeMs) return 'the file changed since it was scanned (size or modification time): scan again before moving it';
+  try {
+    if ((await hashFile(file)) !== contentHash) return 'the file changed since it was scanned (its content): scan again before moving it';
+  } catch (err) {
+    return `the file cannot be read to check it: ${(err as Error).message}`;
+  }
+  return null;
+}
+
+function trashFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const msg = (err as Error).message;
+  if (code === 'EACCES' || code === 'EPERM') return `cannot move it to the trash: permission denied (a read-only folder?): ${msg}`;
+  if (code === 'EROFS') return 'cannot move it to the trash: the volume is read-only';
+  return `cannot move it to the trash (this volume may have no trash): ${msg}`;
+}
+
+function rawSiblingOf(file: string): string | null {
+  const stem = file.slice(0, file.length - path.extname(file).length);
+  for (const ext of RAW_EXTENSIONS) for (const e of [ext, ext.toUpperCase()]) if (existsSync(stem + e)) return stem + e;
+  return null;
+}
+
+async function readExif(file: string, takenAt: string | null): Promise<{ date: boolean; camera: string | null; gps: boolean }> {
+  try {
+    const t = (await exifr.parse(file, { pick: ['Make', 'Model', 'GPSLatitude', 'DateTimeOriginal', 'CreateDate'] })) as
+      | { Make?: string; Model?: string; GPSLatitude?: unknown; DateTimeOriginal?: unknown; CreateDate?: unknown }
+      | undefined;
+    const camera = [t?.Make, t?.Model].filter((v): v is string => typeof v === 'string' && v.trim() !== '').join(' ') || null;
+    return { date: takenAt !== null || t?.DateTimeOriginal !== undefined, camera, gps: t?.GPSLatitude !== undefined };
+  } catch {
+    return { date: takenAt !== null, camera: null, gps: false };
+  }
+}

@@ -1,0 +1,121 @@
+import type { DuplicateClass, PairSide, RelativeBox } from './verify-pair.js';
+import { verifyPair } from './verify-pair.js';
+import { HammingIndex } from './hamming-index.js';
+
+/** One photo as the search reads it. */
+export interface SearchPhoto {
+  id: number;
+  contentHash: string;
+  size: number;
+  width: number;
+  height: number;
+  dct: Uint8Array | null;
+  gradient: Uint8Array | null;
+  thumb: Uint8Array | null;
+  colour: Uint8Array | null;
+}
+
+export interface DuplicatePair {
+  a: number;
+  b: number;
+  class: DuplicateClass;
+}
+
+/** Hash distance under which a pair is checked further: the index finds all up to 11 bits. */
+export const CANDIDATE_BITS = 11;
+
+export interface SearchOptions {
+  /** Faces of a photo in fractions of its frame; null when not analysed for faces. */
+  facesOf?: (photoId: number) => RelativeBox[] | null;
+  /** True when the user said these two are not duplicates. */
+  dismissed?: (a: SearchPhoto, b: SearchPhoto) => boolean;
+}
+
+/**
+ * Every related pair of photos: exact copies by size then SHA-256; the rest by multi-index
+ * hashing on both perceptual hashes, each candidate checked on its thumbnails and faces.
+ */
+export function findDuplicatePairs(photos: readonly SearchPhoto[], options: SearchOptions = {}): { pairs: DuplicatePair[]; candidates: number } {
+  const pairs: DuplicatePair[] = [];
+  const dismissed = options.dismissed ?? (() => false);
+  const bySize = new Map<number, SearchPhoto[]>();
+  for (const p of photos) {
+    const list = bySize.get(p.size);
+    if (list) list.push(p);
+    else bySize.set(p.size, [p]);
+  }
+  const exactKeys = new Set<string>();
+  for (const list of bySize.values()) {
+    if (list.length < 2) continue;
+    const byHash = new Map<string, SearchPhoto[]>();
+    for (const p of list) byHash.set(p.contentHash, [...(byHash.get(p.contentHash) ?? []), p]);
+    for (const same of byHash.values()) {
+      for (let i = 0; i < same.length; i++) for (let j = i + 1; j < same.length; j++) {
+        exactKeys.add(`${same[i]!.id}:${same[j]!.id}`);
+        if (!dismissed(same[i]!, same[j]!)) pairs.push({ a: same[i]!.id, b: same[j]!.id, class: 'exact' });
+      }
+    }
+  }
+
+  const hashed = photos.filter((p) => p.dct && p.gradient && p.thumb && p.colour);
+  const candidates = new Set<number>();
+  const n = hashed.length;
+  for (const hashOf of [(p: SearchPhoto) => p.dct!, (p: SearchPhoto) => p.gradient!]) {
+    const index = new HammingIndex(hashed.map(hashOf));
+    index.pairsWithin(CANDIDATE_BITS, (i, j) => {
+      candidates.add(i * n + j);
+    });
+  }
+  const side = (p: SearchPhoto): PairSide => ({
+    thumb: p.thumb!,
+    colour: p.colour!,
+    aspect: p.width > 0 && p.height > 0 ? p.width / p.height : 1,
+    faces: options.facesOf?.(p.id) ?? null,
+  });
+  for (const key of candidates) {
+    const a = hashed[Math.floor(key / n)]!, b = hashed[key % n]!;
+    const [lo, hi] = a.id < b.id ? [a, b] : [b, a];
+    if (lo.contentHash === hi.contentHash && exactKeys.has(`${lo.id}:${hi.id}`)) continue;
+    if (dismissed(lo, hi)) continue;
+    const verdict = verifyPair(side(lo), side(hi));
+    if (verdict.class) pairs.push({ a: lo.id, b: hi.id, class: verdict.class });
+  }
+  return { pairs, candidates: candidates.size };
+}
+
+const RANK: Record<DuplicateClass, number> = { exact: 0, same: 1, edited: 2, similar: 3 };
+
+/** Groups of photos: connected by duplicate pairs (exact, same, edited), or by similar pairs alone. */
+export function groupPairs(pairs: readonly DuplicatePair[]): Array<{ class: DuplicateClass; members: number[] }> {
+  const groups: Array<{ class: DuplicateClass; members: number[] }> = [];
+  for (const wanted of ['duplicate', 'similar'] as const) {
+    const parent = new Map<number, number>();
+    const find = (x: number): number => {
+      let r = x;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      parent.set(x, r);
+      return r;
+    };
+    const cls = new Map<number, DuplicateClass>();
+    const chosen = pairs.filter((p) => (wanted === 'similar') === (p.class === 'similar'));
+    for (const p of chosen) {
+      for (const x of [p.a, p.b]) if (!parent.has(x)) parent.set(x, x);
+      const ra = find(p.a), rb = find(p.b);
+      if (ra !== rb) parent.set(ra, rb);
+    }
+    for (const p of chosen) {
+      const r = find(p.a);
+      const c = cls.get(r);
+      if (!c || RANK[p.class] > RANK[c]) cls.set(r, p.class);
+    }
+    const members = new Map<number, number[]>();
+    for (const x of parent.keys()) {
+      const r = find(x);
+      const list = members.get(r);
+      if (list) list.push(x);
+      else members.set(r, [x]);
+    }
+    for (const [r, m] of members) groups.push({ class: cls.get(find(r))!, members: m.sort((x, y) => x - y) });
+  }
+  return groups;
+}

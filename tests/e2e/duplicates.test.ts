@@ -1,0 +1,102 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { decodePhoto } from '../../src-main/core/analysis/decode.js';
+import { fingerprintImage } from '../../src-main/core/analysis/fingerprint.js';
+import { ANALYSIS_MAX_SIDE } from '../../src-main/core/analysis/photo-analysis.js';
+import { createApp } from '../../src-main/core/app.js';
+import { launchBrowser, screenshot, startServe, watchErrors, type Served } from '../support/browser.js';
+import { IDENTITIES, tempDir } from '../support/paths.js';
+import { snapshotFolder } from '../support/snapshot.js';
+
+// The Duplicates screen in headless Chromium against `facepair serve`: a library with exact
+// copies, a resized copy and a brightened one (indexed and fingerprinted by the product's own
+// code; no face analysis needed for duplicates). Browsing, comparing and K/N/arrows write
+// nothing into the photo folder; only the confirmed move does, into a trash under a temporary
+// XDG_DATA_HOME, and Ctrl+Z brings the file back. Screenshots go to test-results/screens/.
+
+const dir = tempDir('e2e-duplicates');
+const photos = path.join(dir, 'photos');
+const dbFile = path.join(dir, 'library.db');
+const copy = path.join(photos, 'copies', 'img1 copy.jpg');
+let served: Served;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  mkdirSync(path.dirname(copy), { recursive: true });
+  copyFileSync(path.join(IDENTITIES, 'id01/img1.jpg'), path.join(photos, 'img1.jpg'));
+  copyFileSync(path.join(IDENTITIES, 'id01/img1.jpg'), copy);
+  copyFileSync(path.join(IDENTITIES, 'id02/img26.jpg'), path.join(photos, 'img26.jpg'));
+  await sharp(path.join(IDENTITIES, 'id02/img26.jpg')).rotate().resize(400).jpeg({ quality: 70 }).toFile(path.join(photos, 'copies', 'img26 small.jpg'));
+  copyFileSync(path.join(IDENTITIES, 'id05/img13.jpg'), path.join(photos, 'img13.jpg'));
+  await sharp(path.join(IDENTITIES, 'id05/img13.jpg')).rotate().modulate({ brightness: 1.2 }).jpeg().toFile(path.join(photos, 'copies', 'img13 bright.jpg'));
+  const app = createApp({ dbFile });
+  try {
+    await app.library.reconcile(photos);
+    for (const row of app.photos.listPending()) {
+      const d = await decodePhoto(row.path, ANALYSIS_MAX_SIDE);
+      app.photos.markDone(row.id, { format: d.format, width: d.width, height: d.height, takenAt: d.takenAt, analyzerVersion: 0 });
+      app.fingerprints.put(row.id, fingerprintImage(d.image));
+    }
+    await app.folder.set(photos);
+  } finally {
+    app.close();
+  }
+  process.env.XDG_DATA_HOME = path.join(dir, 'xdg');
+  served = await startServe(['--db', dbFile]);
+  context = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  errors = watchErrors(page);
+}, 300_000);
+
+afterAll(async () => {
+  await context?.close();
+  await served?.stop();
+});
+
+describe('the Duplicates screen', () => {
+  it('shows the groups by class, compares two copies, and moves nothing until confirmed', async () => {
+    const before = snapshotFolder(photos);
+    await page.goto(served.url);
+    await page.locator('[data-testid=nav-duplicates]').click();
+    await page.locator('[data-testid=group]').first().waitFor();
+    expect(await page.locator('[data-testid=group]').count()).toBe(3);
+    expect(await page.locator('[data-testid=class-exact]').textContent()).toMatch(/Exact copies: 1 · [\d.]+ MB to free/);
+    await page.locator('[data-testid=group]', { hasText: 'Same picture' }).click();
+    const diff = page.locator('[data-testid=differences] tr.differs');
+    await expect.poll(() => diff.allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^Resolution/)]));
+    expect(await page.locator('[data-testid=keeper] figcaption').textContent()).toMatch(/Keep.*img26\.jpg.*larger/s);
+    await screenshot(page, 'duplicates-compare');
+    // Keyboard: the copy becomes the keeper (K), back (K), arrows move between groups; nothing is written.
+    await page.keyboard.press('k');
+    expect(await page.locator('[data-testid=keeper] figcaption').textContent()).toMatch(/img26 small\.jpg/);
+    await page.keyboard.press('k');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    await page.locator('[data-testid=zoom]').fill('2');
+    expect(snapshotFolder(photos)).toEqual(before);
+    expect(errors).toEqual([]);
+  });
+
+  it('applies the suggested keeper to all exact copies after one confirmation, and undo brings the copy back', async () => {
+    await page.locator('[data-testid=apply-exact]').click();
+    await page.locator('[data-testid=trash-confirm]').waitFor();
+    expect(await page.locator('[data-testid=trash-confirm] p').textContent()).toMatch(/Move 1 file \([\d.]+ MB\) to the system trash/);
+    await screenshot(page, 'duplicates-confirm');
+    await page.locator('[data-testid=trash-confirm-yes]').click();
+    await expect.poll(() => existsSync(copy), { timeout: 60_000 }).toBe(false);
+    expect(readdirSync(path.join(dir, 'xdg', 'Trash', 'files'))).toHaveLength(1);
+    expect(existsSync(path.join(photos, 'img1.jpg'))).toBe(true);
+    await expect.poll(() => page.locator('[data-testid=group]').count(), { timeout: 60_000 }).toBe(2);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => existsSync(copy), { timeout: 60_000 }).toBe(true);
+    expect(readdirSync(path.join(dir, 'xdg', 'Trash', 'files'))).toHaveLength(0);
+    await expect.poll(() => page.locator('[data-testid=group]').count(), { timeout: 60_000 }).toBe(3);
+    expect(errors).toEqual([]);
+  });
+});
