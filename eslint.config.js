@@ -21,6 +21,7 @@ const CORE_LAYERS = [
   ['grouping'],
   ['learning'],
   ['people'],
+  ['tags'],
   ['media'],
   ['scan'],
   ['app.ts'],

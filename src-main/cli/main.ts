@@ -21,6 +21,7 @@ import { oneOf, positiveInt, wholeNumber } from './option-values.js';
 import { scanProgressBar } from './progress.js';
 import { registerServe } from './serve.js';
 import { registerLearn } from './learn-command.js';
+import { registerTags } from './tags-command.js';
 import { registerTrainSeed } from './train-seed-command.js';
 import { loadTruth } from '../core/benchmarks/folder-truth.js';
 
@@ -272,6 +273,7 @@ heldOutFitCommand(
 
 registerServe(program);
 registerLearn(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerTags(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -24,6 +24,8 @@ import { cacheDirFor } from './paths.js';
 import { PeopleService } from './people/people.service.js';
 import { ReviewService } from './people/review.service.js';
 import { ScanPipeline } from './scan/scan-pipeline.js';
+import { XmpRepository } from './db/xmp.repository.js';
+import { XmpExportService } from './tags/xmp-export.service.js';
 
 export interface AppConfig {
   dbFile: string;
@@ -47,6 +49,7 @@ export class FacePairApp {
   readonly actions: ActionsRepository;
   readonly settings: SettingsRepository;
   readonly learnedVersions: LearnedVersionsRepository;
+  readonly xmp: XmpRepository;
   readonly library: LibraryService;
   /** The photo folder the window's scans read. */
   readonly folder: LibraryFolder;
@@ -63,6 +66,8 @@ export class FacePairApp {
   readonly edits: PeopleService;
   readonly review: ReviewService;
   readonly media: MediaService;
+  /** Names written out as XMP sidecars (`tags export`). */
+  readonly tagsExport: XmpExportService;
 
   constructor(config: AppConfig) {
     this.dbFile = path.resolve(config.dbFile);
@@ -79,6 +84,7 @@ export class FacePairApp {
     this.actions = new ActionsRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.learnedVersions = new LearnedVersionsRepository(this.db);
+    this.xmp = new XmpRepository(this.db);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
     this.folder = new LibraryFolder(this.settings);
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
@@ -98,6 +104,7 @@ export class FacePairApp {
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
+    this.tagsExport = new XmpExportService(this.xmp);
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());
   }
 
