@@ -26,6 +26,7 @@ import { ReviewService } from './people/review.service.js';
 import { ScanPipeline } from './scan/scan-pipeline.js';
 import { XmpRepository } from './db/xmp.repository.js';
 import { XmpExportService } from './tags/xmp-export.service.js';
+import { NamesImportService } from './tags/names-import.service.js';
 
 export interface AppConfig {
   dbFile: string;
@@ -68,6 +69,8 @@ export class FacePairApp {
   readonly media: MediaService;
   /** Names written out as XMP sidecars (`tags export`). */
   readonly tagsExport: XmpExportService;
+  /** Names other photo tools wrote in XMP, read on every scan. */
+  readonly tagsImport: NamesImportService;
 
   constructor(config: AppConfig) {
     this.dbFile = path.resolve(config.dbFile);
@@ -101,8 +104,9 @@ export class FacePairApp {
       this.grouping,
       shippedRecognition(this.seedEmbedding),
     );
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
+    this.tagsImport = new NamesImportService(this.xmp, this.faces, this.people, this.edits);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers, this.tagsImport);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
     this.tagsExport = new XmpExportService(this.xmp);
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());

@@ -43,6 +43,7 @@ export interface PresentPhoto {
   width: number;
   height: number;
   contentHash: string;
+  analyzerVersion: number;
 }
 
 /** A region no detected face matched, with its photo, for `facepair status`. */
@@ -114,8 +115,8 @@ export class XmpRepository {
        WHERE p.status = 'done' AND f.lost_at IS NULL AND pe.name IS NOT NULL AND pe.hidden = 0 AND p.width > 0 AND p.height > 0
        ORDER BY p.path, f.idx`,
     );
-    this.presentStmt = db.prepare<[], { id: number; path: string; width: number; height: number; content_hash: string }>(
-      "SELECT id, path, width, height, content_hash FROM photos WHERE status = 'done' AND width > 0 AND height > 0 ORDER BY path",
+    this.presentStmt = db.prepare<[], { id: number; path: string; width: number; height: number; content_hash: string; analyzer_version: number | null }>(
+      "SELECT id, path, width, height, content_hash, analyzer_version FROM photos WHERE status = 'done' AND width > 0 AND height > 0 ORDER BY path",
     );
   }
 
@@ -160,7 +161,7 @@ export class XmpRepository {
   }
 
   presentPhotos(): PresentPhoto[] {
-    return this.presentStmt.all().map((r) => ({ id: r.id, path: r.path, width: r.width, height: r.height, contentHash: r.content_hash }));
+    return this.presentStmt.all().map((r) => ({ id: r.id, path: r.path, width: r.width, height: r.height, contentHash: r.content_hash, analyzerVersion: r.analyzer_version ?? 0 }));
   }
 
   readSignature(photoId: number): string | null {

@@ -6,6 +6,7 @@ import type { SeedCropEmbedder, SeedEmbeddingService, SeedEmbeddingSummary } fro
 import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
 import type { LibraryService, ReconcileSummary } from '../library/library.service.js';
 import type { LibraryStatus } from '../library/library-status.js';
+import type { NamesImportService, NamesImportSummary } from '../tags/names-import.service.js';
 import { PipelinePool } from './worker-pool.js';
 
 export type ScanEvent =
@@ -22,6 +23,8 @@ export interface ScanSummary {
   grouping: GroupingSummary;
   /** What the seed embedding stage did (faces the workers embedded during analysis count in `embedded`). */
   seedEmbedding: SeedEmbeddingSummary;
+  /** Face names other photo tools wrote in XMP, read and matched to the faces found. */
+  tags: NamesImportSummary | null;
   photos: number;
   faces: number;
   people: number;
@@ -42,6 +45,7 @@ export class ScanPipeline {
     private readonly status: LibraryStatus,
     private readonly cacheDir: string,
     private readonly workers?: number,
+    private readonly names?: NamesImportService,
   ) {}
 
   async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
@@ -74,7 +78,9 @@ export class ScanPipeline {
         embedded: rest.embedded + duringAnalysis.embedded,
         workerMs: rest.workerMs + duringAnalysis.ms,
       };
-      return await this.groupAndSum(folder, t0, index, analysis, seedEmbedding, onEvent);
+      // Before grouping: the names read become decisions the grouping honours and builds on.
+      const tags = this.names ? await this.names.importNew(signal) : null;
+      return await this.groupAndSum(folder, t0, index, analysis, seedEmbedding, tags, onEvent);
     } finally {
       await pool.close();
     }
@@ -119,6 +125,7 @@ export class ScanPipeline {
     index: ReconcileSummary,
     analysis: AnalysisSummary,
     seedEmbedding: SeedEmbeddingSummary,
+    tags: NamesImportSummary | null,
     onEvent?: (e: ScanEvent) => void,
   ): Promise<ScanSummary> {
     onEvent?.({ stage: 'group' });
@@ -130,6 +137,7 @@ export class ScanPipeline {
       analysis,
       grouping,
       seedEmbedding,
+      tags,
       photos: status.photos.done + status.photos.error + status.photos.pending,
       faces: status.faces,
       people: status.people,
