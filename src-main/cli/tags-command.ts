@@ -1,17 +1,10 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 
 import type { FacePairApp } from '../core/app.js';
 import { defaultDbFile } from '../core/paths.js';
-import type { ExportSummary } from '../core/tags/xmp-export.service.js';
+import { defaultXmpMirror, type ExportSummary } from '../core/tags/xmp-export.service.js';
 
 type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: FacePairApp) => Promise<T> | T) => Promise<T>;
-
-/** The mirror folder an export writes into by default: beside the database, like its face crops. */
-export function defaultXmpMirror(dbFile: string): string {
-  const abs = path.resolve(dbFile);
-  return path.join(path.dirname(abs), `${path.basename(abs, path.extname(abs))}.xmp`);
-}
 
 function printSummary(s: ExportSummary): void {
   const c = s.counts;

@@ -192,6 +192,21 @@ const folder = z
   .max(4096, 'The folder path is too long')
   .refine((s) => !s.includes('\0'), 'The folder path cannot hold a NUL character');
 
+const sidecarOutcomes = z.object({ created: count, merged: count, updated: count, unchanged: count, skipped: count });
+
+/** What an export of the names as XMP sidecars did (or, in a dry run, would do). */
+const tagsExportResult = z.object({
+  dryRun: z.boolean(),
+  destination: z.enum(['mirror', 'beside']),
+  /** The mirror folder; null beside the photos. */
+  out: z.string().nullable(),
+  photos: count,
+  regions: count,
+  counts: sidecarOutcomes,
+  /** Sidecars left alone, and why (changed by another program since the last export, a name clash). */
+  skipped: z.array(z.object({ sidecar: z.string(), reason: z.string() })),
+});
+
 const faceIds = z.array(id).min(1, 'Choose at least one face').max(10_000, 'At most 10,000 faces at once');
 
 /** Every method: its parameters and its result. */
@@ -263,6 +278,21 @@ export const API = {
     params: z.object({ actionId: id.optional() }).strict(),
     result: z.object({ undone: actionSummary.nullable() }),
   },
+  /**
+   * Writes the names as XMP sidecars other photo software reads: into a mirror folder (`out`,
+   * by default beside the database) or, when the user chose it, beside the photos. Never a photo.
+   */
+  'tags.export': {
+    params: z
+      .object({
+        destination: z.enum(['mirror', 'beside']),
+        out: folder.optional(),
+        lightroomNames: z.boolean().optional(),
+        dryRun: z.boolean().optional(),
+      })
+      .strict(),
+    result: tagsExportResult,
+  },
   'learning.state': { params: none, result: learningState },
   /**
    * "Improve recognition": learns a version from the answers, measured on answers set aside;
@@ -297,6 +327,7 @@ export type ScanState = z.output<typeof scanState>;
 export type LibraryInfo = z.output<typeof libraryInfo>;
 export type LearnedVersionInfo = z.output<typeof learnedVersion>;
 export type LearningState = z.output<typeof learningState>;
+export type TagsExportResult = z.output<typeof tagsExportResult>;
 
 /** Pushed to every window: scan progress, and "the people changed, read them again". */
 export type ApiEvent =

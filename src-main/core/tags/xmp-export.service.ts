@@ -44,6 +44,12 @@ export interface ExportSummary {
   sidecars: ExportedSidecar[];
 }
 
+/** The mirror folder an export writes into by default: beside the database, like its face crops (`library.xmp/`). */
+export function defaultXmpMirror(dbFile: string): string {
+  const abs = path.resolve(dbFile);
+  return path.join(path.dirname(abs), `${path.basename(abs, path.extname(abs))}.xmp`);
+}
+
 const sha256 = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
 const exists = async (file: string): Promise<boolean> => (await stat(file).catch(() => null))?.isFile() ?? false;
 

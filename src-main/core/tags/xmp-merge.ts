@@ -44,9 +44,10 @@ export function mergeOwned(existing: Record<string, unknown> | null, tags: Photo
     return !(isFace && region.Name !== undefined && ours.has(nameKey(String(region.Name))));
   });
   return {
-    PersonInImage: unique([...asList(existing?.PersonInImage).filter(notOurs), ...names]),
-    Subject: unique([...asList(existing?.Subject).filter(notOurs), ...names]),
-    HierarchicalSubject: unique([...asList(existing?.HierarchicalSubject).filter((v) => !ourHierarchy.has(nameKey(v))), ...names.map(hierarchy)]),
+    // Other programs' values stay exactly as they are, duplicates included.
+    PersonInImage: [...asList(existing?.PersonInImage).filter(notOurs), ...names],
+    Subject: [...asList(existing?.Subject).filter(notOurs), ...names],
+    HierarchicalSubject: [...asList(existing?.HierarchicalSubject).filter((v) => !ourHierarchy.has(nameKey(v))), ...names.map(hierarchy)],
     RegionInfo: {
       AppliedToDimensions: { W: tags.width, H: tags.height, Unit: 'pixel' },
       RegionList: [...foreignRegions, ...tags.regions.map((r) => ({ Area: { ...r.area }, Name: r.name, Type: 'Face' }))],
