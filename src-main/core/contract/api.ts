@@ -163,7 +163,7 @@ const answerCounts = z.object({ same: count, different: count });
 export const learningState = z.object({
   /** The user's answers (the labels table) by kind, and by where they were given. */
   answers: answerCounts.extend({
-    bySource: z.array(answerCounts.extend({ source: z.enum(['review', 'merge', 'not-this-person', 'other']) })),
+    bySource: z.array(answerCounts.extend({ source: z.enum(['review', 'merge', 'not-this-person', 'xmp-tags', 'other']) })),
   }),
   /** The fewest answers of each kind learning works from. */
   minimum: answerCounts,

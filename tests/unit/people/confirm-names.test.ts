@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { countAnswers } from '../../../src-main/core/api/learning-view.js';
 import { PeopleService } from '../../../src-main/core/people/people.service.js';
 import { FaceDb, vec } from '../../support/face-db.js';
 
@@ -45,6 +46,8 @@ describe('confirmNames', () => {
     edits.confirmNames([{ faceId: a, name: 'Anna' }, { faceId: b, name: 'Ben' }], 'Took 2 names');
     expect(lib.labelOf(a, b)).toMatchObject({ same: 0, source: 'import.xmp' });
     expect(lib.personOf(a)).not.toBe(lib.personOf(b));
+    // Training data like any answer, counted under their own source on the Recognition screen.
+    expect(countAnswers(lib.labels.countBySource()).bySource).toEqual([{ source: 'xmp-tags', same: 0, different: 1 }]);
   });
 
   it('is taken back whole by one undo: people, assignments and labels as before', () => {
