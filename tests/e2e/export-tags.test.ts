@@ -44,10 +44,11 @@ describe('Export names as XMP', () => {
     await expect.poll(() => dialog.getByTestId('export-mirror').isChecked()).toBe(true); // a separate folder unless chosen otherwise
     await dialog.getByTestId('export-out').fill(out);
     await dialog.getByTestId('export-preview').click();
-    await expect.poll(() => dialog.getByTestId('export-result').textContent()).toMatch(/Preview: nothing written\. 5 photos with named faces: 5 sidecars would be created/);
+    await expect.poll(() => dialog.getByTestId('export-result').textContent(), { timeout: 30_000 }).toMatch(/Preview: nothing written\. 5 photos with named faces: 5 sidecars would be created/);
     expect(() => readdirSync(out)).toThrow();
     await dialog.getByTestId('export-run').click();
-    await expect.poll(() => dialog.getByTestId('export-result').textContent()).toMatch(/^5 photos with named faces: 5 sidecars created/);
+    // Writing starts ExifTool (perl): seconds on a busy machine.
+    await expect.poll(() => dialog.getByTestId('export-result').textContent(), { timeout: 60_000 }).toMatch(/^5 photos with named faces: 5 sidecars created/);
     expect(readdirSync(out).sort()).toEqual(['p1.jpg.xmp', 'p2.jpg.xmp', 'p3.jpg.xmp', 'p4.jpg.xmp', 'p5.jpg.xmp']);
     await screenshot(page, 'export-tags-dialog');
     expect(errors).toEqual([]);
