@@ -114,7 +114,7 @@ program
 
 program
   .command('status')
-  .description('photos by status, faces, people, every error with its file, and faces with your decisions a re-analysis did not find')
+  .description('photos by status, faces, people, every error with its file, faces with your decisions a re-analysis did not find, and XMP face names that matched no face')
   .option('--db <file>', 'the library database', defaultDbFile())
   .option('--json', 'print JSON on stdout')
   .action(async (opts: { db: string; json?: boolean }) => {

@@ -22,7 +22,7 @@ function printSummary(s: ExportSummary): void {
 /** `facepair tags export`: the names as XMP sidecars that other photo software reads. */
 export function registerTags(program: Command, withApp: WithApp): void {
   const tags = program.command('tags').description('the names as XMP tags other photo software reads (digiKam, Lightroom, darktable…)');
-  tags
+  const exportCommand = tags
     .command('export')
     .description('write an XMP sidecar with face regions and people keywords for every photo with a named face (never the photo itself)')
     .option('--db <file>', 'the library database', defaultDbFile())
@@ -33,8 +33,8 @@ export function registerTags(program: Command, withApp: WithApp): void {
     .option('--force', 'merge also into sidecars another program changed since the last export')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (opts: { db: string; out?: string; sidecars?: boolean; lightroomNames?: boolean; dryRun?: boolean; force?: boolean; json?: boolean }) => {
-      if (opts.sidecars && opts.out !== undefined) program.error('error: choose --sidecars (beside the photos) or --out <folder> (a mirror), not both');
-      if (opts.out !== undefined && opts.out.trim() === '') program.error('error: --out needs a folder');
+      if (opts.sidecars && opts.out !== undefined) exportCommand.error('error: choose --sidecars (beside the photos) or --out <folder> (a mirror), not both');
+      if (opts.out !== undefined && opts.out.trim() === '') exportCommand.error('error: --out needs a folder');
       await withApp(opts.db, true, async (app) => {
         const summary = await app.tagsExport.export({
           destination: opts.sidecars ? { kind: 'beside' } : { kind: 'mirror', out: opts.out ?? defaultXmpMirror(app.dbFile) },

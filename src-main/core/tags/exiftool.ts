@@ -17,6 +17,7 @@ export async function withExiftool<T>(fn: (get: () => ExifTool) => Promise<T>): 
   try {
     return await fn(() => (et ??= openExiftool()));
   } finally {
-    if (et) await (et as ExifTool).end();
+    // Ending never fails the work done: at worst the child process is left to exit on its own.
+    if (et) await (et as ExifTool).end().catch(() => undefined);
   }
 }
