@@ -268,6 +268,21 @@ describe('XMP face tags: out, read back by exiftool, and in again', () => {
       expect(names).not.toContain(NAMES.id02);
     });
 
+    it('leaves an undone import undone: the same regions read again name nobody', () => {
+      const app = createApp({ dbFile: db2, mustExist: true });
+      expect(app.edits.undo()?.kind).toBe('rename');
+      expect(app.edits.undo()?.kind).toBe('import.xmp');
+      app.close();
+      const named = (): number => query(db2, 'SELECT 1 FROM faces f JOIN people pe ON pe.id = f.person_id WHERE pe.name IS NOT NULL').length;
+      expect(named()).toBe(0);
+      const later = new Date(Date.now() + 10_000);
+      for (const f of filesUnder(lib2).filter((f) => f.endsWith('.xmp'))) utimesSync(f, later, later);
+      const again = runCliJson<{ tags: { photosRead: number; regions: number } }>(['scan', lib2, '--db', db2]);
+      expect(again.tags.photosRead).toBeGreaterThan(0);
+      expect(again.tags.regions).toBe(0);
+      expect(named()).toBe(0);
+    });
+
     it('lists a region that matches no face found, and invents no face for it', () => {
       const photo = path.join(lib2, 'id03', 'img50.jpg');
       const facesBefore = facesOf(db2, lib2).length;
