@@ -22,6 +22,8 @@ import { scanProgressBar } from './progress.js';
 import { registerServe } from './serve.js';
 import { registerLearn } from './learn-command.js';
 import { registerTags } from './tags-command.js';
+import { registerFolders } from './folders-command.js';
+import { checkLibraryFolder, describeAdded } from '../core/library/library-folders.js';
 import { registerTrainSeed } from './train-seed-command.js';
 import { loadTruth } from '../core/benchmarks/folder-truth.js';
 
@@ -38,7 +40,7 @@ function withApp<T>(dbFile: string | undefined, mustExist: boolean, workers: num
 
 function printScanSummary(s: ScanSummary): void {
   const lines = [
-    `Scanned ${s.folder} in ${s.seconds.toFixed(1)} s`,
+    `Scanned ${s.folders.join(', ')} in ${s.seconds.toFixed(1)} s`,
     `  photos: ${s.photos} (${s.index.added} new, ${s.index.changed} changed, ${s.index.moved} moved, ${s.index.gone} gone, ${s.index.unchanged} unchanged)`,
     `  faces:  ${s.faces} (${s.analysis.faces} found in ${s.analysis.done} photos analysed now)`,
     `  people: ${s.people} (${s.grouping.newPeople} new, ${s.grouping.joinedExisting} faces joined known people)`,
@@ -70,20 +72,34 @@ const program = new Command()
 
 program
   .command('scan')
-  .description('index a photo folder, find and describe every face, group faces into people')
-  .argument('<folder>', 'the photo folder (read only: nothing is written into it)')
+  .description("index a photo folder (added to the library's folders), or every folder of the library; find and describe every face, group faces into people")
+  .argument('[folder]', "the photo folder (read only: nothing is written into it); without it, every folder of the library")
   .option('--db <file>', 'the library database', defaultDbFile())
   .option('--workers <n>', 'analysis worker threads (default: one per core)', positiveInt)
   .option('--json', 'print the summary as JSON on stdout')
-  .action(async (folder: string, opts: { db: string; workers?: number; json?: boolean }) => {
-    await withApp(opts.db, false, opts.workers, async (app) => {
+  .action(async (folder: string | undefined, opts: { db: string; workers?: number; json?: boolean }) => {
+    // A folder that cannot be a library is refused before any database is created.
+    if (folder !== undefined) await checkLibraryFolder(folder);
+    await withApp(opts.db, folder === undefined, opts.workers, async (app) => {
+      let folders: string[];
+      if (folder !== undefined) {
+        const added = await app.folders.add(folder);
+        if (added.outcome === 'added' && added.replaced.length > 0) process.stderr.write(`${describeAdded(added)}\n`);
+        folders = [added.folder];
+      } else {
+        folders = app.folders.roots();
+        if (folders.length === 0) throw new Error('The library has no folders yet: facepair scan <folder> (or facepair folders add <folder>)');
+      }
       const progress = scanProgressBar();
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       try {
-        const summary = await app.scanner.scan(folder, progress.onEvent, controller.signal);
+        const summary = await app.scanner.scan(folders, progress.onEvent, controller.signal);
         progress.stop();
+        for (const link of summary.index.outside) {
+          process.stderr.write(`skipped ${link.path}: it links to ${link.target}, outside the library's folders (add that folder to include it)\n`);
+        }
         if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         else printScanSummary(summary);
       } finally {
@@ -285,6 +301,7 @@ heldOutFitCommand(
 });
 
 registerServe(program);
+registerFolders(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 registerLearn(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 registerTags(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 

@@ -17,16 +17,17 @@ export function registerServe(program: Command): void {
     .description('serve the window and its API to a browser on 127.0.0.1, behind a token made at each launch')
     .option('--db <file>', 'the library database (created when missing)', defaultDbFile())
     .option('--port <n>', 'the port (default: any free one)', port, 0)
-    .option('--library <folder>', 'the photo folder to scan (read only); it replaces the one the library had')
+    .option('--library <folder>', "a photo folder to add to the library's folders (read only)")
     .action(async (opts: { db: string; port: number; library?: string }) => {
       const app = createApp({ dbFile: opts.db });
       const log = (message: string): void => void process.stderr.write(`${message}\n`);
       const host = createApiHost(app, { version: packageVersion(), log });
       try {
-        if (opts.library !== undefined) await app.folder.set(opts.library);
+        if (opts.library !== undefined) await app.folders.add(opts.library);
         const server = await startServer({ host, port: opts.port, log });
         process.stdout.write(`FacePair is serving at ${server.url}\n`);
-        process.stderr.write(`database: ${app.dbFile}\nlibrary: ${app.folder.get() ?? '(none yet: choose it in the window)'}\nPress Ctrl+C to stop.\n`);
+        const folders = app.folders.roots();
+        process.stderr.write(`database: ${app.dbFile}\nlibrary folders: ${folders.length > 0 ? folders.join(', ') : '(none yet: add one in the window)'}\nPress Ctrl+C to stop.\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);

@@ -16,7 +16,8 @@ import { DEFAULT_GROUPING, GroupingService } from './grouping/grouping.service.j
 import { LearnedVersionsRepository } from './db/learned-versions.repository.js';
 import { LearningService } from './learning/learning.service.js';
 import { shippedRecognition } from './learning/shipped-recognition.js';
-import { LibraryFolder } from './library/library-folder.js';
+import { LibraryFoldersRepository } from './db/library-folders.repository.js';
+import { LibraryFolders } from './library/library-folders.js';
 import { LibraryStatus } from './library/library-status.js';
 import { LibraryService } from './library/library.service.js';
 import { MediaService } from './media/media.service.js';
@@ -52,8 +53,8 @@ export class FacePairApp {
   readonly learnedVersions: LearnedVersionsRepository;
   readonly xmp: XmpRepository;
   readonly library: LibraryService;
-  /** The photo folder the window's scans read. */
-  readonly folder: LibraryFolder;
+  /** The library's folders: what scans read and the window shows, and nothing else. */
+  readonly folders: LibraryFolders;
   readonly status: LibraryStatus;
   readonly analysis: AnalysisService;
   /** The seed model's 500-d embedding of every face (a stage of the scan). */
@@ -88,8 +89,8 @@ export class FacePairApp {
     this.settings = new SettingsRepository(this.db);
     this.learnedVersions = new LearnedVersionsRepository(this.db);
     this.xmp = new XmpRepository(this.db);
-    this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir]);
-    this.folder = new LibraryFolder(this.settings);
+    this.folders = new LibraryFolders(new LibraryFoldersRepository(this.db));
+    this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir], () => this.folders.roots());
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings);
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
@@ -109,7 +110,7 @@ export class FacePairApp {
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers, this.tagsImport);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
     this.tagsExport = new XmpExportService(this.xmp);
-    this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());
+    this.media = new MediaService(this.photos, this.faces, this.cacheDir, this.folders);
   }
 
   close(): void {

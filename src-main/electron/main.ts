@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiResponse } from '../core/contract/api.js';
-import { isInside } from '../core/media/media.service.js';
+import { isInside } from '../core/library/inside.js';
 import { Backend } from './backend.js';
 import { IPC_CALL, IPC_EVENT } from './backend-protocol.js';
 import { RENDERER_CONTENT_TYPES } from '../core/media/content-types.js';
@@ -82,7 +82,7 @@ function lockDown(): void {
 }
 
 async function pickFolder(): Promise<string | null> {
-  const options: Electron.OpenDialogOptions = { title: 'Choose your photo folder', properties: ['openDirectory'] };
+  const options: Electron.OpenDialogOptions = { title: 'Add a photo folder to the library', properties: ['openDirectory'] };
   const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   return r.canceled ? null : (r.filePaths[0] ?? null);
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ApiHost } from '../core/api/api-host.js';
 import type { ApiErrorCode, ApiResponse } from '../core/contract/api.js';
 import { ApiError } from '../core/contract/errors.js';
-import { isInside } from '../core/media/media.service.js';
+import { isInside } from '../core/library/inside.js';
 import { RENDERER_CONTENT_TYPES } from '../core/media/content-types.js';
 
 export interface ServerOptions {
@@ -126,6 +126,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // A page elsewhere cannot reach this server through a name that points here (DNS rebinding).
     if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`) throw new HttpError(403, 'Unexpected Host');
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const foreign = foreignSource(req, port);
+      if (foreign) throw new HttpError(403, `Refused: this request comes from another site (${foreign}). FacePair answers its own window, and programs that are not browsers`);
+    }
     const auth = hasToken(req, url);
     if (!auth.ok) {
       res.setHeader('WWW-Authenticate', 'FacePair-Token');
@@ -260,6 +264,19 @@ function sendJson(res: http.ServerResponse, status: number, body: ApiResponse): 
 function sendText(res: http.ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(text + '\n');
+}
+
+/**
+ * Where a browser says a request comes from, when that is not this server's own page (a page
+ * elsewhere posting here); null for the window itself and for clients that are not browsers
+ * (they send neither header).
+ */
+function foreignSource(req: http.IncomingMessage, port: number): string | null {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${String(site)}`;
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return `Origin: ${origin}`;
+  return null;
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

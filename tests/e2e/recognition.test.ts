@@ -32,7 +32,7 @@ beforeAll(async () => {
   const app = createApp({ dbFile });
   try {
     await app.scanner.scan(photos);
-    await app.folder.set(photos);
+    await app.folders.add(photos);
     await simulateUser(app, photos, loadTruth(undefined), { strategy: 'constraints', checkpoints: [60] });
   } finally {
     app.close();

@@ -46,7 +46,10 @@ describe('the API contract over the core services', () => {
     expect((await err('people.get', { personId: 999_999 })).code).toBe('not_found');
     expect((await err('no.such')).code).toBe('unknown_method');
     expect((await err('library.pickFolder')).code).toBe('unavailable');
-    expect((await err('library.setFolder', { folder: '/no/such/folder' })).message).toMatch(/does not exist/);
+    expect((await err('library.addFolder', { folder: '/no/such/folder' })).message).toMatch(/does not exist/);
+    expect(await err('library.addFolder', { folder: '/' })).toEqual({ code: 'invalid_params', message: '/ is the root of the disk: choose the folder that holds your photos' });
+    expect((await err('library.addFolder', { folder: '/etc' })).message).toMatch(/system folder/);
+    expect((await err('scan.start', { folder: '/' })).message).toMatch(/not in the library/);
   });
 
   it('lists people named first, hides hidden people unless asked, and searches names without case or accents', async () => {
@@ -206,6 +209,33 @@ describe('the API contract over the core services', () => {
     await expect(host.media('photo', lib.photoIds[0]![0]!)).rejects.toMatchObject({ code: 'not_found' }); // seeded photos have no file
     lib.app.db.prepare('UPDATE photos SET path = ? WHERE id = ?').run('/etc/passwd', lib.photoIds[0]![1]);
     await expect(host.media('photo', lib.photoIds[0]![1]!)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(host.media('face', lib.faceIds[0]![1]!)).rejects.toMatchObject({ code: 'forbidden' }); // a face only with its photo
     await expect(host.media('face', 987_654)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('says why a photo cannot be shown', async () => {
+    expect((await ok('photos.get', { photoId: lib.photoIds[0]![0]! })).unavailable).toMatch(/is not there any more: it was moved or deleted/);
+    expect((await ok('photos.get', { photoId: lib.photoIds[0]![1]! })).unavailable).toMatch(/^The file \/etc\/passwd lies outside the library's folders/);
+    lib.app.db.prepare('UPDATE photos SET path = ? WHERE id = ?').run(path.join(lib.folder, 'back.jpg'), lib.photoIds[0]![1]);
+  });
+
+  it('adds and removes folders, saying what it did; a removed folder\'s photos leave the people and come back with it', async () => {
+    const second = tempDir('api-second');
+    const added = await ok('library.addFolder', { folder: second });
+    expect(added.notice).toBe(`${second} is in the library now: scan it to find its faces.`);
+    expect(added.library.folders.map((f) => f.path)).toEqual([lib.folder, second]);
+    expect((await ok('library.addFolder', { folder: second })).notice).toBe(`${second} is already in the library.`);
+
+    const people = (await ok('people.list', { includeHidden: true })).people.length;
+    const removed = await ok('library.removeFolder', { folder: lib.folder });
+    expect(removed.notice).toMatch(/is no longer in the library: its \d+ photos left the people\. Names and answers about them are kept/);
+    expect(removed.library.folders.map((f) => f.path)).toEqual([second]);
+    expect(removed.library.photos.removed).toBeGreaterThan(0);
+    expect((await ok('people.list', { includeHidden: true })).people).toEqual([]);
+    expect((await err('library.removeFolder', { folder: lib.folder })).message).toMatch(/is not one of the library's folders/);
+    // Seeded photos have no file: a rescan would find them gone, so their rows come back as they were.
+    lib.app.db.prepare("UPDATE photos SET status = 'done'").run();
+    await ok('library.addFolder', { folder: lib.folder });
+    expect((await ok('people.list', { includeHidden: true })).people).toHaveLength(people);
   });
 });

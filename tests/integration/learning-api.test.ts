@@ -36,7 +36,7 @@ beforeAll(async () => {
   devTestFolder(folder, 24, 5);
   app = createApp({ dbFile: path.join(work, 'library.db') });
   await app.scanner.scan(folder);
-  await app.folder.set(folder);
+  await app.folders.add(folder);
   host = createApiHost(app, { version: 'test' });
   host.onEvent((e) => events.push(e));
 }, 600_000);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -14,6 +14,9 @@ let host: ApiHost;
 let server: RunningServer;
 let base: string;
 let rendererDir: string;
+let dir: string;
+/** A photo row at a link inside the library to a file outside it (as an older scan indexed it). */
+let linkedPhoto: number;
 
 interface Reply {
   status: number;
@@ -42,7 +45,7 @@ const post = (method: string, params: unknown, headers = auth()): Promise<Reply>
   request(`/api/${method}`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(params) });
 
 beforeAll(async () => {
-  const dir = tempDir('server');
+  dir = tempDir('server');
   const rand = rng(3);
   lib = await seedLibrary(path.join(dir, 'library.db'), path.join(dir, 'photos'), [{ name: 'Ann', vectors: personVectors(rand, 3).vectors }, { vectors: personVectors(rand, 2).vectors }]);
   // One seeded photo gets a real file; another points outside the library folder.
@@ -55,6 +58,9 @@ beforeAll(async () => {
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>FacePair</title>');
   writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'export {}');
   writeFileSync(path.join(dir, 'secret.txt'), 'secret');
+  symlinkSync(path.join(dir, 'elsewhere.jpg'), path.join(lib.folder, 'link.jpg'));
+  linkedPhoto = lib.photoIds[1]![0]!;
+  lib.app.db.prepare('UPDATE photos SET path = ? WHERE id = ?').run(path.join(lib.folder, 'link.jpg'), linkedPhoto);
   host = createApiHost(lib.app, { version: 'test' });
   server = await startServer({ host, rendererDir });
   base = `http://127.0.0.1:${server.port}`;
@@ -112,6 +118,53 @@ describe('facepair serve: the HTTP adapter', () => {
     expect((await request('/media/photo/999999', { headers: auth() })).status).toBe(404);
   });
 
+  it('judges by real path: a link inside the library to a file outside it is refused, and so is a face of a photo outside it', async () => {
+    const linked = await request(`/media/photo/${linkedPhoto}`, { headers: auth() });
+    expect(linked.status).toBe(403);
+    expect(linked.body).toMatch(/lies outside the library's folders/);
+    const face = await request(`/media/face/${lib.faceIds[0]![1]}`, { headers: auth() });
+    expect(face.status).toBe(403);
+    expect(face.body).toMatch(/in a photo outside the library's folders/);
+  });
+
+  it('refuses the root as a library folder; serves photos of every folder added', async () => {
+    const root = await post('library.addFolder', { folder: '/' });
+    expect(root.status).toBe(400);
+    expect(JSON.parse(root.body).error.message).toMatch(/root of the disk/);
+    const second = path.join(dir, 'second');
+    mkdirSync(second);
+    await sharp({ create: { width: 60, height: 40, channels: 3, background: '#336699' } }).jpeg().toFile(path.join(second, 'b.jpg'));
+    const other = lib.photoIds[1]![1]!;
+    lib.app.db.prepare('UPDATE photos SET path = ? WHERE id = ?').run(path.join(second, 'b.jpg'), other);
+    expect((await request(`/media/photo/${other}`, { headers: auth() })).status).toBe(403);
+    expect((await post('library.addFolder', { folder: second })).status).toBe(200);
+    expect((await request(`/media/photo/${other}`, { headers: auth() })).status).toBe(200);
+    expect((await request(`/media/photo/${lib.photoIds[0]![0]}`, { headers: auth() })).status).toBe(200);
+  });
+
+  it('refuses calls from another site (Origin or Sec-Fetch-Site), and answers its own window and non-browser clients', async () => {
+    const personId = lib.personIds[0]!;
+    const nameOf = (): string | null => lib.app.people.find(personId)!.name;
+    for (const headers of [
+      { Origin: 'http://evil.example' },
+      { Origin: 'null' },
+      { Origin: `http://127.0.0.1:${server.port + 1}` },
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site' },
+      { Origin: `http://127.0.0.1:${server.port}`, 'Sec-Fetch-Site': 'cross-site' },
+    ]) {
+      const r = await post('people.rename', { personId, name: 'Mallory' }, { ...auth(), ...headers });
+      expect(r.status, JSON.stringify(headers)).toBe(403);
+      expect(r.body).toMatch(/^Refused: this request comes from another site/);
+    }
+    expect(nameOf()).toBe('Ann');
+    const own = await post('people.rename', { personId, name: 'Anna' }, { ...auth(), Origin: `http://127.0.0.1:${server.port}`, 'Sec-Fetch-Site': 'same-origin' });
+    expect(own.status).toBe(200);
+    expect(nameOf()).toBe('Anna');
+    expect((await post('people.rename', { personId, name: 'Ann' })).status).toBe(200); // no Origin: a script, curl
+    expect(nameOf()).toBe('Ann');
+  });
+
   it('answers the API as data, with HTTP statuses that match the error', async () => {
     const list = await post('people.list', {});
     expect(list.status).toBe(200);
@@ -166,7 +219,7 @@ describe('facepair serve on the command line', () => {
     const url = new URL(line.slice(line.indexOf('http')));
     expect((await fetch(`${url.origin}/api/app.info`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(401);
     const info = await fetch(`${url.origin}/api/library.get`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-FacePair-Token': url.searchParams.get('token')! }, body: '{}' });
-    expect((await info.json()).result.folder).toBe(dir);
+    expect((await info.json()).result.folders).toEqual([{ path: dir, photos: 0, problem: null }]);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -67,7 +67,7 @@ async function writeCrops(cacheDir: string, count: number): Promise<string[]> {
 export async function seedLibrary(dbFile: string, folder: string, people: readonly SeedPerson[], options: { crops?: number } = {}): Promise<SeededLibrary> {
   const app = createApp({ dbFile });
   mkdirSync(folder, { recursive: true });
-  await app.folder.set(folder);
+  const added = await app.folders.add(folder);
   const crops = await writeCrops(app.cacheDir, Math.max(1, Math.min(options.crops ?? 64, people.length)));
   const modelId = app.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
   const db = app.db;
@@ -83,7 +83,7 @@ export async function seedLibrary(dbFile: string, folder: string, people: readon
   );
   const insertEmbedding = db.prepare('INSERT INTO embeddings (face_id, model_id, vector) VALUES (?, ?, ?)');
   const landmarks = Buffer.alloc(136 * 4);
-  const out: SeededLibrary = { app, folder: path.resolve(folder), personIds: [], faceIds: [], photoIds: [] };
+  const out: SeededLibrary = { app, folder: added.folder, personIds: [], faceIds: [], photoIds: [] };
   let n = 0;
   db.transaction(() => {
     for (const p of people) {

@@ -17,9 +17,10 @@ import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
+import { describeAdded, describeRemoved, LibraryFolderError } from '../library/library-folders.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
-import { isInside, type MediaFile } from '../media/media.service.js';
+import type { MediaFile } from '../media/media.service.js';
 import { learningState, regroupingInfo, versionInfo } from './learning-view.js';
 import { defaultXmpMirror } from '../tags/xmp-export.service.js';
 
@@ -72,13 +73,13 @@ export class ApiHost {
   ) {
     this.scan = new ScanJob(
       {
-        scan: (folder, onEvent, signal) => app.scanner.scan(folder, onEvent, signal),
+        scan: (folders, onEvent, signal) => app.scanner.scan(folders, onEvent, signal),
         analysedCount: () => {
           const c = app.photos.countByStatus();
           return c.done + c.error;
         },
       },
-      () => app.folder.get(),
+      () => app.folders.roots(),
       (state) => this.emit({ type: 'scan.progress', state }),
       () => {
         app.review.invalidate();
@@ -172,24 +173,28 @@ export class ApiHost {
 
   private toError(err: unknown): Extract<ApiResponse, { ok: false }>['error'] {
     if (err instanceof ApiError) return { code: err.code, message: err.message };
-    if (err instanceof FolderNotFoundError) return { code: 'invalid_params', message: err.message };
+    if (err instanceof FolderNotFoundError || err instanceof LibraryFolderError) return { code: 'invalid_params', message: err.message };
     if (err instanceof NotEnoughAnswersError || err instanceof LearningBusyError) return { code: 'conflict', message: err.message };
     if (err instanceof LearningUnavailableError) return { code: 'unavailable', message: err.message };
     this.options.log?.(`internal error: ${(err as Error)?.stack ?? String(err)}`);
     return { code: 'internal', message: `Something went wrong: ${(err as Error)?.message ?? String(err)}` };
   }
 
-  private libraryInfo(): LibraryInfo {
+  private async libraryInfo(): Promise<LibraryInfo> {
     const status = this.app.status.report();
-    const folder = this.app.folder.get();
+    const folders = this.app.folders;
     return {
-      folder,
-      photos: status.photos,
+      folders: await folders.list(),
+      photos: { ...status.photos, removed: folders.removedPhotos() },
       faces: status.faces,
       people: status.people,
-      failures: status.errors.map((e) => ({ file: folder && isInside(folder, e.path) ? path.relative(folder, e.path) : e.path, error: e.error })),
+      failures: status.errors.map((e) => ({ file: folders.displayPath(e.path), error: e.error })),
       scan: this.scan.state,
     };
+  }
+
+  private refuseWhileScanning(what: string): void {
+    if (this.scan.state.status !== 'idle') throw new ApiError('conflict', `Stop the scan before ${what}`);
   }
 
   private reviewFace(face: FaceInfo): ReviewFace {
@@ -212,19 +217,29 @@ export class ApiHost {
     return {
       'app.info': () => ({ version: this.options.version, canPickFolder: this.options.pickFolder !== undefined, database: app.dbFile }),
       'library.get': () => this.libraryInfo(),
-      'library.setFolder': async ({ folder }) => {
-        if (this.scan.state.status !== 'idle') throw new ApiError('conflict', 'Stop the scan before changing the folder');
-        await app.folder.set(folder);
+      'library.addFolder': async ({ folder }) => {
+        this.refuseWhileScanning('adding a folder');
+        const added = await app.folders.add(folder);
+        if (added.outcome === 'added') this.emit({ type: 'data.changed', reason: 'folder' });
+        return { library: await this.libraryInfo(), notice: describeAdded(added) };
+      },
+      'library.removeFolder': async ({ folder }) => {
+        this.refuseWhileScanning('removing a folder');
+        const removed = app.folders.remove(folder);
+        app.review.invalidate();
         this.emit({ type: 'data.changed', reason: 'folder' });
-        return this.libraryInfo();
+        return { library: await this.libraryInfo(), notice: describeRemoved(removed) };
       },
       'library.pickFolder': async () => {
         if (!this.options.pickFolder) throw new ApiError('unavailable', 'There is no folder dialog here: type the folder instead');
         return { folder: await this.options.pickFolder() };
       },
-      'scan.start': () => {
+      'scan.start': async ({ folder }) => {
         this.refuseScanWhileLearning();
-        return this.scan.start();
+        if (folder === undefined) return this.scan.start();
+        const listed = await app.folders.folderFor(folder);
+        if (listed === null) throw new ApiError('invalid_params', `${folder} is not in the library: add it first`);
+        return this.scan.start([listed]);
       },
       'scan.pause': () => this.scan.pause(),
       'scan.resume': () => {
@@ -248,15 +263,14 @@ export class ApiHost {
       'people.setCover': ({ personId, faceId }) => app.edits.setCover(personId, faceId),
       'people.merge': ({ targetId, sourceIds }) => app.edits.merge(targetId, sourceIds),
       'people.rejectFaces': ({ personId, faceIds }) => app.edits.rejectFaces(personId, faceIds),
-      'photos.get': ({ photoId }) => {
+      'photos.get': async ({ photoId }) => {
         const photo = app.photos.findById(photoId);
         if (!photo || photo.status !== 'done') throw notFound(`Photo #${photoId}`);
-        const folder = app.folder.get();
-        const rel = folder && isInside(folder, photo.path) ? path.relative(folder, photo.path) : path.basename(photo.path);
         return {
           id: photo.id,
           fileName: path.basename(photo.path),
-          folder: path.dirname(rel) === '.' ? '' : path.dirname(rel),
+          folder: app.folders.displayFolder(photo.path),
+          unavailable: await app.media.unavailable(photoId),
           width: photo.width ?? 1,
           height: photo.height ?? 1,
           takenAt: photo.taken_at,

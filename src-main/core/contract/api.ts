@@ -42,6 +42,8 @@ export const photoDetails = z.object({
   height: z.number().int().positive(),
   takenAt: z.string().nullable(),
   faces: z.array(photoFace),
+  /** Null when the window can show the photo; else why not (its file moved or deleted, or outside the library's folders). */
+  unavailable: z.string().nullable(),
 });
 
 export const reviewFace = z.object({
@@ -110,17 +112,30 @@ export const scanState = z.object({
     .nullable(),
 });
 
+export const libraryFolder = z.object({
+  /** Its real path. */
+  path: z.string(),
+  /** Photos of the library in it (analysed, waiting or failed). */
+  photos: z.number().int().nonnegative(),
+  /** Null when it can be read; else why not (a disk not plugged in, a folder refused as a library). */
+  problem: z.string().nullable(),
+});
+
 export const libraryInfo = z.object({
-  folder: z.string().nullable(),
+  /** The folders the user added, in that order: scans read them, the window shows photos from them only. */
+  folders: z.array(libraryFolder),
   photos: z.object({
     done: z.number().int().nonnegative(),
     pending: z.number().int().nonnegative(),
     error: z.number().int().nonnegative(),
+    /** No longer on disk, or in a removed folder. */
     gone: z.number().int().nonnegative(),
+    /** Kept from removed folders (names and decisions included): back when their folder is added again. */
+    removed: z.number().int().nonnegative(),
   }),
   faces: z.number().int().nonnegative(),
   people: z.number().int().nonnegative(),
-  /** Files that failed, relative to the library folder where they lie inside it. */
+  /** Files that failed, relative to their library folder (named first when there are several). */
   failures: z.array(z.object({ file: z.string(), error: z.string() })),
   scan: scanState,
 });
@@ -216,10 +231,14 @@ export const API = {
     result: z.object({ version: z.string(), canPickFolder: z.boolean(), database: z.string() }),
   },
   'library.get': { params: none, result: libraryInfo },
-  'library.setFolder': { params: z.object({ folder }).strict(), result: libraryInfo },
+  /** Adds a folder (`~` is the home folder); a folder holding listed ones takes their place. */
+  'library.addFolder': { params: z.object({ folder }).strict(), result: z.object({ library: libraryInfo, notice: z.string() }) },
+  /** Takes a folder off the list; its photos leave the people, their names and decisions kept for when it comes back. */
+  'library.removeFolder': { params: z.object({ folder }).strict(), result: z.object({ library: libraryInfo, notice: z.string() }) },
   /** Asks the user for a folder with the system's dialog (where there is one); null when cancelled. */
   'library.pickFolder': { params: none, result: z.object({ folder: z.string().nullable() }) },
-  'scan.start': { params: none, result: scanState },
+  /** Scans every folder of the library, or the one given (which must be one of them). */
+  'scan.start': { params: z.object({ folder: folder.optional() }).strict(), result: scanState },
   'scan.pause': { params: none, result: scanState },
   'scan.resume': { params: none, result: scanState },
   'scan.cancel': { params: none, result: scanState },
@@ -325,6 +344,7 @@ export type ReviewReason = z.output<typeof reviewReason>;
 export type ActionSummary = z.output<typeof actionSummary>;
 export type ScanState = z.output<typeof scanState>;
 export type LibraryInfo = z.output<typeof libraryInfo>;
+export type LibraryFolderInfo = z.output<typeof libraryFolder>;
 export type LearnedVersionInfo = z.output<typeof learnedVersion>;
 export type LearningState = z.output<typeof learningState>;
 export type TagsExportResult = z.output<typeof tagsExportResult>;

@@ -1,3 +1,8 @@
+import path from 'node:path';
+
+/** The path separator as photo paths were stored on this machine (migration 8 splits paths with it). */
+const SEP = path.sep;
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -181,6 +186,41 @@ export const MIGRATIONS: readonly Migration[] = [
         signature TEXT NOT NULL,
         read_at TEXT NOT NULL
       ) STRICT;
+    `,
+  },
+  {
+    version: 8,
+    name: 'the library is a list of folders; photos outside them are those of removed folders',
+    sql: `
+      -- The folders the user added, by real path, in the order added. They never nest: adding a
+      -- folder that holds listed ones takes their place. A photo whose path lies in none of them
+      -- belongs to a removed folder: kept (names, decisions) but marked gone until it is added again.
+      CREATE TABLE library_folders (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        added_at TEXT NOT NULL
+      ) STRICT;
+
+      -- The one folder of before becomes the first.
+      INSERT INTO library_folders (path, added_at)
+        SELECT value, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM meta WHERE key = 'library.folder';
+      DELETE FROM meta WHERE key = 'library.folder';
+
+      -- Photos scanned from other folders (command-line scans did not record their folder) stay
+      -- reachable: the topmost folders that hold them join the list. A folder refused as a library
+      -- (the root, a system folder) is listed but used for nothing until the user removes it.
+      INSERT INTO library_folders (path, added_at)
+        WITH dirs AS (
+          SELECT DISTINCT rtrim(path, replace(path, '${SEP}', '')) AS dir FROM photos WHERE status <> 'gone'
+        ),
+        outside AS (
+          SELECT dir FROM dirs
+          WHERE NOT EXISTS (SELECT 1 FROM library_folders f WHERE substr(dirs.dir, 1, length(f.path) + 1) = f.path || '${SEP}')
+        )
+        SELECT rtrim(o.dir, '${SEP}'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM outside o
+        WHERE length(rtrim(o.dir, '${SEP}')) > 0
+          AND NOT EXISTS (SELECT 1 FROM outside o2 WHERE o2.dir <> o.dir AND substr(o.dir, 1, length(o2.dir)) = o2.dir)
+        ORDER BY 1;
     `,
   },
 ];

@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 
-/** Small named values of one library (the meta table): the photo folder, for one. */
+/** Small named values of one library (the meta table). */
 export class SettingsRepository {
   private readonly getStmt;
   private readonly setStmt;

@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PhotosRepository, PhotoRow } from '../db/photos.repository.js';
 import { hashFile } from './content-hash.js';
 import { hasImageExtension } from './image-kinds.js';
+import { isWithin } from './inside.js';
 import { sniffImageFile } from './sniff.js';
 import { walkFiles, type FoundFile } from './walk.js';
 
@@ -15,6 +16,8 @@ export interface ReconcileSummary {
   gone: number;
   ignored: number;
   unreadableFolders: Array<{ path: string; error: string }>;
+  /** Links to files whose real location is outside the library's folders: skipped, never indexed. */
+  outside: Array<{ path: string; target: string }>;
 }
 
 export class FolderNotFoundError extends Error {}
@@ -40,27 +43,47 @@ export async function assertReadableFolder(folder: string): Promise<string> {
  * user's decisions about them stay).
  */
 export class LibraryService {
-  /** `exclude`: FacePair's own files (database, cache), in case they sit inside the scanned folder. */
+  /**
+   * `exclude`: FacePair's own files (database, cache), in case they sit inside the scanned folder.
+   * `libraryFolders`: the library's folders, by real path: a link in the scanned folder may lead
+   * into one of them, and to nowhere else.
+   */
   constructor(
     private readonly photos: PhotosRepository,
     private readonly exclude: readonly string[] = [],
+    private readonly libraryFolders: () => readonly string[] = () => [],
   ) {}
 
   private isExcluded(file: string): boolean {
     return this.exclude.some((e) => file === e || file.startsWith(e + path.sep) || file.startsWith(e + '-'));
   }
 
+  /**
+   * Every file is indexed at its real path: a link to a photo elsewhere in the library is that
+   * photo (never a second copy), and a link to a file outside the library's folders is skipped.
+   */
   async reconcile(folder: string, onProgress?: (done: number, total: number) => void): Promise<ReconcileSummary> {
-    const root = await assertReadableFolder(folder);
-    const summary: ReconcileSummary = { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [] };
-    const files = (await walkFiles(root, (dir, err) => summary.unreadableFolders.push({ path: dir, error: err.message }))).filter(
+    const given = await assertReadableFolder(folder);
+    const root = await realpath(given);
+    const summary: ReconcileSummary = { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [], outside: [] };
+    const found = (await walkFiles(root, (dir, err) => summary.unreadableFolders.push({ path: dir, error: err.message }))).filter(
       (f) => !this.isExcluded(f.path),
     );
-    const known = new Map(this.photos.listUnder(root + path.sep).map((p) => [p.path, p]));
+    const files = await this.realFiles(root, found, summary);
+    // Rows stored under the folder as given (a link to it, in an older library) move to the real paths.
+    const rows = given === root ? this.photos.listUnder(root + path.sep) : [...this.photos.listUnder(root + path.sep), ...this.photos.listUnder(given + path.sep)];
+    const known = new Map(rows.map((p) => [p.path, p]));
+    for (const f of files) {
+      // A link's target in another of the library's folders: known there, if indexed before.
+      if (!known.has(f.path) && !isWithin(root, f.path)) {
+        const row = this.photos.findByPath(f.path);
+        if (row) known.set(f.path, row);
+      }
+    }
     const onDisk = new Set(files.map((f) => f.path));
     // Rows whose file is no longer at its path: candidates for a move, else gone.
     const missing = new Map<string, PhotoRow[]>();
-    for (const row of known.values()) {
+    for (const row of rows) {
       if (onDisk.has(row.path)) continue;
       const list = missing.get(row.content_hash) ?? [];
       list.push(row);
@@ -92,8 +115,8 @@ export class LibraryService {
     }
     onProgress?.(files.length, files.length);
 
-    for (const rows of missing.values()) {
-      for (const row of rows) {
+    for (const list of missing.values()) {
+      for (const row of list) {
         if (row.status !== 'gone') {
           this.photos.markGone(row.id);
           summary.gone++;
@@ -101,6 +124,34 @@ export class LibraryService {
       }
     }
     return summary;
+  }
+
+  /**
+   * The files at their real paths, each once; links whose target lies outside the scanned
+   * folder and every library folder are left out (and listed in the summary).
+   */
+  private async realFiles(root: string, found: readonly FoundFile[], summary: ReconcileSummary): Promise<FoundFile[]> {
+    const allowed = [root, ...this.libraryFolders()];
+    const seen = new Set<string>();
+    const out: FoundFile[] = [];
+    for (const f of found) {
+      let real = f.path;
+      if (f.link) {
+        try {
+          real = await realpath(f.path);
+        } catch {
+          continue; // vanished since the walk
+        }
+      }
+      if (real !== f.path && !allowed.some((a) => isWithin(a, real))) {
+        summary.outside.push({ path: f.path, target: real });
+        continue;
+      }
+      if (seen.has(real) || this.isExcluded(real)) continue;
+      seen.add(real);
+      out.push({ path: real, size: f.size, mtimeMs: f.mtimeMs });
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   private async isImage(file: string): Promise<boolean> {

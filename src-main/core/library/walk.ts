@@ -5,6 +5,8 @@ export interface FoundFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Found through a symbolic link: its real location may lie elsewhere. */
+  link?: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function walkFiles(root: string, onUnreadable: (dir: string, err: E
       } else if (entry.isFile() || entry.isSymbolicLink()) {
         try {
           const st = await stat(full);
-          if (st.isFile()) out.push({ path: full, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+          if (st.isFile()) out.push({ path: full, size: st.size, mtimeMs: Math.floor(st.mtimeMs), ...(entry.isSymbolicLink() ? { link: true } : {}) });
         } catch {
           // vanished between listing and stat, or a dangling link: not a photo
         }

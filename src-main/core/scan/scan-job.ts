@@ -3,7 +3,7 @@ import type { ScanState } from '../contract/api.js';
 import { ApiError, conflict } from '../contract/errors.js';
 
 export interface ScanRunner {
-  scan(folder: string, onEvent: (e: ScanEvent) => void, signal: AbortSignal): Promise<ScanSummary>;
+  scan(folders: readonly string[], onEvent: (e: ScanEvent) => void, signal: AbortSignal): Promise<ScanSummary>;
   /** Photos analysed (done or failed) so far, in the whole library. */
   analysedCount(): number;
 }
@@ -42,11 +42,14 @@ export class ScanJob {
   private controller?: AbortController;
   private running?: Promise<void>;
   private stopAs: 'paused' | 'cancelled' | null = null;
+  /** The folders of the scan running or paused: a resumed scan goes on with them. */
+  private scanning: readonly string[] = [];
   private lastPush = 0;
 
   constructor(
     private readonly runner: ScanRunner,
-    private readonly folder: () => string | null,
+    /** The library's folders: a scan reads them all unless it is given some. */
+    private readonly folders: () => readonly string[],
     private readonly emit: (state: ScanState) => void,
     private readonly onFinished: () => void,
   ) {}
@@ -65,14 +68,16 @@ export class ScanJob {
     await this.running;
   }
 
-  start(): ScanState {
+  /** Scans `only` these folders, or every folder of the library. */
+  start(only?: readonly string[]): ScanState {
     if (this.running) throw conflict('A scan is already running');
-    const folder = this.folder();
-    if (folder === null) throw new ApiError('conflict', 'Choose the photo folder first');
+    const folders = only ?? this.folders();
+    if (folders.length === 0) throw new ApiError('conflict', 'Add a photo folder first');
+    this.scanning = folders;
     this.controller = new AbortController();
     this.stopAs = null;
     this.set({ status: 'running', stage: 'index', done: 0, total: 0, faces: 0, errors: 0, etaSeconds: null, startedAt: new Date().toISOString() });
-    this.running = this.run(folder, this.controller.signal).finally(() => {
+    this.running = this.run(folders, this.controller.signal).finally(() => {
       this.running = undefined;
       this.controller = undefined;
       // Told once the job is really idle: a listener may start the next scan.
@@ -87,7 +92,7 @@ export class ScanJob {
 
   resume(): ScanState {
     if (this.current.status !== 'paused') throw conflict('There is no paused scan to resume');
-    return this.start();
+    return this.start(this.scanning);
   }
 
   cancel(): ScanState {
@@ -106,14 +111,14 @@ export class ScanJob {
     return this.state;
   }
 
-  private async run(folder: string, signal: AbortSignal): Promise<void> {
+  private async run(folders: readonly string[], signal: AbortSignal): Promise<void> {
     let analysisStart: { at: number; done: number } | undefined;
     let embedStart: { at: number; done: number } | undefined;
     let offset = 0;
     const t0 = performance.now();
     try {
       const summary = await this.runner.scan(
-        folder,
+        folders,
         (e) => {
           if (e.stage === 'index') {
             this.progress({ stage: 'index', done: e.done, total: e.total });

@@ -17,7 +17,9 @@ export type ScanEvent =
   | { stage: 'group' };
 
 export interface ScanSummary {
+  /** The folder scanned, or the first of them. */
   folder: string;
+  folders: string[];
   index: ReconcileSummary;
   analysis: AnalysisSummary;
   grouping: GroupingSummary;
@@ -48,12 +50,15 @@ export class ScanPipeline {
     private readonly names?: NamesImportService,
   ) {}
 
-  async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
+  /** Scans one folder, or several (each indexed in turn, then analysed and grouped together). */
+  async scan(folders: string | readonly string[], onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
     const t0 = performance.now();
+    const list = typeof folders === 'string' ? [folders] : [...folders];
+    if (list.length === 0) throw new Error('There is no folder to scan');
     // Started first: the workers load their models while the folder is walked and hashed.
     const pool = new PipelinePool(this.workers);
     try {
-      const index = await this.library.reconcile(folder, (done, total) => onEvent?.({ stage: 'index', done, total }));
+      const index = await this.indexAll(list, onEvent);
       const seedKeys = await this.seedEmbedding.modelKeys();
       const duringAnalysis = { embedded: 0, ms: 0, runtime: null as string | null };
       const analysis = await this.analysis.analyzePending({
@@ -80,10 +85,19 @@ export class ScanPipeline {
       };
       // Before grouping: the names read become decisions the grouping honours and builds on.
       const tags = this.names ? await this.names.importNew(signal) : null;
-      return await this.groupAndSum(folder, t0, index, analysis, seedEmbedding, tags, onEvent);
+      return await this.groupAndSum(list, t0, index, analysis, seedEmbedding, tags, onEvent);
     } finally {
       await pool.close();
     }
+  }
+
+  private async indexAll(folders: readonly string[], onEvent?: (e: ScanEvent) => void): Promise<ReconcileSummary> {
+    let total: ReconcileSummary | undefined;
+    for (const folder of folders) {
+      const one = await this.library.reconcile(folder, (done, n) => onEvent?.({ stage: 'index', done, total: n }));
+      total = total ? sumIndex(total, one) : one;
+    }
+    return total!;
   }
 
   /** Analysis on the pool's workers, each photo's faces embedded by the seed model there too. */
@@ -120,7 +134,7 @@ export class ScanPipeline {
   }
 
   private async groupAndSum(
-    folder: string,
+    folders: readonly string[],
     t0: number,
     index: ReconcileSummary,
     analysis: AnalysisSummary,
@@ -132,7 +146,8 @@ export class ScanPipeline {
     const grouping = await this.grouping.groupNewFaces();
     const status = this.status.report();
     return {
-      folder: path.resolve(folder),
+      folder: path.resolve(folders[0]!),
+      folders: folders.map((f) => path.resolve(f)),
       index,
       analysis,
       grouping,
@@ -145,4 +160,18 @@ export class ScanPipeline {
       seconds: (performance.now() - t0) / 1000,
     };
   }
+}
+
+function sumIndex(a: ReconcileSummary, b: ReconcileSummary): ReconcileSummary {
+  return {
+    files: a.files + b.files,
+    added: a.added + b.added,
+    changed: a.changed + b.changed,
+    moved: a.moved + b.moved,
+    unchanged: a.unchanged + b.unchanged,
+    gone: a.gone + b.gone,
+    ignored: a.ignored + b.ignored,
+    unreadableFolders: [...a.unreadableFolders, ...b.unreadableFolders],
+    outside: [...a.outside, ...b.outside],
+  };
 }

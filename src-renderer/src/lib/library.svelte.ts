@@ -2,12 +2,14 @@ import type { LibraryInfo, ScanState } from '../../../src-main/core/contract/api
 import { call, errorMessage } from './api.js';
 import { toasts } from './toasts.svelte.js';
 
-/** The photo folder, its scan (with live progress) and the files that failed. */
+/** The library's folders, the scan (with live progress) and the files that failed. */
 class LibraryState {
   info = $state<LibraryInfo | null>(null);
   scan = $state<ScanState | null>(null);
   canPickFolder = $state(false);
   folderError = $state<string | null>(null);
+  /** What the last add or remove did, in a sentence. */
+  folderNotice = $state<string | null>(null);
   busy = $state(false);
 
   get scanning(): boolean {
@@ -26,10 +28,21 @@ class LibraryState {
     }
   }
 
-  async setFolder(folder: string): Promise<boolean> {
+  async addFolder(folder: string): Promise<boolean> {
+    return this.changeFolders('library.addFolder', folder);
+  }
+
+  async removeFolder(folder: string): Promise<boolean> {
+    return this.changeFolders('library.removeFolder', folder);
+  }
+
+  private async changeFolders(method: 'library.addFolder' | 'library.removeFolder', folder: string): Promise<boolean> {
     this.folderError = null;
+    this.folderNotice = null;
     try {
-      this.info = await call('library.setFolder', { folder });
+      const { library, notice } = await call(method, { folder });
+      this.info = library;
+      this.folderNotice = notice;
       return true;
     } catch (err) {
       this.folderError = errorMessage(err);
@@ -40,17 +53,18 @@ class LibraryState {
   async pickFolder(): Promise<void> {
     try {
       const { folder } = await call('library.pickFolder');
-      if (folder) await this.setFolder(folder);
+      if (folder) await this.addFolder(folder);
     } catch (err) {
       this.folderError = errorMessage(err);
     }
   }
 
-  async control(what: 'start' | 'pause' | 'resume' | 'cancel'): Promise<void> {
+  /** `folder`: a scan of that folder only (start). */
+  async control(what: 'start' | 'pause' | 'resume' | 'cancel', folder?: string): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
-      this.scan = await call(`scan.${what}`);
+      this.scan = what === 'start' ? await call('scan.start', folder === undefined ? {} : { folder }) : await call(`scan.${what}`);
     } catch (err) {
       toasts.error(err);
     } finally {

@@ -9,7 +9,7 @@ import { thrown } from '../../support/errors.js';
 
 /** One call of the runner's scan, held open until the test finishes or fails it. */
 interface Run {
-  folder: string;
+  folders: readonly string[];
   signal: AbortSignal;
   event(e: ScanEvent): void;
   finish(figures?: Partial<Pick<ScanSummary, 'photos' | 'faces' | 'people' | 'errors' | 'seconds'>>): void;
@@ -21,9 +21,9 @@ class FakeRunner implements ScanRunner {
   /** Photos of the library analysed so far (done or failed). */
   analysed = 0;
 
-  scan(folder: string, onEvent: (e: ScanEvent) => void, signal: AbortSignal): Promise<ScanSummary> {
+  scan(folders: readonly string[], onEvent: (e: ScanEvent) => void, signal: AbortSignal): Promise<ScanSummary> {
     return new Promise((resolve, reject) => {
-      this.runs.push({ folder, signal, event: onEvent, finish: (figures = {}) => resolve(summary(folder, figures)), fail: reject });
+      this.runs.push({ folders, signal, event: onEvent, finish: (figures = {}) => resolve(summary(folders, figures)), fail: reject });
     });
   }
 
@@ -36,10 +36,11 @@ class FakeRunner implements ScanRunner {
   }
 }
 
-function summary(folder: string, figures: Partial<ScanSummary>): ScanSummary {
+function summary(folders: readonly string[], figures: Partial<ScanSummary>): ScanSummary {
   return {
-    folder,
-    index: { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [] },
+    folder: folders[0]!,
+    folders: [...folders],
+    index: { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [], outside: [] },
     analysis: { done: 0, total: 0, faces: 0, errors: 0, backend: null, workers: 0, stageMs: { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, embedMs: 0, cropsMs: 0 } },
     grouping: { faces: 0, newFaces: 0, joinedExisting: 0, newPeople: 0, ms: 0 },
     seedEmbedding: { model: null, embedded: 0, failed: 0, ms: 0 },
@@ -54,7 +55,7 @@ function summary(folder: string, figures: Partial<ScanSummary>): ScanSummary {
 
 let clock: number;
 let runner: FakeRunner;
-let folder: string | null;
+let folders: string[];
 let emitted: ScanState[];
 let finished: number;
 let job: ScanJob;
@@ -63,12 +64,12 @@ beforeEach(() => {
   clock = 10_000;
   vi.spyOn(performance, 'now').mockImplementation(() => clock);
   runner = new FakeRunner();
-  folder = '/photos';
+  folders = ['/photos', '/more-photos'];
   emitted = [];
   finished = 0;
   job = new ScanJob(
     runner,
-    () => folder,
+    () => folders,
     (s) => emitted.push(s),
     () => finished++,
   );
@@ -92,7 +93,7 @@ describe('ScanJob', () => {
     expect(state).toMatchObject({ status: 'running', stage: 'index', done: 0, total: 0, etaSeconds: null });
     expect(Date.parse(state.startedAt!)).not.toBeNaN();
     expect(runner.runs).toHaveLength(1);
-    expect(runner.last.folder).toBe('/photos');
+    expect(runner.last.folders).toEqual(['/photos', '/more-photos']);
     expect(emitted.at(-1)).toEqual(state);
 
     const second = thrown(() => job.start());
@@ -102,9 +103,9 @@ describe('ScanJob', () => {
     expect(job.state.status).toBe('running');
   });
 
-  it('refuses to start before a photo folder is chosen', () => {
-    folder = null;
-    expect(thrown(() => job.start())).toMatchObject({ code: 'conflict', message: 'Choose the photo folder first' });
+  it('refuses to start before a photo folder is added', () => {
+    folders = [];
+    expect(thrown(() => job.start())).toMatchObject({ code: 'conflict', message: 'Add a photo folder first' });
     expect(runner.runs).toEqual([]);
     expect(job.state.status).toBe('idle');
     expect(emitted).toEqual([]);
@@ -202,6 +203,20 @@ describe('ScanJob', () => {
     expect(finished).toBe(2);
   });
 
+  it('scans one folder when asked, and a resumed scan goes on with that folder only', async () => {
+    job.start(['/more-photos']);
+    expect(runner.last.folders).toEqual(['/more-photos']);
+    job.pause();
+    runner.last.finish();
+    await job.idle();
+    job.resume();
+    expect(runner.last.folders).toEqual(['/more-photos']);
+    runner.last.finish();
+    await job.idle();
+    job.start();
+    expect(runner.last.folders).toEqual(['/photos', '/more-photos']);
+  });
+
   it('holds edits back only while it really groups: not once paused at the grouping stage', async () => {
     job.start();
     runner.last.event({ stage: 'group' });
@@ -289,7 +304,7 @@ describe('ScanJob', () => {
     let next: unknown;
     const chained = new ScanJob(
       runner,
-      () => folder,
+      () => folders,
       () => undefined,
       () => {
         try {
