@@ -22,6 +22,7 @@ const CORE_LAYERS = [
   ['learning'],
   ['people'],
   ['duplicates'],
+  ['tags'],
   ['media'],
   ['scan'],
   ['app.ts'],

@@ -22,6 +22,7 @@ import { oneOf, positiveInt, wholeNumber } from './option-values.js';
 import { scanProgressBar } from './progress.js';
 import { registerServe } from './serve.js';
 import { registerLearn } from './learn-command.js';
+import { registerTags } from './tags-command.js';
 import { registerFolders } from './folders-command.js';
 import { checkLibraryFolder, describeAdded } from '../core/library/library-folders.js';
 import { registerPhotos } from './photos-command.js';
@@ -51,6 +52,14 @@ function printScanSummary(s: ScanSummary): void {
     `  people: ${s.people} (${s.grouping.newPeople} new, ${s.grouping.joinedExisting} faces joined known people)`,
     `  errors: ${s.errors}${s.errors > 0 ? ' (see `facepair status`)' : ''}`,
   ];
+  if (s.tags && s.tags.regions + s.tags.errors.length > 0) {
+    const t = s.tags;
+    lines.push(
+      `  names from XMP tags: ${t.regions} face regions in ${t.photosRead} photos: ${t.named} faces named, ${t.already} already so, ` +
+        `${t.keptYours} kept as you named them, ${t.unmatched} not matched to a face found${t.unmatched > 0 ? ' (see `facepair status`)' : ''}`,
+    );
+    for (const e of t.errors) lines.push(`  cannot read the XMP of ${e.file}: ${e.error}`);
+  }
   if (s.analysis.backend) lines.push(`  ML backend: ${s.analysis.backend} on ${s.analysis.workers} worker threads`);
   if (s.seedEmbedding.runtime) lines.push(`  seed model: ${s.seedEmbedding.embedded} faces embedded on ${s.seedEmbedding.runtime}`);
   process.stdout.write(lines.join('\n') + '\n');
@@ -136,12 +145,12 @@ program
 
 program
   .command('status')
-  .description('photos by status, faces, people, every error with its file, and faces with your decisions a re-analysis did not find')
+  .description('photos by status, faces, people, every error with its file, faces with your decisions a re-analysis did not find, and XMP face names that matched no face')
   .option('--db <file>', 'the library database', defaultDbFile())
   .option('--json', 'print JSON on stdout')
   .action(async (opts: { db: string; json?: boolean }) => {
     await withApp(opts.db, true, undefined, (app) => {
-      const s = app.status.report();
+      const s = { ...app.status.report(), unmatchedRegions: app.xmp.listUnmatched() };
       if (opts.json) {
         process.stdout.write(JSON.stringify(s, null, 2) + '\n');
         return;
@@ -157,6 +166,11 @@ program
           `${n} face${n === 1 ? '' : 's'} with your decisions ${n === 1 ? 'was' : 'were'} not found again when photos were re-analysed (kept, but left out of the people):\n`,
         );
         for (const f of s.lostFaces) process.stdout.write(`  ${describeLostFace(f)}\n`);
+      }
+      if (s.unmatchedRegions.length > 0) {
+        const n = s.unmatchedRegions.length;
+        process.stdout.write(`${n} face region${n === 1 ? '' : 's'} named in XMP tags matched no face FacePair found (not invented):\n`);
+        for (const r of s.unmatchedRegions) process.stdout.write(`  "${r.name}" in ${r.photoPath} at ${r.box[0]},${r.box[1]} ${r.box[2]}x${r.box[3]} (${r.source})\n`);
       }
     }, true);
   });
@@ -307,6 +321,7 @@ registerLearn(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, u
 registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn, true));
 registerLabels(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 registerDuplicates(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerTags(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

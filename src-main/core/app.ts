@@ -30,6 +30,9 @@ import { PeopleService } from './people/people.service.js';
 import { PhotoFinder } from './people/photo-finder.js';
 import { ReviewService } from './people/review.service.js';
 import { ScanPipeline } from './scan/scan-pipeline.js';
+import { XmpRepository } from './db/xmp.repository.js';
+import { XmpExportService } from './tags/xmp-export.service.js';
+import { NamesImportService } from './tags/names-import.service.js';
 
 export interface AppConfig {
   dbFile: string;
@@ -63,6 +66,7 @@ export class FacePairApp {
   readonly learnedVersions: LearnedVersionsRepository;
   /** Held by long write jobs (scan, learn): one at a time per library, across processes. */
   readonly lock: LibraryLock;
+  readonly xmp: XmpRepository;
   readonly library: LibraryService;
   /** The library's folders: what scans read and the window shows, and nothing else. */
   readonly folders: LibraryFolders;
@@ -83,6 +87,10 @@ export class FacePairApp {
   readonly media: MediaService;
   /** Duplicates: groups, keepers, "not duplicates", the trash with undo. */
   readonly duplicates: DuplicatesService;
+  /** Names written out as XMP sidecars (`tags export`). */
+  readonly tagsExport: XmpExportService;
+  /** Names other photo tools wrote in XMP, read on every scan. */
+  readonly tagsImport: NamesImportService;
 
   constructor(config: AppConfig) {
     this.dbFile = path.resolve(config.dbFile);
@@ -104,6 +112,7 @@ export class FacePairApp {
     this.fingerprints = new FingerprintsRepository(this.db);
     this.learnedVersions = new LearnedVersionsRepository(this.db);
     this.lock = new LibraryLock(this.db);
+    this.xmp = new XmpRepository(this.db);
     this.folders = new LibraryFolders(new LibraryFoldersRepository(this.db));
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir], () => this.folders.roots());
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
@@ -130,10 +139,12 @@ export class FacePairApp {
       shippedRecognition(this.seedEmbedding),
       this.lock,
     );
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
+    this.tagsImport = new NamesImportService(this.xmp, this.faces, this.people, this.edits);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints, this.tagsImport);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
     this.photoFinder = new PhotoFinder(this.db);
+    this.tagsExport = new XmpExportService(this.xmp);
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, this.folders);
     this.duplicates = new DuplicatesService(this.db, this.photos, this.fingerprints, this.faces, this.people, this.labels, this.actions, this.settings, this.edits);
   }

@@ -25,6 +25,7 @@ import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
 import { PHOTO_THUMB_MAX_SIDE, type MediaFile, type MediaKind } from '../media/media.service.js';
 import { learningState, regroupingInfo, versionInfo } from './learning-view.js';
+import { defaultXmpMirror } from '../tags/xmp-export.service.js';
 
 export interface ApiHostOptions {
   version: string;
@@ -365,6 +366,16 @@ export class ApiHost {
         };
       },
       'duplicates.dismiss': async ({ groupId }) => ({ pairs: await app.duplicates.dismiss(groupId) }),
+      'tags.export': async ({ destination, out, lightroomNames, dryRun }) => {
+        if (destination === 'beside' && out !== undefined) throw new ApiError('invalid_params', 'Sidecars beside the photos take no output folder');
+        const s = await app.tagsExport.export({
+          destination: destination === 'beside' ? { kind: 'beside' } : { kind: 'mirror', out: out ?? defaultXmpMirror(app.dbFile) },
+          naming: lightroomNames ? 'photo.xmp' : 'photo.ext.xmp',
+          dryRun: dryRun ?? false,
+        });
+        const skipped = s.sidecars.filter((x) => x.outcome === 'skipped').map((x) => ({ sidecar: x.sidecar, reason: x.reason ?? '' }));
+        return { dryRun: s.dryRun, destination: s.destination, out: s.out, photos: s.photos, regions: s.regions, counts: s.counts, skipped };
+      },
       'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningPending > 0 }),
       'learning.run': async () => {
         const { version, regrouped } = await app.learning.learn();

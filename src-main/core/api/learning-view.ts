@@ -14,11 +14,12 @@ export function answerSource(labelSource: string): AnswerSource {
   if (labelSource.startsWith('review.')) return 'review';
   if (labelSource === 'merge') return 'merge';
   if (labelSource === 'reject') return 'not-this-person';
+  if (labelSource === 'import.xmp') return 'xmp-tags';
   return 'other';
 }
 
 export function countAnswers(counts: readonly LabelCount[]): LearningState['answers'] {
-  const order: AnswerSource[] = ['review', 'merge', 'not-this-person', 'other'];
+  const order: AnswerSource[] = ['review', 'merge', 'not-this-person', 'xmp-tags', 'other'];
   const bySource = order.map((source) => ({ source, same: 0, different: 0 }));
   for (const c of counts) {
     const row = bySource[order.indexOf(answerSource(c.source))]!;

@@ -208,7 +208,7 @@ const answerCounts = z.object({ same: count, different: count });
 export const learningState = z.object({
   /** The user's answers (the labels table) by kind, and by where they were given. */
   answers: answerCounts.extend({
-    bySource: z.array(answerCounts.extend({ source: z.enum(['review', 'merge', 'not-this-person', 'other']) })),
+    bySource: z.array(answerCounts.extend({ source: z.enum(['review', 'merge', 'not-this-person', 'xmp-tags', 'other']) })),
   }),
   /** The fewest answers of each kind learning works from. */
   minimum: answerCounts,
@@ -236,6 +236,21 @@ const folder = z
   .min(1, 'Give a folder')
   .max(4096, 'The folder path is too long')
   .refine((s) => !s.includes('\0'), 'The folder path cannot hold a NUL character');
+
+const sidecarOutcomes = z.object({ created: count, merged: count, updated: count, unchanged: count, skipped: count });
+
+/** What an export of the names as XMP sidecars did (or, in a dry run, would do). */
+const tagsExportResult = z.object({
+  dryRun: z.boolean(),
+  destination: z.enum(['mirror', 'beside']),
+  /** The mirror folder; null beside the photos. */
+  out: z.string().nullable(),
+  photos: count,
+  regions: count,
+  counts: sidecarOutcomes,
+  /** Sidecars left alone, and why (changed by another program since the last export, a name clash). */
+  skipped: z.array(z.object({ sidecar: z.string(), reason: z.string() })),
+});
 
 const faceIds = z.array(id).min(1, 'Choose at least one face').max(10_000, 'At most 10,000 faces at once');
 
@@ -378,6 +393,21 @@ export const API = {
   },
   /** "Not duplicates": the group's photos are never proposed together again. */
   'duplicates.dismiss': { params: z.object({ groupId }).strict(), result: z.object({ pairs: z.number().int().nonnegative() }) },
+  /**
+   * Writes the names as XMP sidecars other photo software reads: into a mirror folder (`out`,
+   * by default beside the database) or, when the user chose it, beside the photos. Never a photo.
+   */
+  'tags.export': {
+    params: z
+      .object({
+        destination: z.enum(['mirror', 'beside']),
+        out: folder.optional(),
+        lightroomNames: z.boolean().optional(),
+        dryRun: z.boolean().optional(),
+      })
+      .strict(),
+    result: tagsExportResult,
+  },
   'learning.state': { params: none, result: learningState },
   /**
    * "Improve recognition": learns a version from the answers, measured on answers set aside;
@@ -418,6 +448,7 @@ export type LearningState = z.output<typeof learningState>;
 export type DuplicateGroup = z.output<typeof duplicateGroup>;
 export type DuplicateFile = z.output<typeof duplicateFile>;
 export type DuplicateClass = z.output<typeof duplicateClass>;
+export type TagsExportResult = z.output<typeof tagsExportResult>;
 
 /** Pushed to every window: scan progress, and "the people changed, read them again". */
 export type ApiEvent =

@@ -191,6 +191,50 @@ export const MIGRATIONS: readonly Migration[] = [
       `,
     },
     {
+    version: 7,
+    name: 'XMP tags: the sidecars FacePair wrote, and the face regions it read with where each name came from',
+    sql: `
+      -- Each sidecar \`tags export\` wrote, with the SHA-256 of the file as written: a sidecar whose
+      -- bytes differ since was changed by another program and is not overwritten blindly.
+      -- \`names\` (JSON) are the names FacePair put there, the values it owns on its next export.
+      CREATE TABLE xmp_exports (
+        sidecar TEXT PRIMARY KEY,
+        photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+        sha256 TEXT NOT NULL,
+        names TEXT NOT NULL,
+        exported_at TEXT NOT NULL
+      ) STRICT;
+
+      -- Every named face region read from a photo's XMP (embedded or a sidecar): the name, where
+      -- it came from, its box in pixels of the upright photo, and what the scan did with it.
+      -- A region is read once: a later scan never applies it again (the user's later decisions win).
+      CREATE TABLE xmp_regions (
+        id INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        region_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        x REAL NOT NULL,
+        y REAL NOT NULL,
+        w REAL NOT NULL,
+        h REAL NOT NULL,
+        face_id INTEGER REFERENCES faces(id) ON DELETE SET NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('named', 'already', 'kept-yours', 'unmatched')),
+        action_id INTEGER REFERENCES actions(id) ON DELETE SET NULL,
+        read_at TEXT NOT NULL,
+        UNIQUE (photo_id, region_key)
+      ) STRICT;
+      CREATE INDEX xmp_regions_by_face ON xmp_regions(face_id);
+
+      -- What each photo's XMP was when last read, so that a scan reads only what changed.
+      CREATE TABLE xmp_reads (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        signature TEXT NOT NULL,
+        read_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
     version: 8,
     name: 'the library is a list of folders; photos outside them are those of removed folders',
     sql: `

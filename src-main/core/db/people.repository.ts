@@ -74,6 +74,7 @@ export class PeopleRepository {
   private readonly deleteStmt;
   private readonly restoreStmt;
   private readonly deleteIfEmptyStmt;
+  private readonly namedStmt;
 
   constructor(private readonly db: Db) {
     this.currentStmt = db.prepare<[number], { person_id: number | null; assigned_by: 'auto' | 'user' | null; lost_at: string | null }>(
@@ -114,6 +115,9 @@ export class PeopleRepository {
     this.restoreStmt = db.prepare('INSERT INTO people (id, name, hidden, cover_face_id, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)');
     this.deleteIfEmptyStmt = db.prepare(
       'DELETE FROM people WHERE id = ? AND name IS NULL AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)',
+    );
+    this.namedStmt = db.prepare<[], { id: number; name: string; faces: number }>(
+      'SELECT pe.id, pe.name, (SELECT count(*) FROM faces f WHERE f.person_id = pe.id) AS faces FROM people pe WHERE pe.name IS NOT NULL ORDER BY faces DESC, pe.id',
     );
     this.countStmt = db.prepare<[], { n: number }>(
       `SELECT count(DISTINCT f.person_id) AS n FROM faces f JOIN photos p ON p.id = f.photo_id
@@ -236,6 +240,11 @@ export class PeopleRepository {
     // SQLite may have given a deleted person's id to a new one since: then it gets a new id.
     const id = this.find(row.id) ? null : row.id;
     return Number(this.restoreStmt.run(id, row.name, row.hidden, row.created_at, row.updated_at).lastInsertRowid);
+  }
+
+  /** Every named person, the one with most faces first (two people may carry one name). */
+  listNamed(): Array<{ id: number; name: string; faces: number }> {
+    return this.namedStmt.all();
   }
 
   /** Deletes a person that has no face left and no name (a person emptied by an edit). */

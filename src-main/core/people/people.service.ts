@@ -176,6 +176,55 @@ export class PeopleService {
     });
   }
 
+  /**
+   * Names that another photo tool gave, confirmed as the user's own decisions (one action, so
+   * one undo): each face joins the person of that name (the one with most faces when several
+   * carry it; a new one when none does), with "same" labels to that person's faces, and
+   * "different" labels between faces of one photo given different names. `alsoInTransaction`
+   * runs in the same transaction, with the action's id.
+   */
+  confirmNames(
+    entries: ReadonlyArray<{ faceId: number; name: string }>,
+    summary: string,
+    alsoInTransaction?: (actionId: number) => void,
+  ): ActionResult {
+    const key = (name: string): string => name.normalize('NFC').trim().replace(/\s+/g, ' ').toLocaleLowerCase();
+    return this.act('import.xmp', summary, (rec, actionId) => {
+      const personOf = new Map<string, number>();
+      for (const p of [...this.people.listNamed()].reverse()) personOf.set(key(p.name), p.id);
+      const placed: Array<{ faceId: number; photoId: number; personId: number }> = [];
+      for (const entry of entries) {
+        const face = this.faces.find(entry.faceId) ?? fail(notFound(`Face #${entry.faceId}`));
+        let personId = personOf.get(key(entry.name));
+        if (personId === undefined) {
+          personId = this.people.create();
+          rec.people.push({ id: personId, name: null, hidden: 0, cover_face_id: null });
+          rec.created.push(personId);
+          this.people.update(personId, { name: entry.name.trim() });
+          personOf.set(key(entry.name), personId);
+        } else {
+          this.rememberPerson(rec, personId);
+        }
+        if (face.personId !== personId) {
+          const others = this.faces.listForPerson(personId).map((f) => f.id).filter((id) => id !== face.id);
+          const vectors = this.vectors([face.id, ...others]);
+          for (const t of this.sample(face.id, others, vectors, 'farthest')) this.label(rec, actionId, face.id, t, true, 'import.xmp');
+          if (face.personId !== null) this.rememberPerson(rec, face.personId);
+          this.move(rec, face, personId);
+        } else if (face.assignedBy !== 'user') {
+          this.move(rec, face, personId);
+        }
+        placed.push({ faceId: face.id, photoId: face.photoId, personId });
+      }
+      for (const a of placed) {
+        for (const b of placed) {
+          if (a.faceId < b.faceId && a.photoId === b.photoId && a.personId !== b.personId) this.label(rec, actionId, a.faceId, b.faceId, false, 'import.xmp');
+        }
+      }
+      alsoInTransaction?.(actionId);
+    });
+  }
+
   // ---- undo ----------------------------------------------------------------------------
 
   private readonly undoSteps = new Map<string, (payload: unknown) => string | null>();

@@ -9,6 +9,7 @@ import type { LibraryStatus } from '../library/library-status.js';
 import type { LibraryLock, LockHolder } from '../db/library-lock.js';
 import type { FingerprintsRepository } from '../db/fingerprints.repository.js';
 import { backfillFingerprints, type BackfillSummary } from '../duplicates/fingerprint-backfill.js';
+import type { NamesImportService, NamesImportSummary } from '../tags/names-import.service.js';
 import { PipelinePool } from './worker-pool.js';
 
 export type ScanEvent =
@@ -29,6 +30,8 @@ export interface ScanSummary {
   seedEmbedding: SeedEmbeddingSummary;
   /** Photos analysed before duplicate finding existed, given their fingerprint now. */
   fingerprints: BackfillSummary;
+  /** Face names other photo tools wrote in XMP, read and matched to the faces found. */
+  tags: NamesImportSummary | null;
   photos: number;
   faces: number;
   people: number;
@@ -51,6 +54,7 @@ export class ScanPipeline {
     private readonly lock: LibraryLock,
     private readonly workers?: number,
     private readonly fingerprints?: FingerprintsRepository,
+    private readonly names?: NamesImportService,
   ) {}
 
   /**
@@ -101,7 +105,9 @@ export class ScanPipeline {
         embedded: rest.embedded + duringAnalysis.embedded,
         workerMs: rest.workerMs + duringAnalysis.ms,
       };
-      return await this.groupAndSum(list, t0, index, analysis, seedEmbedding, fingerprints, onEvent);
+      // Before grouping: the names read become decisions the grouping honours and builds on.
+      const tags = this.names ? await this.names.importNew(signal) : null;
+      return await this.groupAndSum(list, t0, index, analysis, seedEmbedding, fingerprints, tags, onEvent);
     } finally {
       await pool.close();
     }
@@ -156,6 +162,7 @@ export class ScanPipeline {
     analysis: AnalysisSummary,
     seedEmbedding: SeedEmbeddingSummary,
     fingerprints: BackfillSummary,
+    tags: NamesImportSummary | null,
     onEvent?: (e: ScanEvent) => void,
   ): Promise<ScanSummary> {
     onEvent?.({ stage: 'group' });
@@ -169,6 +176,7 @@ export class ScanPipeline {
       grouping,
       seedEmbedding,
       fingerprints,
+      tags,
       photos: status.photos.done + status.photos.error + status.photos.pending,
       faces: status.faces,
       people: status.people,

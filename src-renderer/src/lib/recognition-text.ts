@@ -9,6 +9,7 @@ const SOURCE_NAMES: Record<Source, string> = {
   review: 'Review',
   merge: 'merges',
   'not-this-person': '"Not this person"',
+  'xmp-tags': 'names from XMP tags',
   other: 'other',
 };
 
