@@ -86,6 +86,7 @@ export class FacePairApp {
     this.seedEmbedding = new SeedEmbeddingService(this.faces, this.embeddings, this.cacheDir);
     this.grouping = new GroupingService(this.faces, this.people, this.labels, new FusedCandidatePairHead(this.seedEmbedding), DEFAULT_GROUPING, () => this.learning.tuning());
     this.learning = new LearningService(
+      this.db,
       this.faces,
       this.people,
       this.labels,

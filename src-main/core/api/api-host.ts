@@ -15,12 +15,15 @@ import {
 } from '../contract/api.js';
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
+import { learnInWorker } from '../learning/learn-in-worker.js';
+import { LearningCancelledError } from '../learning/learn-stages.js';
+import { LearningJob } from '../learning/learning-job.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
 import { isInside, type MediaFile } from '../media/media.service.js';
-import { learningState, regroupingInfo, versionInfo } from './learning-view.js';
+import { learningJobInfo, learningState, regroupingInfo, versionInfo } from './learning-view.js';
 
 export interface ApiHostOptions {
   version: string;
@@ -41,13 +44,14 @@ const EDITS = new Set<ApiMethod>([
   'people.rejectFaces',
   'review.answer',
   'actions.undo',
-  'learning.run',
   'learning.rollback',
 ]);
 
 /**
- * Edits that regroup the whole library with another recognition: refused while a scan runs
- * (its grouping would race theirs), and no scan starts while one waits or runs.
+ * Methods that regroup the whole library with another recognition: refused while a scan runs
+ * (its grouping would race theirs) or while another one waits or runs, and no scan starts
+ * meanwhile. learning.run starts a background job (its write waits its turn among the edits);
+ * learning.rollback is an edit.
  */
 const LEARNING = new Set<ApiMethod>(['learning.run', 'learning.rollback']);
 
@@ -58,6 +62,8 @@ const LEARNING = new Set<ApiMethod>(['learning.run', 'learning.rollback']);
  */
 export class ApiHost {
   readonly scan: ScanJob;
+  /** "Improve recognition", on a worker thread. */
+  readonly learning: LearningJob;
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private readonly handlers: Handlers;
   /** Edits run one after another. */
@@ -84,6 +90,16 @@ export class ApiHost {
         this.emit({ type: 'data.changed', reason: 'scan' });
       },
     );
+    this.learning = new LearningJob(
+      (options) => learnInWorker(app.dbFile, options),
+      (state) => {
+        this.emit({ type: 'learning.progress', job: learningJobInfo(state) });
+        if (state.status === 'idle' && state.last?.outcome === 'finished') {
+          app.review.invalidate();
+          this.emit({ type: 'data.changed', reason: 'learning' });
+        }
+      },
+    );
     this.handlers = this.makeHandlers();
   }
 
@@ -106,7 +122,8 @@ export class ApiHost {
       let result: unknown;
       if (LEARNING.has(method)) {
         if (this.scanRunning()) throw conflict('Wait for the scan to finish: recognition changes only between scans');
-        if (this.learningPending > 0) throw conflict('Recognition is already being improved or switched: wait until it is done');
+        if (this.learningBusy()) throw conflict('Recognition is already being improved or switched: wait until it is done');
+        if (method === 'learning.run') return this.answer(method, await run());
         this.learningPending++;
         try {
           result = await this.enqueue(run);
@@ -120,12 +137,32 @@ export class ApiHost {
       } else {
         result = await run();
       }
-      const checked = (spec.result as z.ZodType).safeParse(result);
-      if (!checked.success) throw new Error(`${method} returned a result that breaks the contract: ${checked.error.message}`);
-      return { ok: true, result: checked.data };
+      return this.answer(method, result);
     } catch (err) {
       return { ok: false, error: this.toError(err) };
     }
+  }
+
+  /** A method's result, checked against the contract. */
+  private answer(method: ApiMethod, result: unknown): ApiResponse {
+    const checked = (API[method].result as z.ZodType).safeParse(result);
+    if (!checked.success) throw new Error(`${method} returned a result that breaks the contract: ${checked.error.message}`);
+    return { ok: true, result: checked.data };
+  }
+
+  /** A learning run or a switch of version is waiting or on its way. */
+  private learningBusy(): boolean {
+    return this.learningPending > 0 || this.learning.running;
+  }
+
+  /**
+   * Waits for the edits before it, then holds the others back until the returned function is
+   * called: a learning run regroups and writes in that slot, on the user's latest decisions.
+   */
+  private holdEdits(): Promise<() => void> {
+    return new Promise((granted) => {
+      void this.enqueue(() => new Promise<void>((done) => granted(() => done())));
+    });
   }
 
   /** Runs an edit after the ones before it, once a scan's grouping (if one is writing) is done. */
@@ -144,7 +181,7 @@ export class ApiHost {
   }
 
   private refuseScanWhileLearning(): void {
-    if (this.learningPending > 0) throw conflict('Recognition is being improved: start the scan once it is done');
+    if (this.learningBusy()) throw conflict('Recognition is being improved: start the scan once it is done');
   }
 
   /** An image by id for the adapters' image routes; throws an ApiError (not_found, forbidden). */
@@ -155,7 +192,8 @@ export class ApiHost {
   /** Stops a running scan and waits for it. */
   async dispose(): Promise<void> {
     if (this.scan.state.status === 'running') this.scan.cancel();
-    await this.scan.idle();
+    this.learning.cancel();
+    await Promise.all([this.scan.idle(), this.learning.idle()]);
     this.listeners.clear();
   }
 
@@ -172,7 +210,7 @@ export class ApiHost {
   private toError(err: unknown): Extract<ApiResponse, { ok: false }>['error'] {
     if (err instanceof ApiError) return { code: err.code, message: err.message };
     if (err instanceof FolderNotFoundError) return { code: 'invalid_params', message: err.message };
-    if (err instanceof NotEnoughAnswersError || err instanceof LearningBusyError) return { code: 'conflict', message: err.message };
+    if (err instanceof NotEnoughAnswersError || err instanceof LearningBusyError || err instanceof LearningCancelledError) return { code: 'conflict', message: err.message };
     if (err instanceof LearningUnavailableError) return { code: 'unavailable', message: err.message };
     this.options.log?.(`internal error: ${(err as Error)?.stack ?? String(err)}`);
     return { code: 'internal', message: `Something went wrong: ${(err as Error)?.message ?? String(err)}` };
@@ -281,11 +319,12 @@ export class ApiHost {
       'review.answer': ({ faceA, faceB, answer }) => ({ action: app.edits.answerReview(faceA, faceB, answer) }),
       'actions.list': ({ limit }) => ({ actions: app.edits.listActions(limit ?? 20) }),
       'actions.undo': ({ actionId }) => ({ undone: app.edits.undo(actionId) }),
-      'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningPending > 0 }),
-      'learning.run': async () => {
-        const { version, regrouped } = await app.learning.learn();
-        return { version: versionInfo(version, await app.learning.installedBaseModel()), regrouped: regrouped && regroupingInfo(regrouped) };
+      'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningBusy(), job: learningJobInfo(this.learning.state) }),
+      'learning.run': () => {
+        app.learning.assertEnoughAnswers();
+        return learningJobInfo(this.learning.run(() => this.holdEdits()));
       },
+      'learning.cancel': () => learningJobInfo(this.learning.cancel()),
       'learning.rollback': async ({ versionId }) => {
         if (versionId !== null && !app.learnedVersions.get(versionId)) throw notFound(`Learned version ${versionId}`);
         const regrouped = await app.learning.rollback(versionId);

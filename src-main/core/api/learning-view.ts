@@ -1,10 +1,11 @@
 // The Recognition screen's view of the learning service: answers counted, versions in the
 // contract's shape, and whether "Improve recognition" can run.
 import type { FacePairApp } from '../app.js';
-import type { LearnedVersionInfo, LearningState } from '../contract/api.js';
+import type { LearnedVersionInfo, LearningJobInfo, LearningState } from '../contract/api.js';
 import type { LabelCount } from '../db/labels.repository.js';
 import type { LearnedVersion } from '../db/learned-versions.repository.js';
 import type { GroupingSummary } from '../grouping/grouping.service.js';
+import type { LearningJobState } from '../learning/learning-job.js';
 import { MIN_DIFFERENT, MIN_SAME } from '../learning/library-learner.js';
 
 type AnswerSource = LearningState['answers']['bySource'][number]['source'];
@@ -41,7 +42,7 @@ export function versionInfo(v: LearnedVersion, installedBaseModel: string | null
     active: v.active,
     usable: v.baseModel === installedBaseModel,
     reason: r.reason,
-    labels: r.labels,
+    labels: { ...r.labels, ignored: r.labels.ignored ?? 0 },
     before: { ...r.before, auc: finiteOrNull(r.before.auc) },
     after: { ...r.after, auc: finiteOrNull(r.after.auc), linkage: r.linkage },
     roc: r.roc ?? null,
@@ -67,7 +68,11 @@ export function blockedBecause(answers: { same: number; different: number }, ins
   return null;
 }
 
-export async function learningState(app: FacePairApp, status: { scanRunning: boolean; running: boolean }): Promise<LearningState> {
+export function learningJobInfo(s: LearningJobState): LearningJobInfo {
+  return { ...s, last: s.last && { ...s.last, regrouped: s.last.regrouped && regroupingInfo(s.last.regrouped) } };
+}
+
+export async function learningState(app: FacePairApp, status: { scanRunning: boolean; running: boolean; job: LearningJobInfo }): Promise<LearningState> {
   const installed = await app.learning.installedBaseModel();
   const answers = countAnswers(app.labels.countBySource());
   const versions = app.learning
@@ -78,6 +83,7 @@ export async function learningState(app: FacePairApp, status: { scanRunning: boo
     answers,
     minimum: { same: MIN_SAME, different: MIN_DIFFERENT },
     running: status.running,
+    job: status.job,
     blockedBecause: blockedBecause(answers, installed, status.scanRunning, status.running),
     // A version learned on another model does not apply: the shipped model is in use.
     active: versions.find((v) => v.active && v.usable) ?? null,

@@ -149,8 +149,8 @@ export const learnedVersion = z.object({
   usable: z.boolean(),
   /** One sentence: why it was or was not put to use. */
   reason: z.string(),
-  /** What it learned from: answers of each kind, pairs they imply, people, and how the pairs were split. */
-  labels: z.object({ same: count, different: count, implied: count, people: count, fit: count, heldOut: count }),
+  /** What it learned from: answers of each kind, pairs they imply, people, how the pairs were split, and answers left out (about faces no longer in the library). */
+  labels: z.object({ same: count, different: count, implied: count, people: count, fit: count, heldOut: count, ignored: count }),
   /** The recognition in use when it was learned (version null: the shipped model), on the same held-out pairs. */
   before: heldOutFigures.extend({ version: id.nullable(), linkage: z.number() }),
   after: heldOutFigures.extend({ linkage: z.number() }),
@@ -159,6 +159,31 @@ export const learnedVersion = z.object({
 });
 
 const answerCounts = z.object({ same: count, different: count });
+
+/** Faces no user decision covers, grouped again with the recognition now in use. */
+const regrouping = z.object({ faces: count, newPeople: count, joinedExisting: count });
+
+/** "Improve recognition" running in the background: its stage, and how the last run ended. */
+export const learningJob = z.object({
+  status: z.enum(['idle', 'running', 'cancelling']),
+  /** The stage running: collecting the answers, fitting the head, calibrating the threshold, checking on the answers set aside, regrouping and saving. */
+  stage: z.enum(['collecting', 'fitting', 'calibrating', 'evaluating', 'regrouping']).nullable(),
+  /** The stage's place, 1 to `steps` (0 before the first). */
+  step: count,
+  steps: count,
+  startedAt: z.string().nullable(),
+  last: z
+    .object({
+      outcome: z.enum(['finished', 'cancelled', 'failed']),
+      finishedAt: z.string(),
+      /** Why the version was or was not put to use, or why the run stopped, in a sentence. */
+      message: z.string(),
+      versionId: id.nullable(),
+      promoted: z.boolean(),
+      regrouped: regrouping.nullable(),
+    })
+    .nullable(),
+});
 
 export const learningState = z.object({
   /** The user's answers (the labels table) by kind, and by where they were given. */
@@ -169,6 +194,8 @@ export const learningState = z.object({
   minimum: answerCounts,
   /** Improve recognition (or a switch of version) is running now. */
   running: z.boolean(),
+  /** Improve recognition's background run: its stage now, or how the last one ended. */
+  job: learningJob,
   /** Null when Improve recognition can run; else why not, in one sentence. */
   blockedBecause: z.string().nullable(),
   /** The version in use; null: the shipped model. */
@@ -176,9 +203,6 @@ export const learningState = z.object({
   /** Every learned version, newest first. */
   versions: z.array(learnedVersion),
 });
-
-/** Faces no user decision covers, grouped again with the recognition now in use. */
-const regrouping = z.object({ faces: count, newPeople: count, joinedExisting: count });
 
 const personName = z
   .string()
@@ -265,13 +289,14 @@ export const API = {
   },
   'learning.state': { params: none, result: learningState },
   /**
-   * "Improve recognition": learns a version from the answers, measured on answers set aside;
-   * it is put to use (and what no user decided is regrouped) only when it measures no worse.
+   * "Improve recognition": starts learning a version from the answers in the background and
+   * answers at once (the run's stages come as `learning.progress` events, and in
+   * learning.state). The version is put to use (and what no user decided is regrouped) only
+   * when it measures no worse on answers set aside. Refused at once without enough answers.
    */
-  'learning.run': {
-    params: none,
-    result: z.object({ version: learnedVersion, regrouped: regrouping.nullable() }),
-  },
+  'learning.run': { params: none, result: learningJob },
+  /** Stops the run on its way: nothing it learned is written or put to use. */
+  'learning.cancel': { params: none, result: learningJob },
   /** Puts an earlier version to use (null: the shipped model) and regroups what no user decided. */
   'learning.rollback': {
     params: z.object({ versionId: id.nullable() }).strict(),
@@ -297,10 +322,12 @@ export type ScanState = z.output<typeof scanState>;
 export type LibraryInfo = z.output<typeof libraryInfo>;
 export type LearnedVersionInfo = z.output<typeof learnedVersion>;
 export type LearningState = z.output<typeof learningState>;
+export type LearningJobInfo = z.output<typeof learningJob>;
 
 /** Pushed to every window: scan progress, and "the people changed, read them again". */
 export type ApiEvent =
   | { type: 'scan.progress'; state: ScanState }
+  | { type: 'learning.progress'; job: LearningJobInfo }
   | { type: 'data.changed'; reason: 'scan' | 'action' | 'undo' | 'folder' | 'learning' };
 
 export const API_ERROR_CODES = ['invalid_params', 'unknown_method', 'not_found', 'conflict', 'forbidden', 'unavailable', 'internal'] as const;
