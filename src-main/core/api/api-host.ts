@@ -23,7 +23,7 @@ import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
 import { isInside, type MediaFile } from '../media/media.service.js';
-import { learningJobInfo, learningState, regroupingInfo, versionInfo } from './learning-view.js';
+import { answerItem, learningJobInfo, learningState, regroupingInfo, versionInfo } from './learning-view.js';
 
 export interface ApiHostOptions {
   version: string;
@@ -44,6 +44,7 @@ const EDITS = new Set<ApiMethod>([
   'people.rejectFaces',
   'review.answer',
   'actions.undo',
+  'answers.undo',
   'learning.rollback',
 ]);
 
@@ -319,6 +320,12 @@ export class ApiHost {
       'review.answer': ({ faceA, faceB, answer }) => ({ action: app.edits.answerReview(faceA, faceB, answer) }),
       'actions.list': ({ limit }) => ({ actions: app.edits.listActions(limit ?? 20) }),
       'actions.undo': ({ actionId }) => ({ undone: app.edits.undo(actionId) }),
+      'answers.list': ({ offset, limit, from, to, ...filter }) => {
+        if (from && to && from > to) throw new ApiError('invalid_params', 'The first day comes after the last one');
+        const { rows, total } = app.labels.page({ ...filter, from: from && `${from}T00:00:00.000Z`, to: to && nextDay(to) }, offset ?? 0, limit ?? 50);
+        return { answers: rows.map(answerItem), total };
+      },
+      'answers.undo': ({ answerId }) => app.edits.undoAnswer(answerId),
       'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningBusy(), job: learningJobInfo(this.learning.state) }),
       'learning.run': () => {
         app.learning.assertEnoughAnswers();
@@ -333,6 +340,13 @@ export class ApiHost {
       },
     };
   }
+}
+
+/** The first instant of the day after a YYYY-MM-DD day (UTC). */
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
 }
 
 /** Case- and accent-insensitive form of a name, for search. */

@@ -1,8 +1,8 @@
 // The Recognition screen's view of the learning service: answers counted, versions in the
 // contract's shape, and whether "Improve recognition" can run.
 import type { FacePairApp } from '../app.js';
-import type { LearnedVersionInfo, LearningJobInfo, LearningState } from '../contract/api.js';
-import type { LabelCount } from '../db/labels.repository.js';
+import type { AnswerItem, LearnedVersionInfo, LearningJobInfo, LearningState } from '../contract/api.js';
+import type { AnswerRow, LabelCount } from '../db/labels.repository.js';
 import type { LearnedVersion } from '../db/learned-versions.repository.js';
 import type { GroupingSummary } from '../grouping/grouping.service.js';
 import type { LearningJobState } from '../learning/learning-job.js';
@@ -16,6 +16,20 @@ export function answerSource(labelSource: string): AnswerSource {
   if (labelSource === 'merge') return 'merge';
   if (labelSource === 'reject') return 'not-this-person';
   return 'other';
+}
+
+export function answerItem(r: AnswerRow): AnswerItem {
+  return {
+    id: r.id,
+    faceA: r.faceA,
+    faceB: r.faceB,
+    same: r.same,
+    source: answerSource(r.source),
+    createdAt: r.createdAt,
+    action: r.actionId !== null && r.actionSummary !== null ? { id: r.actionId, summary: r.actionSummary } : null,
+    personA: r.personA !== null ? { id: r.personA, name: r.nameA } : null,
+    personB: r.personB !== null ? { id: r.personB, name: r.nameB } : null,
+  };
 }
 
 export function countAnswers(counts: readonly LabelCount[]): LearningState['answers'] {

@@ -204,6 +204,24 @@ export const learningState = z.object({
   versions: z.array(learnedVersion),
 });
 
+const answerSourceEnum = z.enum(['review', 'merge', 'not-this-person', 'other']);
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'A date is YYYY-MM-DD');
+const personRef = z.object({ id, name: z.string().nullable() }).nullable();
+
+/** One answer (a labelled face pair), with the action that wrote it and the people its faces are in now. */
+export const answerItem = z.object({
+  id,
+  faceA: id,
+  faceB: id,
+  same: z.boolean(),
+  source: answerSourceEnum,
+  createdAt: z.string(),
+  /** The edit that wrote it (null for an answer from before actions were kept). */
+  action: z.object({ id, summary: z.string() }).nullable(),
+  personA: personRef,
+  personB: personRef,
+});
+
 const personName = z
   .string()
   .max(200, 'A name has at most 200 characters')
@@ -287,6 +305,30 @@ export const API = {
     params: z.object({ actionId: id.optional() }).strict(),
     result: z.object({ undone: actionSummary.nullable() }),
   },
+  /** Every answer, newest first, filtered (kind, where it was given, a person's name, days in UTC, both ends included) and paged. */
+  'answers.list': {
+    params: z
+      .object({
+        same: z.boolean().optional(),
+        source: answerSourceEnum.optional(),
+        person: z.string().max(200).optional(),
+        from: day.optional(),
+        to: day.optional(),
+        offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+      })
+      .strict(),
+    result: z.object({ answers: z.array(answerItem), total: count }),
+  },
+  /**
+   * Takes back one answer, whenever it was given (an action of its own: Undo puts it back). A
+   * face a "different" answer took out of a person goes back when nothing decided since
+   * rests on it; `effect` says in words what changed and what stays.
+   */
+  'answers.undo': {
+    params: z.object({ answerId: id }).strict(),
+    result: z.object({ action: actionSummary, effect: z.string() }),
+  },
   'learning.state': { params: none, result: learningState },
   /**
    * "Improve recognition": starts learning a version from the answers in the background and
@@ -323,6 +365,8 @@ export type LibraryInfo = z.output<typeof libraryInfo>;
 export type LearnedVersionInfo = z.output<typeof learnedVersion>;
 export type LearningState = z.output<typeof learningState>;
 export type LearningJobInfo = z.output<typeof learningJob>;
+export type AnswerItem = z.output<typeof answerItem>;
+export type AnswerSource = z.output<typeof answerSourceEnum>;
 
 /** Pushed to every window: scan progress, and "the people changed, read them again". */
 export type ApiEvent =
