@@ -53,10 +53,15 @@ export class LearningJob {
       job.state = { ...job.state, ...patch };
       this.onChange(job.state);
     };
-    job.run = this.start({
-      onStage: (stage) => update({ stage, step: LEARN_STAGES.indexOf(stage) + 1 }),
-      beforeWrite,
-    });
+    try {
+      job.run = this.start({
+        onStage: (stage) => update({ stage, step: LEARN_STAGES.indexOf(stage) + 1 }),
+        beforeWrite,
+      });
+    } catch (err) {
+      this.current = null; // it never started (its worker could not be made)
+      throw err;
+    }
     job.done = job.run.result.then(
       (r) => this.end(job, { outcome: 'finished', message: r.version.record.reason, versionId: r.version.id, promoted: r.version.promoted, regrouped: r.regrouped }),
       (err: unknown) =>
