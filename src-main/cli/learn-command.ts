@@ -3,7 +3,11 @@ import type { Command } from 'commander';
 import type { FacePairApp } from '../core/app.js';
 import type { LearnedVersion } from '../core/db/learned-versions.repository.js';
 import { defaultDbFile } from '../core/paths.js';
+import { learnInWorker } from '../core/learning/learn-in-worker.js';
+import { LearningCancelledError } from '../core/learning/learn-stages.js';
+import { ignoredSentence, type LearnResult } from '../core/learning/learning.service.js';
 import { wholeNumber } from './option-values.js';
+import { learnProgressBar } from './progress.js';
 
 type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: FacePairApp) => Promise<T> | T, readOnly?: boolean) => Promise<T>;
 
@@ -14,6 +18,7 @@ function describe(v: LearnedVersion): string {
     `version ${v.id} (${v.createdAt})${v.active ? ' — active' : ''}${v.promoted ? '' : ' — not used'}`,
     `  learned from ${r.labels.same} "same" and ${r.labels.different} "different" answers (+${r.labels.implied} implied) about ${r.labels.people} people; ${r.labels.fit} pairs fitted, ${r.labels.heldOut} set aside`,
     `  on the set-aside answers: before ${fig(r.before)} (linkage ${r.before.linkage.toFixed(3)}); after ${fig(r.after)} (linkage ${r.linkage.toFixed(3)})`,
+    ...(r.labels.ignored ? [`  ${ignoredSentence(r.labels.ignored)}`] : []),
     `  ${r.reason}`,
   ].join('\n');
 }
@@ -47,7 +52,28 @@ export function registerLearn(program: Command, withApp: WithApp): void {
           process.stdout.write(opts.json ? JSON.stringify({ active: id, regrouped }) + '\n' : `Now using ${id === null ? 'the shipped model' : `learned version ${id}`}; ${regrouped.newFaces} faces regrouped into ${regrouped.newPeople} new people and ${regrouped.joinedExisting} joined known people.\n`);
           return;
         }
-        const result = await app.learning.learn();
+        app.learning.assertEnoughAnswers();
+        // On a worker thread: this one stays free to draw the progress and to hear Ctrl-C.
+        const progress = learnProgressBar();
+        const run = learnInWorker(app.dbFile, { onStage: progress.onStage });
+        const cancel = (): void => {
+          process.stderr.write('\nCancelling: nothing will be changed…\n');
+          run.cancel();
+        };
+        process.once('SIGINT', cancel);
+        let result: LearnResult;
+        try {
+          result = await run.result;
+        } catch (err) {
+          if (!(err instanceof LearningCancelledError)) throw err;
+          progress.stop();
+          process.stderr.write(`${err.message}.\n`);
+          process.exitCode = 130;
+          return;
+        } finally {
+          process.off('SIGINT', cancel);
+          progress.stop();
+        }
         if (opts.json) {
           process.stdout.write(JSON.stringify(result, null, 2) + '\n');
           return;

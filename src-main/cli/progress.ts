@@ -1,5 +1,33 @@
 import cliProgress from 'cli-progress';
+import { LEARN_STAGE_WORDS, LEARN_STAGES, type LearnStage } from '../core/learning/learn-stages.js';
 import type { ScanEvent } from '../core/scan/scan-pipeline.js';
+
+/**
+ * The stages of a learning run on stderr: a bar on a terminal, else one line per stage (so
+ * that a log, or a test, sees where it is).
+ */
+export function learnProgressBar(): { onStage: (stage: LearnStage) => void; stop: () => void } {
+  if (!process.stderr.isTTY) {
+    return { onStage: (stage) => process.stderr.write(`Learning: ${LEARN_STAGE_WORDS[stage].toLowerCase()}…\n`), stop: () => undefined };
+  }
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'Learning |{bar}| {value}/{total} {stage}', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onStage(stage) {
+      const step = LEARN_STAGES.indexOf(stage);
+      if (!started) bar.start(LEARN_STAGES.length, step, { stage: LEARN_STAGE_WORDS[stage] });
+      else bar.update(step, { stage: LEARN_STAGE_WORDS[stage] });
+      started = true;
+    },
+    stop() {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
 
 /** A progress bar on stderr for the scan's stages; silent when stderr is not a terminal. */
 export function scanProgressBar(): { onEvent: (e: ScanEvent) => void; stop: () => void } {

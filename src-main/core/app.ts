@@ -129,6 +129,7 @@ export class FacePairApp {
       this.readOnly === null ? workerGroupingPlanner(this.dbFile, this.cacheDir, this.seedEmbedding.modelDir) : undefined,
     );
     this.learning = new LearningService(
+      this.db,
       this.faces,
       this.people,
       this.labels,

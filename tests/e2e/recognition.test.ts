@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src-main/core/app.js';
 import { simulateUser } from '../../src-main/core/benchmarks/feedback/simulated-user.js';
 import { loadTruth } from '../../src-main/core/benchmarks/folder-truth.js';
+import { STALL_ENV } from '../../src-main/core/learning/learn-protocol.js';
 import { launchBrowser, screenshot, startServe, watchErrors, type Served } from '../support/browser.js';
 import { devTestFolder } from '../support/devtest-library.js';
 import { tempDir } from '../support/paths.js';
@@ -37,7 +38,14 @@ beforeAll(async () => {
   } finally {
     app.close();
   }
-  served = await startServe(['--db', dbFile]);
+  // Every learning run of this server waits inside its writing transaction for a while, so
+  // that the window's progress and Cancel are seen and used while it is on its way.
+  process.env[STALL_ENV] = '8000';
+  try {
+    served = await startServe(['--db', dbFile]);
+  } finally {
+    delete process.env[STALL_ENV];
+  }
   db = new Database(dbFile, { readonly: true, fileMustExist: true });
   context = await launchBrowser({ viewport: { width: 800, height: 600 } });
   page = await context.newPage();
@@ -68,6 +76,21 @@ describe('the Recognition screen', () => {
     expect(await page.getByTestId('improve-blocked').count()).toBe(0);
     expect(await page.getByTestId('active-figures').textContent()).toBe('The shipped model, as installed.');
     await screenshot(page, 'recognition-light');
+  });
+
+  it('improves recognition in the background: its stage and progress shown, Cancel writes nothing', async () => {
+    await page.getByTestId('improve').click();
+    const progress = page.locator('[data-testid=learn-progress][data-stage=regrouping]');
+    await progress.waitFor({ timeout: 60_000 });
+    expect(await progress.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('5');
+    expect(await progress.textContent()).toMatch(/Step 5 of 5: Regrouping and saving…/);
+    expect(await page.getByTestId('improve').isDisabled()).toBe(true);
+    await screenshot(page, 'recognition-learning-light');
+    await page.getByTestId('cancel-learning').click();
+    await page.getByTestId('learn-outcome').filter({ hasText: 'Learning was cancelled: nothing was changed' }).waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('learn-progress').count()).toBe(0);
+    expect(count('SELECT count(*) FROM learned_versions')).toBe(0);
+    await inUse(null);
   });
 
   it('improves recognition: the result in a sentence, the version listed and recorded', async () => {
@@ -119,6 +142,32 @@ describe('the Recognition screen', () => {
     await inUse(1);
     await screenshot(page, 'recognition-active-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('lists every answer, filtered and paged, and takes one back', async () => {
+    await page.reload();
+    const list = page.getByTestId('all-answers');
+    const total = count('SELECT count(*) FROM labels');
+    await list.getByTestId('answers-range').filter({ hasText: `1–20 of ${total.toLocaleString('en')}` }).waitFor();
+    await list.getByTestId('answers-next').click();
+    await list.getByTestId('answers-range').filter({ hasText: `21–40 of ${total.toLocaleString('en')}` }).waitFor();
+
+    await list.getByTestId('filter-kind').selectOption('different');
+    const different = count('SELECT count(*) FROM labels WHERE same = 0');
+    await list.getByTestId('answers-range').filter({ hasText: new RegExp(`^1–${Math.min(20, different)} of ${different}$`) }).waitFor();
+    expect(await list.locator('[data-testid=answer][data-same=true]').count()).toBe(0);
+    await list.getByTestId('filter-source').selectOption('review');
+    await list.getByTestId('answer').first().waitFor();
+
+    const first = list.getByTestId('answer').first();
+    const id = Number(await first.getAttribute('data-answer-id'));
+    expect(count(`SELECT count(*) FROM labels WHERE id = ${id}`)).toBe(1);
+    await first.getByTestId('undo-answer').click();
+    await list.getByTestId('answer-undo-effect').filter({ hasText: /^Taken back\. / }).waitFor();
+    await expect.poll(() => count(`SELECT count(*) FROM labels WHERE id = ${id}`)).toBe(0);
+    await list.locator(`[data-testid=answer][data-answer-id="${id}"]`).waitFor({ state: 'detached' });
+    await list.scrollIntoViewIfNeeded();
+    await screenshot(page, 'recognition-answers-light');
   });
 
   it('ran without a console error or a Content-Security-Policy violation', () => {

@@ -91,19 +91,26 @@ describe('the Recognition screen through the API', () => {
     await host.scan.idle();
     expect(host.scan.state.last?.outcome).toBe('finished');
 
-    const learning = host.call('learning.run', {});
+    expect((await ok('learning.run')).status).toBe('running');
     expect((await ok('learning.state')).running).toBe(true);
     expect(await err('scan.start')).toEqual({ code: 'conflict', message: 'Recognition is being improved: start the scan once it is done' });
     expect((await err('learning.run')).message).toMatch(/already being improved/);
-    expect((await learning).ok).toBe(true);
-    expect((await ok('learning.state')).running).toBe(false);
+    await host.learning.idle();
+    const state = await ok('learning.state');
+    expect(state.running).toBe(false);
+    expect(state.job.last?.outcome).toBe('finished');
   });
 
   it('learns a version with its figures and curves, keeps every decision, and tells the windows', async () => {
     const before = decisions(app);
     const labels = labelCounts();
     events.length = 0;
-    const { version, regrouped } = await ok('learning.run');
+    await ok('learning.run');
+    await host.learning.idle();
+    const { job, versions } = await ok('learning.state');
+    const version = versions[0]!;
+    const regrouped = job.last!.regrouped;
+    expect(job.last).toMatchObject({ outcome: 'finished', versionId: version.id, message: version.reason, promoted: version.promoted });
     expect(version.labels.same + version.labels.different).toBe(labels.same + labels.different);
     expect(version.labels.heldOut).toBeGreaterThan(0);
     expect(version.reason).toMatch(/^(Used|Not used):/);

@@ -17,6 +17,9 @@ import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
 import type { PhotoFilter } from '../db/photo-listing.repository.js';
 import { describeHolder, LibraryBusyError } from '../db/library-lock.js';
+import { learnInWorker } from '../learning/learn-in-worker.js';
+import { LearningCancelledError } from '../learning/learn-stages.js';
+import { LearningJob } from '../learning/learning-job.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { describeAdded, describeRemoved, LibraryFolderError } from '../library/library-folders.js';
@@ -24,7 +27,7 @@ import { isInside } from '../library/inside.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
 import { PHOTO_THUMB_MAX_SIDE, type MediaFile, type MediaKind } from '../media/media.service.js';
-import { learningState, regroupingInfo, versionInfo } from './learning-view.js';
+import { answerItem, learningJobInfo, learningState, regroupingInfo, versionInfo } from './learning-view.js';
 import { defaultXmpMirror } from '../tags/xmp-export.service.js';
 
 export interface ApiHostOptions {
@@ -49,6 +52,7 @@ const EDITS = new Set<ApiMethod>([
   'duplicates.trash',
   'duplicates.dismiss',
   'learning.run',
+  'answers.undo',
   'learning.rollback',
 ]);
 
@@ -56,8 +60,10 @@ const EDITS = new Set<ApiMethod>([
 const WRITES = new Set<ApiMethod>([...EDITS, 'library.addFolder', 'library.removeFolder', 'scan.start', 'scan.resume']);
 
 /**
- * Edits that regroup the whole library with another recognition: refused while a scan runs
- * (its grouping would race theirs), and no scan starts while one waits or runs.
+ * Methods that regroup the whole library with another recognition: refused while a scan runs
+ * (its grouping would race theirs) or while another one waits or runs, and no scan starts
+ * meanwhile. learning.run starts a background job (its write waits its turn among the edits);
+ * learning.rollback is an edit.
  */
 const LEARNING = new Set<ApiMethod>(['learning.run', 'learning.rollback']);
 
@@ -68,6 +74,8 @@ const LEARNING = new Set<ApiMethod>(['learning.run', 'learning.rollback']);
  */
 export class ApiHost {
   readonly scan: ScanJob;
+  /** "Improve recognition", on a worker thread. */
+  readonly learning: LearningJob;
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private readonly handlers: Handlers;
   /** Edits run one after another. */
@@ -92,6 +100,16 @@ export class ApiHost {
       () => {
         app.review.invalidate();
         this.emit({ type: 'data.changed', reason: 'scan' });
+      },
+    );
+    this.learning = new LearningJob(
+      (options) => learnInWorker(app.dbFile, options),
+      (state) => {
+        this.emit({ type: 'learning.progress', job: learningJobInfo(state) });
+        if (state.status === 'idle' && state.last?.outcome === 'finished') {
+          app.review.invalidate();
+          this.emit({ type: 'data.changed', reason: 'learning' });
+        }
       },
     );
     this.handlers = this.makeHandlers();
@@ -119,7 +137,8 @@ export class ApiHost {
       let result: unknown;
       if (LEARNING.has(method)) {
         if (this.scanRunning()) throw conflict('Wait for the scan to finish: recognition changes only between scans');
-        if (this.learningPending > 0) throw conflict('Recognition is already being improved or switched: wait until it is done');
+        if (this.learningBusy()) throw conflict('Recognition is already being improved or switched: wait until it is done');
+        if (method === 'learning.run') return this.answer(method, await run());
         this.learningPending++;
         try {
           result = await this.enqueue(run);
@@ -133,12 +152,32 @@ export class ApiHost {
       } else {
         result = await run();
       }
-      const checked = (spec.result as z.ZodType).safeParse(result);
-      if (!checked.success) throw new Error(`${method} returned a result that breaks the contract: ${checked.error.message}`);
-      return { ok: true, result: checked.data };
+      return this.answer(method, result);
     } catch (err) {
       return { ok: false, error: this.toError(err) };
     }
+  }
+
+  /** A method's result, checked against the contract. */
+  private answer(method: ApiMethod, result: unknown): ApiResponse {
+    const checked = (API[method].result as z.ZodType).safeParse(result);
+    if (!checked.success) throw new Error(`${method} returned a result that breaks the contract: ${checked.error.message}`);
+    return { ok: true, result: checked.data };
+  }
+
+  /** A learning run or a switch of version is waiting or on its way. */
+  private learningBusy(): boolean {
+    return this.learningPending > 0 || this.learning.running;
+  }
+
+  /**
+   * Waits for the edits before it, then holds the others back until the returned function is
+   * called: a learning run regroups and writes in that slot, on the user's latest decisions.
+   */
+  private holdEdits(): Promise<() => void> {
+    return new Promise((granted) => {
+      void this.enqueue(() => new Promise<void>((done) => granted(() => done())));
+    });
   }
 
   /** Runs an edit after the ones before it, once a scan's grouping (if one is writing) is done. */
@@ -157,7 +196,7 @@ export class ApiHost {
   }
 
   private refuseScanWhileLearning(): void {
-    if (this.learningPending > 0) throw conflict('Recognition is being improved: start the scan once it is done');
+    if (this.learningBusy()) throw conflict('Recognition is being improved: start the scan once it is done');
   }
 
   /** Another process (a CLI scan or learning run) holds the library lock: say who, instead of starting. */
@@ -177,7 +216,8 @@ export class ApiHost {
   /** Stops a running scan and waits for it. */
   async dispose(): Promise<void> {
     if (this.scan.state.status === 'running') this.scan.cancel();
-    await this.scan.idle();
+    this.learning.cancel();
+    await Promise.all([this.scan.idle(), this.learning.idle()]);
     this.listeners.clear();
   }
 
@@ -195,7 +235,7 @@ export class ApiHost {
     if (err instanceof ApiError) return { code: err.code, message: err.message };
     if (err instanceof LibraryBusyError) return { code: 'conflict', message: capitalise(err.message) };
     if (err instanceof FolderNotFoundError || err instanceof LibraryFolderError) return { code: 'invalid_params', message: err.message };
-    if (err instanceof NotEnoughAnswersError || err instanceof LearningBusyError) return { code: 'conflict', message: err.message };
+    if (err instanceof NotEnoughAnswersError || err instanceof LearningBusyError || err instanceof LearningCancelledError) return { code: 'conflict', message: err.message };
     if (err instanceof LearningUnavailableError) return { code: 'unavailable', message: err.message };
     this.options.log?.(`internal error: ${(err as Error)?.stack ?? String(err)}`);
     return { code: 'internal', message: `Something went wrong: ${(err as Error)?.message ?? String(err)}` };
@@ -376,11 +416,18 @@ export class ApiHost {
         const skipped = s.sidecars.filter((x) => x.outcome === 'skipped').map((x) => ({ sidecar: x.sidecar, reason: x.reason ?? '' }));
         return { dryRun: s.dryRun, destination: s.destination, out: s.out, photos: s.photos, regions: s.regions, counts: s.counts, skipped };
       },
-      'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningPending > 0 }),
-      'learning.run': async () => {
-        const { version, regrouped } = await app.learning.learn();
-        return { version: versionInfo(version, await app.learning.installedBaseModel()), regrouped: regrouped && regroupingInfo(regrouped) };
+      'answers.list': ({ offset, limit, from, to, ...filter }) => {
+        if (from && to && from > to) throw new ApiError('invalid_params', 'The first day comes after the last one');
+        const { rows, total } = app.labels.page({ ...filter, from: from && `${from}T00:00:00.000Z`, to: to && nextDay(to) }, offset ?? 0, limit ?? 50);
+        return { answers: rows.map(answerItem), total };
       },
+      'answers.undo': ({ answerId }) => app.edits.undoAnswer(answerId),
+      'learning.state': () => learningState(app, { scanRunning: this.scanRunning(), running: this.learningBusy(), job: learningJobInfo(this.learning.state) }),
+      'learning.run': () => {
+        app.learning.assertEnoughAnswers();
+        return learningJobInfo(this.learning.run(() => this.holdEdits()));
+      },
+      'learning.cancel': () => learningJobInfo(this.learning.cancel()),
       'learning.rollback': async ({ versionId }) => {
         if (versionId !== null && !app.learnedVersions.get(versionId)) throw notFound(`Learned version ${versionId}`);
         const regrouped = await app.learning.rollback(versionId);
@@ -398,6 +445,13 @@ function photoFilter(f: ApiValidParams<'photos.months'>): PhotoFilter {
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The first instant of the day after a YYYY-MM-DD day (UTC). */
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
 }
 
 /** Case- and accent-insensitive form of a name, for search. */

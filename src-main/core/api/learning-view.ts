@@ -1,10 +1,11 @@
 // The Recognition screen's view of the learning service: answers counted, versions in the
 // contract's shape, and whether "Improve recognition" can run.
 import type { FacePairApp } from '../app.js';
-import type { LearnedVersionInfo, LearningState } from '../contract/api.js';
-import type { LabelCount } from '../db/labels.repository.js';
+import type { AnswerItem, LearnedVersionInfo, LearningJobInfo, LearningState } from '../contract/api.js';
+import type { AnswerRow, LabelCount } from '../db/labels.repository.js';
 import type { LearnedVersion } from '../db/learned-versions.repository.js';
 import type { GroupingSummary } from '../grouping/grouping.service.js';
+import type { LearningJobState } from '../learning/learning-job.js';
 import { MIN_DIFFERENT, MIN_SAME } from '../learning/library-learner.js';
 
 type AnswerSource = LearningState['answers']['bySource'][number]['source'];
@@ -16,6 +17,20 @@ export function answerSource(labelSource: string): AnswerSource {
   if (labelSource === 'reject') return 'not-this-person';
   if (labelSource === 'import.xmp') return 'xmp-tags';
   return 'other';
+}
+
+export function answerItem(r: AnswerRow): AnswerItem {
+  return {
+    id: r.id,
+    faceA: r.faceA,
+    faceB: r.faceB,
+    same: r.same,
+    source: answerSource(r.source),
+    createdAt: r.createdAt,
+    action: r.actionId !== null && r.actionSummary !== null ? { id: r.actionId, summary: r.actionSummary } : null,
+    personA: r.personA !== null ? { id: r.personA, name: r.nameA } : null,
+    personB: r.personB !== null ? { id: r.personB, name: r.nameB } : null,
+  };
 }
 
 export function countAnswers(counts: readonly LabelCount[]): LearningState['answers'] {
@@ -42,7 +57,7 @@ export function versionInfo(v: LearnedVersion, installedBaseModel: string | null
     active: v.active,
     usable: v.baseModel === installedBaseModel,
     reason: r.reason,
-    labels: r.labels,
+    labels: { ...r.labels, ignored: r.labels.ignored ?? 0 },
     before: { ...r.before, auc: finiteOrNull(r.before.auc) },
     after: { ...r.after, auc: finiteOrNull(r.after.auc), linkage: r.linkage },
     roc: r.roc ?? null,
@@ -68,7 +83,11 @@ export function blockedBecause(answers: { same: number; different: number }, ins
   return null;
 }
 
-export async function learningState(app: FacePairApp, status: { scanRunning: boolean; running: boolean }): Promise<LearningState> {
+export function learningJobInfo(s: LearningJobState): LearningJobInfo {
+  return { ...s, last: s.last && { ...s.last, regrouped: s.last.regrouped && regroupingInfo(s.last.regrouped) } };
+}
+
+export async function learningState(app: FacePairApp, status: { scanRunning: boolean; running: boolean; job: LearningJobInfo }): Promise<LearningState> {
   const installed = await app.learning.installedBaseModel();
   const answers = countAnswers(app.labels.countBySource());
   const versions = app.learning
@@ -79,6 +98,7 @@ export async function learningState(app: FacePairApp, status: { scanRunning: boo
     answers,
     minimum: { same: MIN_SAME, different: MIN_DIFFERENT },
     running: status.running,
+    job: status.job,
     blockedBecause: blockedBecause(answers, installed, status.scanRunning, status.running),
     // A version learned on another model does not apply: the shipped model is in use.
     active: versions.find((v) => v.active && v.usable) ?? null,

@@ -194,8 +194,8 @@ export const learnedVersion = z.object({
   usable: z.boolean(),
   /** One sentence: why it was or was not put to use. */
   reason: z.string(),
-  /** What it learned from: answers of each kind, pairs they imply, people, and how the pairs were split. */
-  labels: z.object({ same: count, different: count, implied: count, people: count, fit: count, heldOut: count }),
+  /** What it learned from: answers of each kind, pairs they imply, people, how the pairs were split, and answers left out (about faces no longer in the library). */
+  labels: z.object({ same: count, different: count, implied: count, people: count, fit: count, heldOut: count, ignored: count }),
   /** The recognition in use when it was learned (version null: the shipped model), on the same held-out pairs. */
   before: heldOutFigures.extend({ version: id.nullable(), linkage: z.number() }),
   after: heldOutFigures.extend({ linkage: z.number() }),
@@ -204,6 +204,31 @@ export const learnedVersion = z.object({
 });
 
 const answerCounts = z.object({ same: count, different: count });
+
+/** Faces no user decision covers, grouped again with the recognition now in use. */
+const regrouping = z.object({ faces: count, newPeople: count, joinedExisting: count });
+
+/** "Improve recognition" running in the background: its stage, and how the last run ended. */
+export const learningJob = z.object({
+  status: z.enum(['idle', 'running', 'cancelling']),
+  /** The stage running: collecting the answers, fitting the head, calibrating the threshold, checking on the answers set aside, regrouping and saving. */
+  stage: z.enum(['collecting', 'fitting', 'calibrating', 'evaluating', 'regrouping']).nullable(),
+  /** The stage's place, 1 to `steps` (0 before the first). */
+  step: count,
+  steps: count,
+  startedAt: z.string().nullable(),
+  last: z
+    .object({
+      outcome: z.enum(['finished', 'cancelled', 'failed']),
+      finishedAt: z.string(),
+      /** Why the version was or was not put to use, or why the run stopped, in a sentence. */
+      message: z.string(),
+      versionId: id.nullable(),
+      promoted: z.boolean(),
+      regrouped: regrouping.nullable(),
+    })
+    .nullable(),
+});
 
 export const learningState = z.object({
   /** The user's answers (the labels table) by kind, and by where they were given. */
@@ -214,6 +239,8 @@ export const learningState = z.object({
   minimum: answerCounts,
   /** Improve recognition (or a switch of version) is running now. */
   running: z.boolean(),
+  /** Improve recognition's background run: its stage now, or how the last one ended. */
+  job: learningJob,
   /** Null when Improve recognition can run; else why not, in one sentence. */
   blockedBecause: z.string().nullable(),
   /** The version in use; null: the shipped model. */
@@ -222,8 +249,23 @@ export const learningState = z.object({
   versions: z.array(learnedVersion),
 });
 
-/** Faces no user decision covers, grouped again with the recognition now in use. */
-const regrouping = z.object({ faces: count, newPeople: count, joinedExisting: count });
+const answerSourceEnum = z.enum(['review', 'merge', 'not-this-person', 'xmp-tags', 'other']);
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'A date is YYYY-MM-DD');
+const personRef = z.object({ id, name: z.string().nullable() }).nullable();
+
+/** One answer (a labelled face pair), with the action that wrote it and the people its faces are in now. */
+export const answerItem = z.object({
+  id,
+  faceA: id,
+  faceB: id,
+  same: z.boolean(),
+  source: answerSourceEnum,
+  createdAt: z.string(),
+  /** The edit that wrote it (null for an answer from before actions were kept). */
+  action: z.object({ id, summary: z.string() }).nullable(),
+  personA: personRef,
+  personB: personRef,
+});
 
 const personName = z
   .string()
@@ -408,15 +450,40 @@ export const API = {
       .strict(),
     result: tagsExportResult,
   },
+  /** Every answer, newest first, filtered (kind, where it was given, a person's name, days in UTC, both ends included) and paged. */
+  'answers.list': {
+    params: z
+      .object({
+        same: z.boolean().optional(),
+        source: answerSourceEnum.optional(),
+        person: z.string().max(200).optional(),
+        from: day.optional(),
+        to: day.optional(),
+        offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+      })
+      .strict(),
+    result: z.object({ answers: z.array(answerItem), total: count }),
+  },
+  /**
+   * Takes back one answer, whenever it was given (an action of its own: Undo puts it back). A
+   * face a "different" answer took out of a person goes back when nothing decided since
+   * rests on it; `effect` says in words what changed and what stays.
+   */
+  'answers.undo': {
+    params: z.object({ answerId: id }).strict(),
+    result: z.object({ action: actionSummary, effect: z.string() }),
+  },
   'learning.state': { params: none, result: learningState },
   /**
-   * "Improve recognition": learns a version from the answers, measured on answers set aside;
-   * it is put to use (and what no user decided is regrouped) only when it measures no worse.
+   * "Improve recognition": starts learning a version from the answers in the background and
+   * answers at once (the run's stages come as `learning.progress` events, and in
+   * learning.state). The version is put to use (and what no user decided is regrouped) only
+   * when it measures no worse on answers set aside. Refused at once without enough answers.
    */
-  'learning.run': {
-    params: none,
-    result: z.object({ version: learnedVersion, regrouped: regrouping.nullable() }),
-  },
+  'learning.run': { params: none, result: learningJob },
+  /** Stops the run on its way: nothing it learned is written or put to use. */
+  'learning.cancel': { params: none, result: learningJob },
   /** Puts an earlier version to use (null: the shipped model) and regroups what no user decided. */
   'learning.rollback': {
     params: z.object({ versionId: id.nullable() }).strict(),
@@ -449,10 +516,14 @@ export type DuplicateGroup = z.output<typeof duplicateGroup>;
 export type DuplicateFile = z.output<typeof duplicateFile>;
 export type DuplicateClass = z.output<typeof duplicateClass>;
 export type TagsExportResult = z.output<typeof tagsExportResult>;
+export type LearningJobInfo = z.output<typeof learningJob>;
+export type AnswerItem = z.output<typeof answerItem>;
+export type AnswerSource = z.output<typeof answerSourceEnum>;
 
 /** Pushed to every window: scan progress, and "the people changed, read them again". */
 export type ApiEvent =
   | { type: 'scan.progress'; state: ScanState }
+  | { type: 'learning.progress'; job: LearningJobInfo }
   | { type: 'data.changed'; reason: 'scan' | 'action' | 'undo' | 'folder' | 'learning' };
 
 export const API_ERROR_CODES = ['invalid_params', 'unknown_method', 'not_found', 'conflict', 'forbidden', 'unavailable', 'internal'] as const;

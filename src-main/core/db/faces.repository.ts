@@ -112,7 +112,9 @@ export class FacesRepository {
   private readonly photoCountsStmt;
 
   constructor(private readonly db: Db) {
-    this.photoOfEachStmt = db.prepare<[], { id: number; photo_id: number }>('SELECT id, photo_id FROM faces');
+    this.photoOfEachStmt = db.prepare<[], { id: number; photo_id: number }>(
+      "SELECT f.id, f.photo_id FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL",
+    );
     this.insertFace = db.prepare(
       `INSERT INTO faces (photo_id, idx, x, y, w, h, score, shape_error, landmarks, crop_file, aligned_file, created_at)
        VALUES (@photoId, @idx, @x, @y, @w, @h, @score, @shapeError, @landmarks, @cropFile, @alignedFile, @now)`,
@@ -291,7 +293,7 @@ export class FacesRepository {
     return new Map(this.assignmentsStmt.all().map((r) => [r.id, { personId: r.person_id, assignedBy: r.assigned_by, hidden: r.hidden === 1 }]));
   }
 
-  /** The photo of every face. */
+  /** The photo of every face still in the library (its photo present, the face not lost). */
   photoOfEach(): Map<number, number> {
     return new Map(this.photoOfEachStmt.all().map((r) => [r.id, r.photo_id]));
   }

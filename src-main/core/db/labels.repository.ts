@@ -16,6 +16,49 @@ export interface LabelRow {
   action_id: number | null;
 }
 
+/** Where a label came from, by the kind of the action that wrote it (the answers list filters by it). */
+export type AnswerSource = 'review' | 'merge' | 'not-this-person' | 'xmp-tags' | 'other';
+
+export interface AnswerFilter {
+  same?: boolean;
+  source?: AnswerSource;
+  /** Part of the name of either face's person (case ignored). */
+  person?: string;
+  /** ISO instants: created at or after `from`, before `to`. */
+  from?: string;
+  to?: string;
+}
+
+/** One label with what the answers list shows of it: the action that wrote it and both faces' people. */
+export interface AnswerRow {
+  id: number;
+  faceA: number;
+  faceB: number;
+  same: boolean;
+  source: string;
+  createdAt: string;
+  actionId: number | null;
+  actionSummary: string | null;
+  personA: number | null;
+  nameA: string | null;
+  personB: number | null;
+  nameB: string | null;
+}
+
+/** A labels row by its id, as stored. */
+export type StoredLabel = LabelRow & { id: number };
+
+const SOURCE_SQL = `CASE WHEN l.source LIKE 'review.%' THEN 'review' WHEN l.source = 'merge' THEN 'merge' WHEN l.source = 'reject' THEN 'not-this-person' WHEN l.source = 'import.xmp' THEN 'xmp-tags' ELSE 'other' END`;
+const FILTER_SQL = `
+  FROM labels l JOIN faces fa ON fa.id = l.face_a JOIN faces fb ON fb.id = l.face_b
+  LEFT JOIN people pa ON pa.id = fa.person_id LEFT JOIN people pb ON pb.id = fb.person_id
+  LEFT JOIN actions a ON a.id = l.action_id
+  WHERE (@same IS NULL OR l.same = @same)
+    AND (@source IS NULL OR ${SOURCE_SQL} = @source)
+    AND (@person IS NULL OR pa.name LIKE @person ESCAPE '\\' OR pb.name LIKE @person ESCAPE '\\')
+    AND (@from IS NULL OR l.created_at >= @from)
+    AND (@to IS NULL OR l.created_at < @to)`;
+
 /** How many labels of one kind one source wrote (source: the action's kind, e.g. review.same, merge, reject). */
 export interface LabelCount {
   source: string;
@@ -31,8 +74,32 @@ export class LabelsRepository {
   private readonly deleteByAction;
   private readonly putBack;
   private readonly ofFace;
+  private readonly pageStmt;
+  private readonly totalStmt;
+  private readonly byIdStmt;
+  private readonly deleteById;
+  private readonly differentWithPersonStmt;
+  private readonly ofActionAboutStmt;
 
   constructor(db: Db) {
+    this.pageStmt = db.prepare<
+      Record<string, unknown>,
+      { id: number; face_a: number; face_b: number; same: number; source: string; created_at: string; action_id: number | null; action_summary: string | null; person_a: number | null; name_a: string | null; person_b: number | null; name_b: string | null }
+    >(
+      `SELECT l.id, l.face_a, l.face_b, l.same, l.source, l.created_at, l.action_id, a.summary AS action_summary,
+         fa.person_id AS person_a, pa.name AS name_a, fb.person_id AS person_b, pb.name AS name_b
+       ${FILTER_SQL} ORDER BY l.created_at DESC, l.id DESC LIMIT @limit OFFSET @offset`,
+    );
+    this.totalStmt = db.prepare<Record<string, unknown>, { n: number }>(`SELECT count(*) AS n ${FILTER_SQL}`);
+    this.byIdStmt = db.prepare<[number], StoredLabel>('SELECT id, face_a, face_b, same, source, created_at, action_id FROM labels WHERE id = ?');
+    this.deleteById = db.prepare('DELETE FROM labels WHERE id = ?');
+    this.differentWithPersonStmt = db.prepare<{ face: number; person: number }, { n: number }>(
+      `SELECT count(*) AS n FROM labels l JOIN faces o ON o.id = (CASE WHEN l.face_a = @face THEN l.face_b ELSE l.face_a END)
+       WHERE l.same = 0 AND o.person_id = @person AND (l.face_a = @face OR l.face_b = @face)`,
+    );
+    this.ofActionAboutStmt = db.prepare<{ action: number; face: number }, StoredLabel>(
+      'SELECT id, face_a, face_b, same, source, created_at, action_id FROM labels WHERE action_id = @action AND (face_a = @face OR face_b = @face)',
+    );
     this.upsert = db.prepare(
       `INSERT INTO labels (face_a, face_b, same, source, created_at, action_id) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (face_a, face_b) DO UPDATE SET same = excluded.same, source = excluded.source,
@@ -49,6 +116,50 @@ export class LabelsRepository {
        SELECT @face_a, @face_b, @same, @source, @created_at, @action_id
        WHERE EXISTS (SELECT 1 FROM faces WHERE id = @face_a) AND EXISTS (SELECT 1 FROM faces WHERE id = @face_b)`,
     );
+  }
+
+  /** A page of the answers, newest first, and how many match the filter in all. */
+  page(filter: AnswerFilter, offset: number, limit: number): { rows: AnswerRow[]; total: number } {
+    const params = {
+      same: filter.same === undefined ? null : filter.same ? 1 : 0,
+      source: filter.source ?? null,
+      person: filter.person ? `%${filter.person.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
+      from: filter.from ?? null,
+      to: filter.to ?? null,
+    };
+    const rows = this.pageStmt.all({ ...params, offset, limit }).map((r) => ({
+      id: r.id,
+      faceA: r.face_a,
+      faceB: r.face_b,
+      same: r.same === 1,
+      source: r.source,
+      createdAt: r.created_at,
+      actionId: r.action_id,
+      actionSummary: r.action_summary,
+      personA: r.person_a,
+      nameA: r.name_a,
+      personB: r.person_b,
+      nameB: r.name_b,
+    }));
+    return { rows, total: this.totalStmt.get(params)!.n };
+  }
+
+  findById(id: number): StoredLabel | undefined {
+    return this.byIdStmt.get(id);
+  }
+
+  remove(id: number): void {
+    this.deleteById.run(id);
+  }
+
+  /** How many "different" labels tie a face to faces now in a person. */
+  differentWithPerson(faceId: number, personId: number): number {
+    return this.differentWithPersonStmt.get({ face: faceId, person: personId })!.n;
+  }
+
+  /** The labels one action wrote about one face. */
+  ofActionAbout(actionId: number, faceId: number): StoredLabel[] {
+    return this.ofActionAboutStmt.all({ action: actionId, face: faceId });
   }
 
   /**

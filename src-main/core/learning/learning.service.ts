@@ -3,16 +3,23 @@ import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
 import { LibraryBusyError, type LibraryLock } from '../db/library-lock.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
-import type { LearnedVersion, LearnedVersionsRepository } from '../db/learned-versions.repository.js';
+import type { Db } from '../db/database.js';
+import type { LearnedVersion, LearnedVersionRecord, LearnedVersionsRepository } from '../db/learned-versions.repository.js';
 import type { PeopleRepository } from '../db/people.repository.js';
 import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
 import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
 import { euclidean } from '../ml/distance.js';
 import { answeredPairs, splitByPerson, type AnsweredPair, type FaceFacts } from './answer-pairs.js';
-import { headProbabilities, learnRecognition, type PairEvidence, type Recognition } from './library-learner.js';
+import { LearningCancelledError, type LearnControl, type LearnStage } from './learn-stages.js';
+import { assertEnoughAnswers, headProbabilities, learnRecognition, NotEnoughAnswersError, type LearnOutcome, type PairEvidence, type Recognition } from './library-learner.js';
 
 export class LearningUnavailableError extends Error {}
 export class LearningBusyError extends Error {}
+
+/** Answers about faces no longer in the library (their photo gone, or the face not found again), in a sentence. */
+export function ignoredSentence(n: number): string {
+  return `${n} answer${n === 1 ? ' is' : 's are'} about faces no longer in the library and ${n === 1 ? 'was' : 'were'} left out.`;
+}
 
 export interface LearnResult {
   version: LearnedVersion;
@@ -34,6 +41,7 @@ export class LearningService {
   private running = false;
 
   constructor(
+    private readonly db: Db,
     private readonly faces: FacesRepository,
     private readonly people: PeopleRepository,
     private readonly labels: LabelsRepository,
@@ -77,45 +85,106 @@ export class LearningService {
     return this.versions.list();
   }
 
-  async learn(): Promise<LearnResult> {
+  /**
+   * One learning run: collect the answers, fit, calibrate, check on the answers set aside,
+   * and (only when the new version does no worse) switch to it and regroup. The version, the
+   * switch and the regrouping are written in one transaction at the very end: a run cancelled
+   * or killed before that leaves the library as it was.
+   */
+  async learn(control: LearnControl = {}): Promise<LearnResult> {
     if (this.running) throw new LearningBusyError('Learning is already running for this library');
     this.running = true;
+    const step = (stage: LearnStage): void => {
+      if (control.cancelled?.()) throw new LearningCancelledError();
+      control.onStage?.(stage);
+    };
     try {
-      return await this.locked(() => this.learnLocked());
+      return await this.locked(async () => {
+        step('collecting');
+        const inUse = await this.inUse();
+        if (inUse === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
+        const { baseModel, active, recognition: current } = inUse;
+
+        const { facts, pairs, ignored } = this.answers();
+        const split = splitByPerson(pairs, facts);
+        const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
+        let outcome: LearnOutcome;
+        try {
+          outcome = learnRecognition(fit, heldOut, current, step);
+        } catch (err) {
+          if (err instanceof NotEnoughAnswersError && ignored > 0) throw new NotEnoughAnswersError(`${err.message} ${ignoredSentence(ignored)}`);
+          throw err;
+        }
+        const answers = pairs.filter((p) => p.kind === 'answer');
+        const record: LearnedVersionRecord = {
+          head: outcome.learned.head,
+          linkage: outcome.learned.linkage,
+          labels: {
+            same: answers.filter((p) => p.same).length,
+            different: answers.filter((p) => !p.same).length,
+            implied: pairs.length - answers.length,
+            people: split.people,
+            fit: fit.length,
+            heldOut: heldOut.length,
+            ignored,
+          },
+          before: { ...outcome.before, version: active?.id ?? null, linkage: current.linkage },
+          after: outcome.after,
+          roc: outcome.roc,
+          reason: outcome.reason,
+        };
+        step('regrouping');
+        const release = (await control.beforeWrite?.()) ?? (() => undefined);
+        try {
+          const written = () => {
+            if (control.cancelled?.()) throw new LearningCancelledError();
+            const id = this.versions.add(baseModel, outcome.promoted, record);
+            if (outcome.promoted) this.versions.setActive(id);
+            control.inTransaction?.();
+            // A cancel that came while writing still rolls it all back.
+            if (control.cancelled?.()) throw new LearningCancelledError();
+            return id;
+          };
+          let id = 0;
+          let regrouped: GroupingSummary | null = null;
+          if (outcome.promoted) {
+            regrouped = await this.regroup(record, () => {
+              id = written();
+            });
+          } else {
+            id = this.db.transaction(written)();
+          }
+          return { version: this.versions.get(id)!, regrouped };
+        } finally {
+          release();
+        }
+      });
     } finally {
       this.running = false;
     }
   }
 
-  private async learnLocked(): Promise<LearnResult> {
-    const inUse = await this.inUse();
-    if (inUse === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
-    const { baseModel, active, recognition: current } = inUse;
+  /**
+   * Refuses at once, in a sentence, a run that would have too few answers (the window and the
+   * API ask before starting a run in the background); the run checks again on what it reads.
+   */
+  assertEnoughAnswers(): void {
+    const { pairs, ignored } = this.answers();
+    const count = (same: boolean): number => pairs.filter((p) => p.same === same && p.weight >= 1).length;
+    try {
+      assertEnoughAnswers(count(true), count(false));
+    } catch (err) {
+      if (ignored > 0) throw new NotEnoughAnswersError(`${(err as Error).message} ${ignoredSentence(ignored)}`);
+      throw err;
+    }
+  }
 
+  /** The pairs the answers give, and how many answers are about faces no longer in the library (left out). */
+  private answers(): { facts: Map<number, FaceFacts>; pairs: AnsweredPair[]; ignored: number } {
     const facts = this.faceFacts();
-    const pairs = answeredPairs(this.labels.list(), facts);
-    const split = splitByPerson(pairs, facts);
-    const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
-    const outcome = learnRecognition(fit, heldOut, current);
-    const answers = pairs.filter((p) => p.kind === 'answer');
-    const id = this.versions.add(baseModel, outcome.promoted, {
-      head: outcome.learned.head,
-      linkage: outcome.learned.linkage,
-      labels: {
-        same: answers.filter((p) => p.same).length,
-        different: answers.filter((p) => !p.same).length,
-        implied: pairs.length - answers.length,
-        people: split.people,
-        fit: fit.length,
-        heldOut: heldOut.length,
-      },
-      before: { ...outcome.before, version: active?.id ?? null, linkage: current.linkage },
-      after: outcome.after,
-      roc: outcome.roc,
-      reason: outcome.reason,
-    });
-    const regrouped = outcome.promoted ? await this.activate(id) : null;
-    return { version: this.versions.get(id)!, regrouped };
+    const labels = this.labels.list();
+    const ignored = labels.filter((l) => !facts.has(l.faceA) || !facts.has(l.faceB)).length;
+    return { facts, pairs: answeredPairs(labels, facts), ignored };
   }
 
   /** Puts an earlier version back to use (null: the shipped recognition), and regroups what no user decided. */
@@ -139,14 +208,19 @@ export class LearningService {
    * grouped again with the new recognition. Everything a user decided stays.
    */
   private async activate(id: number | null): Promise<GroupingSummary> {
+    const record = id === null ? null : this.versions.get(id)!.record;
+    return this.regroup(record, () => this.versions.setActive(id));
+  }
+
+  /** Regroups with a version's tuning (null: the shipped one), writing `alsoInTransaction` in the same transaction. */
+  private regroup(record: LearnedVersionRecord | null, alsoInTransaction: () => void): Promise<GroupingSummary> {
     const labelled = new Set(this.labels.list().flatMap((l) => [l.faceA, l.faceB]));
     const kept = this.people.namedOrHidden();
-    const record = id === null ? null : this.versions.get(id)!.record;
     return this.grouping.groupNewFaces({
       // Grouped with the version's tuning before the transaction that makes it the active one.
       tuning: record && { linkage: record.linkage, head: record.head },
       release: (f) => f.assignedBy !== 'user' && !labelled.has(f.id) && !(f.personId !== null && kept.has(f.personId)),
-      alsoInTransaction: () => this.versions.setActive(id),
+      alsoInTransaction,
     });
   }
 

@@ -35,6 +35,13 @@ export const ROC_POINTS = 64;
 
 export class NotEnoughAnswersError extends Error {}
 
+/** Refuses, in a sentence, a run with fewer answers of a kind than learning works from. */
+export function assertEnoughAnswers(same: number, different: number): void {
+  if (same < MIN_SAME || different < MIN_DIFFERENT) {
+    throw new NotEnoughAnswersError(`Learning needs at least ${MIN_SAME} "same" and ${MIN_DIFFERENT} "different" answers; this library has ${same} and ${different}. Answer more pairs in Review.`);
+  }
+}
+
 const featuresOf = (e: PairEvidence): number[] => {
   const p = Math.min(1 - 1e-6, Math.max(1e-6, e.seedProb));
   return [e.distance, e.distance * e.distance, Math.log(p / (1 - p))];
@@ -110,12 +117,15 @@ export interface LearnOutcome {
  * the fit pairs, and promotes the result only when, on the held-out pairs, it ranks at least
  * as well as the current recognition and merges no more pairs wrongly.
  */
-export function learnRecognition(fit: readonly PairEvidence[], heldOut: readonly PairEvidence[], current: Recognition): LearnOutcome {
+export function learnRecognition(
+  fit: readonly PairEvidence[],
+  heldOut: readonly PairEvidence[],
+  current: Recognition,
+  onStage: (stage: 'fitting' | 'calibrating' | 'evaluating') => void = () => undefined,
+): LearnOutcome {
   const count = (ps: readonly PairEvidence[], same: boolean): number => ps.filter((p) => p.same === same && p.weight >= 1).length;
   const same = count(fit, true) + count(heldOut, true), different = count(fit, false) + count(heldOut, false);
-  if (same < MIN_SAME || different < MIN_DIFFERENT) {
-    throw new NotEnoughAnswersError(`Learning needs at least ${MIN_SAME} "same" and ${MIN_DIFFERENT} "different" answers; this library has ${same} and ${different}. Answer more pairs in Review.`);
-  }
+  assertEnoughAnswers(same, different);
   if (count(heldOut, true) === 0 || count(heldOut, false) === 0 || count(fit, true) === 0 || count(fit, false) === 0) {
     throw new NotEnoughAnswersError('The answers are about too few people to set some aside for checking: answer pairs of more people in Review.');
   }
@@ -123,8 +133,12 @@ export function learnRecognition(fit: readonly PairEvidence[], heldOut: readonly
   const total = (s: boolean): number => fit.filter((p) => p.same === s).reduce((t, p) => t + p.weight, 0);
   const [ws, wd] = [total(true), total(false)];
   const rowWeights = fit.map((p) => (p.weight * (ws + wd)) / (2 * (p.same ? ws : wd)));
+  onStage('fitting');
   const head = fitLogistic(fit.map(featuresOf), fit.map((p) => p.same), 0, 50, { rowWeights, prior: { fit: current.head, strength: PRIOR_STRENGTH } });
+  onStage('calibrating');
   const learned: Recognition = { head, linkage: calibrateLinkage(fit, current.linkage) };
+
+  onStage('evaluating');
 
   const before = measure(current, heldOut);
   const after = measure(learned, heldOut);

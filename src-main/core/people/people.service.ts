@@ -285,6 +285,63 @@ export class PeopleService {
     return note ? { ...result, summary: `${result.summary}. ${note}` } : result;
   }
 
+  /**
+   * Takes back one answer, whenever it was given, as an action of its own (so that Undo puts
+   * it back). An answer that took a face out of a person is stored as that face's pairs with
+   * the person's faces: those pairs go together, and the face goes back when nothing decided
+   * since rests on where it is (it is still alone where the answer put it, and no other
+   * answer keeps it out). Any other answer is its one pair; a merge stays (taking it apart
+   * could undo later decisions). `effect` says in words what changed and what stays.
+   */
+  undoAnswer(labelId: number): { action: ActionResult; effect: string } {
+    const label = this.labels.findById(labelId) ?? fail(notFound(`Answer #${labelId}`));
+    const origin = label.action_id !== null ? this.actions.find(label.action_id) : undefined;
+    const originRec = origin && origin.undone_at === null ? (JSON.parse(origin.payload) as UndoRecord) : null;
+    const kind = label.same === 1 ? 'same person' : 'different people';
+    // The face this answer took out of a person, if it did.
+    const move =
+      label.same === 0 && originRec
+        ? originRec.moves.find((m) => (m.faceId === label.face_a || m.faceId === label.face_b) && m.to !== null && m.from !== null && originRec.created.includes(m.to))
+        : undefined;
+    const taken = move && origin ? this.labels.ofActionAbout(origin.id, move.faceId).filter((l) => l.same === 0) : [label];
+    let effect = 'Nothing else changed.';
+    const action = this.act('unanswer', `Took back the answer "${kind}" about faces #${label.face_a} and #${label.face_b}`, (rec) => {
+      rec.pair = [label.face_a, label.face_b];
+      for (const l of taken) {
+        const { id, ...row } = l;
+        rec.labels.push(row);
+        this.labels.remove(id);
+      }
+      const also = taken.length > 1 ? ` The ${taken.length - 1} other pair${taken.length === 2 ? '' : 's'} of that face written with it ${taken.length === 2 ? 'was' : 'were'} taken back too.` : '';
+      if (move) effect = this.putBackTakenOut(rec, move) + also;
+      else if (label.same === 1 && originRec && originRec.deleted.length > 0 && origin) {
+        effect = `The merge it came with stays (${lowerFirst(origin.summary)}): taking it apart now could undo what you decided since. Use "Not this person" on faces that are not that person.`;
+      }
+    });
+    return { action, effect };
+  }
+
+  /** After the answer that took a face out of a person is taken back: the face goes back, when that is safe. */
+  private putBackTakenOut(rec: UndoRecord, move: UndoRecord['moves'][number]): string {
+    const face = this.faces.find(move.faceId);
+    const from = move.from !== null ? this.people.find(move.from) : undefined;
+    const alone = move.to !== null ? this.people.find(move.to) : undefined;
+    if (!face || face.personId !== move.to || !alone) return 'The face stays where it is now: it was moved again since.';
+    if (!from) return 'The face stays in a person of its own: the person it was taken out of is no longer there.';
+    if (alone.name !== null || alone.hidden === 1 || this.faces.listAllOfPerson(alone.id).some((f) => f.id !== face.id)) {
+      return `The face stays in ${displayName(alone)}: you named, hid or added faces to that person since.`;
+    }
+    const still = this.labels.differentWithPerson(face.id, from.id);
+    if (still > 0) {
+      return `The face stays apart from ${displayName(from)}: ${still === 1 ? 'another answer still says' : `${still} other answers still say`} they are different people.`;
+    }
+    rec.moves.push({ faceId: face.id, from: alone.id, fromBy: face.assignedBy, to: from.id });
+    this.faces.assign(face.id, from.id, move.fromBy ?? 'user');
+    rec.deleted.push(alone);
+    this.people.delete(alone.id);
+    return `The face is back in ${displayName(from)}.`;
+  }
+
   /** Face pairs the user skipped in the review (and did not undo). */
   skippedPairs(): Array<[number, number]> {
     return this.actions.listOpenOfKind('review.skip').flatMap((row) => {
@@ -403,6 +460,10 @@ export class PeopleService {
     if (others.length === 0) return Math.max(a.id, b.id);
     return mean(a.id) > mean(b.id) ? a.id : b.id;
   }
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function displayName(p: { id: number; name: string | null }): string {

@@ -1,5 +1,5 @@
 // The Recognition screen's figures in plain words.
-import type { LearnedVersionInfo, LearningState } from '../../../src-main/core/contract/api.js';
+import type { LearnedVersionInfo, LearningJobInfo, LearningState } from '../../../src-main/core/contract/api.js';
 import { plural } from './format.js';
 
 type Answers = LearningState['answers'];
@@ -50,4 +50,20 @@ export function versionStatus(v: LearnedVersionInfo): string {
   if (!v.usable) return 'Learned on another model';
   if (v.active) return 'In use';
   return v.promoted ? 'Was in use' : 'Not used';
+}
+
+/** What a learning run's stage is doing. */
+export const STAGE_WORDS: Record<NonNullable<LearningJobInfo['stage']>, string> = {
+  collecting: 'Collecting your answers',
+  fitting: 'Fitting the pair head',
+  calibrating: 'Calibrating the threshold',
+  evaluating: 'Checking on the answers set aside',
+  regrouping: 'Regrouping and saving',
+};
+
+/** "Step 2 of 5: Fitting the pair head…", or "Cancelling…". */
+export function jobSentence(job: LearningJobInfo): string {
+  if (job.status === 'cancelling') return 'Cancelling: nothing will be changed…';
+  if (job.stage === null) return 'Starting…';
+  return `Step ${job.step} of ${job.steps}: ${STAGE_WORDS[job.stage]}…`;
 }

@@ -1,4 +1,4 @@
-import type { LearningState } from '../../../src-main/core/contract/api.js';
+import type { LearningJobInfo, LearningState } from '../../../src-main/core/contract/api.js';
 import { call, errorMessage } from './api.js';
 import { regroupedSentence } from './recognition-text.js';
 import { toasts } from './toasts.svelte.js';
@@ -18,26 +18,63 @@ class RecognitionState {
   private request = 0;
 
   get running(): boolean {
-    return this.busy || (this.state?.running ?? false);
+    return this.busy || (this.state?.running ?? false) || this.learning;
   }
+
+  /** Improve recognition is on its way (in this window or another). */
+  get learning(): boolean {
+    return (this.job?.status ?? 'idle') !== 'idle';
+  }
+
+  /** The background run's stage now (from learning.state, then its progress events). */
+  job = $state.raw<LearningJobInfo | null>(null);
 
   async load(): Promise<void> {
     const mine = ++this.request;
     try {
       const state = await call('learning.state');
-      if (mine === this.request) this.state = state;
+      if (mine === this.request) {
+        this.state = state;
+        this.job = state.job;
+      }
     } catch (err) {
       toasts.error(err);
     }
   }
 
+  /** A progress event of the background run; its end says how it went. */
+  onProgress(job: LearningJobInfo): void {
+    const wasRunning = this.learning;
+    this.job = job;
+    if (!wasRunning || job.status !== 'idle' || !job.last) return;
+    const last = job.last;
+    if (last.outcome === 'finished') {
+      const regroup = last.regrouped ? ` ${regroupedSentence(last.regrouped)}` : '';
+      this.outcome = { text: `Version ${last.versionId}: ${last.message}${regroup}`, kind: last.promoted ? 'used' : 'not-used' };
+    } else {
+      this.outcome = { text: last.message, kind: last.outcome === 'cancelled' ? 'not-used' : 'error' };
+    }
+    void this.load();
+  }
+
+  /** Starts Improve recognition in the background (its progress comes as events). */
   async improve(): Promise<void> {
     if (this.running) return;
-    await this.whileBusy(async () => {
-      const { version, regrouped } = await call('learning.run');
-      const regroup = regrouped ? ` ${regroupedSentence(regrouped)}` : '';
-      this.outcome = { text: `Version ${version.id}: ${version.reason}${regroup}`, kind: version.promoted ? 'used' : 'not-used' };
-    });
+    this.outcome = null;
+    try {
+      this.job = await call('learning.run');
+    } catch (err) {
+      this.outcome = { text: errorMessage(err), kind: 'error' };
+      await this.load();
+    }
+  }
+
+  async cancel(): Promise<void> {
+    try {
+      this.job = await call('learning.cancel');
+    } catch (err) {
+      toasts.error(err);
+    }
   }
 
   /** Puts a learned version to use (null: the shipped model). */
