@@ -23,6 +23,7 @@ import { MediaService } from './media/media.service.js';
 import { cacheDirFor } from './paths.js';
 import { PeopleService } from './people/people.service.js';
 import { ReviewService } from './people/review.service.js';
+import { PersonLikeness } from './people/person-likeness.js';
 import { ScanPipeline } from './scan/scan-pipeline.js';
 
 export interface AppConfig {
@@ -62,6 +63,8 @@ export class FacePairApp {
   /** The user's edits of people (with undo) and the review's answers. */
   readonly edits: PeopleService;
   readonly review: ReviewService;
+  /** People ordered by likeness to one: the merge dialog's order and the person page's suggestions. */
+  readonly likeness: PersonLikeness;
   readonly media: MediaService;
 
   constructor(config: AppConfig) {
@@ -98,6 +101,7 @@ export class FacePairApp {
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, config.workers);
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
+    this.likeness = new PersonLikeness(this.faces, this.labels, () => this.grouping.mergeRule());
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, () => this.folder.get());
   }
 

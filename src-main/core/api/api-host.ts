@@ -21,6 +21,7 @@ import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
 import { isInside, type MediaFile } from '../media/media.service.js';
 import { learningState, regroupingInfo, versionInfo } from './learning-view.js';
+import { foldName } from '../people/fold-name.js';
 
 export interface ApiHostOptions {
   version: string;
@@ -39,6 +40,8 @@ const EDITS = new Set<ApiMethod>([
   'people.setCover',
   'people.merge',
   'people.rejectFaces',
+  'people.markNotFaces',
+  'people.tellApart',
   'review.answer',
   'actions.undo',
   'learning.run',
@@ -71,7 +74,7 @@ export class ApiHost {
   ) {
     this.scan = new ScanJob(
       {
-        scan: (folder, onEvent, signal) => app.scanner.scan(folder, onEvent, signal),
+        scan: (folder, onEvent, signal, options) => app.scanner.scan(folder, onEvent, signal, options),
         analysedCount: () => {
           const c = app.photos.countByStatus();
           return c.done + c.error;
@@ -232,21 +235,36 @@ export class ApiHost {
       },
       'scan.cancel': () => this.scan.cancel(),
       'scan.state': () => this.scan.state,
-      'people.list': ({ query, includeHidden }) => {
+      'people.list': ({ query, includeHidden, minFaces, others }) => {
         let people = app.people.summaries({ includeHidden: includeHidden ?? false });
-        const q = fold(query ?? '');
-        if (q !== '') people = people.filter((p) => p.name !== null && fold(p.name).includes(q));
-        return { people, hiddenCount: app.people.countHidden() };
+        const q = foldName(query ?? '');
+        const isOther = (p: PersonSummary): boolean => minFaces !== undefined && p.name === null && p.faces < minFaces;
+        const othersCount = people.filter(isOther).length;
+        if (q !== '') people = people.filter((p) => p.name !== null && foldName(p.name).includes(q));
+        else if (minFaces !== undefined) people = people.filter((p) => isOther(p) === (others ?? false));
+        return { people, hiddenCount: app.people.countHidden(), othersCount };
+      },
+      'people.alike': async ({ personId, limit }) => {
+        person(personId);
+        const alike = await app.likeness.alike(personId, limit ?? 60);
+        return {
+          people: alike.flatMap((a) => {
+            const p = app.people.summary(a.personId);
+            return p ? [{ person: p, distance: a.distance, likely: a.likely, toldApart: a.toldApart, faceIds: a.faceIds }] : [];
+          }),
+        };
       },
       'people.get': ({ personId }) => ({
         person: person(personId),
         faces: app.faces.listForPerson(personId).map((f) => ({ faceId: f.id, photoId: f.photoId, box: f.box, score: f.score, takenAt: f.takenAt })),
       }),
-      'people.rename': ({ personId, name }) => app.edits.rename(personId, name),
+      'people.rename': ({ personId, name, sameNameOk }) => app.edits.rename(personId, name, sameNameOk ?? false),
       'people.setHidden': ({ personId, hidden }) => app.edits.setHidden(personId, hidden),
       'people.setCover': ({ personId, faceId }) => app.edits.setCover(personId, faceId),
       'people.merge': ({ targetId, sourceIds }) => app.edits.merge(targetId, sourceIds),
       'people.rejectFaces': ({ personId, faceIds }) => app.edits.rejectFaces(personId, faceIds),
+      'people.markNotFaces': ({ personId, faceIds }) => app.edits.markNotFaces(personId, faceIds),
+      'people.tellApart': ({ personId, otherId }) => ({ action: app.edits.tellApart(personId, otherId) }),
       'photos.get': ({ photoId }) => {
         const photo = app.photos.findById(photoId);
         if (!photo || photo.status !== 'done') throw notFound(`Photo #${photoId}`);
@@ -294,15 +312,6 @@ export class ApiHost {
       },
     };
   }
-}
-
-/** Case- and accent-insensitive form of a name, for search. */
-function fold(s: string): string {
-  return s
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLocaleLowerCase()
-    .trim();
 }
 
 export function createApiHost(app: FacePairApp, options: ApiHostOptions): ApiHost {

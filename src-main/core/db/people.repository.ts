@@ -58,8 +58,10 @@ export class PeopleRepository {
   private readonly deleteStmt;
   private readonly restoreStmt;
   private readonly deleteIfEmptyStmt;
+  private readonly namedStmt;
 
   constructor(private readonly db: Db) {
+    this.namedStmt = db.prepare<[], { id: number; name: string }>('SELECT id, name FROM people WHERE name IS NOT NULL');
     this.namedOrHiddenStmt = db.prepare<[], { id: number }>('SELECT id FROM people WHERE name IS NOT NULL OR hidden = 1');
     const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
     this.insertPerson = db.prepare(`INSERT INTO people (name, created_at, updated_at) VALUES (NULL, ${now}, ${now})`);
@@ -129,6 +131,11 @@ export class PeopleRepository {
   /** People the user named or hid: their faces stay where they are when a learned version regroups. */
   namedOrHidden(): Set<number> {
     return new Set(this.namedOrHiddenStmt.all().map((r) => r.id));
+  }
+
+  /** Every named person (with faces or not): for telling whether a name is taken. */
+  named(): Array<{ id: number; name: string }> {
+    return this.namedStmt.all();
   }
 
   countWithPresentFaces(): number {

@@ -3,7 +3,7 @@ import type { ScanState } from '../contract/api.js';
 import { ApiError, conflict } from '../contract/errors.js';
 
 export interface ScanRunner {
-  scan(folder: string, onEvent: (e: ScanEvent) => void, signal: AbortSignal): Promise<ScanSummary>;
+  scan(folder: string, onEvent: (e: ScanEvent) => void, signal: AbortSignal, options?: { resume?: boolean }): Promise<ScanSummary>;
   /** Photos analysed (done or failed) so far, in the whole library. */
   analysedCount(): number;
 }
@@ -65,14 +65,16 @@ export class ScanJob {
     await this.running;
   }
 
-  start(): ScanState {
+  start(resume = false): ScanState {
     if (this.running) throw conflict('A scan is already running');
     const folder = this.folder();
     if (folder === null) throw new ApiError('conflict', 'Choose the photo folder first');
     this.controller = new AbortController();
     this.stopAs = null;
-    this.set({ status: 'running', stage: 'index', done: 0, total: 0, faces: 0, errors: 0, etaSeconds: null, startedAt: new Date().toISOString() });
-    this.running = this.run(folder, this.controller.signal).finally(() => {
+    // A resumed scan goes on where it stopped: no second "Looking for photos".
+    const from: Partial<ScanState> = resume ? { stage: this.current.stage === 'index' ? 'analyze' : this.current.stage } : { stage: 'index', done: 0, total: 0 };
+    this.set({ status: 'running', ...from, faces: 0, errors: 0, etaSeconds: null, startedAt: new Date().toISOString() });
+    this.running = this.run(folder, this.controller.signal, resume).finally(() => {
       this.running = undefined;
       this.controller = undefined;
       // Told once the job is really idle: a listener may start the next scan.
@@ -87,7 +89,8 @@ export class ScanJob {
 
   resume(): ScanState {
     if (this.current.status !== 'paused') throw conflict('There is no paused scan to resume');
-    return this.start();
+    // Paused while still looking for photos: the folder is looked through again.
+    return this.start(this.current.stage !== 'index');
   }
 
   cancel(): ScanState {
@@ -106,7 +109,7 @@ export class ScanJob {
     return this.state;
   }
 
-  private async run(folder: string, signal: AbortSignal): Promise<void> {
+  private async run(folder: string, signal: AbortSignal, resume: boolean): Promise<void> {
     let analysisStart: { at: number; done: number } | undefined;
     let embedStart: { at: number; done: number } | undefined;
     let offset = 0;
@@ -139,6 +142,7 @@ export class ScanJob {
           }
         },
         signal,
+        { resume },
       );
       const outcome = this.stopAs ?? 'finished';
       this.set({

@@ -44,12 +44,18 @@ export class ScanPipeline {
     private readonly workers?: number,
   ) {}
 
-  async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
+  /**
+   * `resume`: the folder was indexed by the scan that was paused; the photos it left pending
+   * are analysed without looking for photos again.
+   */
+  async scan(folder: string, onEvent?: (e: ScanEvent) => void, signal?: AbortSignal, options: { resume?: boolean } = {}): Promise<ScanSummary> {
     const t0 = performance.now();
     // Started first: the workers load their models while the folder is walked and hashed.
     const pool = new PipelinePool(this.workers);
     try {
-      const index = await this.library.reconcile(folder, (done, total) => onEvent?.({ stage: 'index', done, total }));
+      const index = options.resume
+        ? { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [] }
+        : await this.library.reconcile(folder, (done, total) => onEvent?.({ stage: 'index', done, total }));
       const seedKeys = await this.seedEmbedding.modelKeys();
       const duringAnalysis = { embedded: 0, ms: 0, runtime: null as string | null };
       const analysis = await this.analysis.analyzePending({
