@@ -113,6 +113,7 @@ export class ScanJob {
     let analysisStart: { at: number; done: number } | undefined;
     let embedStart: { at: number; done: number } | undefined;
     let offset = 0;
+    let stoppedIn: ScanState['stage'] | undefined;
     const t0 = performance.now();
     try {
       const summary = await this.runner.scan(
@@ -121,6 +122,8 @@ export class ScanJob {
           if (e.stage === 'index') {
             this.progress({ stage: 'index', done: e.done, total: e.total });
           } else if (e.stage === 'group') {
+            // Grouping what was read before a pause: the scan stopped in the stage before it.
+            if (signal.aborted) stoppedIn ??= this.current.stage;
             this.set({ stage: 'group', etaSeconds: null });
           } else if (e.stage === 'embed') {
             embedStart ??= { at: performance.now(), done: e.done };
@@ -148,7 +151,7 @@ export class ScanJob {
       this.set({
         status: outcome === 'paused' ? 'paused' : 'idle',
         // A paused scan says where it stopped (its progress counts photos or faces by stage).
-        stage: outcome === 'paused' ? this.current.stage : null,
+        stage: outcome === 'paused' ? (stoppedIn ?? this.current.stage) : null,
         etaSeconds: null,
         last: {
           finishedAt: new Date().toISOString(),

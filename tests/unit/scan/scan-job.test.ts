@@ -188,6 +188,7 @@ describe('ScanJob', () => {
     clock += 1000;
     first.event(analyze(3, 10)); // a photo that was in flight
     expect(job.state).toMatchObject({ status: 'pausing', done: 3, etaSeconds: null });
+    first.event({ stage: 'group' }); // what was read is grouped before it stops
     first.finish({ photos: 3 });
     await job.idle();
     expect(job.state).toMatchObject({ status: 'paused', stage: 'analyze', done: 3, total: 10, last: { outcome: 'paused', photos: 3 } });
