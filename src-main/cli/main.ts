@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { createApp, type FacePairApp } from '../core/app.js';
-import type { ScanSummary } from '../core/scan/scan-pipeline.js';
 import type { LostFace } from '../core/db/faces.repository.js';
 import { describeHolder } from '../core/db/library-lock.js';
 import { existsSync } from 'node:fs';
@@ -20,6 +19,7 @@ import { evaluateFolderGrouping } from '../core/benchmarks/grouping-evaluation.j
 import type { GroupingAlgorithm } from '../core/grouping/grouping.service.js';
 import { oneOf, positiveInt, wholeNumber } from './option-values.js';
 import { scanProgressBar } from './progress.js';
+import { homePath, plural, scanSummaryText } from './words.js';
 import { registerServe } from './serve.js';
 import { registerLearn } from './learn-command.js';
 import { registerTags } from './tags-command.js';
@@ -44,37 +44,17 @@ function withApp<T>(dbFile: string | undefined, mustExist: boolean, workers: num
   })();
 }
 
-function printScanSummary(s: ScanSummary): void {
-  const lines = [
-    `Scanned ${s.folders.join(', ')} in ${s.seconds.toFixed(1)} s`,
-    `  photos: ${s.photos} (${s.index.added} new, ${s.index.changed} changed, ${s.index.moved} moved, ${s.index.gone} gone, ${s.index.unchanged} unchanged)`,
-    `  faces:  ${s.faces} (${s.analysis.faces} found in ${s.analysis.done} photos analysed now)`,
-    `  people: ${s.people} (${s.grouping.newPeople} new, ${s.grouping.joinedExisting} faces joined known people)`,
-    `  errors: ${s.errors}${s.errors > 0 ? ' (see `facepair status`)' : ''}`,
-  ];
-  if (s.tags && s.tags.regions + s.tags.errors.length > 0) {
-    const t = s.tags;
-    lines.push(
-      `  names from XMP tags: ${t.regions} face regions in ${t.photosRead} photos: ${t.named} faces named, ${t.already} already so, ` +
-        `${t.keptYours} kept as you named them, ${t.unmatched} not matched to a face found${t.unmatched > 0 ? ' (see `facepair status`)' : ''}`,
-    );
-    for (const e of t.errors) lines.push(`  cannot read the XMP of ${e.file}: ${e.error}`);
-  }
-  if (s.analysis.backend) lines.push(`  ML backend: ${s.analysis.backend} on ${s.analysis.workers} worker threads`);
-  if (s.seedEmbedding.runtime) lines.push(`  seed model: ${s.seedEmbedding.embedded} faces embedded on ${s.seedEmbedding.runtime}`);
-  process.stdout.write(lines.join('\n') + '\n');
-}
-
 function describeLostFace(f: LostFace): string {
   const [x, y, w, h] = f.box;
-  const person = f.personName ?? (f.personId === null ? 'no person' : `person #${f.personId}`);
-  return `face #${f.faceId} (${person}) in ${f.photoPath} at ${x},${y} ${w}x${h}`;
+  const person = f.personName ?? (f.personId === null ? 'nobody yet' : 'an unnamed person');
+  return `a face of ${person} in ${homePath(f.photoPath)} at ${x},${y} (${w}×${h} px)`;
 }
 
 const program = new Command()
   .name('facepair')
   .description('Find the people in a photo library, privately and offline.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .commandsGroup('Everyday commands:');
 
 program
   .command('scan')
@@ -101,15 +81,15 @@ program
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       try {
-        const summary = await app.scanner.scan(folders, progress.onEvent, controller.signal, (holder) =>
-          process.stderr.write(`${describeHolder(holder)}; waiting…\n`),
-        );
+        const summary = await app.scanner.scan(folders, progress.onEvent, controller.signal, {
+          waitForLock: (holder) => process.stderr.write(`${describeHolder(holder)}; waiting…\n`),
+        });
         progress.stop();
         for (const link of summary.index.outside) {
           process.stderr.write(`skipped ${link.path}: it links to ${link.target}, outside the library's folders (add that folder to include it)\n`);
         }
         if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-        else printScanSummary(summary);
+        else process.stdout.write(scanSummaryText(summary));
       } finally {
         process.off('SIGINT', stop);
       }
@@ -137,9 +117,9 @@ program
       }
       for (const p of people) {
         const photos = new Set(p.faces.map((f) => f.photo)).size;
-        process.stdout.write(`#${p.id} ${p.name ?? 'Unnamed'}: ${p.faces.length} faces in ${photos} photos\n`);
+        process.stdout.write(`#${p.id} ${p.name ?? 'Unnamed'}: ${plural(p.faces.length, 'face')} in ${plural(photos, 'photo')}\n`);
       }
-      process.stdout.write(`${people.length} people\n`);
+      process.stdout.write(`${plural(people.length, 'person', 'people')}\n`);
     }, true);
   });
 
@@ -157,9 +137,12 @@ program
       }
       const p = s.photos;
       process.stdout.write(
-        `${s.database}\nphotos: ${p.done} done, ${p.pending} pending, ${p.error} failed, ${p.gone} gone\nfaces: ${s.faces}\npeople: ${s.people}\n`,
+        `Photos: ${p.done.toLocaleString('en')} read, ${p.pending.toLocaleString('en')} waiting to be read, ${p.error.toLocaleString('en')} failed, ${p.gone.toLocaleString('en')} no longer there\n` +
+          `Faces: ${s.faces.toLocaleString('en')}, in ${plural(s.people, 'person', 'people')}\n` +
+          `Library database: ${homePath(s.database)}\n`,
       );
-      for (const e of s.errors) process.stdout.write(`  ${e.path}: ${e.error}\n`);
+      if (s.errors.length > 0) process.stdout.write(`${plural(s.errors.length, 'photo')} could not be read:\n`);
+      for (const e of s.errors) process.stdout.write(`  ${homePath(e.path)}: ${e.error}\n`);
       if (s.lostFaces.length > 0) {
         const n = s.lostFaces.length;
         process.stdout.write(
@@ -174,6 +157,17 @@ program
       }
     }, true);
   });
+
+registerFolders(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn, true));
+registerDuplicates(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerTags(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerServe(program);
+registerLearn(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, undefined, fn, readOnly));
+
+program.commandsGroup('For model development:');
+
+registerLabels(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 
 program
   .command('eval-groups')
@@ -314,14 +308,6 @@ heldOutFitCommand(
   stamp(`pair score written to ${path.join(opts.seedModel, 'seed.json')}: retrain the fused head (\`facepair train-fused\`), it was fitted on the old scores`);
   process.stdout.write(JSON.stringify(r, null, 2) + '\n');
 });
-
-registerServe(program);
-registerFolders(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
-registerLearn(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, undefined, fn, readOnly));
-registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn, true));
-registerLabels(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
-registerDuplicates(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
-registerTags(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 
 // `facepair people | head -1`: the reader has left, so stop quietly as other command-line tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

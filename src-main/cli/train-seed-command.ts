@@ -92,7 +92,8 @@ export function registerTrainSeed(program: Command): void {
     .option('--cache <db>', 'library database holding the scan of LFW (built when missing: about 70 min for all of LFW on 2 cores; resumable)', defaultLfwCacheDb())
     .option('--no-scan', 'train on the images the cache already holds instead of scanning the rest')
     .option('--work <folder>', 'checkpoints, decoded images and the run log', path.join(defaultDataDir(), 'training', 'seed'))
-    .option('--out <folder>', 'where the best model so far is exported', defaultSeedModelDir())
+    // Never the app's own model unless asked: a run in progress must not replace what scans use.
+    .option('--out <folder>', `where the best model so far is exported (the app's own model, ${defaultSeedModelDir()}, only when given here)`, path.join(defaultDataDir(), 'training', 'seed-model'))
     .option('--no-distill', 'train the pair head alone (the study), without the descriptor distillation target')
     .option('--distill-weight <w>', 'weight of the distillation loss', positiveNumber, DEFAULT_TRAIN_SEED.distillWeight)
     .option('--pair-weight <w>', 'weight of the pair loss; 0 trains on the distillation target alone, images drawn uniformly (then --refit-head)', nonNegativeNumber, DEFAULT_TRAIN_SEED.pairWeight)

@@ -29,6 +29,7 @@ import { cacheDirFor } from './paths.js';
 import { PeopleService } from './people/people.service.js';
 import { PhotoFinder } from './people/photo-finder.js';
 import { ReviewService } from './people/review.service.js';
+import { PersonLikeness } from './people/person-likeness.js';
 import { ScanPipeline } from './scan/scan-pipeline.js';
 import { XmpRepository } from './db/xmp.repository.js';
 import { XmpExportService } from './tags/xmp-export.service.js';
@@ -84,6 +85,8 @@ export class FacePairApp {
   readonly review: ReviewService;
   /** Photos by date, filtered by who is in them (the photo browser, `facepair photos`). */
   readonly photoFinder: PhotoFinder;
+  /** People ordered by likeness to one: the merge dialog's order and the person page's suggestions. */
+  readonly likeness: PersonLikeness;
   readonly media: MediaService;
   /** Duplicates: groups, keepers, "not duplicates", the trash with undo. */
   readonly duplicates: DuplicatesService;
@@ -144,6 +147,7 @@ export class FacePairApp {
     this.tagsImport = new NamesImportService(this.xmp, this.faces, this.people, this.edits);
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints, this.tagsImport);
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
+    this.likeness = new PersonLikeness(this.faces, this.labels, () => this.grouping.mergeRule());
     this.photoFinder = new PhotoFinder(this.db);
     this.tagsExport = new XmpExportService(this.xmp);
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, this.folders);

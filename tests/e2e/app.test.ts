@@ -26,7 +26,12 @@ const one = <T>(sql: string, ...args: unknown[]): T => db.prepare(sql).get(...ar
 const all = <T>(sql: string, ...args: unknown[]): T[] => db.prepare(sql).all(...args) as T[];
 const count = (sql: string, ...args: unknown[]): number => (db.prepare(sql).pluck().get(...args) as number) ?? 0;
 const personOf = (faceId: number): number | null => one<{ person_id: number | null }>('SELECT person_id FROM faces WHERE id = ?', faceId).person_id;
-const peopleWithFaces = (): number => count("SELECT count(DISTINCT f.person_id) FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done'");
+/** People the grid's first tab shows: named, or with at least two faces (the others are under "Others"). */
+const peopleOnFirstTab = (): number =>
+  count(
+    `SELECT count(*) FROM (SELECT pe.id FROM people pe JOIN faces f ON f.person_id = pe.id JOIN photos p ON p.id = f.photo_id AND p.status = 'done'
+     GROUP BY pe.id HAVING pe.name IS NOT NULL OR count(*) >= 2)`,
+  );
 
 async function gotoPerson(personId: number): Promise<void> {
   await page.goto(`${served.origin}/#/people/${personId}`);
@@ -63,7 +68,7 @@ describe('FacePair in the browser, end to end', () => {
     await screenshot(page, 'library-light');
 
     await page.getByTestId('scan-start').click();
-    await page.waitForFunction(() => Number(/(\d+) of 61 photos done/.exec(document.querySelector('[data-testid=scan-progress]')?.textContent ?? '')?.[1] ?? 0) >= 3, undefined, {
+    await page.waitForFunction(() => Number(/(\d+) of 61 photos read/.exec(document.querySelector('[data-testid=scan-progress]')?.textContent ?? '')?.[1] ?? 0) >= 3, undefined, {
       timeout: 90_000,
     });
     await screenshot(page, 'library-scanning-light');
@@ -83,8 +88,8 @@ describe('FacePair in the browser, end to end', () => {
     await page.getByTestId('nav-people').click();
     await page.getByTestId('person-card').first().waitFor();
     const cards = await page.getByTestId('person-card').count();
-    expect(cards).toBe(peopleWithFaces());
-    expect(cards).toBeGreaterThanOrEqual(13);
+    expect(cards).toBe(peopleOnFirstTab());
+    expect(cards).toBeGreaterThan(0);
     const first = page.getByTestId('person-card').first();
     expect(await first.textContent()).toMatch(/Unnamed\s*\d+ photos?/);
     await screenshot(page, 'people-light');
@@ -114,7 +119,7 @@ describe('FacePair in the browser, end to end', () => {
     await gotoPerson(personId);
     const tile = page.getByTestId('face-tile').nth(1);
     const faceId = Number(await tile.getAttribute('data-face-id'));
-    await tile.getByRole('button').click();
+    await tile.getByTestId('face-select').click();
     await page.getByTestId('selection-count').filter({ hasText: '1 face selected' }).waitFor();
     await screenshot(page, 'person-selected-light');
     await page.getByTestId('reject').click();

@@ -69,7 +69,7 @@ describe('the API contract over the core services', () => {
     expect(r.person.name).toBe('Bob Smith');
     expect(q<{ name: string }>('SELECT name FROM people WHERE id = ?', id)[0]!.name).toBe('Bob Smith');
     const { actions } = await ok('actions.list');
-    expect(actions[0]).toMatchObject({ kind: 'rename', summary: 'Named person #2 "Bob Smith"' });
+    expect(actions[0]).toMatchObject({ kind: 'rename', summary: 'Named Bob Smith' });
     const undone = await ok('actions.undo');
     expect(undone.undone.kind).toBe('rename');
     expect(q<{ name: string | null }>('SELECT name FROM people WHERE id = ?', id)[0]!.name).toBeNull();

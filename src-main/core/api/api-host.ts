@@ -29,6 +29,7 @@ import { ScanJob } from '../scan/scan-job.js';
 import { PHOTO_THUMB_MAX_SIDE, type MediaFile, type MediaKind } from '../media/media.service.js';
 import { answerItem, learningJobInfo, learningState, regroupingInfo, versionInfo } from './learning-view.js';
 import { defaultXmpMirror } from '../tags/xmp-export.service.js';
+import { foldName } from '../people/fold-name.js';
 
 export interface ApiHostOptions {
   version: string;
@@ -47,6 +48,8 @@ const EDITS = new Set<ApiMethod>([
   'people.setCover',
   'people.merge',
   'people.rejectFaces',
+  'people.markNotFaces',
+  'people.tellApart',
   'review.answer',
   'actions.undo',
   'duplicates.trash',
@@ -89,7 +92,7 @@ export class ApiHost {
   ) {
     this.scan = new ScanJob(
       {
-        scan: (folders, onEvent, signal) => app.scanner.scan(folders, onEvent, signal),
+        scan: (folders, onEvent, signal, options) => app.scanner.scan(folders, onEvent, signal, options),
         analysedCount: () => {
           const c = app.photos.countByStatus();
           return c.done + c.error;
@@ -311,21 +314,36 @@ export class ApiHost {
       },
       'scan.cancel': () => this.scan.cancel(),
       'scan.state': () => this.scan.state,
-      'people.list': ({ query, includeHidden }) => {
+      'people.list': ({ query, includeHidden, minFaces, others }) => {
         let people = app.people.summaries({ includeHidden: includeHidden ?? false });
-        const q = fold(query ?? '');
-        if (q !== '') people = people.filter((p) => p.name !== null && fold(p.name).includes(q));
-        return { people, hiddenCount: app.people.countHidden() };
+        const q = foldName(query ?? '');
+        const isOther = (p: PersonSummary): boolean => minFaces !== undefined && p.name === null && p.faces < minFaces;
+        const othersCount = people.filter(isOther).length;
+        if (q !== '') people = people.filter((p) => p.name !== null && foldName(p.name).includes(q));
+        else if (minFaces !== undefined) people = people.filter((p) => isOther(p) === (others ?? false));
+        return { people, hiddenCount: app.people.countHidden(), othersCount };
+      },
+      'people.alike': async ({ personId, limit }) => {
+        person(personId);
+        const alike = await app.likeness.alike(personId, limit ?? 60);
+        return {
+          people: alike.flatMap((a) => {
+            const p = app.people.summary(a.personId);
+            return p ? [{ person: p, distance: a.distance, likely: a.likely, toldApart: a.toldApart, faceIds: a.faceIds }] : [];
+          }),
+        };
       },
       'people.get': ({ personId }) => ({
         person: person(personId),
         faces: app.faces.listForPerson(personId).map((f) => ({ faceId: f.id, photoId: f.photoId, box: f.box, score: f.score, takenAt: f.takenAt })),
       }),
-      'people.rename': ({ personId, name }) => app.edits.rename(personId, name),
+      'people.rename': ({ personId, name, sameNameOk }) => app.edits.rename(personId, name, sameNameOk ?? false),
       'people.setHidden': ({ personId, hidden }) => app.edits.setHidden(personId, hidden),
       'people.setCover': ({ personId, faceId }) => app.edits.setCover(personId, faceId),
       'people.merge': ({ targetId, sourceIds }) => app.edits.merge(targetId, sourceIds),
       'people.rejectFaces': ({ personId, faceIds }) => app.edits.rejectFaces(personId, faceIds),
+      'people.markNotFaces': ({ personId, faceIds }) => app.edits.markNotFaces(personId, faceIds),
+      'people.tellApart': ({ personId, otherId }) => ({ action: app.edits.tellApart(personId, otherId) }),
       'photos.get': async ({ photoId }) => {
         const photo = app.photos.findById(photoId);
         if (!photo || photo.status !== 'done') throw notFound(`Photo #${photoId}`);
@@ -452,15 +470,6 @@ function nextDay(day: string): string {
   const d = new Date(`${day}T00:00:00.000Z`);
   d.setUTCDate(d.getUTCDate() + 1);
   return d.toISOString();
-}
-
-/** Case- and accent-insensitive form of a name, for search. */
-function fold(s: string): string {
-  return s
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLocaleLowerCase()
-    .trim();
 }
 
 export function createApiHost(app: FacePairApp, options: ApiHostOptions): ApiHost {

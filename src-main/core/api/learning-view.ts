@@ -12,7 +12,8 @@ type AnswerSource = LearningState['answers']['bySource'][number]['source'];
 
 /** Where a label came from, by the kind of the action that wrote it. */
 export function answerSource(labelSource: string): AnswerSource {
-  if (labelSource.startsWith('review.')) return 'review';
+  // A suggestion on a person's page answered in place is a review question asked there.
+  if (labelSource.startsWith('review.') || labelSource.startsWith('suggestion.')) return 'review';
   if (labelSource === 'merge') return 'merge';
   if (labelSource === 'reject') return 'not-this-person';
   if (labelSource === 'import.xmp') return 'xmp-tags';

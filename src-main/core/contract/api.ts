@@ -345,23 +345,46 @@ export const API = {
   'scan.resume': { params: none, result: scanState },
   'scan.cancel': { params: none, result: scanState },
   'scan.state': { params: none, result: scanState },
+  /**
+   * Everyone, largest first. With `minFaces`, unnamed people with fewer faces are "others":
+   * left out (counted in `othersCount`), or, with `others`, the only ones listed. A search by
+   * name looks at everyone.
+   */
   'people.list': {
     params: z
       .object({
         query: z.string().max(200).optional(),
         includeHidden: z.boolean().optional(),
+        minFaces: z.number().int().min(1).max(1000).optional(),
+        others: z.boolean().optional(),
       })
       .strict(),
-    result: z.object({ people: z.array(personSummary), hiddenCount: z.number().int().nonnegative() }),
+    result: z.object({ people: z.array(personSummary), hiddenCount: z.number().int().nonnegative(), othersCount: z.number().int().nonnegative() }),
+  },
+  /**
+   * Other people ordered by likeness to this one (the grouping's own merge distance), each with
+   * the faces of theirs nearest to this person; `likely` ones are worth a "Same person?".
+   */
+  'people.alike': {
+    params: z.object({ personId: id, limit: z.number().int().min(1).max(500).optional() }).strict(),
+    result: z.object({
+      people: z.array(
+        z.object({ person: personSummary, distance: z.number(), likely: z.boolean(), toldApart: z.boolean(), faceIds: z.array(id) }),
+      ),
+    }),
   },
   'people.get': {
     params: z.object({ personId: id }).strict(),
     result: z.object({ person: personSummary, faces: z.array(personFace) }),
   },
   // Each edit answers with the person after it and the action it wrote (null when nothing changed).
+  /**
+   * Unless `sameNameOk`, a name another person has already is not taken: `sameName` is that
+   * person (the window asks "Same person?") and nothing changes.
+   */
   'people.rename': {
-    params: z.object({ personId: id, name: personName }).strict(),
-    result: z.object({ person: personSummary, action: actionSummary.nullable() }),
+    params: z.object({ personId: id, name: personName, sameNameOk: z.boolean().optional() }).strict(),
+    result: z.object({ person: personSummary, action: actionSummary.nullable(), sameName: personSummary.nullable() }),
   },
   'people.setHidden': {
     params: z.object({ personId: id, hidden: z.boolean() }).strict(),
@@ -380,6 +403,16 @@ export const API = {
   'people.rejectFaces': {
     params: z.object({ personId: id, faceIds }).strict(),
     result: z.object({ person: personSummary.nullable(), newPersonIds: z.array(id), action: actionSummary }),
+  },
+  /** "Not a face": the detections leave the person and every grouping, review and re-scan, remembered. */
+  'people.markNotFaces': {
+    params: z.object({ personId: id, faceIds }).strict(),
+    result: z.object({ person: personSummary.nullable(), action: actionSummary }),
+  },
+  /** A suggestion answered "No": the two people are different, kept apart by "different" labels. */
+  'people.tellApart': {
+    params: z.object({ personId: id, otherId: id }).strict(),
+    result: z.object({ action: actionSummary }),
   },
   'photos.get': { params: z.object({ photoId: id }).strict(), result: photoDetails },
   /**

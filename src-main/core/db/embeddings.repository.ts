@@ -34,7 +34,7 @@ export class EmbeddingsRepository {
   constructor(private readonly db: Db) {
     this.missing = db.prepare<[number], { id: number; aligned_file: string }>(
       `SELECT f.id, f.aligned_file FROM faces f JOIN photos p ON p.id = f.photo_id
-       WHERE p.status = 'done' AND f.lost_at IS NULL
+       WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.face_id = f.id AND e.model_id = ?)
        ORDER BY f.id`,
     );

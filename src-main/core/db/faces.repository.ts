@@ -52,6 +52,16 @@ export interface FaceForGrouping {
   vector: Float32Array;
 }
 
+/** A detection the user said is not a face. */
+export interface NotAFace {
+  faceId: number;
+  photoId: number;
+  photoPath: string;
+  box: [number, number, number, number];
+  cropFile: string;
+  markedAt: string;
+}
+
 /** One face with its photo, for the window and the image server. */
 export interface FaceInfo {
   id: number;
@@ -110,6 +120,8 @@ export class FacesRepository {
   private readonly allOfPersonStmt;
   private readonly assignStmt;
   private readonly photoCountsStmt;
+  private readonly notFaceStmt;
+  private readonly notFacesStmt;
 
   constructor(private readonly db: Db) {
     this.photoOfEachStmt = db.prepare<[], { id: number; photo_id: number }>(
@@ -128,7 +140,8 @@ export class FacesRepository {
          OR EXISTS (SELECT 1 FROM labels l WHERE l.face_a = f.id)
          OR EXISTS (SELECT 1 FROM labels l WHERE l.face_b = f.id)
          OR EXISTS (SELECT 1 FROM people pe WHERE pe.cover_face_id = f.id)
-         OR EXISTS (SELECT 1 FROM people pe WHERE pe.id = f.person_id AND (pe.name IS NOT NULL OR pe.hidden = 1))) AS decided
+         OR EXISTS (SELECT 1 FROM people pe WHERE pe.id = f.person_id AND (pe.name IS NOT NULL OR pe.hidden = 1))
+         OR f.not_face_at IS NOT NULL) AS decided
        FROM faces f WHERE f.photo_id = ? ORDER BY f.idx`,
     );
     // (photo_id, idx) is unique: the photo's rows leave their places before they are renumbered.
@@ -154,21 +167,26 @@ export class FacesRepository {
     this.forGrouping = db.prepare<[number], { id: number; photo_id: number; person_id: number | null; assigned_by: 'auto' | 'user' | null; vector: Buffer }>(
       `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, e.vector
        FROM faces f JOIN photos p ON p.id = f.photo_id JOIN embeddings e ON e.face_id = f.id AND e.model_id = ?
-       WHERE p.status = 'done' AND f.lost_at IS NULL ORDER BY f.id`,
+       WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL ORDER BY f.id`,
     );
     this.countActive = db.prepare<[], { n: number }>(
-      "SELECT count(*) AS n FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL",
+      "SELECT count(*) AS n FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL",
     );
     this.byIdStmt = db.prepare<[number], FaceInfoSql>(`${FACE_INFO_SQL} WHERE f.id = ?`);
     this.forPersonStmt = db.prepare<[number], FaceInfoSql>(
       `${FACE_INFO_SQL} WHERE f.person_id = ? AND p.status = 'done' AND f.lost_at IS NULL ORDER BY p.taken_at IS NULL, p.taken_at, f.photo_id, f.idx`,
     );
-    this.forPhotoStmt = db.prepare<[number], FaceInfoSql>(`${FACE_INFO_SQL} WHERE f.photo_id = ? AND f.lost_at IS NULL ORDER BY f.idx`);
+    this.forPhotoStmt = db.prepare<[number], FaceInfoSql>(`${FACE_INFO_SQL} WHERE f.photo_id = ? AND f.lost_at IS NULL AND f.not_face_at IS NULL ORDER BY f.idx`);
     this.assignmentsStmt = db.prepare<[], { id: number; person_id: number | null; assigned_by: 'auto' | 'user' | null; hidden: number | null }>(
-      'SELECT f.id, f.person_id, f.assigned_by, pe.hidden FROM faces f LEFT JOIN people pe ON pe.id = f.person_id WHERE f.lost_at IS NULL',
+      'SELECT f.id, f.person_id, f.assigned_by, pe.hidden FROM faces f LEFT JOIN people pe ON pe.id = f.person_id WHERE f.lost_at IS NULL AND f.not_face_at IS NULL',
     );
     this.allOfPersonStmt = db.prepare<[number], { id: number; assigned_by: 'auto' | 'user' | null }>('SELECT id, assigned_by FROM faces WHERE person_id = ? ORDER BY id');
     this.assignStmt = db.prepare('UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?');
+    this.notFaceStmt = db.prepare('UPDATE faces SET not_face_at = ? WHERE id = ?');
+    this.notFacesStmt = db.prepare<[], { id: number; photo_id: number; path: string; x: number; y: number; w: number; h: number; crop_file: string; not_face_at: string }>(
+      `SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.crop_file, f.not_face_at FROM faces f JOIN photos p ON p.id = f.photo_id
+       WHERE f.not_face_at IS NOT NULL ORDER BY f.id`,
+    );
     this.photoCountsStmt = db.prepare<[], { person_id: number; photos: number }>(
       `SELECT f.person_id, count(DISTINCT p.content_hash) AS photos FROM faces f JOIN photos p ON p.id = f.photo_id
        WHERE p.status = 'done' AND f.person_id IS NOT NULL AND f.lost_at IS NULL GROUP BY f.person_id`,
@@ -263,7 +281,7 @@ export class FacesRepository {
     return this.db
       .prepare<[], { id: number; photo_id: number; path: string; width: number; height: number; x: number; y: number; w: number; h: number; person_id: number | null }>(
         `SELECT f.id, f.photo_id, p.path, p.width, p.height, f.x, f.y, f.w, f.h, f.person_id
-         FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL ORDER BY f.id`,
+         FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL ORDER BY f.id`,
       )
       .all()
       .map((r) => ({ id: r.id, photoId: r.photo_id, path: r.path, photoWidth: r.width, photoHeight: r.height, x: r.x, y: r.y, w: r.w, h: r.h, personId: r.person_id }));
@@ -306,6 +324,23 @@ export class FacesRepository {
   /** Every face of a person, on present photos or not, lost or not (a merge moves them all). */
   listAllOfPerson(personId: number): Array<{ id: number; personId: number; assignedBy: 'auto' | 'user' | null }> {
     return this.allOfPersonStmt.all(personId).map((r) => ({ id: r.id, personId, assignedBy: r.assigned_by }));
+  }
+
+  /** Marks a detection as "not a face" (a time) or as a face again (null). */
+  setNotFace(faceId: number, at: string | null): void {
+    this.notFaceStmt.run(at, faceId);
+  }
+
+  /** The detections the user said are not faces: the labelled negatives of a face/non-face check. */
+  listNotFaces(): NotAFace[] {
+    return this.notFacesStmt.all().map((r) => ({
+      faceId: r.id,
+      photoId: r.photo_id,
+      photoPath: r.path,
+      box: [r.x, r.y, r.w, r.h].map((v) => Math.round(v)) as NotAFace['box'],
+      cropFile: r.crop_file,
+      markedAt: r.not_face_at,
+    }));
   }
 
   /** Moves one face to a person (or to nobody); `user` marks the user's own decision. */

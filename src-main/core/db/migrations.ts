@@ -270,6 +270,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `,
     },
     {
+    version: 9,
+    name: 'faces the user said are not faces',
+    sql: `
+      -- When the user said this detection is not a face ("Not a face"); NULL for a face. Such a
+      -- face leaves its person and takes no part in grouping, review or counts; a re-analysis of
+      -- its photo keeps the mark (the new face takes over its row). The marked rows, with their
+      -- crops, are the labelled negatives of a face/non-face check.
+      ALTER TABLE faces ADD COLUMN not_face_at TEXT;
+      CREATE INDEX faces_not_face ON faces(not_face_at) WHERE not_face_at IS NOT NULL;
+    `,
+  },
+  {
     version: 12,
     name: 'photos by date, for the photo browser and `facepair photos`',
     sql: `

@@ -75,6 +75,7 @@ export class PeopleRepository {
   private readonly restoreStmt;
   private readonly deleteIfEmptyStmt;
   private readonly namedStmt;
+  private readonly namedByFacesStmt;
 
   constructor(private readonly db: Db) {
     this.currentStmt = db.prepare<[number], { person_id: number | null; assigned_by: 'auto' | 'user' | null; lost_at: string | null }>(
@@ -85,6 +86,7 @@ export class PeopleRepository {
       `SELECT 1 AS one FROM labels l JOIN faces o ON o.id = (CASE WHEN l.face_a = @face THEN l.face_b ELSE l.face_a END)
        WHERE (l.face_a = @face OR l.face_b = @face) AND l.same = 0 AND o.person_id = @person LIMIT 1`,
     );
+    this.namedStmt = db.prepare<[], { id: number; name: string }>('SELECT id, name FROM people WHERE name IS NOT NULL');
     this.namedOrHiddenStmt = db.prepare<[], { id: number }>('SELECT id FROM people WHERE name IS NOT NULL OR hidden = 1');
     const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
     this.insertPerson = db.prepare(`INSERT INTO people (name, created_at, updated_at) VALUES (NULL, ${now}, ${now})`);
@@ -116,7 +118,7 @@ export class PeopleRepository {
     this.deleteIfEmptyStmt = db.prepare(
       'DELETE FROM people WHERE id = ? AND name IS NULL AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)',
     );
-    this.namedStmt = db.prepare<[], { id: number; name: string; faces: number }>(
+    this.namedByFacesStmt = db.prepare<[], { id: number; name: string; faces: number }>(
       'SELECT pe.id, pe.name, (SELECT count(*) FROM faces f WHERE f.person_id = pe.id) AS faces FROM people pe WHERE pe.name IS NOT NULL ORDER BY faces DESC, pe.id',
     );
     this.countStmt = db.prepare<[], { n: number }>(
@@ -190,6 +192,11 @@ export class PeopleRepository {
     return new Set(this.namedOrHiddenStmt.all().map((r) => r.id));
   }
 
+  /** Every named person (with faces or not): for telling whether a name is taken. */
+  named(): Array<{ id: number; name: string }> {
+    return this.namedStmt.all();
+  }
+
   countWithPresentFaces(): number {
     return this.countStmt.get()!.n;
   }
@@ -244,7 +251,7 @@ export class PeopleRepository {
 
   /** Every named person, the one with most faces first (two people may carry one name). */
   listNamed(): Array<{ id: number; name: string; faces: number }> {
-    return this.namedStmt.all();
+    return this.namedByFacesStmt.all();
   }
 
   /** Deletes a person that has no face left and no name (a person emptied by an edit). */

@@ -1,4 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { PhotosRepository, PhotoRow } from '../db/photos.repository.js';
 import { hashFile } from './content-hash.js';
@@ -22,8 +23,13 @@ export interface ReconcileSummary {
 
 export class FolderNotFoundError extends Error {}
 
+/** `~` and `~/…` as a shell reads them: the user's home folder. */
+export function expandHome(folder: string): string {
+  return folder === '~' || folder.startsWith('~/') || folder.startsWith(`~${path.sep}`) ? path.join(os.homedir(), folder.slice(1)) : folder;
+}
+
 export async function assertReadableFolder(folder: string): Promise<string> {
-  const abs = path.resolve(folder);
+  const abs = path.resolve(expandHome(folder.trim()));
   let st;
   try {
     st = await stat(abs);
@@ -90,17 +96,20 @@ export class LibraryService {
       missing.set(row.content_hash, list);
     }
 
-    let done = 0;
+    // Progress counts photos: a file without an image's name is looked into first, and left
+    // out of the count when it is no image (sidecar XML, videos, notes).
+    const photos: FoundFile[] = [];
     for (const file of files) {
-      onProgress?.(done++, files.length);
+      if (known.has(file.path) || hasImageExtension(file.path) || (await this.isImage(file.path))) photos.push(file);
+      else summary.ignored++;
+    }
+    let done = 0;
+    for (const file of photos) {
+      onProgress?.(done++, photos.length);
       const row = known.get(file.path);
       if (row && row.status !== 'gone' && row.size === file.size && row.mtime_ms === file.mtimeMs) {
         summary.unchanged++;
         summary.files++;
-        continue;
-      }
-      if (!row && !hasImageExtension(file.path) && !(await this.isImage(file.path))) {
-        summary.ignored++;
         continue;
       }
       summary.files++;
@@ -113,7 +122,7 @@ export class LibraryService {
       }
       await this.reconcileOne(file, hash, row, missing, summary);
     }
-    onProgress?.(files.length, files.length);
+    onProgress?.(photos.length, photos.length);
 
     for (const list of missing.values()) {
       for (const row of list) {

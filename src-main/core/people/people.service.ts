@@ -7,6 +7,7 @@ import type { PeopleRepository, PersonRow, PersonSummaryRow } from '../db/people
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
 import { euclidean } from '../ml/distance.js';
+import { foldName } from './fold-name.js';
 
 /** Labels written per moved face: a sample of the faces it is now with (or was taken from). */
 export const LABELS_PER_FACE = 20;
@@ -27,6 +28,8 @@ export interface UndoRecord {
   labels: LabelRow[];
   /** The face pair a review answer was about. */
   pair?: [number, number];
+  /** Faces the action marked "not a face": marked as faces again by undo. */
+  notFaces?: number[];
 }
 
 export interface ActionResult {
@@ -69,16 +72,30 @@ export class PeopleService {
 
   // ---- edits ---------------------------------------------------------------------------
 
-  rename(personId: number, name: string): Edited {
+  /** Another person (hidden ones included) whose name is this one, case and accents aside. */
+  namesake(personId: number, name: string): PersonSummaryRow | null {
+    const folded = foldName(name);
+    if (folded === '') return null;
+    const found = this.people.named().find((p) => p.id !== personId && foldName(p.name) === folded);
+    return found ? (this.people.summary(found.id) ?? null) : null;
+  }
+
+  /**
+   * Names a person. A name another person already has is not taken unless `sameNameOk`: the
+   * answer then names that person in `sameName` (the window asks "Same person?") and changes nothing.
+   */
+  rename(personId: number, name: string, sameNameOk = true): Edited & { sameName: PersonSummaryRow | null } {
     const before = this.summary(personId);
     const newName = name === '' ? null : name;
-    if (newName === before.name) return { person: before, action: null };
-    const summary = newName === null ? `Removed the name of ${displayName(before)}` : `Named ${displayName(before)} "${newName}"`;
+    if (newName === before.name) return { person: before, action: null, sameName: null };
+    const namesake = newName !== null && !sameNameOk ? this.namesake(personId, newName) : null;
+    if (namesake) return { person: before, action: null, sameName: namesake };
+    const summary = newName === null ? `Removed the name ${before.name}` : before.name ? `Renamed ${before.name} to ${newName}` : `Named ${newName}`;
     const action = this.act('rename', summary, (rec) => {
       this.rememberPerson(rec, personId);
       this.people.update(personId, { name: newName });
     });
-    return { person: this.summary(personId), action };
+    return { person: this.summary(personId), action, sameName: null };
   }
 
   setHidden(personId: number, hidden: boolean): Edited {
@@ -94,7 +111,7 @@ export class PeopleService {
   setCover(personId: number, faceId: number): Edited {
     const before = this.summary(personId);
     const face = this.faces.find(faceId);
-    if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${faceId} is not one of ${displayName(before)}'s faces`);
+    if (!face || face.personId !== personId) throw new ApiError('invalid_params', `That face is not one of ${displayName(before)}'s faces`);
     if (before.coverFaceId === faceId && this.people.find(personId)?.cover_face_id === faceId) return { person: before, action: null };
     const action = this.act('cover', `Chose the cover of ${displayName(before)}`, (rec) => {
       this.rememberPerson(rec, personId);
@@ -109,8 +126,7 @@ export class PeopleService {
     if (sources.includes(targetId)) throw new ApiError('invalid_params', 'A person cannot be merged with itself');
     const target = this.summary(targetId);
     const sourceRows = sources.map((id) => this.people.find(id) ?? fail(notFound(`Person #${id}`)));
-    const names = sourceRows.map((r) => displayName({ id: r.id, name: r.name }));
-    const action = this.act(kind, `Merged ${names.join(', ')} into ${displayName(target)}`, (rec, actionId) => {
+    const action = this.act(kind, `Merged ${listNames(sourceRows)} into ${displayName(target)}`, (rec, actionId) => {
       this.mergeInto(rec, actionId, targetId, sources, kind);
     });
     return { person: this.summary(targetId), action };
@@ -125,14 +141,68 @@ export class PeopleService {
     const ids = [...new Set(faceIds)];
     for (const id of ids) {
       const face = this.faces.find(id);
-      if (!face || face.personId !== personId) throw new ApiError('invalid_params', `Face #${id} is not one of ${displayName(person)}'s faces`);
+      if (!face || face.personId !== personId) throw new ApiError('invalid_params', `That face is not one of ${displayName(person)}'s faces`);
     }
     const newPersonIds: number[] = [];
     const n = ids.length;
-    const action = this.act('reject', `Took ${n === 1 ? 'a face' : `${n} faces`} out of ${displayName(person)}`, (rec, actionId) => {
+    const went = n === 1 ? 'it is now an unnamed person of its own' : 'each is now an unnamed person of its own';
+    const action = this.act('reject', `Took ${n === 1 ? 'a face' : `${n} faces`} out of ${displayName(person)}: ${went}`, (rec, actionId) => {
       newPersonIds.push(...this.takeOut(rec, actionId, personId, ids, 'reject'));
     });
     return { person: this.people.summary(personId) ?? null, newPersonIds, action };
+  }
+
+  /**
+   * "Not a face": the detections leave their person for nobody and are marked, so that no
+   * grouping, review or re-scan brings them back; undo marks them as faces again.
+   */
+  markNotFaces(personId: number, faceIds: readonly number[]): { person: PersonSummaryRow | null; action: ActionResult } {
+    const person = this.summary(personId);
+    const ids = [...new Set(faceIds)];
+    const faces = ids.map((id) => {
+      const face = this.faces.find(id);
+      if (!face || face.personId !== personId) throw new ApiError('invalid_params', `That face is not one of ${displayName(person)}'s faces`);
+      return face;
+    });
+    const n = ids.length;
+    const text = `Marked ${n === 1 ? 'a picture' : `${n} pictures`} of ${displayName(person)} as not a face`;
+    const action = this.act('not-a-face', text, (rec) => {
+      this.rememberPerson(rec, personId);
+      const at = new Date().toISOString();
+      for (const face of faces) {
+        this.move(rec, face, null);
+        this.faces.setNotFace(face.id, at);
+      }
+      rec.notFaces = ids;
+      const cover = this.people.find(personId)?.cover_face_id;
+      if (cover !== undefined && cover !== null && ids.includes(cover)) this.people.update(personId, { coverFaceId: null });
+    });
+    return { person: this.people.summary(personId) ?? null, action };
+  }
+
+  /**
+   * "Not the same person" about two people (a suggestion answered No): "different" labels
+   * between their closest faces, so that neither grouping nor a suggestion puts them together.
+   */
+  tellApart(personId: number, otherId: number): ActionResult {
+    if (personId === otherId) throw new ApiError('invalid_params', 'A person cannot be told apart from itself');
+    const a = this.summary(personId);
+    const b = this.summary(otherId);
+    const facesA = this.faces.listForPerson(personId).map((f) => f.id);
+    const facesB = this.faces.listForPerson(otherId).map((f) => f.id);
+    const vectors = this.vectors([...facesA, ...facesB]);
+    const pairs: Array<{ x: number; y: number; d: number }> = [];
+    for (const x of facesA) {
+      const vx = vectors.get(x);
+      for (const y of facesB) {
+        const vy = vectors.get(y);
+        pairs.push({ x, y, d: vx && vy ? euclidean(vx, 0, vy, 0, vx.length) : Infinity });
+      }
+    }
+    pairs.sort((p, q) => p.d - q.d);
+    return this.act('suggestion.different', `${displayName(b, true)} is not ${displayName(a)}`, (rec, actionId) => {
+      for (const { x, y } of pairs.slice(0, LABELS_PER_FACE)) this.label(rec, actionId, x, y, false, 'suggestion.different');
+    });
   }
 
   /**
@@ -165,7 +235,7 @@ export class PeopleService {
       });
     }
     const split = pa && pb && pa.id === pb.id;
-    const text = split ? `Different people: took a face out of ${displayName(pa)}` : 'Different people';
+    const text = split ? `Different people: took a face out of ${displayName(pa)}; it is now an unnamed person of its own` : 'Different people';
     return this.act(kind, text, (rec, actionId) => {
       rec.pair = pair;
       this.label(rec, actionId, a.id, b.id, false, kind);
@@ -278,6 +348,7 @@ export class PeopleService {
         const cover = p.cover_face_id !== null && this.faces.find(p.cover_face_id) ? p.cover_face_id : null;
         this.people.update(id, { name: p.name, hidden: p.hidden === 1, coverFaceId: cover });
       }
+      for (const id of rec.notFaces ?? []) this.faces.setNotFace(id, null);
       for (const id of rec.created) this.people.deleteIfEmpty(id);
       this.actions.markUndone(newest.id);
     })();
@@ -305,7 +376,7 @@ export class PeopleService {
         : undefined;
     const taken = move && origin ? this.labels.ofActionAbout(origin.id, move.faceId).filter((l) => l.same === 0) : [label];
     let effect = 'Nothing else changed.';
-    const action = this.act('unanswer', `Took back the answer "${kind}" about faces #${label.face_a} and #${label.face_b}`, (rec) => {
+    const action = this.act('unanswer', `Took back an answer: "${kind}"`, (rec) => {
       rec.pair = [label.face_a, label.face_b];
       for (const l of taken) {
         const { id, ...row } = l;
@@ -466,8 +537,17 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-function displayName(p: { id: number; name: string | null }): string {
-  return p.name ? `"${p.name}"` : `person #${p.id}`;
+/** A person in an action's sentence: the name, else "an unnamed person" (never an internal id). */
+function displayName(p: { name: string | null }, startOfSentence = false): string {
+  return p.name ? p.name : startOfSentence ? 'An unnamed person' : 'an unnamed person';
+}
+
+/** People in a sentence: their names, the unnamed ones counted. */
+function listNames(rows: ReadonlyArray<{ name: string | null }>): string {
+  const named = rows.flatMap((r) => (r.name ? [r.name] : []));
+  const unnamed = rows.length - named.length;
+  const parts = [...named, ...(unnamed === 0 ? [] : [unnamed === 1 ? 'an unnamed person' : `${unnamed} unnamed people`])];
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)!}`;
 }
 
 /** The person kept when two merge: a named one, else the one with more faces. */

@@ -3,7 +3,7 @@ import type { ScanState } from '../contract/api.js';
 import { ApiError, conflict } from '../contract/errors.js';
 
 export interface ScanRunner {
-  scan(folders: readonly string[], onEvent: (e: ScanEvent) => void, signal: AbortSignal): Promise<ScanSummary>;
+  scan(folders: readonly string[], onEvent: (e: ScanEvent) => void, signal: AbortSignal, options?: { resume?: boolean }): Promise<ScanSummary>;
   /** Photos analysed (done or failed) so far, in the whole library. */
   analysedCount(): number;
 }
@@ -68,16 +68,18 @@ export class ScanJob {
     await this.running;
   }
 
-  /** Scans `only` these folders, or every folder of the library. */
-  start(only?: readonly string[]): ScanState {
+  /** Scans `only` these folders, or every folder of the library; `resume` goes on from a paused scan's stage. */
+  start(only?: readonly string[], resume = false): ScanState {
     if (this.running) throw conflict('A scan is already running');
     const folders = only ?? this.folders();
     if (folders.length === 0) throw new ApiError('conflict', 'Add a photo folder first');
     this.scanning = folders;
     this.controller = new AbortController();
     this.stopAs = null;
-    this.set({ status: 'running', stage: 'index', done: 0, total: 0, faces: 0, errors: 0, etaSeconds: null, startedAt: new Date().toISOString() });
-    this.running = this.run(folders, this.controller.signal).finally(() => {
+    // A resumed scan goes on where it stopped: no second "Looking for photos".
+    const from: Partial<ScanState> = resume ? { stage: this.current.stage === 'index' ? 'analyze' : this.current.stage } : { stage: 'index', done: 0, total: 0 };
+    this.set({ status: 'running', ...from, faces: 0, errors: 0, etaSeconds: null, startedAt: new Date().toISOString() });
+    this.running = this.run(folders, this.controller.signal, resume).finally(() => {
       this.running = undefined;
       this.controller = undefined;
       // Told once the job is really idle: a listener may start the next scan.
@@ -92,7 +94,8 @@ export class ScanJob {
 
   resume(): ScanState {
     if (this.current.status !== 'paused') throw conflict('There is no paused scan to resume');
-    return this.start(this.scanning);
+    // Paused while still looking for photos: the folders are looked through again.
+    return this.start(this.scanning, this.current.stage !== 'index');
   }
 
   cancel(): ScanState {
@@ -111,10 +114,11 @@ export class ScanJob {
     return this.state;
   }
 
-  private async run(folders: readonly string[], signal: AbortSignal): Promise<void> {
+  private async run(folders: readonly string[], signal: AbortSignal, resume: boolean): Promise<void> {
     let analysisStart: { at: number; done: number } | undefined;
     let embedStart: { at: number; done: number } | undefined;
     let offset = 0;
+    let stoppedIn: ScanState['stage'] | undefined;
     const t0 = performance.now();
     try {
       const summary = await this.runner.scan(
@@ -123,6 +127,8 @@ export class ScanJob {
           if (e.stage === 'index') {
             this.progress({ stage: 'index', done: e.done, total: e.total });
           } else if (e.stage === 'group') {
+            // Grouping what was read before a pause: the scan stopped in the stage before it.
+            if (signal.aborted) stoppedIn ??= this.current.stage;
             this.set({ stage: 'group', etaSeconds: null });
           } else if (e.stage === 'embed') {
             embedStart ??= { at: performance.now(), done: e.done };
@@ -144,12 +150,13 @@ export class ScanJob {
           }
         },
         signal,
+        { resume },
       );
       const outcome = this.stopAs ?? 'finished';
       this.set({
         status: outcome === 'paused' ? 'paused' : 'idle',
         // A paused scan says where it stopped (its progress counts photos or faces by stage).
-        stage: outcome === 'paused' ? this.current.stage : null,
+        stage: outcome === 'paused' ? (stoppedIn ?? this.current.stage) : null,
         etaSeconds: null,
         last: {
           finishedAt: new Date().toISOString(),

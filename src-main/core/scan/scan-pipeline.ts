@@ -61,25 +61,33 @@ export class ScanPipeline {
    * Scans one folder, or several (each indexed in turn, then analysed and grouped together),
    * under the library lock. Another process's scan or learning run holding it: with
    * `waitForLock` the scan waits for it (told who holds it), else it fails at once with
-   * LibraryBusyError naming the holder.
+   * LibraryBusyError naming the holder. `resume`: the folders were indexed by the scan that was
+   * paused; the photos it left pending are analysed without looking for photos again.
    */
-  async scan(folders: string | readonly string[], onEvent?: (e: ScanEvent) => void, signal?: AbortSignal, waitForLock?: (holder: LockHolder) => void): Promise<ScanSummary> {
-    const held = waitForLock ? await this.lock.takeWaiting('scan', waitForLock, signal) : this.lock.take('scan');
+  async scan(
+    folders: string | readonly string[],
+    onEvent?: (e: ScanEvent) => void,
+    signal?: AbortSignal,
+    options: { resume?: boolean; waitForLock?: (holder: LockHolder) => void } = {},
+  ): Promise<ScanSummary> {
+    const held = options.waitForLock ? await this.lock.takeWaiting('scan', options.waitForLock, signal) : this.lock.take('scan');
     try {
-      return await this.scanLocked(folders, onEvent, signal);
+      return await this.scanLocked(folders, onEvent, signal, options.resume ?? false);
     } finally {
       held.release();
     }
   }
 
-  private async scanLocked(folders: string | readonly string[], onEvent?: (e: ScanEvent) => void, signal?: AbortSignal): Promise<ScanSummary> {
+  private async scanLocked(folders: string | readonly string[], onEvent: ((e: ScanEvent) => void) | undefined, signal: AbortSignal | undefined, resume: boolean): Promise<ScanSummary> {
     const t0 = performance.now();
     const list = typeof folders === 'string' ? [folders] : [...folders];
     if (list.length === 0) throw new Error('There is no folder to scan');
     // Started first: the workers load their models while the folder is walked and hashed.
     const pool = new PipelinePool(this.workers);
     try {
-      const index = await this.indexAll(list, onEvent);
+      const index = resume
+        ? { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [], outside: [] }
+        : await this.indexAll(list, onEvent);
       const seedKeys = await this.seedEmbedding.modelKeys();
       const duringAnalysis = { embedded: 0, ms: 0, runtime: null as string | null };
       const analysis = await this.analysis.analyzePending({

@@ -1,6 +1,6 @@
 import type { ActionSummary } from '../../../src-main/core/contract/api.js';
 import { call } from './api.js';
-import { toasts } from './toasts.svelte.js';
+import { toasts, type Toast } from './toasts.svelte.js';
 
 /** The user's recent edits, newest first, and their undo. */
 class ActionsState {
@@ -20,9 +20,9 @@ class ActionsState {
     }
   }
 
-  /** After an edit: tell the user what happened, with an Undo button. */
-  async done(action: ActionSummary | null): Promise<void> {
-    if (action) toasts.show(action.summary, { undo: true });
+  /** After an edit: tell the user what happened, with an Undo button (and where to look, when given). */
+  async done(action: ActionSummary | null, link?: Toast['link']): Promise<void> {
+    if (action) toasts.show(action.summary, { undo: true, link });
     await this.refresh();
   }
 

@@ -28,11 +28,13 @@ export const SHORTCUTS: Array<{ screen: string; keys: Array<[string, string]> }>
   {
     screen: 'Person',
     keys: [
-      ['Click', 'Select a face'],
+      ['Click', 'Open the photo of a face'],
+      ['Ctrl/Cmd+click, box', 'Select a face'],
       ['Shift+click', 'Select a range of faces'],
       ['A', 'Select all faces'],
       ['Esc', 'Clear the selection'],
       ['X, Delete', 'Not this person'],
+      ['F', 'Not a face'],
       ['C', 'Use as cover (one face)'],
       ['R', 'Rename'],
       ['M', 'Merge with another person'],

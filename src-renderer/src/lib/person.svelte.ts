@@ -1,8 +1,14 @@
 import { SvelteSet } from 'svelte/reactivity';
-import type { ActionSummary, PersonFace, PersonSummary } from '../../../src-main/core/contract/api.js';
+import type { ActionSummary, ApiResult, PersonFace, PersonSummary } from '../../../src-main/core/contract/api.js';
 import { actions } from './actions.svelte.js';
 import { ApiCallError, call } from './api.js';
-import { toasts } from './toasts.svelte.js';
+import { href } from './router.svelte.js';
+import { toasts, type Toast } from './toasts.svelte.js';
+
+export type AlikePerson = ApiResult<'people.alike'>['people'][number];
+
+/** How many "Is this also…?" suggestions a person's page shows at once. */
+const SUGGESTIONS = 3;
 
 /** One person: their faces, the selection, and the edits. */
 export class PersonState {
@@ -12,6 +18,10 @@ export class PersonState {
   /** Set when the person does not exist (any more). */
   missing = $state(false);
   busy = $state(false);
+  /** The few people likely to be this one too, answerable in place. */
+  suggestions = $state.raw<AlikePerson[]>([]);
+  /** A rename that found the name taken: the person who has it (the page asks "Same person?"). */
+  sameName = $state<{ person: PersonSummary; name: string } | null>(null);
   private anchor: number | null = null;
 
   constructor(readonly personId: number) {}
@@ -24,6 +34,7 @@ export class PersonState {
       this.missing = false;
       const present = new Set(r.faces.map((f) => f.faceId));
       for (const id of [...this.selected]) if (!present.has(id)) this.selected.delete(id);
+      void this.loadSuggestions();
     } catch (err) {
       if (err instanceof ApiCallError && err.code === 'not_found') this.missing = true;
       else toasts.error(err);
@@ -53,11 +64,24 @@ export class PersonState {
     this.anchor = null;
   }
 
+  async loadSuggestions(): Promise<void> {
+    try {
+      const r = await call('people.alike', { personId: this.personId, limit: 10 });
+      this.suggestions = r.people.filter((p) => p.likely && !p.person.hidden).slice(0, SUGGESTIONS);
+    } catch {
+      this.suggestions = [];
+    }
+  }
+
+  private link: Toast['link'] = null;
+
   private async edit(fn: () => Promise<ActionSummary | null>): Promise<boolean> {
     if (this.busy) return false;
     this.busy = true;
+    this.link = null;
     try {
-      await actions.done(await fn());
+      const action = await fn();
+      await actions.done(action, this.link);
       return true;
     } catch (err) {
       toasts.error(err);
@@ -67,12 +91,52 @@ export class PersonState {
     }
   }
 
-  rename(name: string): Promise<boolean> {
+  /**
+   * Names the person. A name someone else has already is not used at once: `sameName` is set
+   * and the page asks whether they are one person (`sameNameOk` after the user said no).
+   */
+  rename(name: string, sameNameOk = false): Promise<boolean> {
     return this.edit(async () => {
-      const r = await call('people.rename', { personId: this.personId, name });
+      const r = await call('people.rename', { personId: this.personId, name, sameNameOk });
       this.person = r.person;
+      if (r.sameName) this.sameName = { person: r.sameName, name };
       return r.action;
     });
+  }
+
+  /** "Same person?" answered yes: this person joins the one who has the name; the page follows them. */
+  mergeIntoNamesake(): Promise<boolean> {
+    const target = this.sameName?.person;
+    this.sameName = null;
+    if (!target) return Promise.resolve(false);
+    return this.edit(async () => {
+      const r = await call('people.merge', { targetId: target.id, sourceIds: [this.personId] });
+      location.hash = href({ name: 'person', personId: target.id });
+      return r.action;
+    });
+  }
+
+  /** "Not a face" for the given faces (the selection, or the only face). */
+  markNotFaces(faceIds: number[] = [...this.selected]): Promise<boolean> {
+    if (faceIds.length === 0) return Promise.resolve(false);
+    return this.edit(async () => {
+      const r = await call('people.markNotFaces', { personId: this.personId, faceIds });
+      this.clear();
+      if (r.person) {
+        this.person = r.person;
+        await this.load();
+      } else {
+        this.missing = true;
+      }
+      return r.action;
+    });
+  }
+
+  /** A suggestion answered: yes merges the other person into this one, no keeps them apart. */
+  answerSuggestion(other: AlikePerson, same: boolean): Promise<boolean> {
+    this.suggestions = this.suggestions.filter((s) => s.person.id !== other.person.id);
+    if (same) return this.mergeFrom(other.person.id);
+    return this.edit(async () => (await call('people.tellApart', { personId: this.personId, otherId: other.person.id })).action);
   }
 
   toggleHidden(): Promise<boolean> {
@@ -99,6 +163,7 @@ export class PersonState {
     return this.edit(async () => {
       const r = await call('people.rejectFaces', { personId: this.personId, faceIds });
       this.clear();
+      if (r.newPersonIds.length === 1) this.link = { href: href({ name: 'person', personId: r.newPersonIds[0]! }), text: 'Open' };
       if (r.person) this.person = r.person;
       else this.missing = true;
       await this.load();
@@ -111,6 +176,7 @@ export class PersonState {
     return this.edit(async () => {
       const r = await call('people.merge', { targetId: this.personId, sourceIds: [otherId] });
       this.person = r.person;
+      this.link = { href: href({ name: 'person', personId: this.personId }), text: 'Open' };
       await this.load();
       return r.action;
     });

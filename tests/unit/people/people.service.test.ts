@@ -32,7 +32,7 @@ describe('rename', () => {
     const before = lib.state();
     const r = edits.rename(p.id, 'Ana');
     expect(r.person).toMatchObject({ id: p.id, name: 'Ana', faces: 2 });
-    expect(r.action).toMatchObject({ kind: 'rename', summary: `Named person #${p.id} "Ana"` });
+    expect(r.action).toMatchObject({ kind: 'rename', summary: 'Named Ana' });
     expect(lib.people.find(p.id)!.name).toBe('Ana');
     expect(edits.listActions(10).map((a) => a.id)).toEqual([r.action!.id]);
 
@@ -45,7 +45,7 @@ describe('rename', () => {
     const p = lib.addPersonWithFaces(around(0, 2), { name: 'Ana' });
     const r = edits.rename(p.id, '');
     expect(r.person.name).toBeNull();
-    expect(r.action!.summary).toBe('Removed the name of "Ana"');
+    expect(r.action!.summary).toBe('Removed the name Ana');
     expect(lib.people.find(p.id)!.name).toBeNull();
     edits.undo();
     expect(lib.people.find(p.id)!.name).toBe('Ana');
@@ -83,12 +83,12 @@ describe('setHidden', () => {
     const before = lib.state();
     const hide = edits.setHidden(p.id, true);
     expect(hide.person.hidden).toBe(true);
-    expect(hide.action).toMatchObject({ kind: 'hide', summary: 'Hid "Ana"' });
+    expect(hide.action).toMatchObject({ kind: 'hide', summary: 'Hid Ana' });
     expect(lib.people.summaries({ includeHidden: false }).map((s) => s.id)).not.toContain(p.id);
     expect(edits.setHidden(p.id, true).action).toBeNull();
 
     const show = edits.setHidden(p.id, false);
-    expect(show.action).toMatchObject({ kind: 'show', summary: 'Showed "Ana"' });
+    expect(show.action).toMatchObject({ kind: 'show', summary: 'Showed Ana' });
     expect(edits.undo()!.kind).toBe('show');
     expect(edits.summary(p.id).hidden).toBe(true);
     expect(edits.undo()!.kind).toBe('hide');
@@ -144,7 +144,7 @@ describe('merge', () => {
     const r = edits.merge(target.id, [s1.id, s2.id]);
 
     expect(r.person).toMatchObject({ id: target.id, faces: 5, photos: 5 });
-    expect(r.action).toMatchObject({ kind: 'merge', summary: `Merged person #${s1.id}, person #${s2.id} into person #${target.id}` });
+    expect(r.action).toMatchObject({ kind: 'merge', summary: 'Merged 2 unnamed people into an unnamed person' });
     expect(lib.people.find(s1.id)).toBeUndefined();
     expect(lib.people.find(s2.id)).toBeUndefined();
     for (const f of [...s1.faces, ...s2.faces]) {
@@ -169,7 +169,7 @@ describe('merge', () => {
 
     const r = edits.merge(target.id, [source.id]);
     expect(r.person).toMatchObject({ name: 'Sam', faces: 5 });
-    expect(r.action.summary).toBe(`Merged "Sam" into person #${target.id}`);
+    expect(r.action.summary).toBe('Merged Sam into an unnamed person');
 
     edits.undo();
     expect(lib.state()).toEqual(before);
@@ -266,7 +266,7 @@ describe('rejectFaces ("not this person")', () => {
     expect(lib.personOf(f2)).toBe(r.newPersonIds[1]);
     expect(lib.faces.find(f1)!.assignedBy).toBe('user');
     expect(r.person).toMatchObject({ id: p.id, faces: 3 });
-    expect(r.action).toMatchObject({ kind: 'reject', summary: `Took 2 faces out of person #${p.id}` });
+    expect(r.action).toMatchObject({ kind: 'reject', summary: 'Took 2 faces out of an unnamed person: each is now an unnamed person of its own' });
     for (const f of [f1, f2]) {
       const labels = labelsOf(f);
       expect(labels.map((l) => l.other).sort((a, b) => a - b)).toEqual(staying);
@@ -288,7 +288,7 @@ describe('rejectFaces ("not this person")', () => {
 
   it('one face: says so in the summary', () => {
     const p = lib.addPersonWithFaces(around(0, 3), { name: 'Ana' });
-    expect(edits.rejectFaces(p.id, [p.faces[0]!, p.faces[0]!]).action.summary).toBe('Took a face out of "Ana"');
+    expect(edits.rejectFaces(p.id, [p.faces[0]!, p.faces[0]!]).action.summary).toBe('Took a face out of Ana: it is now an unnamed person of its own');
   });
 
   it('taking out the cover gives the person another cover; undo puts everything back, the cover included', () => {
@@ -375,7 +375,7 @@ describe('answerReview', () => {
     const small = lib.addPersonWithFaces(around(4, 2));
     const before = lib.state();
     const action = edits.answerReview(small.faces[0]!, big.faces[0]!, 'same');
-    expect(action).toMatchObject({ kind: 'review.same', summary: `Same person: merged person #${small.id} into person #${big.id}` });
+    expect(action).toMatchObject({ kind: 'review.same', summary: 'Same person: merged an unnamed person into an unnamed person' });
     expect(lib.people.find(small.id)).toBeUndefined();
     expect(edits.summary(big.id).faces).toBe(5);
     expect(lib.labelOf(small.faces[0]!, big.faces[0]!)).toMatchObject({ same: 1, source: 'review.same', action_id: action.id });
@@ -396,7 +396,7 @@ describe('answerReview', () => {
   it('"same" inside one person only records the label', () => {
     const p = lib.addPersonWithFaces(around(0, 3), { name: 'Ana' });
     const action = edits.answerReview(p.faces[0]!, p.faces[2]!, 'same');
-    expect(action.summary).toBe('Same person: two faces of "Ana"');
+    expect(action.summary).toBe('Same person: two faces of Ana');
     const state = lib.state();
     expect(state.labels).toHaveLength(1);
     expect(lib.labelOf(p.faces[0]!, p.faces[2]!)).toMatchObject({ same: 1, source: 'review.same' });
@@ -422,7 +422,7 @@ describe('answerReview', () => {
     const before = lib.state();
     for (const [a, b] of [[central, outlier], [outlier, central]] as const) {
       const action = edits.answerReview(a, b, 'different');
-      expect(action.summary).toBe(`Different people: took a face out of person #${p.id}`);
+      expect(action.summary).toBe('Different people: took a face out of an unnamed person; it is now an unnamed person of its own');
       expect(lib.personOf(central)).toBe(p.id);
       const newPerson = lib.personOf(outlier)!;
       expect(newPerson).not.toBe(p.id);

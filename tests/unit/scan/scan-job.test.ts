@@ -10,6 +10,7 @@ import { thrown } from '../../support/errors.js';
 /** One call of the runner's scan, held open until the test finishes or fails it. */
 interface Run {
   folders: readonly string[];
+  resume: boolean;
   signal: AbortSignal;
   event(e: ScanEvent): void;
   finish(figures?: Partial<Pick<ScanSummary, 'photos' | 'faces' | 'people' | 'errors' | 'seconds'>>): void;
@@ -21,9 +22,9 @@ class FakeRunner implements ScanRunner {
   /** Photos of the library analysed so far (done or failed). */
   analysed = 0;
 
-  scan(folders: readonly string[], onEvent: (e: ScanEvent) => void, signal: AbortSignal): Promise<ScanSummary> {
+  scan(folders: readonly string[], onEvent: (e: ScanEvent) => void, signal: AbortSignal, options: { resume?: boolean } = {}): Promise<ScanSummary> {
     return new Promise((resolve, reject) => {
-      this.runs.push({ folders, signal, event: onEvent, finish: (figures = {}) => resolve(summary(folders, figures)), fail: reject });
+      this.runs.push({ folders, resume: options.resume ?? false, signal, event: onEvent, finish: (figures = {}) => resolve(summary(folders, figures)), fail: reject });
     });
   }
 
@@ -175,7 +176,7 @@ describe('ScanJob', () => {
     expect(emitted.at(-1)).toMatchObject({ stage: 'embed', done: 2, total: 5 });
   });
 
-  it('pause stops the scan after the photos in flight; resume starts it again', async () => {
+  it('pause stops the scan after the photos in flight; resume goes on where it stopped, without looking for photos again', async () => {
     job.start();
     const first = runner.last;
     first.event(analyze(0, 10));
@@ -189,14 +190,16 @@ describe('ScanJob', () => {
     clock += 1000;
     first.event(analyze(3, 10)); // a photo that was in flight
     expect(job.state).toMatchObject({ status: 'pausing', done: 3, etaSeconds: null });
+    first.event({ stage: 'group' }); // what was read is grouped before it stops
     first.finish({ photos: 3 });
     await job.idle();
     expect(job.state).toMatchObject({ status: 'paused', stage: 'analyze', done: 3, total: 10, last: { outcome: 'paused', photos: 3 } });
     expect(finished).toBe(1);
     expect(thrown(() => job.pause()).code).toBe('conflict');
 
-    expect(job.resume()).toMatchObject({ status: 'running', stage: 'index', done: 0 });
+    expect(job.resume()).toMatchObject({ status: 'running', stage: 'analyze', done: 3, total: 10 });
     expect(runner.runs).toHaveLength(2);
+    expect(runner.runs.map((r) => r.resume)).toEqual([false, true]);
     expect(runner.last.signal.aborted).toBe(false);
     runner.last.finish();
     await job.idle();
@@ -216,6 +219,19 @@ describe('ScanJob', () => {
     await job.idle();
     job.start();
     expect(runner.last.folders).toEqual(['/photos', '/more-photos']);
+  });
+
+  it('a scan paused while it still looked for photos looks through the folder again when resumed', async () => {
+    job.start();
+    runner.last.event({ stage: 'index', done: 4, total: 20 });
+    job.pause();
+    runner.last.finish();
+    await job.idle();
+    expect(job.state).toMatchObject({ status: 'paused', stage: 'index' });
+    expect(job.resume()).toMatchObject({ status: 'running', stage: 'index', done: 0 });
+    expect(runner.last.resume).toBe(false);
+    runner.last.finish();
+    await job.idle();
   });
 
   it('holds edits back only while it really groups: not once paused at the grouping stage', async () => {
