@@ -43,7 +43,7 @@ beforeAll(async () => {
       app.photos.markDone(row.id, { format: d.format, width: d.width, height: d.height, takenAt: d.takenAt, analyzerVersion: 0 });
       app.fingerprints.put(row.id, fingerprintImage(d.image));
     }
-    await app.folder.set(photos);
+    await app.folders.add(photos);
   } finally {
     app.close();
   }

@@ -218,7 +218,7 @@ describe('facepair duplicates', () => {
     const app = createApp({ dbFile: db, mustExist: true });
     const host = new ApiHost(app, { version: 'test' });
     try {
-      await app.folder.set(folder);
+      await app.folders.add(folder);
       const r = await host.call('duplicates.list', {});
       if (!r.ok) throw new Error(r.error.message);
       const { groups } = r.result as { groups: Array<{ id: string; class: string; files: Array<{ fileName: string; folder: string; reason: string }> }> };

@@ -53,7 +53,7 @@ beforeAll(async () => {
   const app = createApp({ dbFile: answered });
   try {
     await app.scanner.scan(folder);
-    await app.folder.set(folder);
+    await app.folders.add(folder);
     await simulateUser(app, folder, loadTruth(undefined), { strategy: 'constraints', checkpoints: [60] });
     app.db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
