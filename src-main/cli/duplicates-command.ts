@@ -6,7 +6,7 @@ import { DUPLICATE_CLASSES, type DuplicateClass } from '../core/duplicates/verif
 import { defaultDbFile } from '../core/paths.js';
 import { oneOf } from './option-values.js';
 
-type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: FacePairApp) => Promise<T> | T) => Promise<T>;
+type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: FacePairApp) => Promise<T> | T, readOnly?: boolean) => Promise<T>;
 
 const CLASS_WORDS: Record<DuplicateClass, string> = {
   exact: 'exact copies',
@@ -53,6 +53,7 @@ export function registerDuplicates(program: Command, withApp: WithApp): void {
     .option('--json', 'print JSON on stdout')
     .action(async (opts: { db: string; class?: DuplicateClass; trash?: string[]; yes?: boolean; notDuplicates?: string[]; undo?: boolean; json?: boolean }) => {
       const out = (text: string): boolean => process.stdout.write(text);
+      // Listing only reads: the library opens read-only (a read-only disk works, nothing changes).
       await withApp(opts.db, true, async (app) => {
         if (opts.undo) {
           const undone = app.edits.undo();
@@ -89,6 +90,6 @@ export function registerDuplicates(program: Command, withApp: WithApp): void {
         for (const g of groups) out(describe(g) + '\n');
         const wasted = groups.reduce((s, g) => s + g.wastedBytes, 0);
         out(`${groups.length} group${groups.length === 1 ? '' : 's'}${wasted > 0 ? `, ${mb(wasted)} to free` : ''}\n`);
-      });
+      }, !(opts.trash || opts.notDuplicates || opts.undo));
     });
 }

@@ -160,7 +160,7 @@ program
 
 registerFolders(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 registerPhotos(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn, true));
-registerDuplicates(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
+registerDuplicates(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, undefined, fn, readOnly));
 registerTags(program, (db, mustExist, fn) => withApp(db, mustExist, undefined, fn));
 registerServe(program);
 registerLearn(program, (db, mustExist, fn, readOnly) => withApp(db, mustExist, undefined, fn, readOnly));

@@ -50,7 +50,7 @@ afterAll(() => {
 
 describe('a read-only library', () => {
   for (const mode of ['wal', 'delete'] as const) {
-    it(`status and people read it (${mode} journal) and change no file`, () => {
+    it(`status, people, photos and duplicates read it (${mode} journal) and change no file`, () => {
       const { dir, file } = readOnlyCopy(mode);
       const before = { files: readdirSync(dir), hash: sha(file) };
       const status = runCli(['status', '--db', file, '--json']);
@@ -62,6 +62,12 @@ describe('a read-only library', () => {
       expect((JSON.parse(people.stdout) as Array<{ name: string | null }>).map((p) => p.name).sort()).toEqual(['Ann', null]);
       const list = runCli(['learn', '--list', '--db', file]);
       expect(list.code).toBe(0);
+      const photos = runCli(['photos', '--db', file, '--json']);
+      expect(photos.code).toBe(0);
+      const duplicates = runCli(['duplicates', '--db', file, '--json']);
+      expect(duplicates.stderr).toBe('');
+      expect(duplicates.code).toBe(0);
+      expect(Array.isArray(JSON.parse(duplicates.stdout))).toBe(true);
       expect(readdirSync(dir)).toEqual(before.files);
       expect(sha(file)).toBe(before.hash);
     });
