@@ -19,12 +19,23 @@ export const SHORTCUTS: Array<{ screen: string; keys: Array<[string, string]> }>
       ['3', 'Photos'],
       ['4', 'Review'],
       ['5', 'Recognition'],
+      ['6', 'Duplicates'],
       ['Ctrl+Z', 'Undo the last action'],
       ['?', 'This list'],
     ],
   },
   { screen: 'People', keys: [['/', 'Search by name']] },
   { screen: 'Photos', keys: [['/', 'Add a person to the filter']] },
+  {
+    screen: 'Duplicates',
+    keys: [
+      ['↑ ↓', 'Previous or next group'],
+      ['← →', 'Previous or next copy'],
+      ['K', 'Keep the copy shown instead'],
+      ['T', 'Move the copies to the trash (asks first)'],
+      ['N', 'Not duplicates'],
+    ],
+  },
   {
     screen: 'Person',
     keys: [
