@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import type { PhotoRow } from './photos.repository.js';
 
 export interface FingerprintRow {
   photo_id: number;
@@ -15,18 +16,8 @@ export interface StoredFingerprint {
   colour: Uint8Array;
 }
 
-/** A photo as duplicate finding reads it: its row, its fingerprint, its faces' boxes. */
-export interface DuplicateCandidateRow {
-  id: number;
-  path: string;
-  size: number;
-  mtime_ms: number;
-  content_hash: string;
-  format: string | null;
-  width: number | null;
-  height: number | null;
-  taken_at: string | null;
-}
+/** A photo as duplicate finding reads it: the columns of its row the keeper rule and the checks use. */
+export type DuplicateCandidateRow = Pick<PhotoRow, 'id' | 'path' | 'size' | 'mtime_ms' | 'content_hash' | 'format' | 'width' | 'height' | 'taken_at'>;
 
 const asBuffer = (a: Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
