@@ -19,7 +19,7 @@ import { evaluateFolderGrouping } from '../core/benchmarks/grouping-evaluation.j
 import type { GroupingAlgorithm } from '../core/grouping/grouping.service.js';
 import { oneOf, positiveInt, wholeNumber } from './option-values.js';
 import { scanProgressBar } from './progress.js';
-import { homePath, plural, scanSummaryText } from './words.js';
+import { homePath, peopleSplit, plural, scanSummaryText } from './words.js';
 import { registerServe } from './serve.js';
 import { registerLearn } from './learn-command.js';
 import { registerTags } from './tags-command.js';
@@ -138,7 +138,7 @@ program
       const p = s.photos;
       process.stdout.write(
         `Photos: ${p.done.toLocaleString('en')} read, ${p.pending.toLocaleString('en')} waiting to be read, ${p.error.toLocaleString('en')} failed, ${p.gone.toLocaleString('en')} no longer there\n` +
-          `Faces: ${s.faces.toLocaleString('en')}, in ${plural(s.people, 'person', 'people')}\n` +
+          `Faces: ${s.faces.toLocaleString('en')}, in ${plural(s.people, 'person', 'people')}${s.people > 0 ? `: ${peopleSplit(s.peopleCounts)}` : ''}\n` +
           `Library database: ${homePath(s.database)}\n`,
       );
       if (s.errors.length > 0) process.stdout.write(`${plural(s.errors.length, 'photo')} could not be read:\n`);

@@ -2,6 +2,7 @@
 // known, and the backends by what they mean for the user.
 import os from 'node:os';
 import path from 'node:path';
+import type { PeopleCounts } from '../core/db/people.repository.js';
 import type { ScanSummary } from '../core/scan/scan-pipeline.js';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
@@ -21,6 +22,17 @@ export function timeLeft(seconds: number | null | undefined): string | null {
 export function homePath(p: string): string {
   const home = os.homedir();
   return p === home ? '~' : p.startsWith(home + path.sep) ? `~${p.slice(home.length)}` : p;
+}
+
+/** "1 named or seen at least twice, 3 seen only once, 1 hidden": the people as the window's People screen splits them. */
+export function peopleSplit(c: PeopleCounts): string {
+  const times = (n: number): string => (n === 2 ? 'twice' : `${n.toLocaleString('en')} times`);
+  const parts = [
+    `${c.people.toLocaleString('en')} named or seen at least ${times(c.minFaces)}`,
+    `${c.others.toLocaleString('en')} seen ${c.minFaces === 2 ? 'only once' : `fewer than ${times(c.minFaces)}`}`,
+  ];
+  if (c.hidden > 0) parts.push(`${c.hidden.toLocaleString('en')} hidden`);
+  return parts.join(', ');
 }
 
 /** What ran the face models, for a user. */
@@ -55,7 +67,7 @@ export function scanSummaryText(s: ScanSummary): string {
     `  In ${s.folders.length === 1 ? 'this folder' : 'these folders'}: ${plural(inFolder, 'photo')}${news.length > 0 ? ` (${news.join(', ')})` : ''}; ` +
       (a.done > 0 ? `${plural(a.faces, 'face')} found in the ${plural(a.done, 'photo')} read now.` : 'nothing new to read.'),
     `  In the whole library: ${plural(s.photos, 'photo')}, ${plural(s.faces, 'face')}, ${plural(s.people, 'person', 'people')}` +
-      `${s.grouping.newPeople > 0 ? ` (${s.grouping.newPeople.toLocaleString('en')} new)` : ''}.`,
+      `${s.grouping.newPeople > 0 ? ` (${s.grouping.newPeople.toLocaleString('en')} new)` : ''}${s.people > 0 ? `: ${peopleSplit(s.peopleCounts)}` : ''}.`,
   ];
   if (s.errors > 0) lines.push(`  ${plural(s.errors, 'photo')} could not be read: \`facepair status\` lists them with the reason.`);
   if (s.tags && s.tags.regions + s.tags.errors.length > 0) {

@@ -63,6 +63,19 @@ describe('the API contract over the core services', () => {
     expect(found.people.map((p) => p.name)).toEqual(['Élodie']);
   });
 
+  it("counts the people as the People screen's tabs list them, for every threshold: the Library's figures agree", async () => {
+    for (const minFaces of [2, 3, 5, 10, 30]) {
+      const counts = await ok('people.counts', { minFaces });
+      const shown = await ok('people.list', { minFaces });
+      const others = await ok('people.list', { minFaces, others: true });
+      expect(counts).toEqual({ minFaces, people: shown.people.length, others: others.people.length, hidden: shown.hiddenCount });
+      expect(shown.othersCount).toBe(counts.others);
+    }
+    // Seen 2, 4, 6 (named) and 25 times, one hidden: with 5 at least, the 2 and the 4 are others.
+    expect(await ok('people.counts', { minFaces: 5 })).toEqual({ minFaces: 5, people: 2, others: 2, hidden: 1 });
+    expect((await ok('people.counts', {})).minFaces).toBe(2);
+  });
+
   it('renames, and undo puts the old name back', async () => {
     const id = lib.personIds[1]!;
     const r = await ok('people.rename', { personId: id, name: '  Bob   Smith ' });

@@ -45,6 +45,10 @@ describe('facepair scan says what it did in plain words', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/In this folder: 2 photos \(2 new\)/);
     expect(second.stdout).toMatch(/In the whole library: 3 photos, \d+ faces, \d+ people/);
+    // The people split as the People screen shows them, and the parts add up.
+    const split = /In the whole library: .*?(\d+) people(?: \(\d+ new\))?: (\d+) named or seen at least twice, (\d+) seen only once(?:, (\d+) hidden)?\./.exec(second.stdout);
+    expect(split).not.toBeNull();
+    expect(Number(split![2]) + Number(split![3]) + Number(split![4] ?? 0)).toBe(Number(split![1]));
     expect(second.stdout).not.toMatch(JARGON);
     expect(second.stdout).not.toMatch(WRONG_PLURAL);
     // The progress (stderr when it is a terminal; nothing otherwise) never counts the XML files.
@@ -70,7 +74,7 @@ describe('facepair status and people', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Photos: 3 read, 0 waiting to be read, 0 failed, 0 no longer there$/);
-    expect(lines[1]).toMatch(/^Faces: \d+, in \d+ (person|people)$/);
+    expect(lines[1]).toMatch(/^Faces: \d+, in \d+ (person|people): \d+ named or seen at least twice, \d+ seen only once$/);
     expect(r.stdout).toMatch(/^Library database: /m);
     expect(r.stdout).not.toMatch(WRONG_PLURAL);
   });

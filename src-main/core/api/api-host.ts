@@ -97,6 +97,7 @@ export class ApiHost {
           const c = app.photos.countByStatus();
           return c.done + c.error;
         },
+        faceCount: () => app.faces.countOnPresentPhotos(),
       },
       () => app.folders.roots(),
       (state) => this.emit({ type: 'scan.progress', state }),
@@ -323,6 +324,7 @@ export class ApiHost {
         else if (minFaces !== undefined) people = people.filter((p) => isOther(p) === (others ?? false));
         return { people, hiddenCount: app.people.countHidden(), othersCount };
       },
+      'people.counts': ({ minFaces }) => app.people.counts(minFaces),
       'people.alike': async ({ personId, limit }) => {
         person(personId);
         const alike = await app.likeness.alike(personId, limit ?? 60);

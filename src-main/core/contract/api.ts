@@ -122,6 +122,7 @@ export const scanState = z.object({
    */
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
+  /** While analysing: faces on the library's read photos so far (the Library's "faces" figure, live). */
   faces: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
   /** Estimated seconds left in the analysis or embedding stage; null until there is a rate to go by. */
@@ -360,6 +361,14 @@ export const API = {
       })
       .strict(),
     result: z.object({ people: z.array(personSummary), hiddenCount: z.number().int().nonnegative(), othersCount: z.number().int().nonnegative() }),
+  },
+  /**
+   * How many people the People screen shows with this many faces at least (named ones always),
+   * how many are under Others, and how many are hidden: the Library's figures, from the same rule.
+   */
+  'people.counts': {
+    params: z.object({ minFaces: z.number().int().min(1).max(1000).optional() }).strict(),
+    result: z.object({ minFaces: count, people: count, others: count, hidden: count }),
   },
   /**
    * Other people ordered by likeness to this one (the grouping's own merge distance), each with

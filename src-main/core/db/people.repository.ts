@@ -43,6 +43,20 @@ const toSummary = (r: SummarySqlRow): PersonSummaryRow => ({
   photos: r.photos,
 });
 
+/** Unnamed people with fewer faces than this are "Others", not on the People screen's first tab (Immich's default is 3). */
+export const DEFAULT_MIN_FACES = 2;
+
+/**
+ * The people as the window splits them: `people` on the People tab (named, or with at least
+ * `minFaces` faces), `others` (unnamed, fewer faces), `hidden` (hidden ones, counted apart).
+ */
+export interface PeopleCounts {
+  minFaces: number;
+  people: number;
+  others: number;
+  hidden: number;
+}
+
 /** A face's assignment as grouping read it. */
 export interface ReadAssignment {
   personId: number | null;
@@ -69,6 +83,7 @@ export class PeopleRepository {
   private readonly summariesStmt;
   private readonly summaryStmt;
   private readonly hiddenCountStmt;
+  private readonly countsStmt;
   private readonly findStmt;
   private readonly updateStmt;
   private readonly deleteStmt;
@@ -110,6 +125,14 @@ export class PeopleRepository {
     this.hiddenCountStmt = db.prepare<[], { n: number }>(
       `SELECT count(DISTINCT pe.id) AS n FROM people pe JOIN faces f ON f.person_id = pe.id AND f.lost_at IS NULL
        JOIN photos p ON p.id = f.photo_id AND p.status = 'done' WHERE pe.hidden = 1`,
+    );
+    // The same faces as the summaries count, split as the People screen splits them.
+    this.countsStmt = db.prepare<[number, number], { people: number | null; others: number | null; hidden: number | null }>(
+      `SELECT sum(hidden = 0 AND (name IS NOT NULL OR faces >= ?)) AS people, sum(hidden = 0 AND name IS NULL AND faces < ?) AS others,
+              sum(hidden = 1) AS hidden
+       FROM (SELECT pe.name, pe.hidden, count(*) AS faces
+             FROM people pe JOIN faces f ON f.person_id = pe.id AND f.lost_at IS NULL JOIN photos p ON p.id = f.photo_id AND p.status = 'done'
+             GROUP BY pe.id)`,
     );
     this.findStmt = db.prepare<[number], PersonRow>('SELECT * FROM people WHERE id = ?');
     this.updateStmt = db.prepare(`UPDATE people SET name = ?, hidden = ?, cover_face_id = ?, updated_at = ${now} WHERE id = ?`);
@@ -212,6 +235,12 @@ export class PeopleRepository {
   summary(personId: number): PersonSummaryRow | undefined {
     const row = this.summaryStmt.get(personId);
     return row && toSummary(row);
+  }
+
+  /** People, others and hidden people, split as the People screen does with this many faces at least. */
+  counts(minFaces = DEFAULT_MIN_FACES): PeopleCounts {
+    const r = this.countsStmt.get(minFaces, minFaces)!;
+    return { minFaces, people: r.people ?? 0, others: r.others ?? 0, hidden: r.hidden ?? 0 };
   }
 
   countHidden(): number {

@@ -6,6 +6,8 @@ export interface ScanRunner {
   scan(folders: readonly string[], onEvent: (e: ScanEvent) => void, signal: AbortSignal, options?: { resume?: boolean }): Promise<ScanSummary>;
   /** Photos analysed (done or failed) so far, in the whole library. */
   analysedCount(): number;
+  /** Faces on the library's read photos so far (the Library screen's "faces"). */
+  faceCount(): number;
 }
 
 /**
@@ -118,6 +120,7 @@ export class ScanJob {
     let analysisStart: { at: number; done: number } | undefined;
     let embedStart: { at: number; done: number } | undefined;
     let offset = 0;
+    let faceOffset = 0;
     let stoppedIn: ScanState['stage'] | undefined;
     const t0 = performance.now();
     try {
@@ -137,13 +140,14 @@ export class ScanJob {
             if (!analysisStart) {
               // Photos analysed before this run count as done: the bar shows the whole library.
               offset = this.runner.analysedCount() - e.done;
+              faceOffset = this.runner.faceCount() - e.faces;
               analysisStart = { at: performance.now(), done: e.done };
             }
             this.progress({
               stage: 'analyze',
               done: offset + e.done,
               total: offset + e.total,
-              faces: e.faces,
+              faces: faceOffset + e.faces,
               errors: e.errors,
               etaSeconds: secondsLeft(analysisStart, e.done, e.total, signal),
             });

@@ -8,6 +8,7 @@ import type { LibraryService, ReconcileSummary } from '../library/library.servic
 import type { LibraryStatus } from '../library/library-status.js';
 import type { LibraryLock, LockHolder } from '../db/library-lock.js';
 import type { FingerprintsRepository } from '../db/fingerprints.repository.js';
+import type { PeopleCounts } from '../db/people.repository.js';
 import { backfillFingerprints, type BackfillSummary } from '../duplicates/fingerprint-backfill.js';
 import type { NamesImportService, NamesImportSummary } from '../tags/names-import.service.js';
 import { PipelinePool } from './worker-pool.js';
@@ -34,7 +35,9 @@ export interface ScanSummary {
   tags: NamesImportSummary | null;
   photos: number;
   faces: number;
+  /** Everyone (one-off faces and hidden people included); `peopleCounts` splits them as the People screen does. */
   people: number;
+  peopleCounts: PeopleCounts;
   errors: number;
   seconds: number;
 }
@@ -188,6 +191,7 @@ export class ScanPipeline {
       photos: status.photos.done + status.photos.error + status.photos.pending,
       faces: status.faces,
       people: status.people,
+      peopleCounts: status.peopleCounts,
       errors: status.photos.error,
       seconds: (performance.now() - t0) / 1000,
     };

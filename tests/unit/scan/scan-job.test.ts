@@ -28,8 +28,15 @@ class FakeRunner implements ScanRunner {
     });
   }
 
+  /** Faces on those photos. */
+  faces = 0;
+
   analysedCount(): number {
     return this.analysed;
+  }
+
+  faceCount(): number {
+    return this.faces;
   }
 
   get last(): Run {
@@ -113,8 +120,9 @@ describe('ScanJob', () => {
     expect(emitted).toEqual([]);
   });
 
-  it('reports progress by stage, counting photos analysed before this scan as done, with the time left', async () => {
+  it('reports progress by stage, counting photos and faces found before this scan as done, with the time left', async () => {
     runner.analysed = 7; // 7 photos analysed by earlier scans, 20 pending now
+    runner.faces = 9; // their faces: the progress counts the library's faces, as the Library screen's figures do
     job.start();
     const run = runner.last;
     run.event({ stage: 'index', done: 30, total: 30 });
@@ -124,7 +132,7 @@ describe('ScanJob', () => {
     expect(job.state).toMatchObject({ stage: 'analyze', done: 7, total: 27, etaSeconds: null });
     clock += 2000;
     run.event(analyze(4, 20, 6, 1)); // 2 photos a second, 16 left
-    expect(job.state).toMatchObject({ stage: 'analyze', done: 11, total: 27, faces: 6, errors: 1, etaSeconds: 8 });
+    expect(job.state).toMatchObject({ stage: 'analyze', done: 11, total: 27, faces: 15, errors: 1, etaSeconds: 8 });
     clock += 2000;
     run.event(analyze(12, 20, 15, 1)); // 3 a second since the start, 8 left
     expect(job.state.etaSeconds).toBeCloseTo(8 / 3, 6);
