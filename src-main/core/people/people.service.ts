@@ -126,7 +126,10 @@ export class PeopleService {
     if (sources.includes(targetId)) throw new ApiError('invalid_params', 'A person cannot be merged with itself');
     const target = this.summary(targetId);
     const sourceRows = sources.map((id) => this.people.find(id) ?? fail(notFound(`Person #${id}`)));
-    const action = this.act(kind, `Merged ${listNames(sourceRows)} into ${displayName(target)}`, (rec, actionId) => {
+    // "Merged an unnamed person (2 photos) into the unnamed person with 5 photos": the sizes tell unnamed people apart.
+    const sourcePhotos = sources.reduce((n, id) => n + (this.people.summary(id)?.photos ?? 0), 0);
+    const into = target.name ?? `the unnamed person with ${plural(target.photos, 'photo')}`;
+    const action = this.act(kind, `Merged ${listNames(sourceRows)} (${plural(sourcePhotos, 'photo')}) into ${into}`, (rec, actionId) => {
       this.mergeInto(rec, actionId, targetId, sources, kind);
     });
     return { person: this.summary(targetId), action };
@@ -165,7 +168,10 @@ export class PeopleService {
       return face;
     });
     const n = ids.length;
-    const text = `Marked ${n === 1 ? 'a picture' : `${n} pictures`} of ${displayName(person)} as not a face`;
+    // Every face of the person: the person goes from the lists, and the sentence says so.
+    const all = n === person.faces;
+    const what = all ? (n === 1 ? 'the only picture' : `all ${n} pictures`) : n === 1 ? 'a picture' : `${n} pictures`;
+    const text = `Marked ${what} of ${displayName(person)} as not a face${all ? ': that person is no longer listed' : ''}`;
     const action = this.act('not-a-face', text, (rec) => {
       this.rememberPerson(rec, personId);
       const at = new Date().toISOString();
@@ -535,6 +541,10 @@ export class PeopleService {
 
 function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+function plural(n: number, one: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : `${one}s`}`;
 }
 
 /** A person in an action's sentence: the name, else "an unnamed person" (never an internal id). */

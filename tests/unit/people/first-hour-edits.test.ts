@@ -45,6 +45,16 @@ describe('"Not a face"', () => {
     expect(lib.faces.listNotFaces()).toEqual([]);
   });
 
+  it("on a person's only face, says that the person is no longer listed; undo brings them back", () => {
+    const p = lib.addPersonWithFaces(around(0, 1));
+    const before = lib.state();
+    const r = edits.markNotFaces(p.id, [p.faces[0]!]);
+    expect(r.person).toBeNull();
+    expect(r.action.summary).toBe('Marked the only picture of an unnamed person as not a face: that person is no longer listed');
+    edits.undo();
+    expect(lib.state()).toEqual(before);
+  });
+
   it('refuses a face of someone else', () => {
     const a = lib.addPersonWithFaces(around(0, 2));
     const b = lib.addPersonWithFaces(around(5, 2));

@@ -144,7 +144,7 @@ describe('merge', () => {
     const r = edits.merge(target.id, [s1.id, s2.id]);
 
     expect(r.person).toMatchObject({ id: target.id, faces: 5, photos: 5 });
-    expect(r.action).toMatchObject({ kind: 'merge', summary: 'Merged 2 unnamed people into an unnamed person' });
+    expect(r.action).toMatchObject({ kind: 'merge', summary: 'Merged 2 unnamed people (3 photos) into the unnamed person with 2 photos' });
     expect(lib.people.find(s1.id)).toBeUndefined();
     expect(lib.people.find(s2.id)).toBeUndefined();
     for (const f of [...s1.faces, ...s2.faces]) {
@@ -169,7 +169,7 @@ describe('merge', () => {
 
     const r = edits.merge(target.id, [source.id]);
     expect(r.person).toMatchObject({ name: 'Sam', faces: 5 });
-    expect(r.action.summary).toBe('Merged Sam into an unnamed person');
+    expect(r.action.summary).toBe('Merged Sam (2 photos) into the unnamed person with 3 photos');
 
     edits.undo();
     expect(lib.state()).toEqual(before);
