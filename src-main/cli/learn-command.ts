@@ -13,7 +13,7 @@ type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: Fac
 
 function describe(v: LearnedVersion): string {
   const r = v.record;
-  const fig = (f: { auc: number; falseMerges: number; missedMerges: number }): string => `AUC ${f.auc.toFixed(3)}, ${f.falseMerges} wrong merges, ${f.missedMerges} missed`;
+  const fig = (f: { auc: number; falseMerges: number; missedMerges: number }): string => `tells people apart ${f.auc.toFixed(3)} out of 1 (AUC), ${f.falseMerges} wrong merges, ${f.missedMerges} missed`;
   return [
     `version ${v.id} (${v.createdAt})${v.active ? ' — active' : ''}${v.promoted ? '' : ' — not used'}`,
     `  learned from ${r.labels.same} "same" and ${r.labels.different} "different" answers (+${r.labels.implied} implied) about ${r.labels.people} people; ${r.labels.fit} pairs fitted, ${r.labels.heldOut} set aside`,

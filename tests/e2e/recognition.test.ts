@@ -103,7 +103,12 @@ describe('the Recognition screen', () => {
     const version = page.getByTestId('version');
     expect(await version.count()).toBe(1);
     expect(await version.first().getAttribute('data-version-id')).toBe('1');
-    expect(await version.first().textContent()).toMatch(/set aside for checking: ranks pairs AUC \d\.\d{3} → \d\.\d{3}; wrong merges \d+ → \d+; missed merges \d+ → \d+/);
+    expect(await version.first().textContent()).toMatch(
+      /set aside: how well it tells people apart \d\.\d{3} → \d\.\d{3} out of 1; different people put together \d+ → \d+; pairs of one person left apart \d+ → \d+/,
+    );
+    // In words for the user; the technical name only in the tooltip, for the maintainer.
+    expect(await page.locator('main').innerText()).not.toMatch(/\bAUC\b/);
+    expect(await version.first().locator('[title*="AUC"]').count()).toBe(1);
     expect(await page.getByTestId('improve').isEnabled()).toBe(true);
     await version.first().scrollIntoViewIfNeeded();
     await screenshot(page, 'recognition-learned-light');
@@ -115,7 +120,8 @@ describe('the Recognition screen', () => {
       await page.getByTestId('learn-outcome').filter({ hasText: /^Version 1 is in use\./ }).waitFor();
       await inUse(1);
     }
-    expect(await page.getByTestId('active-figures').textContent()).toMatch(/^On \d+ answered pairs set aside for checking: ranks pairs AUC/);
+    expect(await page.getByTestId('active-figures').textContent()).toMatch(/^Checked on \d+ answered pairs set aside: how well it tells people apart \d\.\d{3} → \d\.\d{3} out of 1;/);
+    expect(await page.locator('main').innerText()).not.toMatch(/\bAUC\b/);
     await page.getByTestId('active-card').getByTestId('roc-plot').waitFor();
     expect(await page.getByTestId('use-version').count()).toBe(0);
     await screenshot(page, 'recognition-active-light');

@@ -147,7 +147,7 @@ export function learnRecognition(
     return { learned, before, after, roc, promoted: false, reason: 'Not used: it gives nearly every pair set aside for checking the same score, so it cannot tell them apart.' };
   }
   if (after.auc + 1e-9 < before.auc) {
-    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it ranks pairs worse than the current recognition (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}).` };
+    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it tells people apart less well than the current recognition (${outOfOne(after.auc)} out of 1, against ${outOfOne(before.auc)}).` };
   }
   if (after.falseMerges > before.falseMerges) {
     return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it would put ${after.falseMerges} pairs of different people together, the current recognition ${before.falseMerges}.` };
@@ -158,6 +158,11 @@ export function learnRecognition(
     after,
     roc,
     promoted: true,
-    reason: `Used: on the answers set aside for checking it ranks pairs at least as well (AUC ${after.auc.toFixed(3)} against ${before.auc.toFixed(3)}), ${togetherChange(before, after)}, with no more wrong merges (${after.falseMerges} against ${before.falseMerges}).`,
+    reason: `Used: on the answers set aside for checking it tells people apart at least as well (${outOfOne(after.auc)} out of 1, against ${outOfOne(before.auc)}), ${togetherChange(before, after)}, with no more wrong merges (${after.falseMerges} against ${before.falseMerges}).`,
   };
+}
+
+/** How well pairs are ranked (the AUC, which the record keeps as a number), for a sentence a user reads. */
+function outOfOne(auc: number): string {
+  return auc.toFixed(3);
 }

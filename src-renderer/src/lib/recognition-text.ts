@@ -23,15 +23,33 @@ export function answerSources(a: Answers): string {
   return a.bySource.map((s) => `${SOURCE_NAMES[s.source]}: ${answerCounts(s)}`).join(' · ');
 }
 
-const auc = (x: number | null): string => (x === null ? '–' : x.toFixed(3));
+const score = (x: number | null): string => (x === null ? '–' : x.toFixed(3));
 
-/** "On 40 answered pairs set aside: ranks pairs AUC 0.962 → 0.971; wrong merges 2 → 1; missed merges 9 → 5". */
+/**
+ * "Checked on 40 answered pairs set aside: how well it tells people apart 0.962 → 0.971 out of 1;
+ * different people put together 2 → 1; pairs of one person left apart 9 → 5". In words: the
+ * figure's technical name (AUC) is in `technicalFigures`, for a tooltip.
+ */
 export function figuresSentence(v: LearnedVersionInfo): string {
   const { before, after } = v;
   return (
-    `On ${plural(v.labels.heldOut, 'answered pair')} set aside for checking: ranks pairs AUC ${auc(before.auc)} → ${auc(after.auc)}; ` +
-    `wrong merges ${before.falseMerges} → ${after.falseMerges}; missed merges ${before.missedMerges} → ${after.missedMerges}`
+    `Checked on ${plural(v.labels.heldOut, 'answered pair')} set aside: how well it tells people apart ${score(before.auc)} → ${score(after.auc)} out of 1; ` +
+    `different people put together ${before.falseMerges} → ${after.falseMerges}; pairs of one person left apart ${before.missedMerges} → ${after.missedMerges}`
   );
+}
+
+/** The same figures as a maintainer names them. */
+export function technicalFigures(v: LearnedVersionInfo): string {
+  const { before, after } = v;
+  return `Held-out pairs: ${v.labels.heldOut}. ROC AUC ${score(before.auc)} → ${score(after.auc)}; false merges ${before.falseMerges} → ${after.falseMerges}; missed merges ${before.missedMerges} → ${after.missedMerges}.`;
+}
+
+/** A version's reason in words: versions learned before it was worded so said "AUC x against y". */
+export function plainReason(reason: string): string {
+  return reason
+    .replace(/ranks pairs worse than/, 'tells people apart less well than')
+    .replace(/ranks pairs at least as well/, 'tells people apart at least as well')
+    .replace(/\(AUC (\d\.\d+) against (\d\.\d+)\)/g, '($1 out of 1, against $2)');
 }
 
 /** What the version learned from. */

@@ -1,6 +1,6 @@
 import type { LearningJobInfo, LearningState } from '../../../src-main/core/contract/api.js';
 import { call, errorMessage } from './api.js';
-import { regroupedSentence } from './recognition-text.js';
+import { plainReason, regroupedSentence } from './recognition-text.js';
 import { toasts } from './toasts.svelte.js';
 
 /** What the last "Improve recognition" or switch of version did, in a sentence. */
@@ -50,7 +50,7 @@ class RecognitionState {
     const last = job.last;
     if (last.outcome === 'finished') {
       const regroup = last.regrouped ? ` ${regroupedSentence(last.regrouped)}` : '';
-      this.outcome = { text: `Version ${last.versionId}: ${last.message}${regroup}`, kind: last.promoted ? 'used' : 'not-used' };
+      this.outcome = { text: `Version ${last.versionId}: ${plainReason(last.message)}${regroup}`, kind: last.promoted ? 'used' : 'not-used' };
     } else {
       this.outcome = { text: last.message, kind: last.outcome === 'cancelled' ? 'not-used' : 'error' };
     }
