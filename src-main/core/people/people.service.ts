@@ -126,10 +126,8 @@ export class PeopleService {
     if (sources.includes(targetId)) throw new ApiError('invalid_params', 'A person cannot be merged with itself');
     const target = this.summary(targetId);
     const sourceRows = sources.map((id) => this.people.find(id) ?? fail(notFound(`Person #${id}`)));
-    // "Merged an unnamed person (2 photos) into the unnamed person with 5 photos": the sizes tell unnamed people apart.
-    const sourcePhotos = sources.reduce((n, id) => n + (this.people.summary(id)?.photos ?? 0), 0);
-    const into = target.name ?? `the unnamed person with ${plural(target.photos, 'photo')}`;
-    const action = this.act(kind, `Merged ${listNames(sourceRows)} (${plural(sourcePhotos, 'photo')}) into ${into}`, (rec, actionId) => {
+    const sizes = sourceRows.map((r) => ({ name: r.name, photos: this.people.summary(r.id)?.photos ?? 0 }));
+    const action = this.act(kind, `Merged ${mergeWords(sizes, target)}`, (rec, actionId) => {
       this.mergeInto(rec, actionId, targetId, sources, kind);
     });
     return { person: this.summary(targetId), action };
@@ -233,7 +231,7 @@ export class PeopleService {
       if (a.photoId === b.photoId) throw new ApiError('invalid_params', 'Two faces of one photo are two people');
       const merging = pa && pb && pa.id !== pb.id;
       const [target, source] = merging ? chooseTarget(pa, pb) : [pa, pb];
-      const text = merging ? `Same person: merged ${displayName(source!)} into ${displayName(target!)}` : `Same person: two faces of ${pa ? displayName(pa) : 'one person'}`;
+      const text = merging ? `Same person: merged ${mergeWords([source!], target!)}` : `Same person: two faces of ${pa ? displayName(pa) : 'one person'}`;
       return this.act(kind, text, (rec, actionId) => {
         rec.pair = pair;
         this.label(rec, actionId, a.id, b.id, true, kind);
@@ -545,6 +543,15 @@ function lowerFirst(s: string): string {
 
 function plural(n: number, one: string): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : `${one}s`}`;
+}
+
+/**
+ * "an unnamed person (2 photos) into the unnamed person with 5 photos", "Sam (3 photos) into
+ * Angelina Jolie": the sizes tell unnamed people apart in a toast or the Recent list.
+ */
+function mergeWords(sources: ReadonlyArray<{ name: string | null; photos: number }>, target: { name: string | null; photos: number }): string {
+  const photos = sources.reduce((n, s) => n + s.photos, 0);
+  return `${listNames(sources)} (${plural(photos, 'photo')}) into ${target.name ?? `the unnamed person with ${plural(target.photos, 'photo')}`}`;
 }
 
 /** A person in an action's sentence: the name, else "an unnamed person" (never an internal id). */

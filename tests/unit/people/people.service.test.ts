@@ -375,7 +375,7 @@ describe('answerReview', () => {
     const small = lib.addPersonWithFaces(around(4, 2));
     const before = lib.state();
     const action = edits.answerReview(small.faces[0]!, big.faces[0]!, 'same');
-    expect(action).toMatchObject({ kind: 'review.same', summary: 'Same person: merged an unnamed person into an unnamed person' });
+    expect(action).toMatchObject({ kind: 'review.same', summary: 'Same person: merged an unnamed person (2 photos) into the unnamed person with 3 photos' });
     expect(lib.people.find(small.id)).toBeUndefined();
     expect(edits.summary(big.id).faces).toBe(5);
     expect(lib.labelOf(small.faces[0]!, big.faces[0]!)).toMatchObject({ same: 1, source: 'review.same', action_id: action.id });
