@@ -1,10 +1,13 @@
-import type { LibraryInfo, ScanState } from '../../../src-main/core/contract/api.js';
+import type { ApiResult, LibraryInfo, ScanState } from '../../../src-main/core/contract/api.js';
 import { call, errorMessage } from './api.js';
+import { people } from './people.svelte.js';
 import { toasts } from './toasts.svelte.js';
 
 /** The library's folders, the scan (with live progress) and the files that failed. */
 class LibraryState {
   info = $state<LibraryInfo | null>(null);
+  /** The people as the People screen splits them (its tabs' figures, with its "fewer than" setting). */
+  counts = $state<ApiResult<'people.counts'> | null>(null);
   scan = $state<ScanState | null>(null);
   canPickFolder = $state(false);
   /** Why nothing can be changed (a read-only library), or null. */
@@ -21,8 +24,9 @@ class LibraryState {
 
   async load(): Promise<void> {
     try {
-      const [info, app] = await Promise.all([call('library.get'), call('app.info')]);
+      const [info, app, counts] = await Promise.all([call('library.get'), call('app.info'), call('people.counts', { minFaces: people.minFaces })]);
       this.info = info;
+      this.counts = counts;
       this.scan = info.scan;
       this.canPickFolder = app.canPickFolder;
       this.readOnly = app.readOnly;
@@ -66,6 +70,8 @@ class LibraryState {
   async control(what: 'start' | 'pause' | 'resume' | 'cancel', folder?: string): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    // What adding a folder did ("scan it…") is done with once a scan starts.
+    if (what === 'start' || what === 'resume') this.folderNotice = null;
     try {
       this.scan = what === 'start' ? await call('scan.start', folder === undefined ? {} : { folder }) : await call(`scan.${what}`);
     } catch (err) {
@@ -80,6 +86,7 @@ class LibraryState {
   /** Live progress; the counts below the bar follow every two seconds, and at the end. */
   onProgress(state: ScanState): void {
     const finished = this.scan?.status !== state.status && (state.status === 'idle' || state.status === 'paused');
+    if (state.status === 'running' && this.scan?.status !== 'running') this.folderNotice = null;
     this.scan = state;
     const now = performance.now();
     if (finished || now - this.lastInfo > 2000) {
