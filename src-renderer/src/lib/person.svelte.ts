@@ -126,7 +126,10 @@ export class PersonState {
         this.person = r.person;
         await this.load();
       } else {
+        // Nothing left of the person: back to the list they were opened from (the toast
+        // there says what happened, with Undo), as Google Photos does after a removal.
         this.missing = true;
+        location.hash = href({ name: 'people' });
       }
       return r.action;
     });
@@ -176,7 +179,6 @@ export class PersonState {
     return this.edit(async () => {
       const r = await call('people.merge', { targetId: this.personId, sourceIds: [otherId] });
       this.person = r.person;
-      this.link = { href: href({ name: 'person', personId: this.personId }), text: 'Open' };
       await this.load();
       return r.action;
     });
