@@ -24,6 +24,9 @@ let page: Page;
 let errors: string[];
 let db: Database.Database;
 let before: string[];
+/** The Library's figures for people and others after the scan: the People screen's tabs show the same. */
+let libraryPeople: number;
+let libraryOthers: number;
 
 const one = <T>(sql: string, ...args: unknown[]): T => db.prepare(sql).get(...args) as T;
 const count = (sql: string, ...args: unknown[]): number => (db.prepare(sql).pluck().get(...args) as number) ?? 0;
@@ -58,6 +61,34 @@ async function shots(step: string): Promise<void> {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
+type Box = { x: number; y: number; width: number; height: number };
+const overlap = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** The element's box, wholly inside the window (no scrolling needed to reach it). */
+async function inView(locator: ReturnType<Page['locator']>): Promise<Box> {
+  const box = (await locator.boundingBox())!;
+  const size = page.viewportSize()!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.y).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(size.width);
+  expect(box.y + box.height).toBeLessThanOrEqual(size.height);
+  return box;
+}
+
+/** No toast on screen covers any of these elements. */
+async function notCoveredByToasts(testids: string[]): Promise<void> {
+  const toastBoxes = (await Promise.all((await page.getByTestId('toast').all()).map((t) => t.boundingBox()))).filter((b): b is Box => b !== null);
+  for (const id of testids) {
+    for (const el of await page.getByTestId(id).all()) {
+      const box = await el.boundingBox();
+      if (box) for (const t of toastBoxes) expect(overlap(box, t), `a toast covers ${id}`).toBe(false);
+    }
+  }
+}
+
+/** The number a Library figure shows. */
+const stat = async (testid: string): Promise<number> => Number(((await page.getByTestId(testid).locator('strong').textContent()) ?? '').replace(/\D/g, ''));
+
 async function gotoPerson(personId: number): Promise<void> {
   await page.goto(`${served.origin}/#/people/${personId}`);
   await page.getByTestId('faces-grid').waitFor();
@@ -88,6 +119,11 @@ describe("a home user's first hour", () => {
     await page.getByTestId('folder-input').fill('~/photos');
     await page.getByTestId('folder-input').press('Enter');
     await page.getByTestId('library-folder').filter({ hasText: photos }).waitFor();
+    await page.getByTestId('folder-notice').filter({ hasText: 'is in the library now' }).waitFor();
+    // The main action, scanning, is in view in a small window.
+    await page.setViewportSize(SIZES[1]);
+    await inView(page.getByTestId('scan-start'));
+    await page.setViewportSize(SIZES[0]);
     await shots('1-folder');
 
     await page.getByTestId('scan-start').click();
@@ -96,12 +132,27 @@ describe("a home user's first hour", () => {
     await page.waitForFunction(() => Number(/(\d+) of [\d,]+ photos read/.exec(document.querySelector('[data-testid=scan-progress]')?.textContent ?? '')?.[1] ?? 0) >= 4, undefined, {
       timeout: 240_000,
     });
-    // The card and the progress line count the same photos.
-    const both = await page.evaluate(() => ({
-      line: Number(/(\d+) of/.exec(document.querySelector('[data-testid=scan-progress]')?.textContent ?? '')?.[1]),
-      card: Number(document.querySelector('[data-testid=stat-photos] strong')?.textContent?.replace(/\D/g, '')),
-    }));
+    // The figures and the progress line count the same photos and the same faces.
+    const both = await page.evaluate(() => {
+      const line = document.querySelector('[data-testid=scan-progress]')?.textContent ?? '';
+      const figure = (id: string): number => Number(document.querySelector(`[data-testid=${id}] strong`)?.textContent?.replace(/\D/g, ''));
+      return {
+        line: Number(/(\d+) of/.exec(line)?.[1]),
+        card: figure('stat-photos'),
+        total: Number(/of ([\d,]+) photos/.exec(line)?.[1]?.replace(/\D/g, '')),
+        lineFaces: Number(/([\d,]+) faces? found/.exec(line)?.[1]?.replace(/\D/g, '')),
+        cardFaces: figure('stat-faces'),
+        waiting: figure('stat-waiting'),
+      };
+    });
     expect(both.card).toBe(both.line);
+    expect(both.cardFaces).toBe(both.lineFaces);
+    expect(both.card + both.waiting).toBe(both.total);
+    // Adding the folder is done with: its notice went when the scan started.
+    expect(await page.getByTestId('folder-notice').count()).toBe(0);
+    await page.setViewportSize(SIZES[1]);
+    await inView(page.getByRole('button', { name: 'Pause' }));
+    await page.setViewportSize(SIZES[0]);
     // The photos are counted, not the XML files beside the group photos.
     expect(await page.getByTestId('scan-progress').textContent()).toMatch(new RegExp(`of ${PHOTOS} photos read`));
     await shots('2-scanning');
@@ -117,6 +168,14 @@ describe("a home user's first hour", () => {
 
     await page.getByTestId('scan-summary').waitFor({ timeout: 840_000 });
     expect(await page.getByTestId('scan-summary').textContent()).toMatch(new RegExp(`Finished .*${PHOTOS} photos`));
+    expect(await page.getByTestId('folder-notice').count()).toBe(0);
+    await page.setViewportSize(SIZES[1]);
+    await inView(page.getByTestId('scan-start'));
+    await page.setViewportSize(SIZES[0]);
+    // The figures are the library's, as the database holds it once the scan is done.
+    await expect.poll(() => stat('stat-faces')).toBe(count("SELECT count(*) FROM faces f JOIN photos p ON p.id = f.photo_id AND p.status = 'done' WHERE f.lost_at IS NULL AND f.not_face_at IS NULL"));
+    libraryPeople = await stat('stat-people');
+    libraryOthers = await stat('stat-others');
     await shots('3-scanned');
   }, 900_000);
 
@@ -129,6 +188,24 @@ describe("a home user's first hour", () => {
     const others = Number(/\((\d+)\)/.exec((await page.getByTestId('people-tab-others').textContent()) ?? '')?.[1]);
     expect(others).toBe(count("SELECT count(*) FROM (SELECT f.person_id FROM faces f JOIN photos p ON p.id = f.photo_id AND p.status = 'done' GROUP BY f.person_id HAVING count(*) < 2)"));
     expect(others).toBeGreaterThan(0);
+    // The Library said the same: one rule, one count.
+    expect(others).toBe(libraryOthers);
+    expect(await page.getByTestId('people-count').textContent()).toBe(`${libraryPeople} ${libraryPeople === 1 ? 'person' : 'people'}`);
+    // In a small window the cards' rows do not run into each other, and each card holds its words.
+    await page.setViewportSize(SIZES[1]);
+    const cards = await page.getByTestId('person-card').evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        const words = [...e.querySelectorAll('span')].map((x) => x.getBoundingClientRect().bottom);
+        return { x: r.x, y: r.y, width: r.width, height: r.height, wordsBottom: Math.max(...words) };
+      }),
+    );
+    expect(cards.length).toBeGreaterThan(1);
+    for (const [i, a] of cards.entries()) {
+      expect(a.wordsBottom).toBeLessThanOrEqual(a.y + a.height);
+      for (const b of cards.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+    }
+    await page.setViewportSize(SIZES[0]);
     await shots('4-people');
 
     await page.getByTestId('people-tab-others').click();
@@ -138,7 +215,7 @@ describe("a home user's first hour", () => {
     await shots('5-others');
   });
 
-  it('"Not a face" takes a one-off detection out for good', async () => {
+  it('"Not a face" takes a one-off detection out for good, goes back to the list, and can be undone', async () => {
     const card = page.getByTestId('person-card').first();
     const personId = Number(await card.getAttribute('data-person-id'));
     const faceId = one<{ id: number }>('SELECT id FROM faces WHERE person_id = ?', personId).id;
@@ -146,9 +223,22 @@ describe("a home user's first hour", () => {
     await page.getByTestId('person-not-a-face').click();
     await expect.poll(() => one<{ at: string | null }>('SELECT not_face_at AS at FROM faces WHERE id = ?', faceId).at).not.toBeNull();
     expect(personOf(faceId)).toBeNull();
-    await page.getByTestId('toast').filter({ hasText: 'as not a face' }).waitFor();
+    // Nothing is left of that person: back to the list it was opened from, which says what happened.
+    await page.waitForURL((u) => u.hash === '#/people');
+    await page.getByTestId('people-count').waitFor();
+    const toast = page.getByTestId('toast').filter({ hasText: 'Marked the only picture of an unnamed person as not a face: that person is no longer listed' });
+    await toast.waitFor();
+    expect(await page.locator(`[data-testid=person-card][data-person-id="${personId}"]`).count()).toBe(0);
+    // The pointer on it keeps it while the user reads it.
+    await toast.hover();
     await shots('6-not-a-face');
-    await page.getByTestId('person-missing').waitFor();
+    await toast.hover();
+    // Undo from the toast: the face is a face again, in its person.
+    await page.getByTestId('toast').getByTestId('toast-undo').click();
+    await expect.poll(() => one<{ at: string | null }>('SELECT not_face_at AS at FROM faces WHERE id = ?', faceId).at).toBeNull();
+    expect(personOf(faceId)).toBe(personId);
+    await page.getByTestId('toast').filter({ hasText: /^Undone: Marked the only picture/ }).waitFor();
+    await page.locator(`[data-testid=person-card][data-person-id="${personId}"]`).waitFor();
   });
 
   let angelina: number;
@@ -198,13 +288,19 @@ describe("a home user's first hour", () => {
     const dialog = page.getByTestId('same-name-dialog');
     await dialog.getByText(`There is already Angelina Jolie (${count("SELECT count(DISTINCT photo_id) FROM faces WHERE person_id = ?", angelina)} photos). Is this the same person?`).waitFor();
     expect(one<{ name: string | null }>('SELECT name FROM people WHERE id = ?', fragment).name).toBeNull();
+    // Its two answers side by side, in view in a small window.
+    await page.setViewportSize(SIZES[1]);
+    const yes = await inView(dialog.getByTestId('same-name-merge'));
+    const no = await inView(dialog.getByTestId('same-name-different'));
+    expect(Math.abs(yes.y - no.y)).toBeLessThan(2);
+    await page.setViewportSize(SIZES[0]);
     await shots('9-same-name');
     // Enter takes the default answer: the same person, merged.
     await page.keyboard.press('Enter');
     await expect.poll(() => personOf(faceId)).toBe(angelina);
     expect(count('SELECT count(*) FROM people WHERE id = ?', fragment)).toBe(0);
     await page.waitForURL((u) => u.hash === `#/people/${angelina}`);
-    await page.getByTestId('toast').filter({ hasText: 'Merged an unnamed person into Angelina Jolie' }).waitFor();
+    await page.getByTestId('toast').filter({ hasText: 'Merged an unnamed person (1 photo) into Angelina Jolie' }).waitFor();
   });
 
   it('the merge dialog lists the most alike first, with their faces: an unnamed fragment is found without a name', async () => {
@@ -224,10 +320,24 @@ describe("a home user's first hour", () => {
     const choice = page.locator(`[data-testid=merge-choice][data-person-id="${fragment}"]`);
     expect(await choice.textContent()).toMatch(/Unnamed/);
     expect(await choice.locator('img').count()).toBeGreaterThan(0);
+    // In a small window the dialog fits: its choices and its footer's Cancel are in view.
+    await page.setViewportSize(SIZES[1]);
+    await inView(page.getByTestId('merge-dialog'));
+    await inView(page.getByTestId('merge-cancel'));
+    await inView(page.getByTestId('merge-choice').first());
+    await page.setViewportSize(SIZES[0]);
     await shots('10-merge-dialog');
     await choice.click();
     await expect.poll(() => personOf(faceId)).toBe(angelina);
-    await page.getByTestId('toast').filter({ hasText: 'Merged an unnamed person into Angelina Jolie' }).waitFor();
+    const merged = page.getByTestId('toast').filter({ hasText: 'Merged an unnamed person (1 photo) into Angelina Jolie' });
+    await merged.waitFor();
+    expect(await merged.getByTestId('toast-undo').count()).toBe(1);
+    await screenshot(page, 'first-hour-11-merged-toast-1280x800-light');
+    // Going to another page dismisses it: it never lingers over the next screen.
+    await page.getByTestId('nav-people').click();
+    await page.getByTestId('people-count').waitFor();
+    expect(await page.getByTestId('toast').count()).toBe(0);
+    await gotoPerson(angelina);
     await shots('11-person');
   });
 
@@ -243,6 +353,12 @@ describe("a home user's first hour", () => {
       expect(box.y + box.height).toBeLessThanOrEqual(600);
     }
     expect(await page.evaluate(() => document.querySelector('.page')?.scrollTop ?? -1)).toBe(0);
+    // Both faces and their whole photos are in view above the answers, not behind them.
+    const answersTop = (await page.getByTestId('review-answers').boundingBox())!.y;
+    for (const side of ['review-face-a', 'review-face-b']) {
+      const box = (await page.getByTestId(side).boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(answersTop + 1);
+    }
     expect(await page.getByTestId('review-reason').textContent()).not.toMatch(/\d\.\d/);
     await shots('12-review');
     await page.setViewportSize({ width: 800, height: 600 });
@@ -251,6 +367,21 @@ describe("a home user's first hour", () => {
     await expect
       .poll(() => one<{ source: string } | undefined>('SELECT source FROM labels WHERE face_a = ? AND face_b = ?', Math.min(a, b), Math.max(a, b))?.source)
       .toBe('review.same');
+    // Undo (U) says what it undid in the answers' bar, covering neither the faces nor the buttons.
+    await page.waitForFunction(() => !(document.querySelector('[data-testid=answer-undo]') as HTMLButtonElement | null)?.disabled);
+    await page.keyboard.press('u');
+    const undone = page.getByTestId('review-answers').getByTestId('toast').filter({ hasText: /^Undone: / });
+    await undone.waitFor();
+    await expect.poll(() => one<{ source: string } | undefined>('SELECT source FROM labels WHERE face_a = ? AND face_b = ?', Math.min(a, b), Math.max(a, b))).toBeUndefined();
+    await notCoveredByToasts(['answer-same', 'answer-different', 'answer-skip', 'answer-undo', 'review-face-a', 'review-face-b']);
+    // The answers' bar did not grow over the photos to hold it.
+    const barTop = (await page.getByTestId('review-answers').boundingBox())!.y;
+    for (const side of ['review-face-a', 'review-face-b']) {
+      const box = (await page.getByTestId(side).boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(barTop + 1);
+    }
+    for (const b of ['answer-same', 'answer-different']) await inView(page.getByTestId(b));
+    await shots('12-review-undone');
     await page.setViewportSize(SIZES[0]);
   });
 
@@ -272,6 +403,25 @@ describe("a home user's first hour", () => {
     await menu.waitFor();
     await page.goto(`${served.origin}/#/library`);
     await menu.waitFor({ state: 'detached' });
+  });
+
+  it('the keyboard shortcuts fit a small window: the list scrolls between its title and its Close button', async () => {
+    await page.setViewportSize(SIZES[1]);
+    await page.locator('h1').first().click();
+    await page.keyboard.press('?');
+    const dialog = page.getByTestId('shortcuts');
+    await dialog.waitFor();
+    await inView(dialog);
+    await inView(page.getByTestId('shortcuts-close'));
+    await page.setViewportSize(SIZES[0]);
+    await shots('14-shortcuts');
+    await page.setViewportSize(SIZES[1]);
+    const last = dialog.locator('dd').last();
+    await last.scrollIntoViewIfNeeded();
+    await inView(last);
+    await page.getByTestId('shortcuts-close').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.setViewportSize(SIZES[0]);
   });
 
   it('ran without a console error and wrote nothing into the photos', () => {
