@@ -150,7 +150,7 @@ export function learnRecognition(
     return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it tells people apart less well than the current recognition (${outOfOne(after.auc)} out of 1, against ${outOfOne(before.auc)}).` };
   }
   if (after.falseMerges > before.falseMerges) {
-    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it would put ${after.falseMerges} pairs of different people together, the current recognition ${before.falseMerges}.` };
+    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it would put ${after.falseMerges} pairs of different people together, where the current recognition puts ${before.falseMerges}.` };
   }
   return {
     learned,
