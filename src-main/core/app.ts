@@ -31,6 +31,7 @@ import { PhotoFinder } from './people/photo-finder.js';
 import { ReviewService } from './people/review.service.js';
 import { PersonLikeness } from './people/person-likeness.js';
 import { ScanPipeline } from './scan/scan-pipeline.js';
+import { ScanProgressRepository } from './db/scan-progress.repository.js';
 import { XmpRepository } from './db/xmp.repository.js';
 import { XmpExportService } from './tags/xmp-export.service.js';
 import { NamesImportService } from './tags/names-import.service.js';
@@ -67,6 +68,8 @@ export class FacePairApp {
   readonly learnedVersions: LearnedVersionsRepository;
   /** Held by long write jobs (scan, learn): one at a time per library, across processes. */
   readonly lock: LibraryLock;
+  /** The latest scan's progress as its process publishes it: a window shows another process's scan from it. */
+  readonly scanProgress: ScanProgressRepository;
   readonly xmp: XmpRepository;
   readonly library: LibraryService;
   /** The library's folders: what scans read and the window shows, and nothing else. */
@@ -145,7 +148,14 @@ export class FacePairApp {
     );
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.tagsImport = new NamesImportService(this.xmp, this.faces, this.people, this.edits);
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints, this.tagsImport);
+    this.scanProgress = new ScanProgressRepository(this.db);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints, this.tagsImport, {
+      progress: this.scanProgress,
+      analysedCount: () => {
+        const c = this.photos.countByStatus();
+        return c.done + c.error;
+      },
+    });
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
     this.likeness = new PersonLikeness(this.faces, this.labels, () => this.grouping.mergeRule());
     this.photoFinder = new PhotoFinder(this.db);
