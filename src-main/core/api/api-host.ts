@@ -112,7 +112,7 @@ export class ApiHost {
       () => app.folders.roots(),
       (state) => this.emit({ type: 'scan.progress', state }),
       () => {
-        app.review.invalidate();
+        app.reviewQueue.invalidate();
         this.emit({ type: 'data.changed', reason: 'scan' });
       },
     );
@@ -121,7 +121,7 @@ export class ApiHost {
       (state) => {
         this.emit({ type: 'learning.progress', job: learningJobInfo(state) });
         if (state.status === 'idle' && state.last?.outcome === 'finished') {
-          app.review.invalidate();
+          app.reviewQueue.invalidate();
           this.emit({ type: 'data.changed', reason: 'learning' });
         }
       },
@@ -169,7 +169,7 @@ export class ApiHost {
     if (told !== this.elsewhereTold && (running || this.elsewhereWasRunning)) this.emit({ type: 'scan.progress', state });
     this.elsewhereTold = told;
     if (this.elsewhereWasRunning && !running) {
-      this.app.review.invalidate();
+      this.app.reviewQueue.invalidate();
       this.emit({ type: 'data.changed', reason: 'scan' });
     }
     this.elsewhereWasRunning = running;
@@ -354,7 +354,7 @@ export class ApiHost {
       'library.removeFolder': async ({ folder }) => {
         this.refuseWhileScanning('removing a folder');
         const removed = app.folders.remove(folder);
-        app.review.invalidate();
+        app.reviewQueue.invalidate();
         this.emit({ type: 'data.changed', reason: 'folder' });
         return { library: await this.libraryInfo(), notice: describeRemoved(removed) };
       },
@@ -457,14 +457,13 @@ export class ApiHost {
         return { months, total: months.reduce((n, m) => n + m.photos, 0) };
       },
       'review.next': async () => {
-        const candidates = await app.review.candidates();
-        const first = candidates[0];
+        const { first, remaining } = await app.reviewQueue.next();
         if (!first) return { pair: null, remaining: 0 };
         const a = app.faces.find(first.faceA) ?? fail(notFound(`Face #${first.faceA}`));
         const b = app.faces.find(first.faceB) ?? fail(notFound(`Face #${first.faceB}`));
         return {
           pair: { a: this.reviewFace(a), b: this.reviewFace(b), distance: first.distance, threshold: await app.review.linkage(), samePerson: first.samePerson, reason: first.reason },
-          remaining: candidates.length,
+          remaining,
         };
       },
       'review.answer': ({ faceA, faceB, answer }) => ({ action: app.edits.answerReview(faceA, faceB, answer) }),
