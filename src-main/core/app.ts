@@ -19,6 +19,7 @@ import { LibraryLock } from './db/library-lock.js';
 import { LearnedVersionsRepository } from './db/learned-versions.repository.js';
 import { LearningService } from './learning/learning.service.js';
 import { shippedRecognition } from './learning/shipped-recognition.js';
+import { switchInWorker } from './learning/switch-in-worker.js';
 import { LibraryFoldersRepository } from './db/library-folders.repository.js';
 import { LibraryFolders } from './library/library-folders.js';
 import { DuplicatesService } from './duplicates/duplicates.service.js';
@@ -29,8 +30,10 @@ import { cacheDirFor } from './paths.js';
 import { PeopleService } from './people/people.service.js';
 import { PhotoFinder } from './people/photo-finder.js';
 import { ReviewService } from './people/review.service.js';
+import { ReviewQueue } from './people/review-queue.js';
 import { PersonLikeness } from './people/person-likeness.js';
 import { ScanPipeline } from './scan/scan-pipeline.js';
+import { ScanProgressRepository } from './db/scan-progress.repository.js';
 import { XmpRepository } from './db/xmp.repository.js';
 import { XmpExportService } from './tags/xmp-export.service.js';
 import { NamesImportService } from './tags/names-import.service.js';
@@ -67,6 +70,8 @@ export class FacePairApp {
   readonly learnedVersions: LearnedVersionsRepository;
   /** Held by long write jobs (scan, learn): one at a time per library, across processes. */
   readonly lock: LibraryLock;
+  /** The latest scan's progress as its process publishes it: a window shows another process's scan from it. */
+  readonly scanProgress: ScanProgressRepository;
   readonly xmp: XmpRepository;
   readonly library: LibraryService;
   /** The library's folders: what scans read and the window shows, and nothing else. */
@@ -83,6 +88,8 @@ export class FacePairApp {
   /** The user's edits of people (with undo) and the review's answers. */
   readonly edits: PeopleService;
   readonly review: ReviewService;
+  /** The review queue for the window: the same as `review`, worked out in a worker thread. */
+  readonly reviewQueue: ReviewQueue;
   /** Photos by date, filtered by who is in them (the photo browser, `facepair photos`). */
   readonly photoFinder: PhotoFinder;
   /** People ordered by likeness to one: the merge dialog's order and the person page's suggestions. */
@@ -134,7 +141,6 @@ export class FacePairApp {
     this.learning = new LearningService(
       this.db,
       this.faces,
-      this.people,
       this.labels,
       this.embeddings,
       this.learnedVersions,
@@ -142,11 +148,21 @@ export class FacePairApp {
       this.grouping,
       shippedRecognition(this.seedEmbedding),
       this.lock,
+      // A switch of version (a rollback) regroups and writes in a worker thread.
+      this.readOnly === null ? switchInWorker(this.dbFile, { cacheDir: this.cacheDir, seedModelDir: this.seedEmbedding.modelDir }) : undefined,
     );
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.tagsImport = new NamesImportService(this.xmp, this.faces, this.people, this.edits);
-    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints, this.tagsImport);
+    this.scanProgress = new ScanProgressRepository(this.db);
+    this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints, this.tagsImport, {
+      progress: this.scanProgress,
+      analysedCount: () => {
+        const c = this.photos.countByStatus();
+        return c.done + c.error;
+      },
+    });
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
+    this.reviewQueue = new ReviewQueue(this.dbFile, this.review, () => this.grouping.mergeRule());
     this.likeness = new PersonLikeness(this.faces, this.labels, () => this.grouping.mergeRule());
     this.photoFinder = new PhotoFinder(this.db);
     this.tagsExport = new XmpExportService(this.xmp);
@@ -155,6 +171,7 @@ export class FacePairApp {
   }
 
   close(): void {
+    this.reviewQueue.close();
     this.db.close();
   }
 }

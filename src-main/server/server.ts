@@ -176,7 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const send = (data: unknown): void => {
       res.write(`data: ${JSON.stringify(data)}\n\n`);
     };
-    send({ type: 'scan.progress', state: host.scan.state });
+    send({ type: 'scan.progress', state: host.scanState() });
     const off = host.onEvent(send);
     const ping = setInterval(() => res.write(': ping\n\n'), 20_000);
     streams.add(res);

@@ -12,6 +12,7 @@ import {
   type LibraryInfo,
   type PersonSummary,
   type ReviewFace,
+  type ScanState,
 } from '../contract/api.js';
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import type { FaceInfo } from '../db/faces.repository.js';
@@ -26,6 +27,7 @@ import { describeAdded, describeRemoved, LibraryFolderError } from '../library/l
 import { isInside } from '../library/inside.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
+import { ScanElsewhere } from '../scan/scan-elsewhere.js';
 import { PHOTO_THUMB_MAX_SIDE, type MediaFile, type MediaKind } from '../media/media.service.js';
 import { answerItem, learningJobInfo, learningState, regroupingInfo, versionInfo } from './learning-view.js';
 import { defaultXmpMirror } from '../tags/xmp-export.service.js';
@@ -70,6 +72,9 @@ const WRITES = new Set<ApiMethod>([...EDITS, 'library.addFolder', 'library.remov
  */
 const LEARNING = new Set<ApiMethod>(['learning.run', 'learning.rollback']);
 
+/** How often an open window looks for another process's scan of the library (and its progress). */
+export const ELSEWHERE_POLL_MS = 500;
+
 /**
  * The contract implemented once over the core services. Both adapters (HTTP, Electron IPC)
  * hand it a method name and untrusted parameters; it validates them, runs the method and
@@ -85,6 +90,12 @@ export class ApiHost {
   private queue: Promise<unknown> = Promise.resolve();
   /** Learning methods called and not finished yet (queued or running). */
   private learningPending = 0;
+  /** Another process's scan of this library (a command-line scan): the windows show its progress. */
+  private readonly elsewhere: ScanElsewhere;
+  private elsewhereTimer?: NodeJS.Timeout;
+  /** What the windows were last told of another process's scan, and whether one was running. */
+  private elsewhereTold = '';
+  private elsewhereWasRunning = false;
 
   constructor(
     private readonly app: FacePairApp,
@@ -102,7 +113,7 @@ export class ApiHost {
       () => app.folders.roots(),
       (state) => this.emit({ type: 'scan.progress', state }),
       () => {
-        app.review.invalidate();
+        app.reviewQueue.invalidate();
         this.emit({ type: 'data.changed', reason: 'scan' });
       },
     );
@@ -111,17 +122,63 @@ export class ApiHost {
       (state) => {
         this.emit({ type: 'learning.progress', job: learningJobInfo(state) });
         if (state.status === 'idle' && state.last?.outcome === 'finished') {
-          app.review.invalidate();
+          app.reviewQueue.invalidate();
           this.emit({ type: 'data.changed', reason: 'learning' });
         }
       },
     );
+    this.elsewhere = new ScanElsewhere(app.lock, app.scanProgress);
     this.handlers = this.makeHandlers();
   }
 
+  /** Events for the windows; while one listens, another process's scan is looked for and its progress pushed. */
   onEvent(listener: (e: ApiEvent) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.elsewhereTimer ??= setInterval(() => this.watchElsewhere(), ELSEWHERE_POLL_MS).unref();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopWatching();
+    };
+  }
+
+  /**
+   * The scan the window shows: its own while it runs; else another process's running on this
+   * library (a command-line scan: joined, its progress shown); else its own, idle or paused,
+   * with the latest finished scan of either.
+   */
+  scanState(): ScanState {
+    const own = this.scan.state;
+    if (own.status === 'running' || own.status === 'pausing' || own.status === 'cancelling') return own;
+    let other: ScanState | null = null, otherLast: ScanState['last'] = null;
+    try {
+      other = this.elsewhere.running();
+      otherLast = this.elsewhere.lastFinished();
+    } catch {
+      // The database closed under a late look (the window is going): its own state stands.
+    }
+    const last = otherLast !== null && (own.last === null || otherLast.finishedAt > own.last.finishedAt) ? otherLast : own.last;
+    return other !== null ? { ...other, last } : { ...own, last };
+  }
+
+  /** Pushes another process's scan progress when it moves, and a refresh of the people when it ends. */
+  private watchElsewhere(): void {
+    if (!this.app.db.open) return this.stopWatching();
+    if (this.scan.state.status !== 'idle' && this.scan.state.status !== 'paused') return;
+    const state = this.scanState();
+    const running = state.elsewhere !== null;
+    const told = JSON.stringify([state.status, state.stage, state.done, state.total, state.faces, state.errors, state.elsewhere?.pid, state.last?.finishedAt]);
+    if (told !== this.elsewhereTold && (running || this.elsewhereWasRunning)) this.emit({ type: 'scan.progress', state });
+    this.elsewhereTold = told;
+    if (this.elsewhereWasRunning && !running) {
+      this.app.reviewQueue.invalidate();
+      this.emit({ type: 'data.changed', reason: 'scan' });
+    }
+    this.elsewhereWasRunning = running;
+  }
+
+  private stopWatching(): void {
+    clearInterval(this.elsewhereTimer);
+    this.elsewhereTimer = undefined;
   }
 
   async call(method: string, rawParams: unknown): Promise<ApiResponse> {
@@ -204,10 +261,16 @@ export class ApiHost {
   }
 
   /** Another process (a CLI scan or learning run) holds the library lock: say who, instead of starting. */
-  private refuseScanWhileLockedElsewhere(): void {
+  private refuseScanWhileLockedElsewhere(then: string): void {
     const holder = this.app.lock.holder();
-    if (holder && !holder.self) {
-      throw conflict(`${capitalise(describeHolder(holder))}: its photos and people appear here as it goes; start a scan again once it is done`);
+    if (holder && !holder.self) throw conflict(`${capitalise(describeHolder(holder))}: ${then} once it is done`);
+  }
+
+  /** Pause and cancel of a scan another process runs: only there. */
+  private refuseStopElsewhere(): void {
+    const other = this.scanState().elsewhere;
+    if (this.scan.state.status !== 'running' && other !== null) {
+      throw conflict(`This scan runs in another process (pid ${other.pid}${other.fromCommandLine ? ', started from the command line' : ''}): stop it there${other.fromCommandLine ? ' (Ctrl+C in its terminal)' : ''}`);
     }
   }
 
@@ -219,6 +282,7 @@ export class ApiHost {
 
   /** Stops a running scan and waits for it. */
   async dispose(): Promise<void> {
+    this.stopWatching();
     if (this.scan.state.status === 'running') this.scan.cancel();
     this.learning.cancel();
     await Promise.all([this.scan.idle(), this.learning.idle()]);
@@ -254,7 +318,7 @@ export class ApiHost {
       faces: status.faces,
       people: status.people,
       failures: status.errors.map((e) => ({ file: folders.displayPath(e.path), error: e.error })),
-      scan: this.scan.state,
+      scan: this.scanState(),
     };
   }
 
@@ -291,7 +355,7 @@ export class ApiHost {
       'library.removeFolder': async ({ folder }) => {
         this.refuseWhileScanning('removing a folder');
         const removed = app.folders.remove(folder);
-        app.review.invalidate();
+        app.reviewQueue.invalidate();
         this.emit({ type: 'data.changed', reason: 'folder' });
         return { library: await this.libraryInfo(), notice: describeRemoved(removed) };
       },
@@ -301,20 +365,29 @@ export class ApiHost {
       },
       'scan.start': async ({ folder }) => {
         this.refuseScanWhileLearning();
-        this.refuseScanWhileLockedElsewhere();
+        // Another process scans this library: the window joins that scan (its progress, then the people).
+        const joined = this.scan.state.status === 'running' ? null : this.scanState();
+        if (joined?.elsewhere) return joined;
+        this.refuseScanWhileLockedElsewhere('start a scan');
         if (folder === undefined) return this.scan.start();
         const listed = await app.folders.folderFor(folder);
         if (listed === null) throw new ApiError('invalid_params', `${folder} is not in the library: add it first`);
         return this.scan.start([listed]);
       },
-      'scan.pause': () => this.scan.pause(),
+      'scan.pause': () => {
+        this.refuseStopElsewhere();
+        return this.scan.pause();
+      },
       'scan.resume': () => {
         this.refuseScanWhileLearning();
-        this.refuseScanWhileLockedElsewhere();
+        this.refuseScanWhileLockedElsewhere('resume this one');
         return this.scan.resume();
       },
-      'scan.cancel': () => this.scan.cancel(),
-      'scan.state': () => this.scan.state,
+      'scan.cancel': () => {
+        this.refuseStopElsewhere();
+        return this.scan.cancel();
+      },
+      'scan.state': () => this.scanState(),
       'people.list': ({ query, includeHidden, minFaces, others }) => {
         let people = app.people.summaries({ includeHidden: includeHidden ?? false });
         const q = foldName(query ?? '');
@@ -386,14 +459,13 @@ export class ApiHost {
         return { months, total: months.reduce((n, m) => n + m.photos, 0) };
       },
       'review.next': async () => {
-        const candidates = await app.review.candidates();
-        const first = candidates[0];
+        const { first, remaining } = await app.reviewQueue.next();
         if (!first) return { pair: null, remaining: 0 };
         const a = app.faces.find(first.faceA) ?? fail(notFound(`Face #${first.faceA}`));
         const b = app.faces.find(first.faceB) ?? fail(notFound(`Face #${first.faceB}`));
         return {
           pair: { a: this.reviewFace(a), b: this.reviewFace(b), distance: first.distance, threshold: await app.review.linkage(), samePerson: first.samePerson, reason: first.reason },
-          remaining: candidates.length,
+          remaining,
         };
       },
       'review.answer': ({ faceA, faceB, answer }) => ({ action: app.edits.answerReview(faceA, faceB, answer) }),

@@ -141,6 +141,21 @@ export const scanState = z.object({
       message: z.string().nullable(),
     })
     .nullable(),
+  /**
+   * The scan shown runs in another process (a command-line `facepair scan`, another window) that
+   * holds the library: its progress is shown here, it is paused or cancelled only there; null
+   * for this window's own scan, or none.
+   */
+  elsewhere: z
+    .object({
+      pid: z.number().int().positive(),
+      /** Its host when not this machine (a library on a shared disk), else null. */
+      host: z.string().nullable(),
+      /** How it was started, e.g. `facepair scan ~/Pictures`. */
+      command: z.string(),
+      fromCommandLine: z.boolean(),
+    })
+    .nullable(),
 });
 
 export const libraryFolder = z.object({

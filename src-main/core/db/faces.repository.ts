@@ -193,9 +193,15 @@ export class FacesRepository {
     );
   }
 
+  /**
+   * The id of a model's vectors, recorded at first use. A read-only connection (a library
+   * worker's, a read-only library) records nothing: a model never used has no vectors, and its
+   * id is one no row has.
+   */
   modelId(key: string, kind: 'descriptor' | 'extractor' | 'pair-head', dims: number): number {
     const found = this.modelByKey.get(key);
     if (found) return found.id;
+    if (this.db.readonly) return -1;
     return Number(this.insertModel.run(key, kind, dims, new Date().toISOString()).lastInsertRowid);
   }
 

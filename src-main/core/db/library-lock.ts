@@ -82,7 +82,8 @@ function processExists(pid: number): boolean {
   }
 }
 
-function commandLine(): string {
+/** This process's command line, short: `facepair scan ~/Photos`. */
+export function commandLine(): string {
   const [, script, ...args] = process.argv;
   const name = script ? path.basename(script) : '';
   const tool = name === 'main.js' ? 'facepair' : name;

@@ -292,4 +292,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WHERE status = 'done';
     `,
   },
+  {
+    version: 13,
+    name: 'the progress of the scan running on this library, for the windows of other processes',
+    sql: `
+      -- At most one row: the latest scan of this library, by any process. The scanning process
+      -- writes it (a short statement a few times a second at most); another process (a window
+      -- while the command line scans) reads it to show that scan's progress. A row of a process
+      -- that no longer holds the lock and never finished (killed) is stale and ignored.
+      CREATE TABLE scan_progress (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        command TEXT NOT NULL,
+        -- Taken with the library lock: the lock's holder's scan is the row of its pid and host
+        -- started since it took the lock.
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        -- index, analyze, embed or group while it runs.
+        stage TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        faces INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        -- Set when it ended: finished, cancelled or failed, with the library's totals then.
+        finished_at TEXT,
+        outcome TEXT,
+        photos_total INTEGER,
+        faces_total INTEGER,
+        people_total INTEGER,
+        errors_total INTEGER,
+        seconds REAL,
+        message TEXT
+      ) STRICT;
+    `,
+  },
 ];

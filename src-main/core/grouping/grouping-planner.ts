@@ -1,38 +1,17 @@
-import { Worker } from 'node:worker_threads';
-
+import { LibraryWorker } from '../db/library-worker.js';
 import { workerScript } from '../worker-script.js';
-import type { GroupingPlan, GroupingPlanner, ResolvedGrouping } from './grouping.service.js';
-
-export interface GroupingWorkerInput {
-  dbFile: string;
-  cacheDir: string;
-  seedModelDir: string;
-  resolved: ResolvedGrouping;
-}
+import type { GroupingJobContext, GroupingJobInput } from './grouping.job.js';
+import type { GroupingPlan, GroupingPlanner } from './grouping.service.js';
 
 /**
- * Plans each scan's grouping in a worker thread of its own (grouping.worker.ts) over the same
- * library file; rejects when the worker fails (the caller then plans on its own thread).
+ * Plans each grouping in a library worker of its own (grouping.job.ts) over the same library
+ * file, ended once the plan is made; rejects when the worker fails (the caller then plans on
+ * its own thread).
  */
 export function workerGroupingPlanner(dbFile: string, cacheDir: string, seedModelDir: string): GroupingPlanner {
-  return (resolved) =>
-    new Promise<GroupingPlan>((resolve, reject) => {
-      const input: GroupingWorkerInput = { dbFile, cacheDir, seedModelDir, resolved };
-      const worker = new Worker(workerScript(import.meta.url, 'grouping.worker.js'), { workerData: input });
-      let settled = false;
-      worker.once('message', (reply: { ok: true; plan: GroupingPlan } | { ok: false; error: string }) => {
-        settled = true;
-        if (reply.ok) resolve(reply.plan);
-        else reject(new Error(`grouping failed in its worker: ${reply.error}`));
-        void worker.terminate();
-      });
-      worker.once('error', (err) => {
-        if (!settled) reject(err);
-        settled = true;
-      });
-      worker.once('exit', (code) => {
-        if (!settled) reject(new Error(`the grouping worker exited with code ${code}`));
-        settled = true;
-      });
-    });
+  const context: GroupingJobContext = { cacheDir, seedModelDir };
+  return (resolved, release) => {
+    const worker = new LibraryWorker<GroupingJobInput, GroupingPlan>({ dbFile, jobModule: workerScript(import.meta.url, 'grouping.job.js'), context }, false);
+    return worker.run({ resolved, release });
+  };
 }

@@ -35,12 +35,16 @@ export interface GroupingTuning {
   head: LogisticFit | null;
 }
 
+/**
+ * Faces whose automatic assignment a run may change, grouped again as if new: those a test
+ * picks, or 'undecided', the faces no user decision covers (put in a person by the grouping
+ * alone, in a person the user neither named nor hid, in no answered pair), as a newly learned
+ * version regroups them. Only the rule, as data, crosses to a worker thread.
+ */
+export type ReleaseRule = 'undecided' | ((face: FaceForGrouping) => boolean);
+
 export interface GroupNewFacesOptions {
-  /**
-   * Faces whose automatic assignment this run may change (a newly learned version regroups the
-   * faces no user decision covers): they are grouped again as if new.
-   */
-  release?: (face: FaceForGrouping) => boolean;
+  release?: ReleaseRule;
   /** Runs inside the transaction that writes the grouping (the learned version's activation). */
   alsoInTransaction?: () => void;
   /** Groups with this tuning instead of the current one (null: the shipped recognition). */
@@ -60,8 +64,8 @@ export interface GroupingPlan {
   readAs: Array<ReadAssignment & { faceId: number }>;
 }
 
-/** Makes a scan's grouping plan elsewhere (a worker thread reading the same database). */
-export type GroupingPlanner = (resolved: ResolvedGrouping) => Promise<GroupingPlan>;
+/** Makes a grouping plan elsewhere (a worker thread reading the same database). */
+export type GroupingPlanner = (resolved: ResolvedGrouping, release?: 'undecided') => Promise<GroupingPlan>;
 
 /**
  * Groups faces that have no person yet: candidates from exact kNN over the descriptors, then
@@ -109,16 +113,16 @@ export class GroupingService {
   /**
    * Groups the faces without a person and writes it. The plan (kNN, pair head, agglomeration)
    * is made off the main thread where a planner is set and nothing but the database decides it
-   * (a scan's grouping); the write re-reads what it overwrites, so an edit made while the plan
-   * was made is kept.
+   * (a scan's grouping, a switch of recognition's regrouping); the write re-reads what it
+   * overwrites, so an edit made while the plan was made is kept.
    */
   async groupNewFaces(run: GroupNewFacesOptions = {}): Promise<GroupingSummary> {
     const t0 = performance.now();
     let plan: GroupingPlan | null = null;
-    if (this.planner && run.release === undefined) {
+    if (this.planner && typeof run.release !== 'function') {
       const resolved = await this.current(run.tuning);
       try {
-        plan = await this.planner(resolved);
+        plan = await this.planner(resolved, run.release);
       } catch {
         plan = null; // planned here instead
       }
@@ -138,7 +142,8 @@ export class GroupingService {
   async plan(run: Omit<GroupNewFacesOptions, 'alsoInTransaction'> = {}, resolved?: ResolvedGrouping): Promise<GroupingPlan> {
     const all = this.faces.listForGrouping(this.modelId());
     const n = all.length;
-    const personOf = all.map((f) => (f.personId !== null && run.release?.(f) ? null : f.personId));
+    const release = run.release === 'undecided' ? this.undecided() : run.release;
+    const personOf = all.map((f) => (f.personId !== null && release?.(f) ? null : f.personId));
     const newFaces = personOf.filter((p) => p === null).length;
     const summary: GroupingSummary = { faces: n, newFaces, joinedExisting: 0, newPeople: 0, ms: 0 };
     if (newFaces === 0) return { summary, changes: [], readAs: [] };
@@ -184,6 +189,13 @@ export class GroupingService {
     const label =
       algorithm === 'chinese-whispers' ? chineseWhispers(all.length, edges, merged.linkage) : densityGroups(all.length, edges, merged.linkage);
     return { faceIds: all.map((f) => f.id), label };
+  }
+
+  /** The faces no user decision covers: grouped by the grouping alone, in no answered pair, in a person neither named nor hidden. */
+  private undecided(): (face: FaceForGrouping) => boolean {
+    const labelled = new Set(this.labels.list().flatMap((l) => [l.faceA, l.faceB]));
+    const kept = this.people.namedOrHidden();
+    return (f) => f.assignedBy !== 'user' && !labelled.has(f.id) && !(f.personId !== null && kept.has(f.personId));
   }
 
   private modelId(): number {

@@ -5,19 +5,10 @@ import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { openDatabase } from '../db/database.js';
-import { EmbeddingsRepository } from '../db/embeddings.repository.js';
-import { FacesRepository } from '../db/faces.repository.js';
-import { LabelsRepository } from '../db/labels.repository.js';
-import { LearnedVersionsRepository } from '../db/learned-versions.repository.js';
 import { LibraryLock } from '../db/library-lock.js';
-import { PeopleRepository } from '../db/people.repository.js';
-import { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
-import { FusedCandidatePairHead } from '../grouping/candidate-pair-head.js';
-import { DEFAULT_GROUPING, GroupingService } from '../grouping/grouping.service.js';
 import { cacheDirFor } from '../paths.js';
 import { errorKind, STALL_ENV, type LearnWorkerData, type ToMain, type ToWorker } from './learn-protocol.js';
-import { LearningService } from './learning.service.js';
-import { shippedRecognition } from './shipped-recognition.js';
+import { learningOn } from './learning-on-connection.js';
 
 const port = parentPort!;
 const { dbFile, cancel } = workerData as LearnWorkerData;
@@ -26,15 +17,7 @@ const post = (m: ToMain): void => port.postMessage(m);
 
 async function main(): Promise<void> {
   const db = openDatabase(dbFile, { create: false });
-  const faces = new FacesRepository(db);
-  const people = new PeopleRepository(db);
-  const labels = new LabelsRepository(db);
-  const embeddings = new EmbeddingsRepository(db);
-  const seed = new SeedEmbeddingService(faces, embeddings, cacheDirFor(dbFile));
-  // eslint-disable-next-line prefer-const -- the grouping asks the learning service, made after it, for its tuning
-  let learning: LearningService;
-  const grouping = new GroupingService(faces, people, labels, new FusedCandidatePairHead(seed), DEFAULT_GROUPING, () => learning.tuning());
-  learning = new LearningService(db, faces, people, labels, embeddings, new LearnedVersionsRepository(db), seed, grouping, shippedRecognition(seed), new LibraryLock(db));
+  const { learning, seed } = learningOn(db, cacheDirFor(dbFile), { lock: new LibraryLock(db) });
   // A test stops the run inside its writing transaction, to kill the process there.
   const stallMs = Number(process.env[STALL_ENV] ?? 0);
   try {

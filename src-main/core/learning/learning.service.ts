@@ -5,7 +5,6 @@ import { LibraryBusyError, type LibraryLock } from '../db/library-lock.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { Db } from '../db/database.js';
 import type { LearnedVersion, LearnedVersionRecord, LearnedVersionsRepository } from '../db/learned-versions.repository.js';
-import type { PeopleRepository } from '../db/people.repository.js';
 import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
 import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
 import { euclidean } from '../ml/distance.js';
@@ -43,7 +42,6 @@ export class LearningService {
   constructor(
     private readonly db: Db,
     private readonly faces: FacesRepository,
-    private readonly people: PeopleRepository,
     private readonly labels: LabelsRepository,
     private readonly embeddings: EmbeddingsRepository,
     private readonly versions: LearnedVersionsRepository,
@@ -52,6 +50,8 @@ export class LearningService {
     private readonly shipped: ShippedRecognition,
     /** Learning regroups the library: it holds the lock, so no scan of another process writes meanwhile. */
     private readonly lock?: LibraryLock,
+    /** Where a switch of version (a rollback) is made, off this thread: a worker thread (none: here). */
+    private readonly switcher?: (versionId: number | null) => Promise<GroupingSummary>,
   ) {}
 
   /** Runs `job` under the library lock; held by another process's scan or learning run: LearningBusyError. */
@@ -199,6 +199,21 @@ export class LearningService {
       const base = await this.shipped();
       if (v.baseModel !== base?.baseModel) throw new LearningUnavailableError(`Version ${id} was learned on another model (${v.baseModel}) and cannot be used with this one`);
     }
+    if (this.switcher) {
+      try {
+        return await this.switcher(id);
+      } catch {
+        // The worker failed (its transaction left nothing behind): switched here instead.
+      }
+    }
+    return this.activate(id);
+  }
+
+  /**
+   * Switches to a version checked by `rollback` and regroups, taking no lock: for the worker
+   * thread that makes the switch for the thread holding it.
+   */
+  switchHeld(id: number | null): Promise<GroupingSummary> {
     return this.activate(id);
   }
 
@@ -214,12 +229,11 @@ export class LearningService {
 
   /** Regroups with a version's tuning (null: the shipped one), writing `alsoInTransaction` in the same transaction. */
   private regroup(record: LearnedVersionRecord | null, alsoInTransaction: () => void): Promise<GroupingSummary> {
-    const labelled = new Set(this.labels.list().flatMap((l) => [l.faceA, l.faceB]));
-    const kept = this.people.namedOrHidden();
     return this.grouping.groupNewFaces({
       // Grouped with the version's tuning before the transaction that makes it the active one.
       tuning: record && { linkage: record.linkage, head: record.head },
-      release: (f) => f.assignedBy !== 'user' && !labelled.has(f.id) && !(f.personId !== null && kept.has(f.personId)),
+      // Planned in a worker thread where the grouping has a planner (a rollback from the window or the command line).
+      release: 'undecided',
       alsoInTransaction,
     });
   }

@@ -40,6 +40,7 @@ export class ScanJob {
     etaSeconds: null,
     startedAt: null,
     last: null,
+    elsewhere: null,
   };
   private controller?: AbortController;
   private running?: Promise<void>;

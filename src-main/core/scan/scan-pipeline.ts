@@ -11,6 +11,8 @@ import type { FingerprintsRepository } from '../db/fingerprints.repository.js';
 import type { PeopleCounts } from '../db/people.repository.js';
 import { backfillFingerprints, type BackfillSummary } from '../duplicates/fingerprint-backfill.js';
 import type { NamesImportService, NamesImportSummary } from '../tags/names-import.service.js';
+import type { ScanProgressRepository } from '../db/scan-progress.repository.js';
+import { ScanProgressPublisher } from './scan-progress-publisher.js';
 import { PipelinePool } from './worker-pool.js';
 
 export type ScanEvent =
@@ -58,6 +60,8 @@ export class ScanPipeline {
     private readonly workers?: number,
     private readonly fingerprints?: FingerprintsRepository,
     private readonly names?: NamesImportService,
+    /** Where the scan publishes its progress for other processes' windows, and the photos analysed so far. */
+    private readonly publish?: { progress: ScanProgressRepository; analysedCount: () => number },
   ) {}
 
   /**
@@ -74,8 +78,20 @@ export class ScanPipeline {
     options: { resume?: boolean; waitForLock?: (holder: LockHolder) => void } = {},
   ): Promise<ScanSummary> {
     const held = options.waitForLock ? await this.lock.takeWaiting('scan', options.waitForLock, signal) : this.lock.take('scan');
+    const t0 = performance.now();
+    const published = this.publish && new ScanProgressPublisher(this.publish.progress, this.publish.analysedCount);
     try {
-      return await this.scanLocked(folders, onEvent, signal, options.resume ?? false);
+      published?.begin();
+      const summary = await this.scanLocked(folders, (e) => {
+        published?.onEvent(e);
+        onEvent?.(e);
+      }, signal, options.resume ?? false);
+      const { photos, faces, people, errors, seconds } = summary;
+      published?.end({ outcome: signal?.aborted ? 'cancelled' : 'finished', photos, faces, people, errors, seconds, message: null });
+      return summary;
+    } catch (err) {
+      published?.end({ outcome: 'failed', photos: 0, faces: 0, people: 0, errors: 0, seconds: (performance.now() - t0) / 1000, message: (err as Error)?.message ?? String(err) });
+      throw err;
     } finally {
       held.release();
     }

@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GroupingPlanner, ResolvedGrouping } from '../../src-main/core/grouping/grouping.service.js';
+import { DEFAULT_GROUPING, GroupingService } from '../../src-main/core/grouping/grouping.service.js';
+import { workerGroupingPlanner } from '../../src-main/core/grouping/grouping-planner.js';
+import { createApp } from '../../src-main/core/app.js';
+import { switchInWorker } from '../../src-main/core/learning/switch-in-worker.js';
+import { tempDir } from '../support/paths.js';
+import { personVectors, rng, seedLibrary, type SeededLibrary } from '../support/seed-library.js';
+
+// The window's heavy reads in a library worker: the review queue (kept in a worker between
+// looks) and the regrouping of a switch of recognition (a rollback) come out exactly as they
+// do on the main thread, and the worker's queue follows the answers given meanwhile.
+
+let lib: SeededLibrary;
+
+beforeAll(async () => {
+  const dir = tempDir('off-main');
+  const rand = rng(3);
+  const p1 = personVectors(rand, 5);
+  const near = Float32Array.from(p1.centre, (v) => v + (rand() - 0.5) * 0.06);
+  lib = await seedLibrary(path.join(dir, 'library.db'), path.join(dir, 'photos'), [
+    { name: 'Ann', vectors: personVectors(rand, 6).vectors },
+    { vectors: p1.vectors },
+    { vectors: personVectors(rand, 3, 0.45, near).vectors },
+    { vectors: personVectors(rand, 4, 0.45, near).vectors },
+    { vectors: personVectors(rand, 8).vectors },
+  ]);
+});
+
+afterAll(() => lib.app.close());
+
+describe('the review queue in a worker', () => {
+  it('is the queue the main thread works out, before and after an answer', async () => {
+    const app = lib.app;
+    const first = await app.reviewQueue.next();
+    expect(app.reviewQueue.lastFrom).toBe('worker');
+    const queue = await app.review.candidates();
+    expect(queue.length).toBeGreaterThan(1);
+    expect(first).toEqual({ first: queue[0], remaining: queue.length });
+
+    const asked = first.first!;
+    app.edits.answerReview(asked.faceA, asked.faceB, asked.samePerson ? 'same' : 'different');
+    app.reviewQueue.invalidate();
+    const next = await app.reviewQueue.next();
+    expect(app.reviewQueue.lastFrom).toBe('worker');
+    expect(next.first).not.toEqual(asked);
+    const after = await app.review.candidates();
+    expect(after.some((c) => c.faceA === asked.faceA && c.faceB === asked.faceB)).toBe(false);
+    expect(next).toEqual({ first: after[0] ?? null, remaining: after.length });
+  });
+});
+
+describe('the regrouping of a switch of recognition in a worker', () => {
+  it('plans what the main thread plans, releasing only the faces no decision covers', async () => {
+    const app = lib.app;
+    // A decision on one unnamed person's faces: they stay where they are.
+    const [a, b] = lib.faceIds[1]!;
+    app.edits.answerReview(a!, b!, 'same');
+    const resolved: ResolvedGrouping = { settings: { ...DEFAULT_GROUPING, linkage: 0.45 }, head: null };
+    const planner = workerGroupingPlanner(app.dbFile, app.cacheDir, app.seedEmbedding.modelDir);
+    const inWorker = await planner(resolved, 'undecided');
+    const here = await app.grouping.plan({ release: 'undecided' }, resolved);
+    expect(inWorker).toEqual(here);
+    // Released: the faces grouped by the grouping alone, in no answered pair, of people neither named nor hidden.
+    const undecided = app.db
+      .prepare(
+        `SELECT count(*) AS n FROM faces f JOIN people p ON p.id = f.person_id
+         WHERE f.assigned_by = 'auto' AND p.name IS NULL AND p.hidden = 0
+           AND NOT EXISTS (SELECT 1 FROM labels l WHERE f.id IN (l.face_a, l.face_b))`,
+      )
+      .get() as { n: number };
+    expect(undecided.n).toBeGreaterThan(0);
+    expect(inWorker.summary.newFaces).toBe(undecided.n);
+    const changed = new Set(inWorker.changes.flatMap((c) => c.faceIds));
+    for (const f of [...lib.faceIds[0]!, a!, b!]) expect(changed.has(f)).toBe(false);
+  });
+
+  it('is where the grouping plans a release by rule, and never a release a caller picks face by face', async () => {
+    const app = lib.app;
+    const asked: Array<'undecided' | undefined> = [];
+    const recording: GroupingPlanner = async (resolved, release) => {
+      asked.push(release);
+      return app.grouping.plan({ release }, resolved);
+    };
+    const grouping = new GroupingService(app.faces, app.people, app.labels, null, DEFAULT_GROUPING, async () => null, recording);
+    await grouping.groupNewFaces({ release: 'undecided' });
+    await grouping.groupNewFaces({ release: (f) => f.assignedBy === 'auto' });
+    await grouping.groupNewFaces();
+    expect(asked).toEqual(['undecided', undefined]);
+  });
+
+  it('switches the version in use and regroups in a worker as the main thread does', async () => {
+    // Two copies of the library as it is: one switched in the worker, one here.
+    const dir = tempDir('off-main-switch');
+    const [inWorker, here] = [path.join(dir, 'a.db'), path.join(dir, 'b.db')];
+    await lib.app.db.backup(inWorker);
+    await lib.app.db.backup(here);
+    const summary = await switchInWorker(inWorker, { cacheDir: lib.app.cacheDir, seedModelDir: lib.app.seedEmbedding.modelDir })(null);
+    const other = createApp({ dbFile: here });
+    try {
+      expect(summary).toEqual({ ...(await other.learning.switchHeld(null)), ms: summary.ms });
+      expect(summary.newFaces).toBeGreaterThan(0);
+    } finally {
+      other.close();
+    }
+    const assignments = (file: string): unknown[] => {
+      const app = createApp({ dbFile: file, access: 'read' });
+      try {
+        return app.db.prepare('SELECT id, person_id, assigned_by FROM faces ORDER BY id').all();
+      } finally {
+        app.close();
+      }
+    };
+    expect(assignments(inWorker)).toEqual(assignments(here));
+  });
+});
