@@ -1,13 +1,4 @@
 import type { Db } from './database.js';
-import type { PhotoRow } from './photos.repository.js';
-
-export interface FingerprintRow {
-  photo_id: number;
-  dct: Buffer;
-  gradient: Buffer;
-  thumb: Buffer;
-  colour: Buffer;
-}
 
 export interface StoredFingerprint {
   dct: Uint8Array;
@@ -16,28 +7,33 @@ export interface StoredFingerprint {
   colour: Uint8Array;
 }
 
-/** A photo as duplicate finding reads it: the columns of its row the keeper rule and the checks use. */
-export type DuplicateCandidateRow = Pick<PhotoRow, 'id' | 'path' | 'size' | 'mtime_ms' | 'content_hash' | 'format' | 'width' | 'height' | 'taken_at'>;
+/** One photo as the candidate search reads it. */
+export interface SearchRow {
+  id: number;
+  size: number;
+  contentHash: string;
+  width: number;
+  height: number;
+  dct: Uint8Array | null;
+  gradient: Uint8Array | null;
+}
 
 const asBuffer = (a: Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** The photos' fingerprints (analysis/fingerprint.ts) and the user's "not duplicates" pairs. */
 export class FingerprintsRepository {
   private readonly putStmt;
-  private readonly allStmt;
   private readonly missingStmt;
   private readonly dismissStmt;
   private readonly undismissStmt;
   private readonly dismissalsStmt;
-  private readonly photosStmt;
+  private readonly searchStmt;
+  private readonly detailsStmt;
 
   constructor(db: Db) {
     this.putStmt = db.prepare(
       `INSERT INTO photo_fingerprints (photo_id, dct, gradient, thumb, colour) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (photo_id) DO UPDATE SET dct = excluded.dct, gradient = excluded.gradient, thumb = excluded.thumb, colour = excluded.colour`,
-    );
-    this.allStmt = db.prepare<[], FingerprintRow>(
-      "SELECT f.* FROM photo_fingerprints f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' ORDER BY f.photo_id",
     );
     this.missingStmt = db.prepare<[], { id: number; path: string }>(
       "SELECT p.id, p.path FROM photos p LEFT JOIN photo_fingerprints f ON f.photo_id = p.id WHERE p.status = 'done' AND f.photo_id IS NULL ORDER BY p.id",
@@ -45,18 +41,19 @@ export class FingerprintsRepository {
     this.dismissStmt = db.prepare('INSERT OR IGNORE INTO duplicate_dismissals (hash_a, hash_b, created_at) VALUES (?, ?, ?)');
     this.undismissStmt = db.prepare('DELETE FROM duplicate_dismissals WHERE hash_a = ? AND hash_b = ?');
     this.dismissalsStmt = db.prepare<[], { hash_a: string; hash_b: string }>('SELECT hash_a, hash_b FROM duplicate_dismissals');
-    this.photosStmt = db.prepare<[], DuplicateCandidateRow>(
-      "SELECT id, path, size, mtime_ms, content_hash, format, width, height, taken_at FROM photos WHERE status = 'done' ORDER BY id",
-    );
+    // The whole library in one pass: what the candidate search needs, the two hashes as one
+    // hex string (a string costs less to read than two blobs, each a Buffer of its own).
+    this.searchStmt = db
+      .prepare<[], [number, number, string, number | null, number | null, string | null]>(
+        `SELECT p.id, p.size, p.content_hash, p.width, p.height, hex(f.dct) || hex(f.gradient)
+         FROM photos p LEFT JOIN photo_fingerprints f ON f.photo_id = p.id WHERE p.status = 'done' ORDER BY p.id`,
+      )
+      .raw();
+    this.detailsStmt = db.prepare<[number], { thumb: Buffer; colour: Buffer }>('SELECT thumb, colour FROM photo_fingerprints WHERE photo_id = ?');
   }
 
   put(photoId: number, f: StoredFingerprint): void {
     this.putStmt.run(photoId, asBuffer(f.dct), asBuffer(f.gradient), asBuffer(f.thumb), asBuffer(f.colour));
-  }
-
-  /** Every analysed photo's fingerprint. */
-  list(): FingerprintRow[] {
-    return this.allStmt.all();
   }
 
   /** Analysed photos without a fingerprint: analysed before duplicates existed. */
@@ -64,8 +61,31 @@ export class FingerprintsRepository {
     return this.missingStmt.all();
   }
 
-  listPhotos(): DuplicateCandidateRow[] {
-    return this.photosStmt.all();
+  /** Every analysed photo with its two hashes (null when it has no fingerprint): one statement, iterated. */
+  listForSearch(): SearchRow[] {
+    const out: SearchRow[] = [];
+    let words = new DataView(new ArrayBuffer(16 * 1024));
+    let used = 0;
+    for (const [id, size, contentHash, width, height, hex] of this.searchStmt.iterate()) {
+      let dct: Uint8Array | null = null, gradient: Uint8Array | null = null;
+      if (hex !== null && hex.length === 32) {
+        if (used === words.byteLength) {
+          words = new DataView(new ArrayBuffer(words.byteLength));
+          used = 0;
+        }
+        for (let k = 0; k < 4; k++) words.setUint32(used + 4 * k, parseInt(hex.slice(8 * k, 8 * k + 8), 16));
+        dct = new Uint8Array(words.buffer, used, 8);
+        gradient = new Uint8Array(words.buffer, used + 8, 8);
+        used += 16;
+      }
+      out.push({ id, size, contentHash, width: width ?? 0, height: height ?? 0, dct, gradient });
+    }
+    return out;
+  }
+
+  /** A photo's thumbnails for the finer check, read only for the candidates. */
+  details(photoId: number): { thumb: Uint8Array; colour: Uint8Array } | null {
+    return this.detailsStmt.get(photoId) ?? null;
   }
 
   /** Returns false when the pair was already dismissed. */

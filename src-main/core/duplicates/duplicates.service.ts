@@ -113,27 +113,19 @@ export class DuplicatesService {
 
   /** Every group, duplicates first (exact, same, edited), then similar shots; largest waste first within a class. */
   async list(options: { class?: DuplicateClass; withExif?: boolean } = {}): Promise<DuplicateGroup[]> {
-    const rows = this.fingerprints.listPhotos();
-    const prints = new Map(this.fingerprints.list().map((f) => [f.photo_id, f]));
-    const photos: SearchPhoto[] = rows.map((r) => {
-      const f = prints.get(r.id);
-      return {
-        id: r.id, contentHash: r.content_hash, size: r.size, width: r.width ?? 0, height: r.height ?? 0,
-        dct: f?.dct ?? null, gradient: f?.gradient ?? null, thumb: f?.thumb ?? null, colour: f?.colour ?? null,
-      };
-    });
+    const photos: SearchPhoto[] = this.fingerprints.listForSearch();
     const dismissed = this.fingerprints.dismissedKeys();
-    const byId = new Map(rows.map((r) => [r.id, r]));
     const { pairs } = findDuplicatePairs(photos, {
       facesOf: (id) => this.relativeFaces(id),
       dismissed: (a, b) => dismissed.size > 0 && dismissed.has(dismissalKey(a.contentHash, b.contentHash)),
+      detailsOf: (id) => this.fingerprints.details(id),
     });
     const reference = this.folders('reference'), preferred = this.folders('preferred');
     const order: DuplicateClass[] = ['exact', 'same', 'edited', 'similar'];
     const groups: DuplicateGroup[] = [];
     for (const g of groupPairs(pairs)) {
       if (options.class && g.class !== options.class) continue;
-      const members = g.members.map((id) => byId.get(id)!);
+      const members = g.members.map((id) => this.photos.findById(id)!);
       const exif = new Map<number, { date: boolean; camera: string | null; gps: boolean }>();
       for (const m of members) exif.set(m.id, options.withExif === false ? { date: m.taken_at !== null, camera: null, gps: false } : await readExif(m.path, m.taken_at));
       const candidates: KeeperCandidate[] = members.map((m) => ({

@@ -11,8 +11,9 @@ export interface SearchPhoto {
   height: number;
   dct: Uint8Array | null;
   gradient: Uint8Array | null;
-  thumb: Uint8Array | null;
-  colour: Uint8Array | null;
+  /** The finer check's thumbnails: here, or read for the candidates only (SearchOptions.detailsOf). */
+  thumb?: Uint8Array | null;
+  colour?: Uint8Array | null;
 }
 
 export interface DuplicatePair {
@@ -21,7 +22,7 @@ export interface DuplicatePair {
   class: DuplicateClass;
 }
 
-/** Hash distance under which a pair is checked further: the index finds all up to 11 bits. */
+/** Hash distance under which a pair is checked further: the index finds every pair within it. */
 export const CANDIDATE_BITS = 11;
 
 export interface SearchOptions {
@@ -29,6 +30,38 @@ export interface SearchOptions {
   facesOf?: (photoId: number) => RelativeBox[] | null;
   /** True when the user said these two are not duplicates. */
   dismissed?: (a: SearchPhoto, b: SearchPhoto) => boolean;
+  /** The thumbnails of a photo given without them (read for the candidates only); null when it has none. */
+  detailsOf?: (photoId: number) => { thumb: Uint8Array; colour: Uint8Array } | null;
+}
+
+/** The two 32-bit halves of the 8-byte hash of every photo, in one pair of typed arrays. */
+function halves(photos: readonly SearchPhoto[], hashOf: (p: SearchPhoto) => Uint8Array): { hi: Uint32Array; lo: Uint32Array } {
+  const hi = new Uint32Array(photos.length), lo = new Uint32Array(photos.length);
+  for (let i = 0; i < photos.length; i++) {
+    const h = hashOf(photos[i]!);
+    hi[i] = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+    lo[i] = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0;
+  }
+  return { hi, lo };
+}
+
+/**
+ * Every pair (i < j, indexes of `photos`) within CANDIDATE_BITS on the DCT hash or on the
+ * gradient hash, each once, as i × n + j in ascending order.
+ */
+export function candidatePairs(photos: readonly SearchPhoto[]): Float64Array {
+  const n = photos.length;
+  const keys: number[] = [];
+  for (const hashOf of [(p: SearchPhoto) => p.dct!, (p: SearchPhoto) => p.gradient!]) {
+    const { hi, lo } = halves(photos, hashOf);
+    new HammingIndex(hi, lo).pairsWithin(CANDIDATE_BITS, (i, j) => {
+      keys.push(i * n + j);
+    });
+  }
+  const sorted = Float64Array.from(keys).sort();
+  let m = 0;
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[m++] = sorted[k]!;
+  return sorted.subarray(0, m);
 }
 
 /**
@@ -57,18 +90,19 @@ export function findDuplicatePairs(photos: readonly SearchPhoto[], options: Sear
     }
   }
 
-  const hashed = photos.filter((p) => p.dct && p.gradient && p.thumb && p.colour);
-  const candidates = new Set<number>();
+  const lazy = options.detailsOf;
+  const hashed = photos.filter((p) => p.dct && p.gradient && ((p.thumb && p.colour) || lazy));
+  const candidates = candidatePairs(hashed);
   const n = hashed.length;
-  for (const hashOf of [(p: SearchPhoto) => p.dct!, (p: SearchPhoto) => p.gradient!]) {
-    const index = new HammingIndex(hashed.map(hashOf));
-    index.pairsWithin(CANDIDATE_BITS, (i, j) => {
-      candidates.add(i * n + j);
-    });
-  }
-  const side = (p: SearchPhoto): PairSide => ({
-    thumb: p.thumb!,
-    colour: p.colour!,
+  const details = new Map<number, { thumb: Uint8Array; colour: Uint8Array } | null>();
+  const detailOf = (p: SearchPhoto): { thumb: Uint8Array; colour: Uint8Array } | null => {
+    if (p.thumb && p.colour) return { thumb: p.thumb, colour: p.colour };
+    if (!details.has(p.id)) details.set(p.id, lazy?.(p.id) ?? null);
+    return details.get(p.id)!;
+  };
+  const side = (p: SearchPhoto, d: { thumb: Uint8Array; colour: Uint8Array }): PairSide => ({
+    thumb: d.thumb,
+    colour: d.colour,
     aspect: p.width > 0 && p.height > 0 ? p.width / p.height : 1,
     faces: options.facesOf?.(p.id) ?? null,
   });
@@ -77,10 +111,12 @@ export function findDuplicatePairs(photos: readonly SearchPhoto[], options: Sear
     const [lo, hi] = a.id < b.id ? [a, b] : [b, a];
     if (lo.contentHash === hi.contentHash && exactKeys.has(`${lo.id}:${hi.id}`)) continue;
     if (dismissed(lo, hi)) continue;
-    const verdict = verifyPair(side(lo), side(hi));
+    const dl = detailOf(lo), dh = detailOf(hi);
+    if (!dl || !dh) continue;
+    const verdict = verifyPair(side(lo, dl), side(hi, dh));
     if (verdict.class) pairs.push({ a: lo.id, b: hi.id, class: verdict.class });
   }
-  return { pairs, candidates: candidates.size };
+  return { pairs, candidates: candidates.length };
 }
 
 const RANK: Record<DuplicateClass, number> = { exact: 0, same: 1, edited: 2, similar: 3 };
