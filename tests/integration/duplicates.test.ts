@@ -38,6 +38,8 @@ const vanishCopy = path.join(folder, 'copies of everything', 'vanishing copy.jpg
 const changeKeeper = path.join(folder, 'c.jpg');
 const changeCopy = path.join(folder, 'copies of everything', 'changing copy.jpg');
 
+let scanned: { analysis: { done: number; copies: number } };
+
 const list = (): Group[] => {
   const r = runCli(['duplicates', '--db', db, '--json'], env);
   if (r.code !== 0) throw new Error(r.stderr);
@@ -60,6 +62,7 @@ beforeAll(async () => {
   copyFileSync(path.join(IDENTITIES, 'id04/img12.jpg'), changeCopy);
   const scan = runCli(['scan', folder, '--db', db, '--workers', '1', '--json'], env);
   if (scan.code !== 0) throw new Error(`scan failed: ${scan.stderr}`);
+  scanned = JSON.parse(scan.stdout) as typeof scanned;
 }, 900_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -79,6 +82,19 @@ describe('facepair duplicates', () => {
     expect(resized.files.find((f) => f.photoId === resized.keeper)!.reason).toMatch(/^keep: larger: \d+×\d+ against \d+×\d+$/);
     expect(groupOf(groups, otherFile)).toBeUndefined();
     expect(runCli(['duplicates', '--db', db, '--class', 'blurry'], env).stderr).toMatch(/must be one of exact, same, edited, similar/);
+  });
+
+  it('reads each exact copy once: the scan copies the faces the first one showed', () => {
+    // Three files are byte-for-byte copies of another: beach day, the vanishing and the changing copy.
+    expect(scanned.analysis).toMatchObject({ done: 9, copies: 3 });
+    const app = createApp({ dbFile: db, mustExist: true });
+    try {
+      const boxes = (file: string) => app.faces.listForPhoto(app.photos.findByPath(file)!.id).map((f) => f.box);
+      expect(boxes(copyFile).length).toBeGreaterThan(0);
+      expect(boxes(copyFile)).toEqual(boxes(keeperFile));
+    } finally {
+      app.close();
+    }
   });
 
   it('moves nothing without --yes', () => {

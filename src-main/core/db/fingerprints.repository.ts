@@ -29,6 +29,7 @@ export class FingerprintsRepository {
   private readonly dismissalsStmt;
   private readonly searchStmt;
   private readonly detailsStmt;
+  private readonly getStmt;
 
   constructor(db: Db) {
     this.putStmt = db.prepare(
@@ -49,6 +50,7 @@ export class FingerprintsRepository {
          FROM photos p LEFT JOIN photo_fingerprints f ON f.photo_id = p.id WHERE p.status = 'done' ORDER BY p.id`,
       )
       .raw();
+    this.getStmt = db.prepare<[number], { dct: Buffer; gradient: Buffer; thumb: Buffer; colour: Buffer }>('SELECT dct, gradient, thumb, colour FROM photo_fingerprints WHERE photo_id = ?');
     this.detailsStmt = db.prepare<[number], { thumb: Buffer; colour: Buffer }>('SELECT thumb, colour FROM photo_fingerprints WHERE photo_id = ?');
   }
 
@@ -81,6 +83,10 @@ export class FingerprintsRepository {
       out.push({ id, size, contentHash, width: width ?? 0, height: height ?? 0, dct, gradient });
     }
     return out;
+  }
+
+  get(photoId: number): StoredFingerprint | null {
+    return this.getStmt.get(photoId) ?? null;
   }
 
   /** A photo's thumbnails for the finer check, read only for the candidates. */
