@@ -18,6 +18,13 @@ export interface SearchRow {
   gradient: Uint8Array | null;
 }
 
+export interface RawFileRow {
+  id: number;
+  path: string;
+  status: string;
+  taken_at: string | null;
+}
+
 const asBuffer = (a: Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** The photos' fingerprints (analysis/fingerprint.ts) and the user's "not duplicates" pairs. */
@@ -30,8 +37,10 @@ export class FingerprintsRepository {
   private readonly searchStmt;
   private readonly detailsStmt;
   private readonly getStmt;
+  private readonly byExtension = new Map<string, { all(): unknown[] }>();
+  private readonly namedLikeStmt;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.putStmt = db.prepare(
       `INSERT INTO photo_fingerprints (photo_id, dct, gradient, thumb, colour) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (photo_id) DO UPDATE SET dct = excluded.dct, gradient = excluded.gradient, thumb = excluded.thumb, colour = excluded.colour`,
@@ -50,6 +59,8 @@ export class FingerprintsRepository {
          FROM photos p LEFT JOIN photo_fingerprints f ON f.photo_id = p.id WHERE p.status = 'done' ORDER BY p.id`,
       )
       .raw();
+    // Paths that are the given one's up to its last dot, then anything: "IMG_0042." to "IMG_0042/" (the next character).
+    this.namedLikeStmt = db.prepare<[string, string], RawFileRow>("SELECT id, path, status, taken_at FROM photos WHERE path > ? AND path < ? AND status != 'gone' ORDER BY id");
     this.getStmt = db.prepare<[number], { dct: Buffer; gradient: Buffer; thumb: Buffer; colour: Buffer }>('SELECT dct, gradient, thumb, colour FROM photo_fingerprints WHERE photo_id = ?');
     this.detailsStmt = db.prepare<[number], { thumb: Buffer; colour: Buffer }>('SELECT thumb, colour FROM photo_fingerprints WHERE photo_id = ?');
   }
@@ -83,6 +94,25 @@ export class FingerprintsRepository {
       out.push({ id, size, contentHash, width: width ?? 0, height: height ?? 0, dct, gradient });
     }
     return out;
+  }
+
+  /** The photos (analysed or not, not gone) whose name ends with one of these extensions (".dng"), in any case. */
+  listWithExtensions(extensions: readonly string[]): RawFileRow[] {
+    if (!extensions.every((e) => /^\.[a-z0-9]+$/.test(e))) throw new Error('an extension is a dot and letters or digits');
+    const key = extensions.join(',');
+    let stmt = this.byExtension.get(key);
+    if (!stmt) {
+      const lengths = [...new Set(extensions.map((e) => e.length))];
+      const test = lengths.map((n) => `lower(substr(path, -${n})) IN (${extensions.filter((e) => e.length === n).map((e) => `'${e}'`).join(', ')})`).join(' OR ');
+      stmt = this.db.prepare<[], RawFileRow>(`SELECT id, path, status, taken_at FROM photos WHERE status != 'gone' AND (${test}) ORDER BY id`);
+      this.byExtension.set(key, stmt);
+    }
+    return stmt.all() as RawFileRow[];
+  }
+
+  /** The photos (not gone) whose path is `stem` followed by a dot and anything. */
+  listNamedLike(stem: string): RawFileRow[] {
+    return this.namedLikeStmt.all(`${stem}.`, `${stem}/`);
   }
 
   get(photoId: number): StoredFingerprint | null {
