@@ -7,15 +7,13 @@ export interface StoredFingerprint {
   colour: Uint8Array;
 }
 
-/** One photo as the candidate search reads it. */
+/** One photo as the candidate search reads it (its hashes packed apart: listForSearch). */
 export interface SearchRow {
   id: number;
   size: number;
   contentHash: string;
   width: number;
   height: number;
-  dct: Uint8Array | null;
-  gradient: Uint8Array | null;
 }
 
 export interface RawFileRow {
@@ -37,6 +35,7 @@ export class FingerprintsRepository {
   private readonly searchStmt;
   private readonly detailsStmt;
   private readonly getStmt;
+  private readonly facesStmt;
   private readonly byExtension = new Map<string, { all(): unknown[] }>();
   private readonly namedLikeStmt;
 
@@ -51,16 +50,22 @@ export class FingerprintsRepository {
     this.dismissStmt = db.prepare('INSERT OR IGNORE INTO duplicate_dismissals (hash_a, hash_b, created_at) VALUES (?, ?, ?)');
     this.undismissStmt = db.prepare('DELETE FROM duplicate_dismissals WHERE hash_a = ? AND hash_b = ?');
     this.dismissalsStmt = db.prepare<[], { hash_a: string; hash_b: string }>('SELECT hash_a, hash_b FROM duplicate_dismissals');
-    // The whole library in one pass: what the candidate search needs, the two hashes as one
-    // hex string (a string costs less to read than two blobs, each a Buffer of its own).
+    // The whole library in one pass: what the candidate search needs, the two hashes read from
+    // their own index (migration 14: not the table, where each sits beside its thumbnail) as
+    // one hex string (a string costs less to read than two blobs, each a Buffer of its own).
     this.searchStmt = db
       .prepare<[], [number, number, string, number | null, number | null, string | null]>(
         `SELECT p.id, p.size, p.content_hash, p.width, p.height, hex(f.dct) || hex(f.gradient)
-         FROM photos p LEFT JOIN photo_fingerprints f ON f.photo_id = p.id WHERE p.status = 'done' ORDER BY p.id`,
+         FROM photos p LEFT JOIN photo_fingerprints f INDEXED BY photo_fingerprints_hashes ON f.photo_id = p.id
+         WHERE p.status = 'done' ORDER BY p.id`,
       )
       .raw();
     // Paths that are the given one's up to its last dot, then anything: "IMG_0042." to "IMG_0042/" (the next character).
     this.namedLikeStmt = db.prepare<[string, string], RawFileRow>("SELECT id, path, status, taken_at FROM photos WHERE path > ? AND path < ? AND status != 'gone' ORDER BY id");
+    this.facesStmt = db.prepare<[number], { analyzer_version: number | null; width: number | null; height: number | null; x: number | null; y: number | null; w: number | null; h: number | null }>(
+      `SELECT p.analyzer_version, p.width, p.height, f.x, f.y, f.w, f.h FROM photos p
+       LEFT JOIN faces f ON f.photo_id = p.id AND f.lost_at IS NULL AND f.not_face_at IS NULL WHERE p.id = ? ORDER BY f.idx`,
+    );
     this.getStmt = db.prepare<[number], { dct: Buffer; gradient: Buffer; thumb: Buffer; colour: Buffer }>('SELECT dct, gradient, thumb, colour FROM photo_fingerprints WHERE photo_id = ?');
     this.detailsStmt = db.prepare<[number], { thumb: Buffer; colour: Buffer }>('SELECT thumb, colour FROM photo_fingerprints WHERE photo_id = ?');
   }
@@ -74,26 +79,29 @@ export class FingerprintsRepository {
     return this.missingStmt.all();
   }
 
-  /** Every analysed photo with its two hashes (null when it has no fingerprint): one statement, iterated. */
-  listForSearch(): SearchRow[] {
-    const out: SearchRow[] = [];
-    let words = new DataView(new ArrayBuffer(16 * 1024));
-    let used = 0;
+  /**
+   * Every analysed photo, and its two hashes packed as find-duplicates' PackedHashes (present
+   * 0 when it has no fingerprint): one statement, iterated.
+   */
+  listForSearch(): { photos: SearchRow[]; words: Uint32Array; present: Uint8Array } {
+    const photos: SearchRow[] = [];
+    let words = new Uint32Array(4 * 4096), present = new Uint8Array(4096);
     for (const [id, size, contentHash, width, height, hex] of this.searchStmt.iterate()) {
-      let dct: Uint8Array | null = null, gradient: Uint8Array | null = null;
-      if (hex !== null && hex.length === 32) {
-        if (used === words.byteLength) {
-          words = new DataView(new ArrayBuffer(words.byteLength));
-          used = 0;
-        }
-        for (let k = 0; k < 4; k++) words.setUint32(used + 4 * k, parseInt(hex.slice(8 * k, 8 * k + 8), 16));
-        dct = new Uint8Array(words.buffer, used, 8);
-        gradient = new Uint8Array(words.buffer, used + 8, 8);
-        used += 16;
+      const i = photos.length;
+      if (i === present.length) {
+        const w = new Uint32Array(2 * words.length), p = new Uint8Array(2 * present.length);
+        w.set(words);
+        p.set(present);
+        words = w;
+        present = p;
       }
-      out.push({ id, size, contentHash, width: width ?? 0, height: height ?? 0, dct, gradient });
+      if (hex !== null && hex.length === 32) {
+        present[i] = 1;
+        for (let k = 0; k < 4; k++) words[4 * i + k] = parseInt(hex.slice(8 * k, 8 * k + 8), 16);
+      }
+      photos.push({ id, size, contentHash, width: width ?? 0, height: height ?? 0 });
     }
-    return out;
+    return { photos, words: words.subarray(0, 4 * photos.length), present: present.subarray(0, photos.length) };
   }
 
   /** The photos (analysed or not, not gone) whose name ends with one of these extensions (".dng"), in any case. */
@@ -113,6 +121,20 @@ export class FingerprintsRepository {
   /** The photos (not gone) whose path is `stem` followed by a dot and anything. */
   listNamedLike(stem: string): RawFileRow[] {
     return this.namedLikeStmt.all(`${stem}.`, `${stem}/`);
+  }
+
+  /**
+   * The faces of a photo in fractions of its frame (their boxes in whole pixels, as the window
+   * shows them), for the finer check; null when the photo was never analysed for faces.
+   */
+  facesOf(photoId: number): Array<{ x: number; y: number; w: number; h: number }> | null {
+    const rows = this.facesStmt.all(photoId);
+    const first = rows[0];
+    if (!first || !first.analyzer_version || !first.width || !first.height) return null;
+    const { width, height } = first as { width: number; height: number };
+    return rows
+      .filter((r) => r.x !== null)
+      .map((r) => ({ x: Math.round(r.x!) / width, y: Math.round(r.y!) / height, w: Math.round(r.w!) / width, h: Math.round(r.h!) / height }));
   }
 
   get(photoId: number): StoredFingerprint | null {

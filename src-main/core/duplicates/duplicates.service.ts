@@ -15,7 +15,7 @@ import type { SettingsRepository } from '../db/settings.repository.js';
 import { hashFile } from '../library/content-hash.js';
 import { ApiError, conflict, notFound } from '../contract/errors.js';
 import type { PeopleService, UndoRecord } from '../people/people.service.js';
-import { findDuplicatePairs, groupPairs, type DuplicatePair, type SearchPhoto } from './find-duplicates.js';
+import { findDuplicatePairs, groupPairs, type DuplicatePair } from './find-duplicates.js';
 import { RAW_EXTENSIONS } from '../library/image-kinds.js';
 import { chooseKeeper, type KeeperCandidate } from './keep-best.js';
 import { pairRawFiles, type PairablePhoto, type RawPairs } from './raw-pairs.js';
@@ -132,12 +132,18 @@ export class DuplicatesService {
   }
 
   private async listWithPairs(options: { class?: GroupClass; withExif?: boolean }): Promise<{ groups: DuplicateGroup[]; raw: RawPairs }> {
-    const photos: SearchPhoto[] = this.fingerprints.listForSearch();
+    const { photos, words, present } = this.fingerprints.listForSearch();
     const dismissed = this.fingerprints.dismissedKeys();
+    const faces = new Map<number, RelativeBox[] | null>();
     const { pairs } = findDuplicatePairs(photos, {
-      facesOf: (id) => this.relativeFaces(id),
+      facesOf: (id) => {
+        // A photo meets several candidates: its faces are read once.
+        if (!faces.has(id)) faces.set(id, this.fingerprints.facesOf(id));
+        return faces.get(id)!;
+      },
       dismissed: (a, b) => dismissed.size > 0 && dismissed.has(dismissalKey(a.contentHash, b.contentHash)),
       detailsOf: (id) => this.fingerprints.details(id),
+      packed: { words, present },
     });
     const raw = this.rawPairs(pairs);
     // The RAW and the JPEG of one shot are a pair, not duplicates: listed apart.
@@ -298,13 +304,6 @@ export class DuplicatesService {
     }
     report.actionId = actionId;
     return report;
-  }
-
-  /** Faces of an analysed photo in fractions of its frame; null when it was never analysed for faces. */
-  private relativeFaces(photoId: number): RelativeBox[] | null {
-    const row = this.photos.findById(photoId);
-    if (!row || !row.analyzer_version || !row.width || !row.height) return null;
-    return this.faces.listForPhoto(photoId).map((f) => toRelative(f));
   }
 
   /**

@@ -9,8 +9,9 @@ export interface SearchPhoto {
   size: number;
   width: number;
   height: number;
-  dct: Uint8Array | null;
-  gradient: Uint8Array | null;
+  /** The 8-byte hashes (or none here: SearchOptions.packed holds them). */
+  dct?: Uint8Array | null;
+  gradient?: Uint8Array | null;
   /** The finer check's thumbnails: here, or read for the candidates only (SearchOptions.detailsOf). */
   thumb?: Uint8Array | null;
   colour?: Uint8Array | null;
@@ -32,17 +33,30 @@ export interface SearchOptions {
   dismissed?: (a: SearchPhoto, b: SearchPhoto) => boolean;
   /** The thumbnails of a photo given without them (read for the candidates only); null when it has none. */
   detailsOf?: (photoId: number) => { thumb: Uint8Array; colour: Uint8Array } | null;
+  /** The photos' hashes packed (as a library of 100,000 is read), instead of each photo's bytes. */
+  packed?: PackedHashes;
 }
 
-/** The two 32-bit halves of the 8-byte hash of every photo, in one pair of typed arrays. */
-function halves(photos: readonly SearchPhoto[], hashOf: (p: SearchPhoto) => Uint8Array): { hi: Uint32Array; lo: Uint32Array } {
-  const hi = new Uint32Array(photos.length), lo = new Uint32Array(photos.length);
-  for (let i = 0; i < photos.length; i++) {
-    const h = hashOf(photos[i]!);
-    hi[i] = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
-    lo[i] = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0;
-  }
-  return { hi, lo };
+/**
+ * The two hashes of `photos[i]` as 32-bit halves at words[4i .. 4i + 3]: DCT high and low,
+ * gradient high and low (big-endian, as the fingerprints store them); present[i] = 1 when the
+ * photo has them.
+ */
+export interface PackedHashes {
+  words: Uint32Array;
+  present: Uint8Array;
+}
+
+/** The hashes of photos given as bytes, packed. */
+export function packHashes(photos: readonly SearchPhoto[]): PackedHashes {
+  const words = new Uint32Array(4 * photos.length), present = new Uint8Array(photos.length);
+  const word = (h: Uint8Array, k: number): number => ((h[k]! << 24) | (h[k + 1]! << 16) | (h[k + 2]! << 8) | h[k + 3]!) >>> 0;
+  photos.forEach((p, i) => {
+    if (!p.dct || !p.gradient) return;
+    present[i] = 1;
+    words.set([word(p.dct, 0), word(p.dct, 4), word(p.gradient, 0), word(p.gradient, 4)], 4 * i);
+  });
+  return { words, present };
 }
 
 /**
@@ -50,10 +64,19 @@ function halves(photos: readonly SearchPhoto[], hashOf: (p: SearchPhoto) => Uint
  * gradient hash, each once, as i × n + j in ascending order.
  */
 export function candidatePairs(photos: readonly SearchPhoto[]): Float64Array {
-  const n = photos.length;
+  return candidatesAmong(Uint32Array.from(photos.keys()), packHashes(photos).words);
+}
+
+/** candidatePairs of the photos at `at` (indexes into the packed words); i and j index `at`. */
+function candidatesAmong(at: Uint32Array, words: Uint32Array): Float64Array {
+  const n = at.length;
   const keys: number[] = [];
-  for (const hashOf of [(p: SearchPhoto) => p.dct!, (p: SearchPhoto) => p.gradient!]) {
-    const { hi, lo } = halves(photos, hashOf);
+  for (const offset of [0, 2]) {
+    const hi = new Uint32Array(n), lo = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      hi[i] = words[4 * at[i]! + offset]!;
+      lo[i] = words[4 * at[i]! + offset + 1]!;
+    }
     new HammingIndex(hi, lo).pairsWithin(CANDIDATE_BITS, (i, j) => {
       keys.push(i * n + j);
     });
@@ -71,15 +94,21 @@ export function candidatePairs(photos: readonly SearchPhoto[]): Float64Array {
 export function findDuplicatePairs(photos: readonly SearchPhoto[], options: SearchOptions = {}): { pairs: DuplicatePair[]; candidates: number } {
   const pairs: DuplicatePair[] = [];
   const dismissed = options.dismissed ?? (() => false);
-  const bySize = new Map<number, SearchPhoto[]>();
+  // Photos by size, a list made only for a size two photos share (a library is mostly unique sizes).
+  const firstOfSize = new Map<number, SearchPhoto>();
+  const sameSize = new Map<number, SearchPhoto[]>();
   for (const p of photos) {
-    const list = bySize.get(p.size);
+    const first = firstOfSize.get(p.size);
+    if (first === undefined) {
+      firstOfSize.set(p.size, p);
+      continue;
+    }
+    const list = sameSize.get(p.size);
     if (list) list.push(p);
-    else bySize.set(p.size, [p]);
+    else sameSize.set(p.size, [first, p]);
   }
   const exactKeys = new Set<string>();
-  for (const list of bySize.values()) {
-    if (list.length < 2) continue;
+  for (const list of sameSize.values()) {
     const byHash = new Map<string, SearchPhoto[]>();
     for (const p of list) byHash.set(p.contentHash, [...(byHash.get(p.contentHash) ?? []), p]);
     for (const same of byHash.values()) {
@@ -91,8 +120,13 @@ export function findDuplicatePairs(photos: readonly SearchPhoto[], options: Sear
   }
 
   const lazy = options.detailsOf;
-  const hashed = photos.filter((p) => p.dct && p.gradient && ((p.thumb && p.colour) || lazy));
-  const candidates = candidatePairs(hashed);
+  const packed = options.packed ?? packHashes(photos);
+  const at: number[] = [];
+  photos.forEach((p, i) => {
+    if (packed.present[i] && ((p.thumb && p.colour) || lazy)) at.push(i);
+  });
+  const hashed = at.map((i) => photos[i]!);
+  const candidates = candidatesAmong(Uint32Array.from(at), packed.words);
   const n = hashed.length;
   const details = new Map<number, { thumb: Uint8Array; colour: Uint8Array } | null>();
   const detailOf = (p: SearchPhoto): { thumb: Uint8Array; colour: Uint8Array } | null => {

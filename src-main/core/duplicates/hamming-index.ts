@@ -1,3 +1,6 @@
+import { align16, PAGE } from '../ml/wasm-bytes.js';
+import { hammingKernel, type ScanChunk } from './hamming-kernel.js';
+
 /**
  * Every pair of 64-bit hashes within a Hamming distance, by multi-index hashing (Norouzi et
  * al.): the hash is cut into four 16-bit chunks, each with its own table of buckets. Two hashes
@@ -13,7 +16,8 @@
  *
  * The work goes bucket by bucket (a bucket against its neighbours within s bits), not hash by
  * hash: each comparison reads two runs of a table laid out in bucket order, and a pair is
- * reported by the first chunk in which it is close, so that no per-pair set is needed.
+ * reported by the first chunk in which it is close, so that no per-pair set is needed. The
+ * comparisons run in WebAssembly (hamming-kernel.ts) where the runtime has it.
  */
 export class HammingIndex {
   /** High and low 32 bits of each hash. */
@@ -46,30 +50,78 @@ export class HammingIndex {
   }
 
   /** Every pair i < j within `maxDistance` bits, each once, with its distance; in no set order. */
-  pairsWithin(maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
+  pairsWithin(maxDistance: number, onPair: (i: number, j: number, distance: number) => void, options: { kernel?: 'wasm' | 'js' } = {}): void {
     if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > 64) throw new Error('the distance is a whole number of bits, 0 to 64');
+    if (this.size < 2) return;
+    const kernel = options.kernel === 'js' ? null : hammingKernel();
+    if (kernel) this.pairsInWasm(kernel, maxDistance, onPair);
+    else if (options.kernel === 'wasm') throw new Error('this runtime has no WebAssembly');
+    else this.pairsInJs(maxDistance, onPair);
+  }
+
+  /**
+   * Counting sort of the hashes by chunk c into `starts` (bucket k holds sorted positions
+   * starts[k] .. starts[k + 1]), `order` (each position's hash) and `sorted` (its two halves).
+   */
+  private sortByChunk(c: number, starts: Uint32Array, order: Uint32Array, sorted: Uint32Array): void {
+    const { hi, lo } = this;
+    const n = hi.length;
+    const shift = c % 2 === 0 ? 16 : 0;
+    const words = c < 2 ? hi : lo;
+    starts.fill(0);
+    for (let i = 0; i < n; i++) starts[((words[i]! >>> shift) & 0xffff) + 1]!++;
+    for (let k = 1; k < 65537; k++) starts[k]! += starts[k - 1]!;
+    const fill = starts.slice(0, 65536);
+    for (let i = 0; i < n; i++) order[fill[(words[i]! >>> shift) & 0xffff]!++] = i;
+    for (let p = 0; p < n; p++) {
+      sorted[2 * p] = hi[order[p]!]!;
+      sorted[2 * p + 1] = lo[order[p]!]!;
+    }
+  }
+
+  private pairsInWasm(kernel: WebAssembly.Module, maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
     const n = this.size;
-    if (n < 2) return;
     const perChunk = Math.floor(maxDistance / 4);
     const probes = chunkProbes(perChunk);
-    const { hi, lo } = this;
+    const startsAt = 0, probesAt = align16(65537 * 4), sortedAt = align16(probesAt + 4 * probes.length);
+    const orderAt = align16(sortedAt + 8 * n), countAt = align16(orderAt + 4 * n), outAt = countAt + 16;
+    let capacity = 1 << 16;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((outAt + 12 * capacity) / PAGE) });
+    const scan = new WebAssembly.Instance(kernel, { env: { mem: memory } }).exports.scan as ScanChunk;
+    const view = (at: number, length: number): Uint32Array => new Uint32Array(memory.buffer, at, length);
+    view(probesAt, probes.length).set(probes);
+    for (let c = 0; c < 4; c++) {
+      this.sortByChunk(c, view(startsAt, 65537), view(orderAt, n), view(sortedAt, 2 * n));
+      for (;;) {
+        scan(c, perChunk, maxDistance, probes.length, capacity, startsAt, probesAt, sortedAt, orderAt, outAt, countAt);
+        const count = view(countAt, 1)[0]!;
+        if (count !== 0xffffffff) {
+          const out = view(outAt, 3 * count);
+          for (let k = 0; k < 3 * count; k += 3) {
+            const i = out[k]!, j = out[k + 1]!;
+            if (i < j) onPair(i, j, out[k + 2]!);
+            else onPair(j, i, out[k + 2]!);
+          }
+          break;
+        }
+        // More pairs than room: a larger output, and the chunk again.
+        capacity *= 4;
+        const needed = Math.ceil((outAt + 12 * capacity) / PAGE);
+        memory.grow(needed - memory.buffer.byteLength / PAGE);
+      }
+    }
+  }
+
+  private pairsInJs(maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
+    const n = this.size;
+    const perChunk = Math.floor(maxDistance / 4);
+    const probes = chunkProbes(perChunk);
     const starts = new Uint32Array(65537);
     const order = new Uint32Array(n);
     // The hashes in bucket order, each as its two halves side by side.
     const sorted = new Uint32Array(2 * n);
     for (let c = 0; c < 4; c++) {
-      const shift = c % 2 === 0 ? 16 : 0;
-      const words = c < 2 ? hi : lo;
-      // Counting sort of the hashes by this chunk: bucket k holds order[starts[k] .. starts[k+1]).
-      starts.fill(0);
-      for (let i = 0; i < n; i++) starts[((words[i]! >>> shift) & 0xffff) + 1]!++;
-      for (let k = 1; k < 65537; k++) starts[k]! += starts[k - 1]!;
-      const fill = starts.slice(0, 65536);
-      for (let i = 0; i < n; i++) order[fill[(words[i]! >>> shift) & 0xffff]!++] = i;
-      for (let p = 0; p < n; p++) {
-        sorted[2 * p] = hi[order[p]!]!;
-        sorted[2 * p + 1] = lo[order[p]!]!;
-      }
+      this.sortByChunk(c, starts, order, sorted);
       for (let a = 0; a < 65536; a++) {
         const a0 = starts[a]!, a1 = starts[a + 1]!;
         if (a0 === a1) continue;

@@ -296,7 +296,17 @@ function refine(big: Float64Array, small: Float64Array, start: Region): Region {
   const target = new CorrelationWith(gradients(small));
   const sampler = new RegionSampler(big);
   const resampled = new Float64Array(N * N), detail = new Float64Array(2 * (N - 1) * (N - 1));
-  const fit = (r: Region): number => target.of(gradients(sampler.sample(r, resampled), detail));
+  // The ascent comes back to regions it measured (a side moved out, then in): each is measured once.
+  const measured = new Map<string, number>();
+  const fit = (r: Region): number => {
+    const key = `${r.x0} ${r.x1} ${r.y0} ${r.y1}`;
+    let f = measured.get(key);
+    if (f === undefined) {
+      f = target.of(gradients(sampler.sample(r, resampled), detail));
+      measured.set(key, f);
+    }
+    return f;
+  };
   let best = start, bestFit = fit(start);
   for (let round = 0; round < 3; round++) {
     let improved = false;
@@ -334,10 +344,14 @@ function standardise(a: Float64Array): Float64Array {
   let v = 0;
   for (let i = 0; i < a.length; i++) v += (a[i]! - m) ** 2;
   const sd = Math.sqrt(v / a.length) || 1;
-  return a.map((x) => (x - m) / sd);
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = (a[i]! - m) / sd;
+  return out;
 }
 
-const asFloat = (s: PairSide): { thumb: Float64Array; colour: Float64Array } => ({
+type FloatSide = { thumb: Float64Array; colour: Float64Array };
+
+const asFloat = (s: PairSide): FloatSide => ({
   thumb: s.thumb instanceof Float64Array ? s.thumb : Float64Array.from(s.thumb),
   colour: s.colour instanceof Float64Array ? s.colour : Float64Array.from(s.colour),
 });
@@ -363,8 +377,7 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
 }
 
 /** One direction: `small` is (perhaps) a crop of `big`. */
-function evidenceOf(bigSide: PairSide, smallSide: PairSide): PairEvidence {
-  const big = asFloat(bigSide), small = asFloat(smallSide);
+function evidenceOf(bigSide: PairSide, smallSide: PairSide, big: FloatSide, small: FloatSide): PairEvidence {
   const region = sameValues(big.thumb, small.thumb) ? FULL_FRAME : align(big.thumb, small.thumb);
   const aligned = resampleRegion(big.thumb, region);
   const greyCorrelation = pearson(aligned, small.thumb);
@@ -400,7 +413,8 @@ export function classify(e: PairEvidence): PairVerdict['class'] {
  * says which class of duplicate they are, or none.
  */
 export function verifyPair(a: PairSide, b: PairSide): PairVerdict {
-  const ab = evidenceOf(a, b), ba = evidenceOf(b, a);
+  const fa = asFloat(a), fb = asFloat(b);
+  const ab = evidenceOf(a, b, fa, fb), ba = evidenceOf(b, a, fb, fa);
   const score = (e: PairEvidence): number => e.greyCorrelation + e.detailCorrelation - e.crop;
   const evidence = score(ab) >= score(ba) ? ab : ba;
   return { class: classify(evidence), evidence };
