@@ -46,6 +46,19 @@ async function withTool<T>(fn: (et: ExifTool) => Promise<T>): Promise<T> {
 }
 
 /**
+ * Ends the shared ExifTool now (if one is open). A worker thread must call it before it is
+ * terminated: a thread stopped outright leaves the ExifTool process it started running (the
+ * main thread's are ended by exiftool-vendored when the process exits).
+ */
+export async function closeRawPreviews(): Promise<void> {
+  const s = shared;
+  if (!s) return;
+  shared = null;
+  if (s.idle) clearTimeout(s.idle);
+  await s.tool.then((et) => et.end()).catch(() => undefined);
+}
+
+/**
  * ExifTool takes its file names on lines of an argument file: a name with a line break (or a
  * NUL) is refused, so such a file is read through a link to it in a temporary folder.
  */

@@ -168,7 +168,7 @@ export class DuplicatesService {
       const files: DuplicateFile[] = members.map((m) => {
         const stays = g.class === 'raw-jpeg' || m.id === keeper ? null : this.staysWithItsRaw(m.id, keeper, memberIds, raw, reference);
         const reason =
-          g.class === 'raw-jpeg' ? (m.id === keeper ? `the RAW file of this shot; its ${g.members.length === 2 ? 'JPEG is' : 'other files are'} kept with it` : `the ${formatName(m.format)} of ${path.basename(members[0]!.path)}: one shot, kept with its RAW file`)
+          g.class === 'raw-jpeg' ? (m.id === keeper ? `the RAW file of this shot, kept with its ${members.slice(1).map((o) => formatName(o.format)).join(' and ')}` : `the ${formatName(m.format)} of ${path.basename(members[0]!.path)}: one shot, kept with its RAW file`)
             : g.class === 'similar' && m.id !== keeper ? 'a similar shot, not a copy: never proposed for the trash'
               : stays ?? choice.reasons.get(m.id)!;
         return {

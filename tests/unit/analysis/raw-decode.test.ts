@@ -1,10 +1,10 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePhoto, orient } from '../../../src-main/core/analysis/decode.js';
 import { fingerprintImage } from '../../../src-main/core/analysis/fingerprint.js';
-import { exifLocalTime } from '../../../src-main/core/analysis/raw-preview.js';
+import { closeRawPreviews, exifLocalTime } from '../../../src-main/core/analysis/raw-preview.js';
 import { hammingDistance } from '../../../src-main/core/duplicates/hamming-index.js';
 import { IDENTITIES, tempDir } from '../../support/paths.js';
 import { writeDng } from '../../support/raw-fixture.js';
@@ -33,6 +33,9 @@ describe('decodePhoto on a RAW file', () => {
   const dir = tempDir('raw-decode');
   const folder = path.join(dir, 'photos');
   let upright: { data: Buffer; width: number; height: number };
+
+  // The test runner stops its workers outright: the ExifTool is ended here, not left running.
+  afterAll(() => closeRawPreviews());
 
   beforeAll(async () => {
     const r = await sharp(SOURCE).rotate().resize(600).jpeg({ quality: 92 }).toBuffer({ resolveWithObject: true });
