@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
 
 import type { FacePairApp } from '../core/app.js';
-import type { DuplicateGroup } from '../core/duplicates/duplicates.service.js';
-import { DUPLICATE_CLASSES, type DuplicateClass } from '../core/duplicates/verify-pair.js';
+import { GROUP_CLASSES, type DuplicateGroup, type GroupClass } from '../core/duplicates/duplicates.service.js';
 import { defaultDbFile } from '../core/paths.js';
 import { oneOf } from './option-values.js';
 
 type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: FacePairApp) => Promise<T> | T, readOnly?: boolean) => Promise<T>;
 
-const CLASS_WORDS: Record<DuplicateClass, string> = {
+const CLASS_WORDS: Record<GroupClass, string> = {
   exact: 'exact copies',
   same: 'the same picture',
   edited: 'edited copies',
   similar: 'similar shots (never proposed for the trash)',
+  'raw-jpeg': 'RAW+JPEG of one shot (kept together, never proposed for the trash)',
 };
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -22,7 +22,7 @@ const printable = (p: string): string => (/[\p{Cc}]/u.test(p) ? JSON.stringify(p
 function describe(g: DuplicateGroup): string {
   const lines = [`${g.id}  ${CLASS_WORDS[g.class]}, ${g.files.length} files${g.wastedBytes > 0 ? `, ${mb(g.wastedBytes)} to free` : ''}`];
   for (const f of g.files) {
-    const mark = f.photoId === g.keeper ? 'keep ' : g.class === 'similar' || f.reference ? '     ' : 'trash';
+    const mark = f.photoId === g.keeper ? 'keep ' : g.class === 'similar' || g.class === 'raw-jpeg' || f.reference || f.rawPair ? '     ' : 'trash';
     lines.push(`  ${mark} ${printable(f.path)}  ${f.width}×${f.height} ${(f.format ?? '?').toUpperCase()} ${mb(f.bytes)}${f.takenAt ? ` ${f.takenAt}` : ''}  (${f.reason})`);
   }
   return lines.join('\n');
@@ -43,15 +43,15 @@ function toJson(g: DuplicateGroup): unknown {
 export function registerDuplicates(program: Command, withApp: WithApp): void {
   program
     .command('duplicates')
-    .description('list exact copies, the same picture re-encoded or rotated, edited copies and similar shots, each group with the copy to keep and why')
+    .description('list exact copies, the same picture re-encoded or rotated, edited copies, similar shots and RAW+JPEG pairs, each group with the copy to keep and why')
     .option('--db <file>', 'the library database', defaultDbFile())
-    .option('--class <class>', `only one class: ${DUPLICATE_CLASSES.join(', ')}`, oneOf(DUPLICATE_CLASSES))
+    .option('--class <class>', `only one class: ${GROUP_CLASSES.join(', ')}`, oneOf(GROUP_CLASSES))
     .option('--trash <group...>', 'move the copies of these groups (all but the keeper) to the system trash')
     .option('--yes', 'confirm --trash')
     .option('--not-duplicates <group...>', 'remember that the photos of these groups are not duplicates')
     .option('--undo', 'undo the newest action (a trash: the files come back from the trash)')
     .option('--json', 'print JSON on stdout')
-    .action(async (opts: { db: string; class?: DuplicateClass; trash?: string[]; yes?: boolean; notDuplicates?: string[]; undo?: boolean; json?: boolean }) => {
+    .action(async (opts: { db: string; class?: GroupClass; trash?: string[]; yes?: boolean; notDuplicates?: string[]; undo?: boolean; json?: boolean }) => {
       const out = (text: string): boolean => process.stdout.write(text);
       // Listing only reads: the library opens read-only (a read-only disk works, nothing changes).
       await withApp(opts.db, true, async (app) => {

@@ -69,6 +69,7 @@ export function scanSummaryText(s: ScanSummary): string {
     `  In the whole library: ${plural(s.photos, 'photo')}, ${plural(s.faces, 'face')}, ${plural(s.people, 'person', 'people')}` +
       `${s.grouping.newPeople > 0 ? ` (${s.grouping.newPeople.toLocaleString('en')} new)` : ''}${s.people > 0 ? `: ${peopleSplit(s.peopleCounts)}` : ''}.`,
   ];
+  if (a.copies > 0) lines.push(`  ${plural(a.copies, 'photo')} ${a.copies === 1 ? 'is an exact copy' : 'are exact copies'} of one already read: its faces were reused, not looked for again.`);
   if (s.errors > 0) lines.push(`  ${plural(s.errors, 'photo')} could not be read: \`facepair status\` lists them with the reason.`);
   if (s.tags && s.tags.regions + s.tags.errors.length > 0) {
     const t = s.tags;

@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,12 +7,15 @@ import { createApp } from '../../src-main/core/app.js';
 import { DuplicatesService } from '../../src-main/core/duplicates/duplicates.service.js';
 import { runCli } from '../support/cli.js';
 import { IDENTITIES, tempDir } from '../support/paths.js';
+import { writeDng } from '../support/raw-fixture.js';
 
 // A messy library scanned for real: exact copies under names with spaces, unicode and a
 // newline, a resized re-encode, other photos of the same person. The copies are listed with
 // their keeper, moved to a trash in a temporary XDG_DATA_HOME (never the real one), with what
 // the user decided about their faces given to the keeper, and brought back by undo; every
-// bad input is refused with a clear message and nothing moved.
+// bad input is refused with a clear message and nothing moved. A RAW file (a DNG made here, its
+// preview stored sideways with the orientation that turns it upright) and the camera's JPEG of
+// the shot beside it are a pair, with a copy of that JPEG elsewhere.
 
 interface Group {
   id: string;
@@ -37,6 +40,11 @@ const vanishKeeper = path.join(folder, 'v.jpg');
 const vanishCopy = path.join(folder, 'copies of everything', 'vanishing copy.jpg');
 const changeKeeper = path.join(folder, 'c.jpg');
 const changeCopy = path.join(folder, 'copies of everything', 'changing copy.jpg');
+const rawFile = path.join(folder, 'raw pair', 'IMG_0042.DNG');
+const rawJpeg = path.join(folder, 'raw pair', 'IMG_0042.JPG');
+const rawJpegCopy = path.join(folder, 'copies of everything', 'IMG_0042.JPG');
+
+let scanned: { analysis: { done: number; copies: number } };
 
 const list = (): Group[] => {
   const r = runCli(['duplicates', '--db', db, '--json'], env);
@@ -58,8 +66,15 @@ beforeAll(async () => {
   copyFileSync(path.join(IDENTITIES, 'id03/img8.jpg'), vanishCopy);
   copyFileSync(path.join(IDENTITIES, 'id04/img12.jpg'), changeKeeper);
   copyFileSync(path.join(IDENTITIES, 'id04/img12.jpg'), changeCopy);
+  mkdirSync(path.dirname(rawFile));
+  const shot = await sharp(path.join(IDENTITIES, 'id05/img13.jpg')).rotate().jpeg({ quality: 92 }).toBuffer();
+  const stored = await sharp(shot).rotate(270).jpeg({ quality: 92 }).toBuffer({ resolveWithObject: true });
+  writeDng(rawFile, { preview: stored.data, previewWidth: stored.info.width, previewHeight: stored.info.height, orientation: 6, takenAt: '2022:03:04 05:06:07' });
+  writeFileSync(rawJpeg, shot);
+  copyFileSync(rawJpeg, rawJpegCopy);
   const scan = runCli(['scan', folder, '--db', db, '--workers', '1', '--json'], env);
   if (scan.code !== 0) throw new Error(`scan failed: ${scan.stderr}`);
+  scanned = JSON.parse(scan.stdout) as typeof scanned;
 }, 900_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -79,6 +94,19 @@ describe('facepair duplicates', () => {
     expect(resized.files.find((f) => f.photoId === resized.keeper)!.reason).toMatch(/^keep: larger: \d+×\d+ against \d+×\d+$/);
     expect(groupOf(groups, otherFile)).toBeUndefined();
     expect(runCli(['duplicates', '--db', db, '--class', 'blurry'], env).stderr).toMatch(/must be one of exact, same, edited, similar/);
+  });
+
+  it('reads each exact copy once: the scan copies the faces the first one showed', () => {
+    // Four files are byte-for-byte copies of another: beach day, the vanishing and the changing copy, the RAW's JPEG.
+    expect(scanned.analysis).toMatchObject({ done: 12, copies: 4, errors: 0 });
+    const app = createApp({ dbFile: db, mustExist: true });
+    try {
+      const boxes = (file: string) => app.faces.listForPhoto(app.photos.findByPath(file)!.id).map((f) => f.box);
+      expect(boxes(copyFile).length).toBeGreaterThan(0);
+      expect(boxes(copyFile)).toEqual(boxes(keeperFile));
+    } finally {
+      app.close();
+    }
   });
 
   it('moves nothing without --yes', () => {
@@ -242,5 +270,29 @@ describe('facepair duplicates', () => {
     const r = runCli(['duplicates', '--db', db, '--not-duplicates', group.id], env);
     expect(r.stdout).toMatch(/Remembered: 1 pair of photos are not duplicates/);
     expect(groupOf(list(), smallFile)).toBeUndefined();
+  });
+
+  it('shows a RAW and the JPEG of its shot as a pair, keeps the RAW before a copy of the JPEG, and never trashes half of the pair', () => {
+    const groups = list();
+    const pair = groups.find((g) => g.class === 'raw-jpeg')!;
+    expect(pair.files.map((f) => f.path)).toEqual([rawFile, rawJpeg]);
+    expect(pair.files[0]!).toMatchObject({ format: 'dng', photoId: pair.keeper });
+    expect(pair.files[1]!.reason).toMatch(/one shot, kept with its RAW file/);
+    expect(runCli(['duplicates', '--db', db, '--trash', pair.id, '--yes'], env).stderr).toMatch(/the RAW and the JPEG of one shot, not copies: nothing in it is moved/);
+
+    const dup = groups.find((g) => g.class !== 'raw-jpeg' && g.files.some((f) => f.path === rawJpegCopy))!;
+    expect(dup.files.map((f) => f.path).sort()).toEqual([rawFile, rawJpeg, rawJpegCopy].sort());
+    expect(dup.files.find((f) => f.photoId === dup.keeper)!.path).toBe(rawFile);
+    expect(dup.files.find((f) => f.photoId === dup.keeper)!.reason).toBe('keep: original format: DNG against JPEG');
+    expect(dup.files.find((f) => f.path === rawJpeg)!.reason).toMatch(/one shot with IMG_0042.DNG, which stays: a RAW\+JPEG pair is never split/);
+    expect(dup.wastedBytes).toBe(readFileSync(rawJpegCopy).length);
+
+    const r = runCli(['duplicates', '--db', db, '--trash', dup.id, '--yes'], env);
+    expect(r.stdout).toContain(`moved to the trash: ${rawJpegCopy}`);
+    expect(r.stdout).toContain(`left in place: ${rawJpeg}: one shot with IMG_0042.DNG`);
+    expect(existsSync(rawJpegCopy)).toBe(false);
+    expect(existsSync(rawJpeg) && existsSync(rawFile)).toBe(true);
+    expect(runCli(['duplicates', '--db', db, '--undo'], env).code).toBe(0);
+    expect(existsSync(rawJpegCopy)).toBe(true);
   });
 });

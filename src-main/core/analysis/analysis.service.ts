@@ -16,6 +16,11 @@ export interface AnalysisProgress {
 }
 
 export interface AnalysisSummary extends AnalysisProgress {
+  /**
+   * Photos whose file is byte for byte one already analysed (in the library or earlier in this
+   * scan): that photo's faces, vectors and fingerprint were copied, nothing decoded again.
+   */
+  copies: number;
   backend: string | null;
   workers: number;
   /** Summed over photos, in milliseconds. */
@@ -46,10 +51,25 @@ export interface AnalyzeOptions<R> {
   signal?: AbortSignal;
 }
 
+/** An exact copy's analysis, read back from the photo it copies. */
+interface CopiedAnalysis {
+  analysis: PhotoAnalysis;
+  /** The source's face of each face of `analysis`, in order. */
+  sourceFaces: number[];
+  notFaceAt: Array<string | null>;
+}
+
 /**
  * Analyses every pending photo (and first queues again those of an older analyser); each
  * photo is written in one transaction, its new faces taking over the previous faces they
  * overlap, so that a re-analysis keeps the faces' ids and with them the user's decisions.
+ *
+ * A photo whose file has the SHA-256 of a photo already analysed by this analyser (in the
+ * library, or earlier in the same run) is not decoded: it gets copies of that photo's faces
+ * (new rows, the same crops, every vector, the "not a face" marks), its fingerprint and its
+ * size. People count photos by content hash, so a copy's faces never make a person's photo
+ * count grow; what the user decides about a copy's faces is its own, and moves to the keeper
+ * when the copy goes to the trash (DuplicatesService).
  */
 export class AnalysisService {
   constructor(
@@ -70,6 +90,7 @@ export class AnalysisService {
       total: pending.length,
       faces: 0,
       errors: 0,
+      copies: 0,
       backend: null,
       workers: 0,
       stageMs: { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, embedMs: 0, cropsMs: 0 },
@@ -78,27 +99,55 @@ export class AnalysisService {
 
     const { analyzer } = options;
     summary.workers = analyzer.workers;
-    const save = this.db.transaction((row: PhotoRow, photo: AnalyzedPhoto<R>) => {
-      const a = photo.analysis;
+    const write = (row: PhotoRow, a: PhotoAnalysis): number[] => {
       const faceIds = this.faces.replaceForPhoto(row.id, a.faces, this.previousFaceOfEach(row, a.faces, modelId));
       this.embeddings.put(modelId, faceIds.map((faceId, i) => ({ faceId, vector: a.faces[i]!.descriptor })));
-      options.saveExtra?.(faceIds, photo);
       if (a.fingerprint) this.fingerprints?.put(row.id, a.fingerprint);
       this.photos.markDone(row.id, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
+      return faceIds;
+    };
+    const save = this.db.transaction((row: PhotoRow, photo: AnalyzedPhoto<R>) => {
+      const faceIds = write(row, photo.analysis);
+      options.saveExtra?.(faceIds, photo);
     });
+    const saveCopy = this.db.transaction((row: PhotoRow, copy: CopiedAnalysis) => {
+      const faceIds = write(row, copy.analysis);
+      faceIds.forEach((faceId, i) => {
+        this.embeddings.copyVectors(copy.sourceFaces[i]!, faceId);
+        if (copy.notFaceAt[i]) this.faces.setNotFace(faceId, copy.notFaceAt[i]!);
+      });
+    });
+    // Content hashes being analysed now: a copy of one waits for it, then copies it.
+    const inFlight = new Map<string, Promise<void>>();
     let next = 0;
     const runOne = async (): Promise<void> => {
       while (next < pending.length && !options.signal?.aborted) {
         const photo = pending[next++]!;
-        const reply = await analyzer.analyze({ id: photo.id, path: photo.path, contentHash: photo.content_hash });
-        if (reply.ok) {
-          save(photo, reply);
-          summary.faces += reply.analysis.faces.length;
-          summary.backend = reply.backend;
-          for (const [k, v] of Object.entries(reply.analysis.timings)) summary.stageMs[k as keyof AnalysisSummary['stageMs']] += v;
+        const hash = photo.content_hash;
+        while (inFlight.has(hash)) await inFlight.get(hash);
+        const copy = this.copyOfAnalysed(photo, modelId);
+        if (copy) {
+          saveCopy(photo, copy);
+          summary.faces += copy.analysis.faces.length;
+          summary.copies++;
         } else {
-          this.photos.markError(photo.id, reply.error);
-          summary.errors++;
+          let finished!: () => void;
+          inFlight.set(hash, new Promise((resolve) => (finished = resolve)));
+          try {
+            const reply = await analyzer.analyze({ id: photo.id, path: photo.path, contentHash: hash });
+            if (reply.ok) {
+              save(photo, reply);
+              summary.faces += reply.analysis.faces.length;
+              summary.backend = reply.backend;
+              for (const [k, v] of Object.entries(reply.analysis.timings)) summary.stageMs[k as keyof AnalysisSummary['stageMs']] += v;
+            } else {
+              this.photos.markError(photo.id, reply.error);
+              summary.errors++;
+            }
+          } finally {
+            inFlight.delete(hash);
+            finished();
+          }
         }
         summary.done++;
         options.onProgress?.({ done: summary.done, total: summary.total, faces: summary.faces, errors: summary.errors });
@@ -107,6 +156,34 @@ export class AnalysisService {
     // One job queued ahead per worker keeps every worker busy while the main thread writes.
     await Promise.all(Array.from({ length: analyzer.workers * 2 }, runOne));
     return summary;
+  }
+
+  /**
+   * The analysis of another photo with the same bytes, analysed by this analyser, read back
+   * for `row`; null when there is none (or its faces lack a descriptor: then it is analysed).
+   */
+  private copyOfAnalysed(row: PhotoRow, descriptorModel: number): CopiedAnalysis | null {
+    const source = this.photos.findByHash(row.content_hash).find(
+      (p) => p.id !== row.id && p.status === 'done' && p.analyzer_version === ANALYZER_VERSION && p.width !== null && p.height !== null && p.format !== null,
+    );
+    if (!source) return null;
+    const faces = this.faces.listAnalysed(source.id);
+    const descriptors = this.embeddings.vectorsFor(descriptorModel, faces.map((f) => f.id));
+    if (faces.some((f) => !descriptors.has(f.id))) return null;
+    const fingerprint = this.fingerprints?.get(source.id) ?? undefined;
+    return {
+      analysis: {
+        format: source.format!,
+        width: source.width!,
+        height: source.height!,
+        takenAt: source.taken_at,
+        faces: faces.map((f) => ({ idx: f.idx, box: f.box, score: f.score, shapeError: f.shapeError, landmarks: f.landmarks, descriptor: descriptors.get(f.id)!, cropFile: f.cropFile, alignedFile: f.alignedFile })),
+        timings: { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, embedMs: 0, cropsMs: 0 },
+        ...(fingerprint ? { fingerprint } : {}),
+      },
+      sourceFaces: faces.map((f) => f.id),
+      notFaceAt: faces.map((f) => f.notFaceAt),
+    };
   }
 
   /** For each face found, the id of the photo's previous face it is (null: a face new to the photo). */

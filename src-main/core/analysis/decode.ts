@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import exifr from 'exifr';
 import sharp from 'sharp';
+import { readRawPreview } from './raw-preview.js';
 import { rawRgb, type RgbImage } from './rgb-image.js';
+import { isRawFile } from '../library/image-kinds.js';
 import { sniffImageBuffer } from '../library/sniff.js';
 
 /** Photos above this many pixels are refused rather than decoded (decompression bombs). */
@@ -52,20 +55,72 @@ async function decodeHeic(buf: Buffer, maxSide: number): Promise<{ image: RgbIma
   return { image, width: first.width, height: first.height };
 }
 
+function unreadable(err: unknown): never {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') fail('the file vanished before it could be read');
+  if (code === 'EACCES' || code === 'EPERM') fail('permission denied: the file cannot be read');
+  fail(`cannot read the file: ${(err as Error).message}`);
+}
+
+/**
+ * An EXIF orientation (1–8) applied to pixels stored without one: sharp mirrors before it
+ * rotates, so a transpose (5) is a mirror then a quarter turn left, a transverse (7) a mirror
+ * then a quarter turn right.
+ */
+export function orient(pipeline: sharp.Sharp, orientation: number): sharp.Sharp {
+  switch (orientation) {
+    case 2: return pipeline.flop();
+    case 3: return pipeline.rotate(180);
+    case 4: return pipeline.flip();
+    case 5: return pipeline.flop().rotate(270);
+    case 6: return pipeline.rotate(90);
+    case 7: return pipeline.flop().rotate(90);
+    case 8: return pipeline.rotate(270);
+    default: return pipeline;
+  }
+}
+
+/** A camera RAW: its embedded JPEG preview, turned upright by the RAW's orientation. Its size is the preview's. */
+async function decodeRaw(file: string, maxSide: number): Promise<DecodedPhoto> {
+  try {
+    await access(file);
+  } catch (err) {
+    unreadable(err);
+  }
+  const format = path.extname(file).slice(1).toLowerCase();
+  let preview;
+  try {
+    preview = await readRawPreview(file);
+  } catch (err) {
+    fail(`cannot read the ${format.toUpperCase()} file's preview: ${(err as Error).message.split('\n')[0]}`);
+  }
+  try {
+    const meta = await sharp(preview.jpeg, { limitInputPixels: false }).metadata();
+    const w = meta.width ?? 0, h = meta.height ?? 0;
+    if (w === 0 || h === 0) fail('the RAW file\'s preview has no size');
+    if (w * h > MAX_PIXELS) fail(`the RAW file's preview is too large to decode safely (${w}x${h} pixels)`);
+    const swapped = preview.orientation >= 5;
+    const image = await toRgb(orient(sharp(preview.jpeg, { limitInputPixels: MAX_PIXELS, failOn: 'error' }), preview.orientation), maxSide);
+    return { image, width: swapped ? h : w, height: swapped ? w : h, format, takenAt: preview.takenAt };
+  } catch (err) {
+    if (err instanceof PhotoDecodeError) throw err;
+    fail(`corrupt preview in the RAW file: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
 /**
  * Reads one photo for analysis: content sniffing, EXIF orientation applied before anything
- * looks at the pixels, a pixel cap, the capture date. Every failure is a PhotoDecodeError
- * with a message meant for the user.
+ * looks at the pixels, a pixel cap, the capture date. A camera RAW file is read through the
+ * JPEG preview embedded in it. Every failure is a PhotoDecodeError with a message meant for
+ * the user.
  */
 export async function decodePhoto(file: string, maxSide: number): Promise<DecodedPhoto> {
+  if (isRawFile(file)) return decodeRaw(file, maxSide);
   let buf: Buffer;
   try {
     buf = await readFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail('the file vanished before it could be read');
-    if (code === 'EACCES' || code === 'EPERM') fail('permission denied: the file cannot be read');
-    fail(`cannot read the file: ${(err as Error).message}`);
+    unreadable(err);
   }
   if (buf.length === 0) fail('the file is empty');
   const { format, detected } = await sniffImageBuffer(buf);

@@ -313,7 +313,8 @@ const tagsExportResult = z.object({
 const faceIds = z.array(id).min(1, 'Choose at least one face').max(10_000, 'At most 10,000 faces at once');
 
 /** Every method: its parameters and its result. */
-export const duplicateClass = z.enum(['exact', 'same', 'edited', 'similar']);
+/** Duplicates (exact, same, edited), similar shots, and RAW+JPEG of one shot (kept together, never trashed). */
+export const duplicateClass = z.enum(['exact', 'same', 'edited', 'similar', 'raw-jpeg']);
 const groupId = z.string().regex(/^[a-z][0-9a-f]{11}$/, 'A duplicate group id is a letter and 11 hex digits');
 
 export const duplicateFile = z.object({
@@ -331,6 +332,8 @@ export const duplicateFile = z.object({
   reason: z.string(),
   /** In a reference folder: never proposed for the trash. */
   reference: z.boolean(),
+  /** Half of a RAW+JPEG pair of one shot whose other half stays: never proposed for the trash. */
+  rawPair: z.boolean(),
 });
 
 export const duplicateGroup = z.object({

@@ -30,6 +30,7 @@ export class EmbeddingsRepository {
   private readonly countFor;
   private readonly vectorStmt;
   private readonly photoFaceVectors;
+  private readonly copyStmt;
 
   constructor(private readonly db: Db) {
     this.missing = db.prepare<[number], { id: number; aligned_file: string }>(
@@ -44,6 +45,7 @@ export class EmbeddingsRepository {
        AND model_id IN (SELECT id FROM models WHERE key LIKE ? || '%')`,
     );
     this.countFor = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = ?');
+    this.copyStmt = db.prepare('INSERT OR IGNORE INTO embeddings (face_id, model_id, vector) SELECT ?, model_id, vector FROM embeddings WHERE face_id = ?');
     this.vectorStmt = db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM embeddings WHERE face_id = ? AND model_id = ?');
     this.photoFaceVectors = db.prepare<[string], Omit<PhotoFaceVector, 'vector'> & { vector: Buffer | null }>(
       `SELECT p.path, p.width, p.height, f.id AS faceId, f.x, f.y, f.w, f.h, f.aligned_file AS alignedFile, e.vector
@@ -78,6 +80,11 @@ export class EmbeddingsRepository {
   }
 
   /** Vectors of one model for the given faces (faces without one are left out). */
+  /** Gives face `to` every vector face `from` has (of every model) that it has not: the same crop, the same vectors. */
+  copyVectors(from: number, to: number): void {
+    this.copyStmt.run(to, from);
+  }
+
   vectorsFor(modelId: number, faceIds: readonly number[]): Map<number, Float32Array> {
     const out = new Map<number, Float32Array>();
     for (const id of faceIds) {

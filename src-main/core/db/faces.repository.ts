@@ -27,6 +27,12 @@ export interface FaceRow {
   lost_at: string | null;
 }
 
+/** A face as its photo's analysis found it (not lost): what a byte-for-byte copy of the photo reuses. */
+export interface AnalysedFace extends NewFace {
+  id: number;
+  notFaceAt: string | null;
+}
+
 /** A face a photo had before its new analysis (lost ones included: they may be found again). */
 export interface PreviousFace {
   id: number;
@@ -122,6 +128,7 @@ export class FacesRepository {
   private readonly photoCountsStmt;
   private readonly notFaceStmt;
   private readonly notFacesStmt;
+  private readonly analysedStmt;
 
   constructor(private readonly db: Db) {
     this.photoOfEachStmt = db.prepare<[], { id: number; photo_id: number }>(
@@ -183,6 +190,9 @@ export class FacesRepository {
     this.allOfPersonStmt = db.prepare<[number], { id: number; assigned_by: 'auto' | 'user' | null }>('SELECT id, assigned_by FROM faces WHERE person_id = ? ORDER BY id');
     this.assignStmt = db.prepare('UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ?');
     this.notFaceStmt = db.prepare('UPDATE faces SET not_face_at = ? WHERE id = ?');
+    this.analysedStmt = db.prepare<[number], { id: number; idx: number; x: number; y: number; w: number; h: number; score: number; shape_error: number; landmarks: Buffer; crop_file: string; aligned_file: string; not_face_at: string | null }>(
+      'SELECT id, idx, x, y, w, h, score, shape_error, landmarks, crop_file, aligned_file, not_face_at FROM faces WHERE photo_id = ? AND lost_at IS NULL ORDER BY idx',
+    );
     this.notFacesStmt = db.prepare<[], { id: number; photo_id: number; path: string; x: number; y: number; w: number; h: number; crop_file: string; not_face_at: string }>(
       `SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.crop_file, f.not_face_at FROM faces f JOIN photos p ON p.id = f.photo_id
        WHERE f.not_face_at IS NOT NULL ORDER BY f.id`,
@@ -206,6 +216,21 @@ export class FacesRepository {
   }
 
   /** The photo's faces as they are before a new analysis is written, lost ones included. */
+  /** The faces the latest analysis of a photo found, as it wrote them. */
+  listAnalysed(photoId: number): AnalysedFace[] {
+    return this.analysedStmt.all(photoId).map((r) => ({
+      id: r.id,
+      idx: r.idx,
+      box: { x: r.x, y: r.y, width: r.w, height: r.h },
+      score: r.score,
+      shapeError: r.shape_error,
+      landmarks: fromBlob(r.landmarks),
+      cropFile: r.crop_file,
+      alignedFile: r.aligned_file,
+      notFaceAt: r.not_face_at,
+    }));
+  }
+
   listPreviousForPhoto(photoId: number): PreviousFace[] {
     return this.previousStmt.all(photoId).map((r) => ({ id: r.id, box: { x: r.x, y: r.y, width: r.w, height: r.h } }));
   }

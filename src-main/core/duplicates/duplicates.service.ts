@@ -15,9 +15,18 @@ import type { SettingsRepository } from '../db/settings.repository.js';
 import { hashFile } from '../library/content-hash.js';
 import { ApiError, conflict, notFound } from '../contract/errors.js';
 import type { PeopleService, UndoRecord } from '../people/people.service.js';
-import { findDuplicatePairs, groupPairs, type SearchPhoto } from './find-duplicates.js';
-import { chooseKeeper, RAW_EXTENSIONS, type KeeperCandidate } from './keep-best.js';
+import { findDuplicatePairs, groupPairs, type DuplicatePair } from './find-duplicates.js';
+import { RAW_EXTENSIONS } from '../library/image-kinds.js';
+import { chooseKeeper, type KeeperCandidate } from './keep-best.js';
+import { pairRawFiles, type PairablePhoto, type RawPairs } from './raw-pairs.js';
 import type { DuplicateClass, RelativeBox } from './verify-pair.js';
+
+/**
+ * The classes of groups: duplicates (exact, same, edited), similar shots, and RAW+JPEG of one
+ * shot (a pair that belongs together: listed apart, never proposed for the trash).
+ */
+export type GroupClass = DuplicateClass | 'raw-jpeg';
+export const GROUP_CLASSES: readonly GroupClass[] = ['exact', 'same', 'edited', 'similar', 'raw-jpeg'];
 
 export interface DuplicateFile {
   photoId: number;
@@ -31,15 +40,17 @@ export interface DuplicateFile {
   /** Why it is kept, or why it may go. */
   reason: string;
   reference: boolean;
+  /** Half of a RAW+JPEG pair whose other half stays: never proposed for the trash. */
+  rawPair: boolean;
 }
 
 export interface DuplicateGroup {
   /** Stable while the group's files stay the same: a digest of their content hashes. */
   id: string;
-  class: DuplicateClass;
+  class: GroupClass;
   keeper: number;
   files: DuplicateFile[];
-  /** Bytes freed by trashing every copy but the keeper (0 for similar shots). */
+  /** Bytes freed by trashing every copy but the keeper (0 for similar shots and RAW+JPEG pairs). */
   wastedBytes: number;
 }
 
@@ -69,6 +80,7 @@ export const TRASH_ACTION = 'duplicates.trash';
 const REFERENCE_KEY = 'duplicates.referenceFolders';
 const PREFERRED_KEY = 'duplicates.preferredFolders';
 
+const formatName = (f: string | null): string => (f ?? 'unknown').toUpperCase().replace('JPG', 'JPEG');
 const withSep = (folder: string): string => (folder.endsWith(path.sep) ? folder : folder + path.sep);
 const inAny = (file: string, folders: readonly string[]): boolean => folders.some((f) => file.startsWith(withSep(f)));
 
@@ -111,53 +123,103 @@ export class DuplicatesService {
     this.settings.set(kind === 'reference' ? REFERENCE_KEY : PREFERRED_KEY, JSON.stringify(folders.map((f) => path.resolve(f))));
   }
 
-  /** Every group, duplicates first (exact, same, edited), then similar shots; largest waste first within a class. */
-  async list(options: { class?: DuplicateClass; withExif?: boolean } = {}): Promise<DuplicateGroup[]> {
-    const rows = this.fingerprints.listPhotos();
-    const prints = new Map(this.fingerprints.list().map((f) => [f.photo_id, f]));
-    const photos: SearchPhoto[] = rows.map((r) => {
-      const f = prints.get(r.id);
-      return {
-        id: r.id, contentHash: r.content_hash, size: r.size, width: r.width ?? 0, height: r.height ?? 0,
-        dct: f?.dct ?? null, gradient: f?.gradient ?? null, thumb: f?.thumb ?? null, colour: f?.colour ?? null,
-      };
-    });
+  /**
+   * Every group, duplicates first (exact, same, edited), then similar shots, then RAW+JPEG
+   * pairs; largest waste first within a class.
+   */
+  async list(options: { class?: GroupClass; withExif?: boolean } = {}): Promise<DuplicateGroup[]> {
+    return (await this.listWithPairs(options)).groups;
+  }
+
+  private async listWithPairs(options: { class?: GroupClass; withExif?: boolean }): Promise<{ groups: DuplicateGroup[]; raw: RawPairs }> {
+    const { photos, words, present } = this.fingerprints.listForSearch();
     const dismissed = this.fingerprints.dismissedKeys();
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const faces = new Map<number, RelativeBox[] | null>();
     const { pairs } = findDuplicatePairs(photos, {
-      facesOf: (id) => this.relativeFaces(id),
+      facesOf: (id) => {
+        // A photo meets several candidates: its faces are read once.
+        if (!faces.has(id)) faces.set(id, this.fingerprints.facesOf(id));
+        return faces.get(id)!;
+      },
       dismissed: (a, b) => dismissed.size > 0 && dismissed.has(dismissalKey(a.contentHash, b.contentHash)),
+      detailsOf: (id) => this.fingerprints.details(id),
+      packed: { words, present },
     });
+    const raw = this.rawPairs(pairs);
+    // The RAW and the JPEG of one shot are a pair, not duplicates: listed apart.
+    const apart = pairs.filter((p) => !raw.unitOf.get(p.a)?.includes(p.b));
+    const found: Array<{ class: GroupClass; members: number[] }> = [...groupPairs(apart), ...raw.units.map((u) => ({ class: 'raw-jpeg' as const, members: u }))];
     const reference = this.folders('reference'), preferred = this.folders('preferred');
-    const order: DuplicateClass[] = ['exact', 'same', 'edited', 'similar'];
     const groups: DuplicateGroup[] = [];
-    for (const g of groupPairs(pairs)) {
+    for (const g of found) {
       if (options.class && g.class !== options.class) continue;
-      const members = g.members.map((id) => byId.get(id)!);
+      const members = g.members.map((id) => this.photos.findById(id)!);
       const exif = new Map<number, { date: boolean; camera: string | null; gps: boolean }>();
       for (const m of members) exif.set(m.id, options.withExif === false ? { date: m.taken_at !== null, camera: null, gps: false } : await readExif(m.path, m.taken_at));
       const candidates: KeeperCandidate[] = members.map((m) => ({
         photoId: m.id, path: m.path, format: m.format, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, takenAt: m.taken_at,
         exif: { date: exif.get(m.id)!.date, camera: exif.get(m.id)!.camera !== null, gps: exif.get(m.id)!.gps },
-        reference: inAny(m.path, reference), preferred: inAny(m.path, preferred), rawSibling: rawSiblingOf(m.path),
+        reference: inAny(m.path, reference), preferred: inAny(m.path, preferred), rawSibling: raw.rawFileOf.get(m.id) ?? null,
       }));
       const choice = chooseKeeper(candidates);
-      const files: DuplicateFile[] = members.map((m) => ({
-        photoId: m.id, path: m.path, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, format: m.format, takenAt: m.taken_at,
-        camera: exif.get(m.id)!.camera, reason: g.class === 'similar' && m.id !== choice.keeper ? 'a similar shot, not a copy: never proposed for the trash' : choice.reasons.get(m.id)!,
-        reference: inAny(m.path, reference),
-      }));
-      files.sort((a, b) => Number(b.photoId === choice.keeper) - Number(a.photoId === choice.keeper) || a.photoId - b.photoId);
-      const wastedBytes = g.class === 'similar' ? 0 : files.filter((f) => f.photoId !== choice.keeper && !f.reference).reduce((s, f) => s + f.bytes, 0);
+      // A RAW+JPEG pair's own group: the RAW first, never a keeper and copies.
+      const keeper = g.class === 'raw-jpeg' ? g.members[0]! : choice.keeper;
+      const memberIds = new Set(g.members);
+      const files: DuplicateFile[] = members.map((m) => {
+        const stays = g.class === 'raw-jpeg' || m.id === keeper ? null : this.staysWithItsRaw(m.id, keeper, memberIds, raw, reference);
+        const reason =
+          g.class === 'raw-jpeg' ? (m.id === keeper ? `the RAW file of this shot, kept with its ${members.slice(1).map((o) => formatName(o.format)).join(' and ')}` : `the ${formatName(m.format)} of ${path.basename(members[0]!.path)}: one shot, kept with its RAW file`)
+            : g.class === 'similar' && m.id !== keeper ? 'a similar shot, not a copy: never proposed for the trash'
+              : stays ?? choice.reasons.get(m.id)!;
+        return {
+          photoId: m.id, path: m.path, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, format: m.format, takenAt: m.taken_at,
+          camera: exif.get(m.id)!.camera, reason, reference: inAny(m.path, reference), rawPair: g.class === 'raw-jpeg' ? m.id !== keeper : stays !== null,
+        };
+      });
+      files.sort((a, b) => Number(b.photoId === keeper) - Number(a.photoId === keeper) || a.photoId - b.photoId);
+      const wastedBytes = g.class === 'similar' || g.class === 'raw-jpeg' ? 0 : files.filter((f) => f.photoId !== keeper && !f.reference && !f.rawPair).reduce((s, f) => s + f.bytes, 0);
       const digest = createHash('sha256').update([...new Set(members.map((m) => m.content_hash))].sort().join('\n') + `\n${members.length}`).digest('hex');
-      groups.push({ id: `${g.class[0]}${digest.slice(0, 11)}`, class: g.class, keeper: choice.keeper, files, wastedBytes });
+      groups.push({ id: `${g.class[0]}${digest.slice(0, 11)}`, class: g.class, keeper, files, wastedBytes });
     }
-    return groups.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || b.wastedBytes - a.wastedBytes || a.id.localeCompare(b.id));
+    const order = GROUP_CLASSES;
+    return { groups: groups.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || b.wastedBytes - a.wastedBytes || a.id.localeCompare(b.id)), raw };
+  }
+
+  /** RAW+JPEG of one shot in the library: by name beside each other, or by picture and capture time (raw-pairs.ts). */
+  private rawPairs(pairs: readonly DuplicatePair[]): RawPairs {
+    const rawFiles = this.fingerprints.listWithExtensions(RAW_EXTENSIONS);
+    if (rawFiles.length === 0) return { units: [], unitOf: new Map(), rawFileOf: new Map() };
+    const pairable = (r: { id: number; path: string; status: string; taken_at: string | null }): PairablePhoto => ({ id: r.id, path: r.path, done: r.status === 'done', takenAt: r.taken_at });
+    return pairRawFiles(
+      rawFiles.map(pairable),
+      (r) => this.fingerprints.listNamedLike(r.path.slice(0, r.path.length - path.extname(r.path).length)).map(pairable),
+      pairs,
+      (id) => {
+        const row = this.photos.findById(id);
+        return row && pairable(row);
+      },
+    );
+  }
+
+  /**
+   * Why a copy in a duplicate group stays where it is though it is not the keeper: it is half
+   * of a RAW+JPEG pair, and the other half stays (the keeper, or a file outside the group or
+   * in a reference folder); null when it may go (with the whole of its pair, if it has one).
+   */
+  private staysWithItsRaw(photoId: number, keeperId: number, members: ReadonlySet<number>, raw: RawPairs, reference: readonly string[]): string | null {
+    const unit = raw.unitOf.get(photoId);
+    if (!unit) return null;
+    const others = unit.filter((id) => id !== photoId);
+    const staying = others.find((id) => id === keeperId || !members.has(id) || inAny(this.photos.findById(id)!.path, reference));
+    if (staying === undefined) return null;
+    const name = path.basename(this.photos.findById(staying)!.path);
+    return `one shot with ${name}, which stays: a RAW+JPEG pair is never split, so this is never proposed for the trash`;
   }
 
   /** "Not duplicates": every pair of the group's photos is never proposed again. */
   async dismiss(groupId: string): Promise<number> {
     const group = (await this.list({ withExif: false })).find((g) => g.id === groupId) ?? (() => { throw notFound(`Duplicate group ${groupId}`); })();
+    if (group.class === 'raw-jpeg') throw conflict(`Group ${groupId} is the RAW and the JPEG of one shot: they are never proposed as duplicates, so there is nothing to dismiss`);
     const hashes = group.files.map((f) => this.photos.findById(f.photoId)!.content_hash);
     let n = 0;
     this.db.transaction(() => {
@@ -172,7 +234,8 @@ export class DuplicatesService {
    * SHA-256 as scanned); what the user decided about its faces goes to the keeper's faces first.
    */
   async trash(groupIds: readonly string[], keepers: ReadonlyMap<string, number> = new Map()): Promise<TrashReport> {
-    const groups = new Map((await this.list({ withExif: true })).map((g) => [g.id, g]));
+    const listed = await this.listWithPairs({ withExif: true });
+    const groups = new Map(listed.groups.map((g) => [g.id, g]));
     const report: TrashReport = { actionId: null, trashed: [], refused: [] };
     const record: TrashRecord = { people: [], deleted: [], created: [], moves: [], labels: [], trash: [] };
     let actionId: number | null = null;
@@ -181,6 +244,7 @@ export class DuplicatesService {
       const group = groups.get(id);
       if (!group) throw new ApiError('not_found', `Duplicate group ${id} does not exist: list the groups again (a scan or a trash changes them)`);
       if (group.class === 'similar') throw conflict(`Group ${id} holds similar shots, not copies: nothing in it is moved to the trash`);
+      if (group.class === 'raw-jpeg') throw conflict(`Group ${id} is the RAW and the JPEG of one shot, not copies: nothing in it is moved to the trash`);
       const keeperId = keepers.get(id) ?? group.keeper;
       const keeper = group.files.find((f) => f.photoId === keeperId) ?? (() => { throw conflict(`Photo ${keeperId} is not in group ${id}`); })();
       const keeperRow = this.photos.findById(keeper.photoId)!;
@@ -191,9 +255,15 @@ export class DuplicatesService {
       }
       const copies = group.files.filter((f) => f !== keeper);
       if (copies.length === 0) throw conflict(`Group ${id} has one photo left: nothing to move`);
+      const memberIds = new Set(group.files.map((f) => f.photoId));
       for (const copy of copies) {
         if (copy.reference) {
           report.refused.push({ path: copy.path, reason: 'in a reference folder: never moved to the trash' });
+          continue;
+        }
+        const stays = this.staysWithItsRaw(copy.photoId, keeper.photoId, memberIds, listed.raw, this.folders('reference'));
+        if (stays) {
+          report.refused.push({ path: copy.path, reason: stays });
           continue;
         }
         const row = this.photos.findById(copy.photoId);
@@ -234,13 +304,6 @@ export class DuplicatesService {
     }
     report.actionId = actionId;
     return report;
-  }
-
-  /** Faces of an analysed photo in fractions of its frame; null when it was never analysed for faces. */
-  private relativeFaces(photoId: number): RelativeBox[] | null {
-    const row = this.photos.findById(photoId);
-    if (!row || !row.analyzer_version || !row.width || !row.height) return null;
-    return this.faces.listForPhoto(photoId).map((f) => toRelative(f));
   }
 
   /**
@@ -356,12 +419,6 @@ function trashFailure(err: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return `cannot move it to the trash: permission denied (a read-only folder?): ${msg}`;
   if (code === 'EROFS') return 'cannot move it to the trash: the volume is read-only';
   return `cannot move it to the trash (this volume may have no trash): ${msg}`;
-}
-
-function rawSiblingOf(file: string): string | null {
-  const stem = file.slice(0, file.length - path.extname(file).length);
-  for (const ext of RAW_EXTENSIONS) for (const e of [ext, ext.toUpperCase()]) if (existsSync(stem + e)) return stem + e;
-  return null;
 }
 
 async function readExif(file: string, takenAt: string | null): Promise<{ date: boolean; camera: string | null; gps: boolean }> {

@@ -1,64 +1,146 @@
+import { align16, PAGE } from '../ml/wasm-bytes.js';
+import { hammingKernel, type ScanChunk } from './hamming-kernel.js';
+
 /**
- * Multi-index hashing (Norouzi et al.) over 64-bit hashes: four 16-bit chunks, each in its
- * own table; probing every chunk value within 2 bits finds every pair within 11 bits of each
- * other (by the pigeonhole principle one chunk differs by at most 2), and a few beyond.
+ * Every pair of 64-bit hashes within a Hamming distance, by multi-index hashing (Norouzi et
+ * al.): the hash is cut into four 16-bit chunks, each with its own table of buckets. Two hashes
+ * within r bits of each other differ in some chunk by at most ⌊r/4⌋ bits (pigeonhole), so
+ * comparing every bucket with the buckets within ⌊r/4⌋ bits of it finds every such pair: exact,
+ * not approximate.
+ *
+ * Why four chunks of 16 bits: with n hashes, a chunk of b bits and s bits of radius per chunk,
+ * each hash meets about chunks × V(b, s) × n / 2^b others, V being the number of b-bit masks of
+ * at most s bits. For n = 100,000 and r = 11: 4 × 137 × n / 2^16 ≈ 840; three chunks of ~21
+ * bits (s = 3) probe 1,562 buckets a chunk; twelve chunks of ~5 bits (s = 0, "r + 1 blocks")
+ * meet n × 12 / 32 ≈ 37,500 each. Sixteen bits a chunk is the cheapest.
+ *
+ * The work goes bucket by bucket (a bucket against its neighbours within s bits), not hash by
+ * hash: each comparison reads two runs of a table laid out in bucket order, and a pair is
+ * reported by the first chunk in which it is close, so that no per-pair set is needed. The
+ * comparisons run in WebAssembly (hamming-kernel.ts) where the runtime has it.
  */
 export class HammingIndex {
+  /** High and low 32 bits of each hash. */
   private readonly hi: Uint32Array;
   private readonly lo: Uint32Array;
-  /** Per chunk: bucket start offsets (65537) and the item ids sorted by bucket. */
-  private readonly starts: Uint32Array[] = [];
-  private readonly items: Uint32Array[] = [];
 
-  constructor(hashes: readonly Uint8Array[]) {
-    const n = hashes.length;
-    this.hi = new Uint32Array(n);
-    this.lo = new Uint32Array(n);
+  /** From 8-byte hashes (big-endian bits, as the fingerprints store them). */
+  static fromBytes(hashes: readonly Uint8Array[]): HammingIndex {
+    const hi = new Uint32Array(hashes.length), lo = new Uint32Array(hashes.length);
     hashes.forEach((h, i) => {
-      this.hi[i] = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
-      this.lo[i] = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0;
+      hi[i] = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+      lo[i] = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0;
     });
-    for (let c = 0; c < 4; c++) {
-      const counts = new Uint32Array(65537);
-      for (let i = 0; i < n; i++) counts[this.chunk(i, c) + 1]!++;
-      for (let k = 1; k < 65537; k++) counts[k]! += counts[k - 1]!;
-      const fill = counts.slice(0, 65536);
-      const items = new Uint32Array(n);
-      for (let i = 0; i < n; i++) items[fill[this.chunk(i, c)]!++] = i;
-      this.starts.push(counts);
-      this.items.push(items);
-    }
+    return new HammingIndex(hi, lo);
+  }
+
+  /** Hash i is `hi[i]` (its first 32 bits) then `lo[i]`. */
+  constructor(hi: Uint32Array, lo: Uint32Array) {
+    if (hi.length !== lo.length) throw new Error('a hash needs both halves');
+    this.hi = hi;
+    this.lo = lo;
   }
 
   get size(): number {
     return this.hi.length;
   }
 
-  private chunk(i: number, c: number): number {
-    return c < 2 ? (this.hi[i]! >>> (c === 0 ? 16 : 0)) & 0xffff : (this.lo[i]! >>> (c === 2 ? 16 : 0)) & 0xffff;
-  }
-
   distance(i: number, j: number): number {
     return popcount(this.hi[i]! ^ this.hi[j]!) + popcount(this.lo[i]! ^ this.lo[j]!);
   }
 
-  /** Every pair i < j within `maxDistance` bits (complete up to 11), with its distance. */
-  pairsWithin(maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
+  /** Every pair i < j within `maxDistance` bits, each once, with its distance; in no set order. */
+  pairsWithin(maxDistance: number, onPair: (i: number, j: number, distance: number) => void, options: { kernel?: 'wasm' | 'js' } = {}): void {
+    if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > 64) throw new Error('the distance is a whole number of bits, 0 to 64');
+    if (this.size < 2) return;
+    const kernel = options.kernel === 'js' ? null : hammingKernel();
+    if (kernel) this.pairsInWasm(kernel, maxDistance, onPair);
+    else if (options.kernel === 'wasm') throw new Error('this runtime has no WebAssembly');
+    else this.pairsInJs(maxDistance, onPair);
+  }
+
+  /**
+   * Counting sort of the hashes by chunk c into `starts` (bucket k holds sorted positions
+   * starts[k] .. starts[k + 1]), `order` (each position's hash) and `sorted` (its two halves).
+   */
+  private sortByChunk(c: number, starts: Uint32Array, order: Uint32Array, sorted: Uint32Array): void {
+    const { hi, lo } = this;
+    const n = hi.length;
+    const shift = c % 2 === 0 ? 16 : 0;
+    const words = c < 2 ? hi : lo;
+    starts.fill(0);
+    for (let i = 0; i < n; i++) starts[((words[i]! >>> shift) & 0xffff) + 1]!++;
+    for (let k = 1; k < 65537; k++) starts[k]! += starts[k - 1]!;
+    const fill = starts.slice(0, 65536);
+    for (let i = 0; i < n; i++) order[fill[(words[i]! >>> shift) & 0xffff]!++] = i;
+    for (let p = 0; p < n; p++) {
+      sorted[2 * p] = hi[order[p]!]!;
+      sorted[2 * p + 1] = lo[order[p]!]!;
+    }
+  }
+
+  private pairsInWasm(kernel: WebAssembly.Module, maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
     const n = this.size;
-    const seen = new Int32Array(n).fill(-1);
-    const probes = chunkProbes();
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < 4; c++) {
-        const key = this.chunk(i, c);
-        const starts = this.starts[c]!, items = this.items[c]!;
+    const perChunk = Math.floor(maxDistance / 4);
+    const probes = chunkProbes(perChunk);
+    const startsAt = 0, probesAt = align16(65537 * 4), sortedAt = align16(probesAt + 4 * probes.length);
+    const orderAt = align16(sortedAt + 8 * n), countAt = align16(orderAt + 4 * n), outAt = countAt + 16;
+    let capacity = 1 << 16;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((outAt + 12 * capacity) / PAGE) });
+    const scan = new WebAssembly.Instance(kernel, { env: { mem: memory } }).exports.scan as ScanChunk;
+    const view = (at: number, length: number): Uint32Array => new Uint32Array(memory.buffer, at, length);
+    view(probesAt, probes.length).set(probes);
+    for (let c = 0; c < 4; c++) {
+      this.sortByChunk(c, view(startsAt, 65537), view(orderAt, n), view(sortedAt, 2 * n));
+      for (;;) {
+        scan(c, perChunk, maxDistance, probes.length, capacity, startsAt, probesAt, sortedAt, orderAt, outAt, countAt);
+        const count = view(countAt, 1)[0]!;
+        if (count !== 0xffffffff) {
+          const out = view(outAt, 3 * count);
+          for (let k = 0; k < 3 * count; k += 3) {
+            const i = out[k]!, j = out[k + 1]!;
+            if (i < j) onPair(i, j, out[k + 2]!);
+            else onPair(j, i, out[k + 2]!);
+          }
+          break;
+        }
+        // More pairs than room: a larger output, and the chunk again.
+        capacity *= 4;
+        const needed = Math.ceil((outAt + 12 * capacity) / PAGE);
+        memory.grow(needed - memory.buffer.byteLength / PAGE);
+      }
+    }
+  }
+
+  private pairsInJs(maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
+    const n = this.size;
+    const perChunk = Math.floor(maxDistance / 4);
+    const probes = chunkProbes(perChunk);
+    const starts = new Uint32Array(65537);
+    const order = new Uint32Array(n);
+    // The hashes in bucket order, each as its two halves side by side.
+    const sorted = new Uint32Array(2 * n);
+    for (let c = 0; c < 4; c++) {
+      this.sortByChunk(c, starts, order, sorted);
+      for (let a = 0; a < 65536; a++) {
+        const a0 = starts[a]!, a1 = starts[a + 1]!;
+        if (a0 === a1) continue;
         for (let q = 0; q < probes.length; q++) {
-          const k = key ^ probes[q]!;
-          for (let p = starts[k]!, end = starts[k + 1]!; p < end; p++) {
-            const j = items[p]!;
-            if (j <= i || seen[j] === i) continue;
-            seen[j] = i;
-            const d = this.distance(i, j);
-            if (d <= maxDistance) onPair(i, j, d);
+          const b = a ^ probes[q]!;
+          // Each unordered pair of buckets once: the bucket with itself, else from the lower one.
+          if (b < a) continue;
+          const b0 = b === a ? 0 : starts[b]!, b1 = starts[b + 1]!;
+          if (b !== a && b0 === b1) continue;
+          for (let p = a0; p < a1; p++) {
+            const ph = sorted[2 * p]!, pl = sorted[2 * p + 1]!;
+            for (let r = b === a ? p + 1 : b0; r < b1; r++) {
+              const xh = ph ^ sorted[2 * r]!, xl = pl ^ sorted[2 * r + 1]!;
+              const d = popcount(xh) + popcount(xl);
+              if (d > maxDistance || firstCloseChunk(xh, xl, perChunk) !== c) continue;
+              const i = order[p]!, j = order[r]!;
+              if (i < j) onPair(i, j, d);
+              else onPair(j, i, d);
+            }
           }
         }
       }
@@ -66,15 +148,24 @@ export class HammingIndex {
   }
 }
 
-let probeCache: Uint32Array | null = null;
-/** The 16-bit masks of at most 2 bits: 1 + 16 + 120. */
-function chunkProbes(): Uint32Array {
-  if (probeCache) return probeCache;
-  const masks = [0];
-  for (let a = 0; a < 16; a++) masks.push(1 << a);
-  for (let a = 0; a < 16; a++) for (let b = a + 1; b < 16; b++) masks.push((1 << a) | (1 << b));
-  probeCache = Uint32Array.from(masks);
-  return probeCache;
+/** The first of the four chunks of a difference with at most `bits` bits set (some is, when the difference is within 4 × bits + 3). */
+function firstCloseChunk(xh: number, xl: number, bits: number): number {
+  if (popcount(xh >>> 16) <= bits) return 0;
+  if (popcount(xh & 0xffff) <= bits) return 1;
+  if (popcount(xl >>> 16) <= bits) return 2;
+  return 3;
+}
+
+const probeCache = new Map<number, Uint32Array>();
+/** The 16-bit masks of at most `bits` bits, the empty mask first. */
+function chunkProbes(bits: number): Uint32Array {
+  const cached = probeCache.get(bits);
+  if (cached) return cached;
+  const masks: number[] = [];
+  for (let m = 0; m < 65536; m++) if (popcount(m) <= bits) masks.push(m);
+  const out = Uint32Array.from(masks);
+  probeCache.set(bits, out);
+  return out;
 }
 
 export function popcount(x: number): number {

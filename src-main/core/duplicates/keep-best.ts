@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isRawFormat } from '../library/image-kinds.js';
 
 /** What the keep-best rule reads of one copy. */
 export interface KeeperCandidate {
@@ -15,21 +16,20 @@ export interface KeeperCandidate {
   reference: boolean;
   /** In one of the user's preferred folders. */
   preferred: boolean;
-  /** A RAW file of the same shot beside it (same folder and name), or null. */
+  /** The RAW file of the same shot (beside it with its name, or the same picture taken at the same time), or null. */
   rawSibling: string | null;
 }
-
-export const RAW_EXTENSIONS = ['.dng', '.cr2', '.cr3', '.nef', '.arw', '.orf', '.rw2', '.raf', '.pef', '.srw'];
 
 /** Original formats first: RAW > HEIC > JPEG > the formats copies are converted to. */
 function formatRank(format: string | null): number {
   const f = (format ?? '').toLowerCase();
-  if (RAW_EXTENSIONS.includes(`.${f}`)) return 4;
+  if (isRawFormat(f)) return 4;
   if (f === 'heic' || f === 'heif' || f === 'avif') return 3;
   if (f === 'jpg' || f === 'jpeg') return 2;
   return 1;
 }
 
+const inRawPair = (c: KeeperCandidate): boolean => c.rawSibling !== null || isRawFormat(c.format);
 const formatName = (f: string | null): string => (f ?? 'unknown').toUpperCase().replace('JPG', 'JPEG');
 const exifCount = (c: KeeperCandidate): number => Number(c.exif.date) + Number(c.exif.camera) + Number(c.exif.gps);
 const exifWords = (c: KeeperCandidate): string => {
@@ -47,7 +47,11 @@ interface Rule {
 /** The keep-best rule, in order; the first rule that tells two copies apart decides. */
 const RULES: Rule[] = [
   { compare: (a, b) => Number(a.reference) - Number(b.reference), words: () => 'in a reference folder' },
-  { compare: (a, b) => Number(a.rawSibling !== null) - Number(b.rawSibling !== null), words: (a) => `kept with its RAW file ${path.basename(a.rawSibling ?? '')}` },
+  {
+    // A RAW and the JPEG of its shot come before a copy: a RAW+JPEG pair is kept whole.
+    compare: (a, b) => Number(inRawPair(a)) - Number(inRawPair(b)),
+    words: (a, b) => (a.rawSibling !== null ? `kept with its RAW file ${path.basename(a.rawSibling)}` : `original format: ${formatName(a.format)} against ${formatName(b.format)}`),
+  },
   {
     compare: (a, b) => formatRank(a.format) - formatRank(b.format),
     words: (a, b) => `original format: ${formatName(a.format)} against ${formatName(b.format)}`,

@@ -144,19 +144,58 @@ function bestSpan(big: Float64Array, small: Float64Array): { a0: number; a1: num
   return best;
 }
 
-/** The big thumbnail's region resampled onto the small one's 32×32 grid. */
-function resampleRegion(thumb: Float64Array, region: Region): Float64Array {
-  const out = new Float64Array(N * N);
-  for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) {
-    const fx = region.x0 + ((x + 0.5) / N) * (region.x1 - region.x0);
-    const fy = region.y0 + ((y + 0.5) / N) * (region.y1 - region.y0);
-    out[y * N + x] = sample2d(thumb, N, 1, 0, fx, fy);
+/**
+ * Where each of the 32 columns (or rows) of a region falls in the big thumbnail: the two cells
+ * and the weight of the second, exactly as sample2d computes them for that column.
+ */
+function axisTaps(a0: number, a1: number, from: Int32Array, to: Int32Array, weight: Float64Array): void {
+  for (let k = 0; k < N; k++) {
+    const f = a0 + ((k + 0.5) / N) * (a1 - a0);
+    const u = Math.min(N - 1, Math.max(0, f * N - 0.5));
+    const i = Math.floor(u);
+    from[k] = i;
+    to[k] = Math.min(N - 1, i + 1);
+    weight[k] = u - i;
   }
-  return out;
 }
 
-function gradients(img: Float64Array): Float64Array {
-  const g = new Float64Array(2 * (N - 1) * (N - 1));
+/**
+ * The big thumbnail's region resampled onto the small one's 32×32 grid, into `out`: the same
+ * bilinear arithmetic as sample2d, its taps computed once a column and once a row.
+ */
+class RegionSampler {
+  private readonly x0 = new Int32Array(N);
+  private readonly x1 = new Int32Array(N);
+  private readonly ax = new Float64Array(N);
+  private readonly y0 = new Int32Array(N);
+  private readonly y1 = new Int32Array(N);
+  private readonly ay = new Float64Array(N);
+
+  constructor(private readonly thumb: Float64Array) {}
+
+  sample(region: Region, out: Float64Array): Float64Array {
+    const { thumb, x0, x1, ax, y0, y1, ay } = this;
+    axisTaps(region.x0, region.x1, x0, x1, ax);
+    axisTaps(region.y0, region.y1, y0, y1, ay);
+    for (let y = 0; y < N; y++) {
+      const r0 = y0[y]! * N, r1 = y1[y]! * N, wy = ay[y]!;
+      for (let x = 0; x < N; x++) {
+        const wx = ax[x]!;
+        const top = thumb[r0 + x0[x]!]! * (1 - wx) + thumb[r0 + x1[x]!]! * wx;
+        const bottom = thumb[r1 + x0[x]!]! * (1 - wx) + thumb[r1 + x1[x]!]! * wx;
+        out[y * N + x] = top * (1 - wy) + bottom * wy;
+      }
+    }
+    return out;
+  }
+}
+
+/** The big thumbnail's region resampled onto the small one's 32×32 grid. */
+function resampleRegion(thumb: Float64Array, region: Region): Float64Array {
+  return new RegionSampler(thumb).sample(region, new Float64Array(N * N));
+}
+
+function gradients(img: Float64Array, g = new Float64Array(2 * (N - 1) * (N - 1))): Float64Array {
   let k = 0;
   for (let y = 0; y < N - 1; y++) for (let x = 0; x < N - 1; x++) {
     g[k++] = img[y * N + x + 1]! - img[y * N + x]!;
@@ -210,10 +249,64 @@ function facesAgree(big: RelativeBox[] | null, small: RelativeBox[] | null, regi
   return true;
 }
 
+/**
+ * Pearson correlation of many series with one fixed series: the same sums in the same order as
+ * pearson(a, target), the target's share of them computed once.
+ */
+class CorrelationWith {
+  private readonly centred: Float64Array;
+  private readonly sum: number;
+  private readonly variance: number;
+
+  constructor(target: Float64Array) {
+    const n = target.length;
+    let sb = 0;
+    for (let i = 0; i < n; i++) sb += target[i]!;
+    const mb = sb / n;
+    this.centred = new Float64Array(n);
+    let vb = 0;
+    for (let i = 0; i < n; i++) {
+      const db = target[i]! - mb;
+      this.centred[i] = db;
+      vb += db * db;
+    }
+    this.sum = sb;
+    this.variance = vb;
+  }
+
+  of(a: Float64Array): number {
+    const n = a.length, db = this.centred;
+    let sa = 0;
+    for (let i = 0; i < n; i++) sa += a[i]!;
+    const ma = sa / n;
+    let cov = 0, va = 0;
+    for (let i = 0; i < n; i++) {
+      const da = a[i]! - ma;
+      cov += da * db[i]!;
+      va += da * da;
+    }
+    const vb = this.variance;
+    if (va < 1e-9 || vb < 1e-9) return va < 1e-9 && vb < 1e-9 ? 1 : 0;
+    return cov / Math.sqrt(va * vb);
+  }
+}
+
 /** Coordinate ascent of the region's four sides on the detail correlation, in half steps. */
 function refine(big: Float64Array, small: Float64Array, start: Region): Region {
-  const target = gradients(small);
-  const fit = (r: Region): number => pearson(gradients(resampleRegion(big, r)), target);
+  const target = new CorrelationWith(gradients(small));
+  const sampler = new RegionSampler(big);
+  const resampled = new Float64Array(N * N), detail = new Float64Array(2 * (N - 1) * (N - 1));
+  // The ascent comes back to regions it measured (a side moved out, then in): each is measured once.
+  const measured = new Map<string, number>();
+  const fit = (r: Region): number => {
+    const key = `${r.x0} ${r.x1} ${r.y0} ${r.y1}`;
+    let f = measured.get(key);
+    if (f === undefined) {
+      f = target.of(gradients(sampler.sample(r, resampled), detail));
+      measured.set(key, f);
+    }
+    return f;
+  };
   let best = start, bestFit = fit(start);
   for (let round = 0; round < 3; round++) {
     let improved = false;
@@ -251,20 +344,41 @@ function standardise(a: Float64Array): Float64Array {
   let v = 0;
   for (let i = 0; i < a.length; i++) v += (a[i]! - m) ** 2;
   const sd = Math.sqrt(v / a.length) || 1;
-  return a.map((x) => (x - m) / sd);
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = (a[i]! - m) / sd;
+  return out;
 }
 
-const asFloat = (s: PairSide): { thumb: Float64Array; colour: Float64Array } => ({
+type FloatSide = { thumb: Float64Array; colour: Float64Array };
+
+const asFloat = (s: PairSide): FloatSide => ({
   thumb: s.thumb instanceof Float64Array ? s.thumb : Float64Array.from(s.thumb),
   colour: s.colour instanceof Float64Array ? s.colour : Float64Array.from(s.colour),
 });
 
-/** One direction: `small` is (perhaps) a crop of `big`. */
-function evidenceOf(bigSide: PairSide, smallSide: PairSide): PairEvidence {
-  const big = asFloat(bigSide), small = asFloat(smallSide);
-  const pb = profiles(big.thumb), ps = profiles(small.thumb);
+const FULL_FRAME: Region = { x0: 0, x1: 1, y0: 0, y1: 1 };
+
+/** Where `small` sits in `big`: the best spans of the profiles, then refined on the detail. */
+function align(big: Float64Array, small: Float64Array): Region {
+  const pb = profiles(big), ps = profiles(small);
   const xs = bestSpan(pb.cols, ps.cols), ys = bestSpan(pb.rows, ps.rows);
-  const region = refine(big.thumb, small.thumb, { x0: xs.a0, x1: xs.a1, y0: ys.a0, y1: ys.a1 });
+  return refine(big, small, { x0: xs.a0, x1: xs.a1, y0: ys.a0, y1: ys.a1 });
+}
+
+/**
+ * Identical thumbnails (the same pixels: a copy with other metadata, a lossless conversion):
+ * the whole frame correlates 1 with itself and no crop can beat it by the search's margin
+ * (1e-6), so the search would answer the whole frame; it is skipped.
+ */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One direction: `small` is (perhaps) a crop of `big`. */
+function evidenceOf(bigSide: PairSide, smallSide: PairSide, big: FloatSide, small: FloatSide): PairEvidence {
+  const region = sameValues(big.thumb, small.thumb) ? FULL_FRAME : align(big.thumb, small.thumb);
   const aligned = resampleRegion(big.thumb, region);
   const greyCorrelation = pearson(aligned, small.thumb);
   const detailCorrelation = pearson(gradients(aligned), gradients(small.thumb));
@@ -299,7 +413,8 @@ export function classify(e: PairEvidence): PairVerdict['class'] {
  * says which class of duplicate they are, or none.
  */
 export function verifyPair(a: PairSide, b: PairSide): PairVerdict {
-  const ab = evidenceOf(a, b), ba = evidenceOf(b, a);
+  const fa = asFloat(a), fb = asFloat(b);
+  const ab = evidenceOf(a, b, fa, fb), ba = evidenceOf(b, a, fb, fa);
   const score = (e: PairEvidence): number => e.greyCorrelation + e.detailCorrelation - e.crop;
   const evidence = score(ab) >= score(ba) ? ab : ba;
   return { class: classify(evidence), evidence };

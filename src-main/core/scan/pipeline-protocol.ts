@@ -11,9 +11,12 @@ export type PipelineJob =
       /** The seed model to embed the photo's faces with as soon as they are found; null: none installed. */
       seedModelDir: string | null;
     }
-  | { kind: 'embed'; jobId: number; files: string[]; seedModelDir: string };
+  | { kind: 'embed'; jobId: number; files: string[]; seedModelDir: string }
+  /** The pool is closing: end what the worker holds open (the ExifTool of RAW files), then answer `closed`. */
+  | { kind: 'close'; jobId: number };
 
 export type PipelineReply =
   | { jobId: number; ok: true; kind: 'analyze'; analysis: PhotoAnalysis; backend: string; seed: SeedVectors | null }
   | { jobId: number; ok: true; kind: 'embed'; seed: SeedVectors }
+  | { jobId: number; ok: true; kind: 'closed' }
   | { jobId: number; ok: false; error: string };

@@ -5,6 +5,7 @@ import { embedCropFiles, SeedFaceEmbedder, type SeedVectors } from '../embedding
 import { PhotoDecodeError } from '../analysis/decode.js';
 import { FaceAnalyzer } from '../analysis/face-analyzer.js';
 import { analyzePhotoFile } from '../analysis/photo-analysis.js';
+import { closeRawPreviews } from '../analysis/raw-preview.js';
 import type { PipelineJob, PipelineReply } from './pipeline-protocol.js';
 
 // One worker thread = one tfjs backend instance (the wasm backend is single-threaded in Node)
@@ -33,6 +34,10 @@ async function embedFiles(dir: string, files: readonly string[]): Promise<SeedVe
 }
 
 async function handle(job: PipelineJob): Promise<PipelineReply> {
+  if (job.kind === 'close') {
+    await closeRawPreviews();
+    return { jobId: job.jobId, ok: true, kind: 'closed' };
+  }
   if (job.kind === 'embed') return { jobId: job.jobId, ok: true, kind: 'embed', seed: await embedFiles(job.seedModelDir, job.files) };
   const a = await analyzer;
   const analysis = await analyzePhotoFile(a, job.path, job.contentHash, job.cacheDir);
@@ -51,7 +56,7 @@ port.on('message', (job: PipelineJob) => {
   void handle(job)
     .catch((err: unknown): PipelineReply => {
       const expected = err instanceof PhotoDecodeError;
-      return { jobId: job.jobId, ok: false, error: expected ? (err as Error).message : `${job.kind === 'embed' ? 'embedding' : 'analysis'} failed: ${(err as Error).message}` };
+      return { jobId: job.jobId, ok: false, error: expected ? (err as Error).message : `${job.kind === 'analyze' ? 'analysis' : job.kind === 'embed' ? 'embedding' : 'closing'} failed: ${(err as Error).message}` };
     })
     .then((reply) => port.postMessage(reply));
 });

@@ -10,6 +10,21 @@ function workerFile(): string {
   return workerScript(import.meta.url, 'pipeline.worker.js');
 }
 
+function closeWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 3000);
+    worker.once('message', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.postMessage({ kind: 'close', jobId: -1 } satisfies PipelineJob);
+  });
+}
+
 export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
@@ -43,9 +58,12 @@ export class PipelinePool {
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.idle, ...this.busy.keys()];
+    const idle = [...this.idle], busy = [...this.busy.keys()];
     this.idle.length = 0;
-    await Promise.all(all.map((w) => w.terminate()));
+    // Each idle worker first ends what it holds open (the ExifTool that RAW files started: a
+    // thread terminated outright leaves that process running), a few seconds at most.
+    await Promise.all(idle.map((w) => closeWorker(w)));
+    await Promise.all([...idle, ...busy].map((w) => w.terminate()));
   }
 
   private spawn(): Worker {

@@ -36,4 +36,20 @@ describe('keep-best rule', () => {
     const raw = copy({ photoId: 3, rawSibling: '/p/a.CR2', width: 100, height: 100 });
     expect(chooseKeeper([big, raw]).keeper).toBe(3);
   });
+
+  it('keeps RAW before HEIC before JPEG, and a RAW before the JPEG of its own shot', () => {
+    const raw = copy({ photoId: 1, path: '/p/IMG_1.dng', format: 'dng', width: 1620, height: 1080 });
+    const heic = copy({ photoId: 2, path: '/q/IMG_1.heic', format: 'heic', width: 4032, height: 3024 });
+    const jpeg = copy({ photoId: 3, path: '/q/IMG_1.jpg', width: 4032, height: 3024 });
+    const choice = chooseKeeper([jpeg, heic, raw]);
+    expect(choice.keeper).toBe(1);
+    expect(choice.reasons.get(1)).toBe('keep: original format: DNG against HEIC');
+    expect(chooseKeeper([jpeg, heic]).keeper).toBe(2);
+    // The camera's JPEG beside its RAW, and a copy of that JPEG elsewhere: the RAW is kept, then the JPEG of its shot.
+    const sibling = copy({ photoId: 4, path: '/p/IMG_1.jpg', rawSibling: '/p/IMG_1.dng', width: 4032, height: 3024 });
+    const backup = copy({ photoId: 5, path: '/backup/IMG_1.jpg', width: 4032, height: 3024, exif: { date: true, camera: true, gps: true } });
+    expect(chooseKeeper([backup, sibling, raw]).keeper).toBe(1);
+    expect(chooseKeeper([backup, sibling]).keeper).toBe(4);
+    expect(chooseKeeper([backup, sibling]).reasons.get(4)).toBe('keep: kept with its RAW file IMG_1.dng');
+  });
 });

@@ -1,0 +1,306 @@
+import { COLOUR_SIDE, THUMB_SIDE } from '../../../src-main/core/analysis/fingerprint.js';
+
+/** The classes of duplicates, from the strictest. */
+export type DuplicateClass = 'exact' | 'same' | 'edited' | 'similar';
+export const DUPLICATE_CLASSES: readonly DuplicateClass[] = ['exact', 'same', 'edited', 'similar'];
+
+/** A face's box in fractions of its upright photo. */
+export interface RelativeBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface PairSide {
+  thumb: Uint8Array | Float64Array;
+  colour: Uint8Array | Float64Array;
+  /** Upright width / height. */
+  aspect: number;
+  /** The faces found by the analysis; null when unknown. */
+  faces: RelativeBox[] | null;
+}
+
+/** Where one picture sits inside the other: fractions of the larger one's frame. */
+interface Region {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+export interface PairEvidence {
+  /** Pearson correlation of the aligned grey thumbnails. */
+  greyCorrelation: number;
+  /** Pearson correlation of their gradients: fine detail that a burst or another photo does not share. */
+  detailCorrelation: number;
+  /** The largest difference of one 8×8 block of the aligned thumbnails (grey levels in standard deviations): a subject that moved. */
+  worstBlock: number;
+  /** The largest share of a side cut away from one picture to give the other. */
+  crop: number;
+  /** Mean brightness of one over the other's, ≥ 1. */
+  brightness: number;
+  /** Mean difference of chromaticity (r and b shares) over the colour grid. */
+  colour: number;
+  aspectDifference: number;
+  /** False when both have faces known and they are not the same faces in the same places. */
+  facesAgree: boolean | null;
+}
+
+export interface PairVerdict {
+  /** null: not related. */
+  class: Exclude<DuplicateClass, 'exact'> | null;
+  evidence: PairEvidence;
+}
+
+/** The finer check's limits, measured on `npm run bench:duplicates`. */
+export const VERIFY_LIMITS = {
+  sameGrey: 0.97,
+  sameDetail: 0.9,
+  sameCrop: 0.015,
+  sameAspect: 0.02,
+  sameBrightness: 1.02,
+  sameColour: 0.012,
+  editedGrey: 0.93,
+  /** Detail asked of an edit without a crop (brightness, colour: bursts fall below it) and of a crop. */
+  editedDetail: 0.95,
+  croppedDetail: 0.85,
+  editedCrop: 0.13,
+  editedBlock: 0.5,
+  similarGrey: 0.75,
+};
+
+const N = THUMB_SIDE;
+const STEP = 0.01;
+const MAX_CUT = 0.14;
+
+function pearson(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  let sa = 0, sb = 0;
+  for (let i = 0; i < n; i++) {
+    sa += a[i]!;
+    sb += b[i]!;
+  }
+  const ma = sa / n, mb = sb / n;
+  let cov = 0, va = 0, vb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma, db = b[i]! - mb;
+    cov += da * db;
+    va += da * da;
+    vb += db * db;
+  }
+  if (va < 1e-9 || vb < 1e-9) return va < 1e-9 && vb < 1e-9 ? 1 : 0;
+  return cov / Math.sqrt(va * vb);
+}
+
+/** Linear interpolation of a profile of `n` cells at a position in fractions of the frame. */
+function sample1d(p: Float64Array, pos: number): number {
+  const n = p.length;
+  const u = Math.min(n - 1, Math.max(0, pos * n - 0.5));
+  const i = Math.floor(u), f = u - i;
+  return i + 1 < n ? p[i]! * (1 - f) + p[i + 1]! * f : p[i]!;
+}
+
+/** Bilinear sample of channel `ch` of a side×side image with `stride` channels, at fractions of its frame. */
+function sample2d(img: Float64Array, side: number, stride: number, ch: number, fx: number, fy: number): number {
+  const u = Math.min(side - 1, Math.max(0, fx * side - 0.5));
+  const v = Math.min(side - 1, Math.max(0, fy * side - 0.5));
+  const x = Math.floor(u), y = Math.floor(v), ax = u - x, ay = v - y;
+  const x1 = Math.min(side - 1, x + 1), y1 = Math.min(side - 1, y + 1);
+  const top = img[(y * side + x) * stride + ch]! * (1 - ax) + img[(y * side + x1) * stride + ch]! * ax;
+  const bottom = img[(y1 * side + x) * stride + ch]! * (1 - ax) + img[(y1 * side + x1) * stride + ch]! * ax;
+  return top * (1 - ay) + bottom * ay;
+}
+
+function profiles(thumb: Float64Array): { cols: Float64Array; rows: Float64Array } {
+  const cols = new Float64Array(N), rows = new Float64Array(N);
+  for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) {
+    cols[x] = cols[x]! + thumb[y * N + x]!;
+    rows[y] = rows[y]! + thumb[y * N + x]!;
+  }
+  return { cols, rows };
+}
+
+/** The span [a0, a1] of the big profile that best matches the whole small one: a coarse grid, then its neighbours. */
+function bestSpan(big: Float64Array, small: Float64Array): { a0: number; a1: number; r: number } {
+  const resampled = new Float64Array(N);
+  const tryAt = (a0: number, a1: number): number => {
+    for (let k = 0; k < N; k++) resampled[k] = sample1d(big, a0 + ((k + 0.5) / N) * (a1 - a0));
+    return pearson(resampled, small);
+  };
+  let best = { a0: 0, a1: 1, r: tryAt(0, 1) };
+  for (let i = 0; i * 2 * STEP <= MAX_CUT + 1e-9; i++) for (let j = 0; j * 2 * STEP <= MAX_CUT + 1e-9; j++) {
+    const a0 = i * 2 * STEP, a1 = 1 - j * 2 * STEP;
+    const r = tryAt(a0, a1);
+    if (r > best.r + 1e-6) best = { a0, a1, r };
+  }
+  const coarse = best;
+  for (const d0 of [-STEP, 0, STEP]) for (const d1 of [-STEP, 0, STEP]) {
+    const a0 = coarse.a0 + d0, a1 = coarse.a1 + d1;
+    if ((d0 === 0 && d1 === 0) || a0 < 0 || a1 > 1 || a0 > MAX_CUT + 1e-9 || a1 < 1 - MAX_CUT - 1e-9) continue;
+    const r = tryAt(a0, a1);
+    if (r > best.r + 1e-6) best = { a0, a1, r };
+  }
+  return best;
+}
+
+/** The big thumbnail's region resampled onto the small one's 32×32 grid. */
+function resampleRegion(thumb: Float64Array, region: Region): Float64Array {
+  const out = new Float64Array(N * N);
+  for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) {
+    const fx = region.x0 + ((x + 0.5) / N) * (region.x1 - region.x0);
+    const fy = region.y0 + ((y + 0.5) / N) * (region.y1 - region.y0);
+    out[y * N + x] = sample2d(thumb, N, 1, 0, fx, fy);
+  }
+  return out;
+}
+
+function gradients(img: Float64Array): Float64Array {
+  const g = new Float64Array(2 * (N - 1) * (N - 1));
+  let k = 0;
+  for (let y = 0; y < N - 1; y++) for (let x = 0; x < N - 1; x++) {
+    g[k++] = img[y * N + x + 1]! - img[y * N + x]!;
+    g[k++] = img[(y + 1) * N + x]! - img[y * N + x]!;
+  }
+  return g;
+}
+
+function mean(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s / Math.max(1, a.length);
+}
+
+function colourDifference(big: Float64Array, small: Float64Array, region: Region): number {
+  const S = COLOUR_SIDE;
+  let sum = 0;
+  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+    const fx = region.x0 + ((x + 0.5) / S) * (region.x1 - region.x0);
+    const fy = region.y0 + ((y + 0.5) / S) * (region.y1 - region.y0);
+    const r1 = sample2d(big, S, 3, 0, fx, fy), g1 = sample2d(big, S, 3, 1, fx, fy), b1 = sample2d(big, S, 3, 2, fx, fy);
+    const o = 3 * (y * S + x);
+    const r2 = small[o]!, g2 = small[o + 1]!, b2 = small[o + 2]!;
+    const t1 = r1 + g1 + b1 + 1, t2 = r2 + g2 + b2 + 1;
+    sum += Math.abs(r1 / t1 - r2 / t2) + Math.abs(b1 / t1 - b2 / t2);
+  }
+  return sum / (2 * S * S);
+}
+
+/** Faces of the big picture moved into the small one's frame must be the small one's faces. */
+function facesAgree(big: RelativeBox[] | null, small: RelativeBox[] | null, region: Region): boolean | null {
+  if (big === null || small === null) return null;
+  const w = region.x1 - region.x0, h = region.y1 - region.y0;
+  const moved = big
+    .map((f) => ({ x: (f.x - region.x0) / w, y: (f.y - region.y0) / h, w: f.w / w, h: f.h / h }))
+    // A face cut away by the crop is no disagreement.
+    .filter((f) => f.x + f.w / 2 > 0.02 && f.x + f.w / 2 < 0.98 && f.y + f.h / 2 > 0.02 && f.y + f.h / 2 < 0.98);
+  if (moved.length !== small.length) return false;
+  const used = new Set<number>();
+  for (const f of moved) {
+    const cx = f.x + f.w / 2, cy = f.y + f.h / 2;
+    let hit = -1;
+    small.forEach((g, k) => {
+      if (used.has(k) || hit >= 0) return;
+      const near = Math.abs(g.x + g.w / 2 - cx) < Math.max(0.03, f.w * 0.25) && Math.abs(g.y + g.h / 2 - cy) < Math.max(0.03, f.h * 0.25);
+      if (near && g.w / f.w > 0.75 && g.w / f.w < 1.33) hit = k;
+    });
+    if (hit < 0) return false;
+    used.add(hit);
+  }
+  return true;
+}
+
+/** Coordinate ascent of the region's four sides on the detail correlation, in half steps. */
+function refine(big: Float64Array, small: Float64Array, start: Region): Region {
+  const target = gradients(small);
+  const fit = (r: Region): number => pearson(gradients(resampleRegion(big, r)), target);
+  let best = start, bestFit = fit(start);
+  for (let round = 0; round < 3; round++) {
+    let improved = false;
+    for (const key of ['x0', 'x1', 'y0', 'y1'] as const) {
+      for (const d of [-STEP / 2, STEP / 2, -STEP, STEP]) {
+        const r = { ...best, [key]: best[key] + d };
+        if (r.x0 < 0 || r.y0 < 0 || r.x1 > 1 || r.y1 > 1 || r.x0 > MAX_CUT || r.y0 > MAX_CUT || r.x1 < 1 - MAX_CUT || r.y1 < 1 - MAX_CUT) continue;
+        const f = fit(r);
+        if (f > bestFit + 1e-6) {
+          best = r;
+          bestFit = f;
+          improved = true;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  return best;
+}
+
+/** Mean absolute difference of the standardised thumbnails in their worst 8×8 block. */
+function worstBlock(a: Float64Array, b: Float64Array): number {
+  const za = standardise(a), zb = standardise(b);
+  let worst = 0;
+  for (let by = 0; by < N; by += 8) for (let bx = 0; bx < N; bx += 8) {
+    let s = 0;
+    for (let y = by; y < by + 8; y++) for (let x = bx; x < bx + 8; x++) s += Math.abs(za[y * N + x]! - zb[y * N + x]!);
+    worst = Math.max(worst, s / 64);
+  }
+  return worst;
+}
+
+function standardise(a: Float64Array): Float64Array {
+  const m = mean(a);
+  let v = 0;
+  for (let i = 0; i < a.length; i++) v += (a[i]! - m) ** 2;
+  const sd = Math.sqrt(v / a.length) || 1;
+  return a.map((x) => (x - m) / sd);
+}
+
+const asFloat = (s: PairSide): { thumb: Float64Array; colour: Float64Array } => ({
+  thumb: s.thumb instanceof Float64Array ? s.thumb : Float64Array.from(s.thumb),
+  colour: s.colour instanceof Float64Array ? s.colour : Float64Array.from(s.colour),
+});
+
+/** One direction: `small` is (perhaps) a crop of `big`. */
+function evidenceOf(bigSide: PairSide, smallSide: PairSide): PairEvidence {
+  const big = asFloat(bigSide), small = asFloat(smallSide);
+  const pb = profiles(big.thumb), ps = profiles(small.thumb);
+  const xs = bestSpan(pb.cols, ps.cols), ys = bestSpan(pb.rows, ps.rows);
+  const region = refine(big.thumb, small.thumb, { x0: xs.a0, x1: xs.a1, y0: ys.a0, y1: ys.a1 });
+  const aligned = resampleRegion(big.thumb, region);
+  const greyCorrelation = pearson(aligned, small.thumb);
+  const detailCorrelation = pearson(gradients(aligned), gradients(small.thumb));
+  const mb = mean(aligned) + 1, ms = mean(small.thumb) + 1;
+  return {
+    greyCorrelation,
+    detailCorrelation,
+    worstBlock: worstBlock(aligned, small.thumb),
+    crop: Math.max(region.x0, 1 - region.x1, region.y0, 1 - region.y1),
+    brightness: Math.max(mb / ms, ms / mb),
+    colour: colourDifference(big.colour, small.colour, region),
+    aspectDifference: Math.abs(Math.log(bigSide.aspect / smallSide.aspect)),
+    facesAgree: facesAgree(bigSide.faces, smallSide.faces, region),
+  };
+}
+
+export function classify(e: PairEvidence): PairVerdict['class'] {
+  const L = VERIFY_LIMITS;
+  if (e.greyCorrelation < L.similarGrey) return null;
+  const copyLike = e.facesAgree !== false;
+  if (
+    copyLike && e.greyCorrelation >= L.sameGrey && e.detailCorrelation >= L.sameDetail && e.crop <= L.sameCrop &&
+    e.aspectDifference <= L.sameAspect && e.brightness <= L.sameBrightness && e.colour <= L.sameColour
+  ) return 'same';
+  if (copyLike && e.greyCorrelation >= L.editedGrey && e.detailCorrelation >= (e.crop < 0.03 ? L.editedDetail : L.croppedDetail) && e.crop <= L.editedCrop && e.worstBlock <= L.editedBlock) return 'edited';
+  return 'similar';
+}
+
+/**
+ * The finer check of a candidate pair (close hashes): aligns the two thumbnails (either may be
+ * a crop of the other), compares their grey levels, detail, brightness, colour and faces, and
+ * says which class of duplicate they are, or none.
+ */
+export function verifyPair(a: PairSide, b: PairSide): PairVerdict {
+  const ab = evidenceOf(a, b), ba = evidenceOf(b, a);
+  const score = (e: PairEvidence): number => e.greyCorrelation + e.detailCorrelation - e.crop;
+  const evidence = score(ab) >= score(ba) ? ab : ba;
+  return { class: classify(evidence), evidence };
+}
