@@ -11,12 +11,13 @@ import { dismissalKey, type FingerprintsRepository } from '../db/fingerprints.re
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository } from '../db/people.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
-import type { SettingsRepository } from '../db/settings.repository.js';
 import { hashFile } from '../library/content-hash.js';
+import type { FolderMarks } from '../library/folder-marks.js';
 import { ApiError, conflict, notFound } from '../contract/errors.js';
 import type { PeopleService, UndoRecord } from '../people/people.service.js';
 import { findDuplicatePairs, groupPairs, type SearchPhoto } from './find-duplicates.js';
 import { chooseKeeper, RAW_EXTENSIONS, type KeeperCandidate } from './keep-best.js';
+import { packageTrash, restoreByHandOn, type TrashMover, type TrashPlace } from './trash-mover.js';
 import type { DuplicateClass, RelativeBox } from './verify-pair.js';
 
 export interface DuplicateFile {
@@ -30,7 +31,10 @@ export interface DuplicateFile {
   camera: string | null;
   /** Why it is kept, or why it may go. */
   reason: string;
+  /** In a folder marked reference: never proposed for the trash. */
   reference: boolean;
+  /** In a folder marked preferred. */
+  preferred: boolean;
 }
 
 export interface DuplicateGroup {
@@ -57,29 +61,20 @@ export interface TrashReport {
   refused: Array<{ path: string; reason: string }>;
 }
 
-/** Moves files to the system trash; answers where each went (null when the platform does not say). */
-export type TrashMover = (file: string) => Promise<{ trashPath: string | null; infoPath: string | null }>;
-
 /** The payload of a `duplicates.trash` action: an UndoRecord plus the files moved. */
 interface TrashRecord extends UndoRecord {
-  trash: Array<{ photoId: number; path: string; contentHash: string; trashPath: string | null; infoPath: string | null }>;
+  trash: Array<{
+    photoId: number;
+    path: string;
+    contentHash: string;
+    trashPath: string | null;
+    infoPath: string | null;
+    /** How to put it back by hand when FacePair does not know where the trash put it. */
+    byHand?: string;
+  }>;
 }
 
 export const TRASH_ACTION = 'duplicates.trash';
-const REFERENCE_KEY = 'duplicates.referenceFolders';
-const PREFERRED_KEY = 'duplicates.preferredFolders';
-
-const withSep = (folder: string): string => (folder.endsWith(path.sep) ? folder : folder + path.sep);
-const inAny = (file: string, folders: readonly string[]): boolean => folders.some((f) => file.startsWith(withSep(f)));
-
-/** The freedesktop.org / macOS / Windows trash through sindresorhus's `trash` (loaded on first use). */
-export const systemTrash: TrashMover = async (file) => {
-  const { default: trash } = await import('trash');
-  // On Linux it answers where each file went; elsewhere nothing.
-  const result = (await trash([file], { glob: false })) as unknown;
-  const first = Array.isArray(result) ? (result[0] as { path?: string; info?: string } | undefined) : undefined;
-  return { trashPath: first?.path ?? null, infoPath: first?.info ?? null };
-};
 
 /**
  * Duplicates: finding them (exact, same picture, edited, similar shots), the keeper of each
@@ -95,20 +90,11 @@ export class DuplicatesService {
     private readonly people: PeopleRepository,
     private readonly labels: LabelsRepository,
     private readonly actions: ActionsRepository,
-    private readonly settings: SettingsRepository,
+    private readonly marks: FolderMarks,
     edits: PeopleService,
-    private readonly mover: TrashMover = systemTrash,
+    private readonly mover: TrashMover = packageTrash,
   ) {
     edits.registerUndoStep(TRASH_ACTION, (payload) => this.restoreFiles(payload as TrashRecord));
-  }
-
-  folders(kind: 'reference' | 'preferred'): string[] {
-    const raw = this.settings.get(kind === 'reference' ? REFERENCE_KEY : PREFERRED_KEY);
-    return raw ? (JSON.parse(raw) as string[]) : [];
-  }
-
-  setFolders(kind: 'reference' | 'preferred', folders: readonly string[]): void {
-    this.settings.set(kind === 'reference' ? REFERENCE_KEY : PREFERRED_KEY, JSON.stringify(folders.map((f) => path.resolve(f))));
   }
 
   /** Every group, duplicates first (exact, same, edited), then similar shots; largest waste first within a class. */
@@ -128,7 +114,7 @@ export class DuplicatesService {
       facesOf: (id) => this.relativeFaces(id),
       dismissed: (a, b) => dismissed.size > 0 && dismissed.has(dismissalKey(a.contentHash, b.contentHash)),
     });
-    const reference = this.folders('reference'), preferred = this.folders('preferred');
+    const markOf = this.marks.reader();
     const order: DuplicateClass[] = ['exact', 'same', 'edited', 'similar'];
     const groups: DuplicateGroup[] = [];
     for (const g of groupPairs(pairs)) {
@@ -139,13 +125,14 @@ export class DuplicatesService {
       const candidates: KeeperCandidate[] = members.map((m) => ({
         photoId: m.id, path: m.path, format: m.format, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, takenAt: m.taken_at,
         exif: { date: exif.get(m.id)!.date, camera: exif.get(m.id)!.camera !== null, gps: exif.get(m.id)!.gps },
-        reference: inAny(m.path, reference), preferred: inAny(m.path, preferred), rawSibling: rawSiblingOf(m.path),
+        reference: markOf(m.path) === 'reference', preferred: markOf(m.path) === 'preferred', rawSibling: rawSiblingOf(m.path),
       }));
       const choice = chooseKeeper(candidates);
       const files: DuplicateFile[] = members.map((m) => ({
         photoId: m.id, path: m.path, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, format: m.format, takenAt: m.taken_at,
         camera: exif.get(m.id)!.camera, reason: g.class === 'similar' && m.id !== choice.keeper ? 'a similar shot, not a copy: never proposed for the trash' : choice.reasons.get(m.id)!,
-        reference: inAny(m.path, reference),
+        reference: markOf(m.path) === 'reference',
+        preferred: markOf(m.path) === 'preferred',
       }));
       files.sort((a, b) => Number(b.photoId === choice.keeper) - Number(a.photoId === choice.keeper) || a.photoId - b.photoId);
       const wastedBytes = g.class === 'similar' ? 0 : files.filter((f) => f.photoId !== choice.keeper && !f.reference).reduce((s, f) => s + f.bytes, 0);
@@ -211,9 +198,9 @@ export class DuplicatesService {
           report.refused.push({ path: copy.path, reason: plan });
           continue;
         }
-        let moved: { trashPath: string | null; infoPath: string | null };
+        let moved: TrashPlace;
         try {
-          moved = await this.mover(row.path);
+          moved = await this.mover.moveToTrash(row.path);
         } catch (err) {
           report.refused.push({ path: copy.path, reason: trashFailure(err) });
           continue;
@@ -222,7 +209,7 @@ export class DuplicatesService {
         this.db.transaction(() => {
           this.applyTransfer(plan, aid, record);
           this.photos.markGone(row.id);
-          record.trash.push({ photoId: row.id, path: row.path, contentHash: row.content_hash, ...moved });
+          record.trash.push({ photoId: row.id, path: row.path, contentHash: row.content_hash, ...moved, ...(moved.trashPath === null ? { byHand: this.mover.restoreByHand } : {}) });
           this.actions.setPayload(aid, record);
         })();
         report.trashed.push({ photoId: row.id, path: row.path, ...moved });
@@ -298,7 +285,12 @@ export class DuplicatesService {
         problems.push(`${t.path} was not restored: a file is at its place again (the copy stays in the trash)`);
         continue;
       }
-      if (!t.trashPath || !existsSync(t.trashPath)) {
+      if (!t.trashPath) {
+        // Moved by a trash that did not say where (Electron's shell.trashItem on macOS or Windows).
+        problems.push(`${t.path} is in the system trash, where FacePair cannot put it back from: ${t.byHand ?? restoreByHandOn()}, then scan again`);
+        continue;
+      }
+      if (!existsSync(t.trashPath)) {
         problems.push(`${t.path} is no longer in the trash (emptied or restored already): it cannot come back`);
         continue;
       }
