@@ -101,7 +101,7 @@ export class FolderMarks {
 }
 
 const ROLE_WORDS: Record<FolderMark, string> = {
-  reference: 'a reference folder: its photos are never proposed for the trash, and a copy in it is the one kept',
+  reference: 'a reference folder: its photos are never proposed for the trash, and are kept over equal copies elsewhere',
   preferred: 'a preferred folder: between copies otherwise equal, the one in it is kept',
 };
 
