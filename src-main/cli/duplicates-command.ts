@@ -22,7 +22,7 @@ const printable = (p: string): string => (/[\p{Cc}]/u.test(p) ? JSON.stringify(p
 function describe(g: DuplicateGroup): string {
   const lines = [`${g.id}  ${CLASS_WORDS[g.class]}, ${g.files.length} files${g.wastedBytes > 0 ? `, ${mb(g.wastedBytes)} to free` : ''}`];
   for (const f of g.files) {
-    const mark = f.photoId === g.keeper ? 'keep ' : g.class === 'similar' || g.class === 'raw-jpeg' || f.reference || f.rawPair ? '     ' : 'trash';
+    const mark = f.photoId === g.keeper ? 'keep ' : f.reference ? 'ref  ' : g.class === 'similar' || g.class === 'raw-jpeg' || f.rawPair ? '     ' : 'trash';
     lines.push(`  ${mark} ${printable(f.path)}  ${f.width}×${f.height} ${(f.format ?? '?').toUpperCase()} ${mb(f.bytes)}${f.takenAt ? ` ${f.takenAt}` : ''}  (${f.reason})`);
   }
   return lines.join('\n');

@@ -23,6 +23,9 @@ import { switchInWorker } from './learning/switch-in-worker.js';
 import { LibraryFoldersRepository } from './db/library-folders.repository.js';
 import { LibraryFolders } from './library/library-folders.js';
 import { DuplicatesService } from './duplicates/duplicates.service.js';
+import { packageTrash, type TrashMover } from './duplicates/trash-mover.js';
+import { FolderMarksRepository } from './db/folder-marks.repository.js';
+import { FolderMarks } from './library/folder-marks.js';
 import { LibraryStatus } from './library/library-status.js';
 import { LibraryService } from './library/library.service.js';
 import { MediaService } from './media/media.service.js';
@@ -48,6 +51,11 @@ export interface AppConfig {
    * 'auto' (the window): read-write unless the library is read-only, then browsable read-only.
    */
   access?: 'write' | 'read' | 'auto';
+  /**
+   * Moves the duplicates the user chose to the system trash: the `trash` package by default
+   * (CLI, `serve`); the Electron shell hands in one backed by `shell.trashItem`.
+   */
+  trash?: TrashMover;
 }
 
 export class DatabaseMissingError extends Error {}
@@ -76,6 +84,8 @@ export class FacePairApp {
   readonly library: LibraryService;
   /** The library's folders: what scans read and the window shows, and nothing else. */
   readonly folders: LibraryFolders;
+  /** Folders marked reference (never trashed) or preferred (kept first) for the duplicates. */
+  readonly folderMarks: FolderMarks;
   readonly status: LibraryStatus;
   readonly analysis: AnalysisService;
   /** The seed model's 500-d embedding of every face (a stage of the scan). */
@@ -123,7 +133,9 @@ export class FacePairApp {
     this.learnedVersions = new LearnedVersionsRepository(this.db);
     this.lock = new LibraryLock(this.db);
     this.xmp = new XmpRepository(this.db);
-    this.folders = new LibraryFolders(new LibraryFoldersRepository(this.db));
+    const folderRows = new LibraryFoldersRepository(this.db);
+    this.folders = new LibraryFolders(folderRows);
+    this.folderMarks = new FolderMarks(new FolderMarksRepository(this.db), this.folders, folderRows);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir], () => this.folders.roots());
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings, this.fingerprints);
@@ -167,7 +179,7 @@ export class FacePairApp {
     this.photoFinder = new PhotoFinder(this.db);
     this.tagsExport = new XmpExportService(this.xmp);
     this.media = new MediaService(this.photos, this.faces, this.cacheDir, this.folders);
-    this.duplicates = new DuplicatesService(this.db, this.photos, this.fingerprints, this.faces, this.people, this.labels, this.actions, this.settings, this.edits);
+    this.duplicates = new DuplicatesService(this.db, this.photos, this.fingerprints, this.faces, this.people, this.labels, this.actions, this.folderMarks, this.edits, config.trash ?? packageTrash);
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 import { createApiHost } from '../core/api/api-host.js';
 import { createApp } from '../core/app.js';
 import { ApiError } from '../core/contract/errors.js';
+import { delegatedTrash } from '../core/duplicates/trash-mover.js';
 import { defaultDbFile } from '../core/paths.js';
 import type { FromBackend, ToBackend } from './backend-protocol.js';
 
@@ -11,8 +12,21 @@ const send = (message: FromBackend): void => port.postMessage(message);
 const STATUS = { not_found: 404, forbidden: 403 } as const;
 const picks = new Map<number, (folder: string | null) => void>();
 let nextPick = 1;
+const trashes = new Map<number, (error: Extract<ToBackend, { type: 'trashed' }>['error']) => void>();
+let nextTrash = 1;
 
-const app = createApp({ dbFile: process.env.FACEPAIR_DB ?? defaultDbFile(), access: 'auto' });
+/** shell.trashItem runs in the main process: ask it, and wait for its answer. */
+const trashItem = (file: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const id = nextTrash++;
+    trashes.set(id, (error) => {
+      if (error === null) return resolve();
+      reject(Object.assign(new Error(error.message), error.code !== null ? { code: error.code } : {}));
+    });
+    send({ type: 'trash', id, file });
+  });
+
+const app = createApp({ dbFile: process.env.FACEPAIR_DB ?? defaultDbFile(), access: 'auto', trash: delegatedTrash(trashItem) });
 const host = createApiHost(app, {
   version: process.env.FACEPAIR_VERSION ?? '0.0.0',
   log: (m) => console.error(m),
@@ -41,6 +55,9 @@ port.on('message', (e: Electron.MessageEvent) => {
   } else if (msg.type === 'picked') {
     picks.get(msg.id)?.(msg.folder);
     picks.delete(msg.id);
+  } else if (msg.type === 'trashed') {
+    trashes.get(msg.id)?.(msg.error);
+    trashes.delete(msg.id);
   }
 });
 

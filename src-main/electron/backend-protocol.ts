@@ -7,7 +7,9 @@ import type { MediaKind } from '../core/media/media.service.js';
 export type ToBackend =
   | { type: 'call'; id: number; method: string; params: unknown }
   | { type: 'media'; id: number; kind: MediaKind; mediaId: number }
-  | { type: 'picked'; id: number; folder: string | null };
+  | { type: 'picked'; id: number; folder: string | null }
+  /** The answer to `trash`: null when the file is in the trash, else why not. */
+  | { type: 'trashed'; id: number; error: { message: string; code: string | null } | null };
 
 export type FromBackend =
   | { type: 'reply'; id: number; response: ApiResponse }
@@ -15,6 +17,8 @@ export type FromBackend =
   | { type: 'media'; id: number; ok: false; status: number; message: string }
   | { type: 'event'; event: ApiEvent }
   | { type: 'pick'; id: number }
+  /** Move this file to the system trash (shell.trashItem belongs to the main process). */
+  | { type: 'trash'; id: number; file: string }
   | { type: 'ready' };
 
 export const IPC_CALL = 'facepair:call';

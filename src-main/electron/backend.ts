@@ -1,4 +1,5 @@
 import { utilityProcess, type UtilityProcess } from 'electron';
+import path from 'node:path';
 import type { ApiEvent, ApiResponse } from '../core/contract/api.js';
 import type { MediaKind } from '../core/media/media.service.js';
 import type { FromBackend, ToBackend } from './backend-protocol.js';
@@ -17,6 +18,7 @@ export class Backend {
     entry: string,
     env: Record<string, string>,
     private readonly pickFolder: () => Promise<string | null>,
+    private readonly trashItem: (file: string) => Promise<void>,
   ) {
     this.child = utilityProcess.fork(entry, [], { serviceName: 'FacePair library', env: { ...process.env, ...env }, stdio: 'inherit' });
     this.child.on('message', (msg: FromBackend) => this.receive(msg));
@@ -58,6 +60,17 @@ export class Backend {
     this.child.postMessage(msg);
   }
 
+  private async trash(id: number, file: string): Promise<void> {
+    let error: { message: string; code: string | null } | null = null;
+    try {
+      if (!path.isAbsolute(file) || file.includes('\0')) throw new Error('not an absolute path');
+      await this.trashItem(file);
+    } catch (err) {
+      error = { message: (err as Error).message ?? String(err), code: (err as NodeJS.ErrnoException).code ?? null };
+    }
+    this.post({ type: 'trashed', id, error });
+  }
+
   private receive(msg: FromBackend): void {
     switch (msg.type) {
       case 'reply':
@@ -73,6 +86,9 @@ export class Backend {
         break;
       case 'pick':
         void this.pickFolder().then((folder) => this.post({ type: 'picked', id: msg.id, folder }));
+        break;
+      case 'trash':
+        void this.trash(msg.id, msg.file);
         break;
       case 'ready':
         break;

@@ -1,6 +1,6 @@
 // The desktop shell, kept thin: one window over the same API as `facepair serve`, the library
 // itself in a utility process. Everything behind it is tested through the HTTP adapter.
-import { app, BrowserWindow, dialog, ipcMain, nativeTheme, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, nativeTheme, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -94,7 +94,8 @@ function startBackend(): Backend {
   // (scripts/electron-native.mjs); a packaged app has it rebuilt in place.
   const binding = path.join(root, '.cache', 'electron', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   if (!app.isPackaged && existsSync(binding)) env.FACEPAIR_SQLITE_BINDING = binding;
-  const b = new Backend(path.join(here, 'api-process.js'), env, pickFolder);
+  // The duplicates the user chose go to the system trash through Electron's own trashItem.
+  const b = new Backend(path.join(here, 'api-process.js'), env, pickFolder, (file) => shell.trashItem(file));
   b.onEvent((event) => win?.webContents.send(IPC_EVENT, event));
   return b;
 }

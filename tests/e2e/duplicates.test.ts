@@ -99,4 +99,41 @@ describe('the Duplicates screen', () => {
     await expect.poll(() => page.locator('[data-testid=group]').count(), { timeout: 60_000 }).toBe(3);
     expect(errors).toEqual([]);
   });
+
+  it('marks the copies\' folder as reference: a reference copy shows a badge and is never the one trashed', async () => {
+    const before = snapshotFolder(photos);
+    await page.locator('[data-testid=group]', { hasText: 'Exact copies' }).click();
+    expect(await page.locator('[data-testid=copy] figcaption').textContent()).toMatch(/Trash.*copies\/img1 copy\.jpg/s);
+    await page.locator('[data-testid=copy] [data-testid=folder-mark]').selectOption('reference');
+    // Two exact copies: the one in the reference folder becomes the keeper, with its badge.
+    await page.locator('[data-testid=keeper] [data-testid=reference-badge]').waitFor();
+    expect(await page.locator('[data-testid=keeper] figcaption').textContent()).toMatch(/Keep.*copies\/img1 copy\.jpg.*keep: in a reference folder/s);
+    expect(await page.locator('[data-testid=copy] figcaption').textContent()).toMatch(/Trash.*img1\.jpg/s);
+    // The resized copy lies in the same folder: the larger original stays the keeper, the
+    // reference copy stays too, and the group has nothing to trash.
+    await page.locator('[data-testid=group]', { hasText: 'Same picture' }).click();
+    await page.locator('[data-testid=copy] [data-testid=reference-badge]').waitFor();
+    expect(await page.locator('[data-testid=keeper] figcaption').textContent()).toMatch(/Keep.*img26\.jpg/s);
+    expect(await page.locator('[data-testid=copy] figcaption').textContent()).toMatch(/Reference: stays.*in a reference folder: never proposed for the trash/s);
+    expect(await page.locator('[data-testid=trash-group]').isDisabled()).toBe(true);
+    await page.keyboard.press('t');
+    expect(await page.locator('[data-testid=trash-confirm]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid=group] .badge.reference').count()).toBe(3);
+    await screenshot(page, 'duplicates-reference');
+    // The Library screen lists the marked folder.
+    await page.locator('[data-testid=nav-library]').click();
+    const marked = page.locator('[data-testid=marked-folders]');
+    await marked.waitFor();
+    expect(await marked.textContent()).toMatch(/copies.*3 photos/s);
+    expect(await marked.textContent()).toContain('Reference');
+    await screenshot(page, 'library-marked-folders');
+    const app = createApp({ dbFile, mustExist: true, access: 'read' });
+    try {
+      expect(app.folderMarks.list()).toEqual([{ path: path.dirname(copy), mark: 'reference', photos: 3 }]);
+    } finally {
+      app.close();
+    }
+    expect(snapshotFolder(photos)).toEqual(before);
+    expect(errors).toEqual([]);
+  });
 });

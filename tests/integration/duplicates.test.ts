@@ -218,7 +218,10 @@ describe('facepair duplicates', () => {
     try {
       // The trash of a read-only folder: as the system's call fails there.
       const denied = Object.assign(new Error(`EACCES: permission denied, rename '${copyFile}'`), { code: 'EACCES' });
-      const service = new DuplicatesService(app.db, app.photos, app.fingerprints, app.faces, app.people, app.labels, app.actions, app.settings, app.edits, () => Promise.reject(denied));
+      const service = new DuplicatesService(app.db, app.photos, app.fingerprints, app.faces, app.people, app.labels, app.actions, app.folderMarks, app.edits, {
+        restoreByHand: '',
+        moveToTrash: () => Promise.reject(denied),
+      });
       const group = (await service.list()).find((g) => g.files.some((f) => f.path === copyFile))!;
       const report = await service.trash([group.id]);
       expect(report.trashed).toEqual([]);

@@ -203,6 +203,7 @@ describe('facepair folders on the command line', () => {
         { path: path.join(dir, 'a'), photos: 0, problem: null },
         { path: path.join(dir, 'b'), photos: 0, problem: null },
       ],
+      marks: [],
       removedPhotos: 0,
     });
 

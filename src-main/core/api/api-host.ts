@@ -24,6 +24,7 @@ import { LearningJob } from '../learning/learning-job.js';
 import { LearningBusyError, LearningUnavailableError } from '../learning/learning.service.js';
 import { NotEnoughAnswersError } from '../learning/library-learner.js';
 import { describeAdded, describeRemoved, LibraryFolderError } from '../library/library-folders.js';
+import { describeMarked } from '../library/folder-marks.js';
 import { isInside } from '../library/inside.js';
 import { FolderNotFoundError } from '../library/library.service.js';
 import { ScanJob } from '../scan/scan-job.js';
@@ -62,7 +63,7 @@ const EDITS = new Set<ApiMethod>([
 ]);
 
 /** Methods that write to the library: refused on a read-only one. */
-const WRITES = new Set<ApiMethod>([...EDITS, 'library.addFolder', 'library.removeFolder', 'scan.start', 'scan.resume']);
+const WRITES = new Set<ApiMethod>([...EDITS, 'library.addFolder', 'library.removeFolder', 'library.markFolder', 'scan.start', 'scan.resume']);
 
 /**
  * Methods that regroup the whole library with another recognition: refused while a scan runs
@@ -314,6 +315,7 @@ export class ApiHost {
     const folders = this.app.folders;
     return {
       folders: await folders.list(),
+      marks: this.app.folderMarks.list(),
       photos: { ...status.photos, removed: folders.removedPhotos() },
       faces: status.faces,
       people: status.people,
@@ -358,6 +360,17 @@ export class ApiHost {
         app.reviewQueue.invalidate();
         this.emit({ type: 'data.changed', reason: 'folder' });
         return { library: await this.libraryInfo(), notice: describeRemoved(removed) };
+      },
+      'library.markFolder': async ({ folder, photoId, mark }) => {
+        let target = folder;
+        if (photoId !== undefined) {
+          const photo = app.photos.findById(photoId);
+          if (!photo) throw notFound(`Photo ${photoId}`);
+          target = path.dirname(photo.path);
+        }
+        const marked = await app.folderMarks.mark(target!, mark);
+        this.emit({ type: 'data.changed', reason: 'folder' });
+        return { library: await this.libraryInfo(), notice: describeMarked(marked) };
       },
       'library.pickFolder': async () => {
         if (!this.options.pickFolder) throw new ApiError('unavailable', 'There is no folder dialog here: type the folder instead');

@@ -167,9 +167,22 @@ export const libraryFolder = z.object({
   problem: z.string().nullable(),
 });
 
+export const folderMark = z.enum(['reference', 'preferred']);
+
+/** A folder the user marked for the duplicates (a library folder or one inside it). */
+export const markedFolder = z.object({
+  /** Its real path. */
+  path: z.string(),
+  /** reference: its photos are never proposed for the trash; preferred: kept first among equal copies. */
+  mark: folderMark,
+  photos: z.number().int().nonnegative(),
+});
+
 export const libraryInfo = z.object({
   /** The folders the user added, in that order: scans read them, the window shows photos from them only. */
   folders: z.array(libraryFolder),
+  /** Folders marked reference or preferred, by path. */
+  marks: z.array(markedFolder),
   photos: z.object({
     done: z.number().int().nonnegative(),
     pending: z.number().int().nonnegative(),
@@ -334,6 +347,8 @@ export const duplicateFile = z.object({
   reference: z.boolean(),
   /** Half of a RAW+JPEG pair of one shot whose other half stays: never proposed for the trash. */
   rawPair: z.boolean(),
+  /** In a preferred folder: kept first among copies otherwise equal. */
+  preferred: z.boolean(),
 });
 
 export const duplicateGroup = z.object({
@@ -356,6 +371,18 @@ export const API = {
   'library.addFolder': { params: z.object({ folder }).strict(), result: z.object({ library: libraryInfo, notice: z.string() }) },
   /** Takes a folder off the list; its photos leave the people, their names and decisions kept for when it comes back. */
   'library.removeFolder': { params: z.object({ folder }).strict(), result: z.object({ library: libraryInfo, notice: z.string() }) },
+  /**
+   * Marks a folder for the duplicates: `reference` (its photos are never proposed for the
+   * trash), `preferred` (kept first among copies otherwise equal) or `normal` (no mark). The
+   * folder by path (a library folder or one inside it), or the folder holding a photo.
+   */
+  'library.markFolder': {
+    params: z
+      .object({ folder: folder.optional(), photoId: id.optional(), mark: z.enum(['reference', 'preferred', 'normal']) })
+      .strict()
+      .refine((p) => (p.folder === undefined) !== (p.photoId === undefined), 'Give either a folder or a photo, not both'),
+    result: z.object({ library: libraryInfo, notice: z.string() }),
+  },
   /** Asks the user for a folder with the system's dialog (where there is one); null when cancelled. */
   'library.pickFolder': { params: none, result: z.object({ folder: z.string().nullable() }) },
   /** Scans every folder of the library, or the one given (which must be one of them). */
@@ -570,6 +597,8 @@ export type ActionSummary = z.output<typeof actionSummary>;
 export type ScanState = z.output<typeof scanState>;
 export type LibraryInfo = z.output<typeof libraryInfo>;
 export type LibraryFolderInfo = z.output<typeof libraryFolder>;
+export type MarkedFolderInfo = z.output<typeof markedFolder>;
+export type FolderMarkKind = z.output<typeof folderMark>;
 export type LearnedVersionInfo = z.output<typeof learnedVersion>;
 export type LearningState = z.output<typeof learningState>;
 export type DuplicateGroup = z.output<typeof duplicateGroup>;

@@ -337,4 +337,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX photo_fingerprints_hashes ON photo_fingerprints(photo_id, dct, gradient);
     `,
   },
+  {
+    version: 15,
+    name: 'folders the user marks as reference (never trashed) or preferred (kept first)',
+    sql: `
+      -- A folder (its real path, the library's folders or any folder inside them) the user
+      -- marked: 'reference', its photos are never proposed for the trash and are kept first;
+      -- 'preferred', the keep-best rule's last tie-break. A folder without a mark is normal.
+      CREATE TABLE folder_marks (
+        path TEXT PRIMARY KEY,
+        mark TEXT NOT NULL CHECK (mark IN ('reference', 'preferred')),
+        marked_at TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      -- The lists the duplicates service kept in meta before (JSON arrays of paths), if any.
+      INSERT OR IGNORE INTO folder_marks (path, mark, marked_at)
+        SELECT j.value, CASE m.key WHEN 'duplicates.referenceFolders' THEN 'reference' ELSE 'preferred' END, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        FROM meta m, json_each(m.value) j
+        WHERE m.key IN ('duplicates.referenceFolders', 'duplicates.preferredFolders') AND json_valid(m.value) AND j.type = 'text'
+        ORDER BY m.key DESC;
+      DELETE FROM meta WHERE key IN ('duplicates.referenceFolders', 'duplicates.preferredFolders');
+    `,
+  },
 ];

@@ -11,14 +11,15 @@ import { dismissalKey, type FingerprintsRepository } from '../db/fingerprints.re
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository } from '../db/people.repository.js';
 import type { PhotosRepository } from '../db/photos.repository.js';
-import type { SettingsRepository } from '../db/settings.repository.js';
 import { hashFile } from '../library/content-hash.js';
+import type { FolderMarks } from '../library/folder-marks.js';
 import { ApiError, conflict, notFound } from '../contract/errors.js';
 import type { PeopleService, UndoRecord } from '../people/people.service.js';
 import { findDuplicatePairs, groupPairs, type DuplicatePair } from './find-duplicates.js';
 import { RAW_EXTENSIONS } from '../library/image-kinds.js';
 import { chooseKeeper, type KeeperCandidate } from './keep-best.js';
 import { pairRawFiles, type PairablePhoto, type RawPairs } from './raw-pairs.js';
+import { packageTrash, restoreByHandOn, type TrashMover, type TrashPlace } from './trash-mover.js';
 import type { DuplicateClass, RelativeBox } from './verify-pair.js';
 
 /**
@@ -39,9 +40,12 @@ export interface DuplicateFile {
   camera: string | null;
   /** Why it is kept, or why it may go. */
   reason: string;
+  /** In a folder marked reference: never proposed for the trash. */
   reference: boolean;
   /** Half of a RAW+JPEG pair whose other half stays: never proposed for the trash. */
   rawPair: boolean;
+  /** In a folder marked preferred. */
+  preferred: boolean;
 }
 
 export interface DuplicateGroup {
@@ -68,30 +72,21 @@ export interface TrashReport {
   refused: Array<{ path: string; reason: string }>;
 }
 
-/** Moves files to the system trash; answers where each went (null when the platform does not say). */
-export type TrashMover = (file: string) => Promise<{ trashPath: string | null; infoPath: string | null }>;
-
 /** The payload of a `duplicates.trash` action: an UndoRecord plus the files moved. */
 interface TrashRecord extends UndoRecord {
-  trash: Array<{ photoId: number; path: string; contentHash: string; trashPath: string | null; infoPath: string | null }>;
+  trash: Array<{
+    photoId: number;
+    path: string;
+    contentHash: string;
+    trashPath: string | null;
+    infoPath: string | null;
+    /** How to put it back by hand when FacePair does not know where the trash put it. */
+    byHand?: string;
+  }>;
 }
 
 export const TRASH_ACTION = 'duplicates.trash';
-const REFERENCE_KEY = 'duplicates.referenceFolders';
-const PREFERRED_KEY = 'duplicates.preferredFolders';
-
 const formatName = (f: string | null): string => (f ?? 'unknown').toUpperCase().replace('JPG', 'JPEG');
-const withSep = (folder: string): string => (folder.endsWith(path.sep) ? folder : folder + path.sep);
-const inAny = (file: string, folders: readonly string[]): boolean => folders.some((f) => file.startsWith(withSep(f)));
-
-/** The freedesktop.org / macOS / Windows trash through sindresorhus's `trash` (loaded on first use). */
-export const systemTrash: TrashMover = async (file) => {
-  const { default: trash } = await import('trash');
-  // On Linux it answers where each file went; elsewhere nothing.
-  const result = (await trash([file], { glob: false })) as unknown;
-  const first = Array.isArray(result) ? (result[0] as { path?: string; info?: string } | undefined) : undefined;
-  return { trashPath: first?.path ?? null, infoPath: first?.info ?? null };
-};
 
 /**
  * Duplicates: finding them (exact, same picture, edited, similar shots), the keeper of each
@@ -107,20 +102,11 @@ export class DuplicatesService {
     private readonly people: PeopleRepository,
     private readonly labels: LabelsRepository,
     private readonly actions: ActionsRepository,
-    private readonly settings: SettingsRepository,
+    private readonly marks: FolderMarks,
     edits: PeopleService,
-    private readonly mover: TrashMover = systemTrash,
+    private readonly mover: TrashMover = packageTrash,
   ) {
     edits.registerUndoStep(TRASH_ACTION, (payload) => this.restoreFiles(payload as TrashRecord));
-  }
-
-  folders(kind: 'reference' | 'preferred'): string[] {
-    const raw = this.settings.get(kind === 'reference' ? REFERENCE_KEY : PREFERRED_KEY);
-    return raw ? (JSON.parse(raw) as string[]) : [];
-  }
-
-  setFolders(kind: 'reference' | 'preferred', folders: readonly string[]): void {
-    this.settings.set(kind === 'reference' ? REFERENCE_KEY : PREFERRED_KEY, JSON.stringify(folders.map((f) => path.resolve(f))));
   }
 
   /**
@@ -149,7 +135,8 @@ export class DuplicatesService {
     // The RAW and the JPEG of one shot are a pair, not duplicates: listed apart.
     const apart = pairs.filter((p) => !raw.unitOf.get(p.a)?.includes(p.b));
     const found: Array<{ class: GroupClass; members: number[] }> = [...groupPairs(apart), ...raw.units.map((u) => ({ class: 'raw-jpeg' as const, members: u }))];
-    const reference = this.folders('reference'), preferred = this.folders('preferred');
+    const markOf = this.marks.reader();
+    const isReference = (file: string): boolean => markOf(file) === 'reference';
     const groups: DuplicateGroup[] = [];
     for (const g of found) {
       if (options.class && g.class !== options.class) continue;
@@ -159,21 +146,21 @@ export class DuplicatesService {
       const candidates: KeeperCandidate[] = members.map((m) => ({
         photoId: m.id, path: m.path, format: m.format, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, takenAt: m.taken_at,
         exif: { date: exif.get(m.id)!.date, camera: exif.get(m.id)!.camera !== null, gps: exif.get(m.id)!.gps },
-        reference: inAny(m.path, reference), preferred: inAny(m.path, preferred), rawSibling: raw.rawFileOf.get(m.id) ?? null,
+        reference: isReference(m.path), preferred: markOf(m.path) === 'preferred', rawSibling: raw.rawFileOf.get(m.id) ?? null,
       }));
       const choice = chooseKeeper(candidates);
       // A RAW+JPEG pair's own group: the RAW first, never a keeper and copies.
       const keeper = g.class === 'raw-jpeg' ? g.members[0]! : choice.keeper;
       const memberIds = new Set(g.members);
       const files: DuplicateFile[] = members.map((m) => {
-        const stays = g.class === 'raw-jpeg' || m.id === keeper ? null : this.staysWithItsRaw(m.id, keeper, memberIds, raw, reference);
+        const stays = g.class === 'raw-jpeg' || m.id === keeper ? null : this.staysWithItsRaw(m.id, keeper, memberIds, raw, isReference);
         const reason =
           g.class === 'raw-jpeg' ? (m.id === keeper ? `the RAW file of this shot, kept with its ${members.slice(1).map((o) => formatName(o.format)).join(' and ')}` : `the ${formatName(m.format)} of ${path.basename(members[0]!.path)}: one shot, kept with its RAW file`)
             : g.class === 'similar' && m.id !== keeper ? 'a similar shot, not a copy: never proposed for the trash'
               : stays ?? choice.reasons.get(m.id)!;
         return {
           photoId: m.id, path: m.path, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, format: m.format, takenAt: m.taken_at,
-          camera: exif.get(m.id)!.camera, reason, reference: inAny(m.path, reference), rawPair: g.class === 'raw-jpeg' ? m.id !== keeper : stays !== null,
+          camera: exif.get(m.id)!.camera, reason, reference: isReference(m.path), preferred: markOf(m.path) === 'preferred', rawPair: g.class === 'raw-jpeg' ? m.id !== keeper : stays !== null,
         };
       });
       files.sort((a, b) => Number(b.photoId === keeper) - Number(a.photoId === keeper) || a.photoId - b.photoId);
@@ -206,11 +193,11 @@ export class DuplicatesService {
    * of a RAW+JPEG pair, and the other half stays (the keeper, or a file outside the group or
    * in a reference folder); null when it may go (with the whole of its pair, if it has one).
    */
-  private staysWithItsRaw(photoId: number, keeperId: number, members: ReadonlySet<number>, raw: RawPairs, reference: readonly string[]): string | null {
+  private staysWithItsRaw(photoId: number, keeperId: number, members: ReadonlySet<number>, raw: RawPairs, isReference: (file: string) => boolean): string | null {
     const unit = raw.unitOf.get(photoId);
     if (!unit) return null;
     const others = unit.filter((id) => id !== photoId);
-    const staying = others.find((id) => id === keeperId || !members.has(id) || inAny(this.photos.findById(id)!.path, reference));
+    const staying = others.find((id) => id === keeperId || !members.has(id) || isReference(this.photos.findById(id)!.path));
     if (staying === undefined) return null;
     const name = path.basename(this.photos.findById(staying)!.path);
     return `one shot with ${name}, which stays: a RAW+JPEG pair is never split, so this is never proposed for the trash`;
@@ -261,7 +248,7 @@ export class DuplicatesService {
           report.refused.push({ path: copy.path, reason: 'in a reference folder: never moved to the trash' });
           continue;
         }
-        const stays = this.staysWithItsRaw(copy.photoId, keeper.photoId, memberIds, listed.raw, this.folders('reference'));
+        const stays = this.staysWithItsRaw(copy.photoId, keeper.photoId, memberIds, listed.raw, (file) => this.marks.reader()(file) === 'reference');
         if (stays) {
           report.refused.push({ path: copy.path, reason: stays });
           continue;
@@ -281,9 +268,9 @@ export class DuplicatesService {
           report.refused.push({ path: copy.path, reason: plan });
           continue;
         }
-        let moved: { trashPath: string | null; infoPath: string | null };
+        let moved: TrashPlace;
         try {
-          moved = await this.mover(row.path);
+          moved = await this.mover.moveToTrash(row.path);
         } catch (err) {
           report.refused.push({ path: copy.path, reason: trashFailure(err) });
           continue;
@@ -292,7 +279,7 @@ export class DuplicatesService {
         this.db.transaction(() => {
           this.applyTransfer(plan, aid, record);
           this.photos.markGone(row.id);
-          record.trash.push({ photoId: row.id, path: row.path, contentHash: row.content_hash, ...moved });
+          record.trash.push({ photoId: row.id, path: row.path, contentHash: row.content_hash, ...moved, ...(moved.trashPath === null ? { byHand: this.mover.restoreByHand } : {}) });
           this.actions.setPayload(aid, record);
         })();
         report.trashed.push({ photoId: row.id, path: row.path, ...moved });
@@ -361,7 +348,12 @@ export class DuplicatesService {
         problems.push(`${t.path} was not restored: a file is at its place again (the copy stays in the trash)`);
         continue;
       }
-      if (!t.trashPath || !existsSync(t.trashPath)) {
+      if (!t.trashPath) {
+        // Moved by a trash that did not say where (Electron's shell.trashItem on macOS or Windows).
+        problems.push(`${t.path} is in the system trash, where FacePair cannot put it back from: ${t.byHand ?? restoreByHandOn()}, then scan again`);
+        continue;
+      }
+      if (!existsSync(t.trashPath)) {
         problems.push(`${t.path} is no longer in the trash (emptied or restored already): it cannot come back`);
         continue;
       }

@@ -44,9 +44,13 @@ interface Rule {
   words(a: KeeperCandidate, b: KeeperCandidate): string;
 }
 
-/** The keep-best rule, in order; the first rule that tells two copies apart decides. */
+/**
+ * The keep-best rule, in order; the first rule that tells two copies apart decides. What a copy
+ * would lose comes first (its RAW file, the original format, pixels, EXIF); a reference folder
+ * only then: a copy there is never trashed anyway, so a better copy elsewhere is kept as well
+ * rather than proposed for the trash.
+ */
 const RULES: Rule[] = [
-  { compare: (a, b) => Number(a.reference) - Number(b.reference), words: () => 'in a reference folder' },
   {
     // A RAW and the JPEG of its shot come before a copy: a RAW+JPEG pair is kept whole.
     compare: (a, b) => Number(inRawPair(a)) - Number(inRawPair(b)),
@@ -65,6 +69,7 @@ const RULES: Rule[] = [
     words: (a, b) => `larger: ${a.width}×${a.height} against ${b.width}×${b.height}`,
   },
   { compare: (a, b) => exifCount(a) - exifCount(b), words: (a, b) => `more complete EXIF: ${exifWords(a)} against ${exifWords(b)}` },
+  { compare: (a, b) => Number(a.reference) - Number(b.reference), words: () => 'in a reference folder' },
   {
     compare: (a, b) => (a.takenAt && b.takenAt ? (a.takenAt < b.takenAt ? 1 : a.takenAt > b.takenAt ? -1 : 0) : Number(a.takenAt !== null) - Number(b.takenAt !== null)),
     words: (a, b) => (b.takenAt ? `taken earlier: ${a.takenAt} against ${b.takenAt}` : `has a capture date (${a.takenAt})`),

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// npm run bench:duplicates -- [--json] [--originals N]: builds a library of known duplicates in a
-// temporary folder from the shared photos (exact copies, resized re-encodes, 4 % crops,
-// EXIF-rotated copies, PNG and HEIC siblings, brightness and saturation edits; as negatives,
-// other photos of the same people and near-identical shots), finds its duplicates with
-// FacePair, findimagedupes and jdupes in the same run, and prints pairwise precision and
-// recall per class; then the hash's cost against a scan, and the listing time of 100,000
-// photos with synthetic fingerprints. A benchmark, not a test: it prints figures only.
+// npm run bench:duplicates -- [--json] [--originals N] [--no-synthetic]: builds a library of
+// known duplicates in a temporary folder from the shared photos (exact copies, resized
+// re-encodes, 4 % crops, EXIF-rotated copies, PNG and HEIC siblings, brightness and saturation
+// edits; as negatives, other photos of the same people, LFW portraits of one person by the
+// half-dozen, and near-identical shots), finds its duplicates with FacePair, findimagedupes and
+// jdupes in the same run, and prints pairwise precision and recall per class and over classes
+// 1-3; then the hash's cost against a scan, and the listing time of 100,000 photos with
+// synthetic fingerprints. A benchmark, not a test: it prints figures only.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -20,7 +21,13 @@ import { Rng } from '../../core/ml/rng.js';
 const DATA = path.resolve(process.env.FACEPAIR_DATASETS ?? path.join(import.meta.dirname, '../../../../../shared/datasets'));
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
-const originalsWanted = Number(args[args.indexOf('--originals') + 1] ?? 0) || 300;
+const originalsAt = args.indexOf('--originals');
+const originalsWanted = originalsAt >= 0 ? Number(args[originalsAt + 1]) : 300;
+if (!Number.isInteger(originalsWanted) || originalsWanted < 1) {
+  process.stderr.write('--originals takes a whole number of photos (at least 1)\n');
+  process.exit(2);
+}
+const synthetic = !args.includes('--no-synthetic');
 /** `--reuse DIR`: a library this bench built before (kept with --keep); its truth is in the file names. */
 const reuse = args.includes('--reuse') ? path.resolve(args[args.indexOf('--reuse') + 1] ?? '') : null;
 
@@ -38,24 +45,51 @@ interface TruthFile {
   kind: Kind;
 }
 
+/** Where each original came from (written beside the library, read back with --reuse). */
+type Sources = Record<number, string>;
+
 function log(msg: string): void {
   if (!asJson) process.stderr.write(msg + '\n');
 }
 
+/** LFW files that are one photo under two names (its README): either would be a duplicate the truth does not know. */
+const LFW_SAME_PHOTO = new Set(['Carlos_Beltran_0001.jpg', 'Raul_Ibanez_0001.jpg', 'Bart_Hendricks_0001.jpg', 'Ricky_Ray_0001.jpg']);
+
+/**
+ * The originals: the 79 whole photos of photos/ (people photographed several times, group
+ * shots), then LFW's portraits: two fifths of them as the hardest negatives, six photos each of
+ * people LFW has 15 or more of (the same face, framing and often the same event: portraits of
+ * one person that look alike), the rest three each of people with 4 to 14. LFW's images are
+ * all 250×250 crops aligned on the face, so every pair of them looks alike to a hash.
+ */
 function pickOriginals(rng: Rng): string[] {
   const own = [
     ...readdirSync(path.join(DATA, 'photos/identities'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && /\.jpe?g$/i.test(d.name)).map((d) => path.join(d.parentPath, d.name)),
     ...readdirSync(path.join(DATA, 'photos/groups'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && /\.jpe?g$/i.test(d.name)).map((d) => path.join(d.parentPath, d.name)),
-  ];
-  // LFW: three photos each of people with several, so that other photos of one person are negatives.
+  ].sort().slice(0, originalsWanted);
   const lfw = path.join(DATA, 'lfw/images');
-  const people = readdirSync(lfw).filter((p) => readdirSync(path.join(lfw, p)).length >= 4).sort();
-  const chosen: string[] = [];
-  while (own.length + chosen.length < originalsWanted && people.length > 0) {
-    const person = people.splice(rng.int(people.length), 1)[0]!;
-    chosen.push(...readdirSync(path.join(lfw, person)).sort().slice(0, 3).map((f) => path.join(lfw, person, f)));
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(path.join(DATA, 'lfw/lfw-names.txt'), 'utf8').split('\n')) {
+    const [name, n] = line.trim().split(/\s+/);
+    if (name && n) counts.set(name, Number(n));
   }
-  return [...own, ...chosen].slice(0, Math.max(originalsWanted, own.length));
+  const many = [...counts].filter(([, n]) => n >= 15).map(([p]) => p).sort();
+  const several = [...counts].filter(([, n]) => n >= 4 && n < 15).map(([p]) => p).sort();
+  const wanted = Math.max(0, originalsWanted - own.length);
+  const lookalikes = Math.round((wanted * 0.4) / 6) * 6;
+  const chosen: string[] = [];
+  const take = (pool: string[], each: number, until: number): void => {
+    while (chosen.length < until && pool.length > 0) {
+      const person = pool.splice(rng.int(pool.length), 1)[0]!;
+      const files = readdirSync(path.join(lfw, person)).filter((f) => !LFW_SAME_PHOTO.has(f)).sort();
+      // Spread over the person's photos, not the first few (often one event).
+      const picked = Array.from({ length: Math.min(each, files.length) }, (_, k) => files[Math.floor((k * files.length) / each)]!);
+      chosen.push(...picked.slice(0, until - chosen.length).map((f) => path.join(lfw, person, f)));
+    }
+  };
+  take(many, 6, lookalikes);
+  take(several, 3, wanted);
+  return [...own, ...chosen];
 }
 
 async function makeCopy(src: string, kind: Kind, dest: string, rng: Rng): Promise<string> {
@@ -131,7 +165,9 @@ async function buildLibrary(dir: string): Promise<TruthFile[]> {
   const truth: TruthFile[] = [];
   mkdirSync(path.join(dir, 'originals'), { recursive: true });
   mkdirSync(path.join(dir, 'copies'), { recursive: true });
+  writeFileSync(`${dir}.sources.json`, JSON.stringify(Object.fromEntries(originals.map((src, i) => [i, path.relative(DATA, src)]))));
   for (const [i, src] of originals.entries()) {
+    if (i % 50 === 0) log(`  original ${i} of ${originals.length}`);
     const base = `o${String(i).padStart(4, '0')}`;
     const dest = path.join(dir, 'originals', `${base}.jpg`);
     execFileSync('cp', ['--preserve=timestamps', src, dest]);
@@ -161,30 +197,53 @@ function truthClass(a: TruthFile, b: TruthFile): 'exact' | 'same' | 'edited' | n
   return 'exact';
 }
 
+type DupClass = 'exact' | 'same' | 'edited';
+const CLASSES: DupClass[] = ['exact', 'same', 'edited'];
+
+/** A tool's group of files it calls duplicates, with the class it gives them (null: the tool has no classes). */
+interface ToolGroup {
+  class: DupClass | null;
+  files: string[];
+}
+
 interface Score {
   tool: string;
+  /** Over classes 1-3 together: true duplicate pairs among the pairs the tool calls duplicates. */
   precision: number;
   recall: number;
-  recallByClass: Record<'exact' | 'same' | 'edited', number>;
+  recallByClass: Record<DupClass, number>;
+  /** Among the pairs of the groups the tool labels with a class, the share that are true duplicates (null: it labels none so). */
+  precisionByClass: Record<DupClass, number | null>;
   /** Burst pairs called duplicates (they must not be). */
   burstsCalledDuplicates: number;
   predictedPairs: number;
+  /** Pairs called duplicates that are not: the originals' sources, for a look. */
+  falsePositives: Array<{ a: string; b: string; kinds: [Kind, Kind]; class: DupClass | null }>;
   seconds: number;
 }
 
-function score(tool: string, groups: string[][], truth: TruthFile[], seconds: number): Score {
+function score(tool: string, groups: ToolGroup[], truth: TruthFile[], seconds: number, sources: Sources = {}): Score {
   const byFile = new Map(truth.map((t) => [path.resolve(t.file), t]));
-  const predicted = new Set<string>();
+  const predicted = new Map<string, DupClass | null>();
   for (const g of groups) {
-    const files = g.map((f) => path.resolve(f)).filter((f) => byFile.has(f)).sort();
-    for (let i = 0; i < files.length; i++) for (let j = i + 1; j < files.length; j++) predicted.add(`${files[i]}\n${files[j]}`);
+    const files = g.files.map((f) => path.resolve(f)).filter((f) => byFile.has(f)).sort();
+    for (let i = 0; i < files.length; i++) for (let j = i + 1; j < files.length; j++) predicted.set(`${files[i]}\n${files[j]}`, g.class);
   }
   let tp = 0, bursts = 0;
-  for (const key of predicted) {
+  const labelled = { exact: 0, same: 0, edited: 0 }, labelledTrue = { exact: 0, same: 0, edited: 0 };
+  const falsePositives: Score['falsePositives'] = [];
+  for (const [key, cls] of predicted) {
     const [a, b] = key.split('\n') as [string, string];
-    const c = truthClass(byFile.get(a)!, byFile.get(b)!);
-    if (c) tp++;
-    else if (byFile.get(a)!.origin === byFile.get(b)!.origin) bursts++;
+    const ta = byFile.get(a)!, tb = byFile.get(b)!;
+    const c = truthClass(ta, tb);
+    if (cls) labelled[cls]++;
+    if (c) {
+      tp++;
+      if (cls) labelledTrue[cls]++;
+      continue;
+    }
+    if (ta.origin === tb.origin) bursts++;
+    falsePositives.push({ a: sources[ta.origin] ?? String(ta.origin), b: sources[tb.origin] ?? String(tb.origin), kinds: [ta.kind, tb.kind], class: cls });
   }
   const all = { exact: 0, same: 0, edited: 0 }, found = { exact: 0, same: 0, edited: 0 };
   const files = [...byFile.keys()].sort();
@@ -202,13 +261,15 @@ function score(tool: string, groups: string[][], truth: TruthFile[], seconds: nu
     precision: predicted.size === 0 ? 0 : tp / predicted.size,
     recall: tp / totalTrue,
     recallByClass: { exact: found.exact / all.exact, same: found.same / all.same, edited: found.edited / all.edited },
+    precisionByClass: Object.fromEntries(CLASSES.map((c) => [c, labelled[c] === 0 ? null : labelledTrue[c] / labelled[c]])) as Record<DupClass, number | null>,
     burstsCalledDuplicates: bursts,
     predictedPairs: predicted.size,
+    falsePositives,
     seconds,
   };
 }
 
-async function runFacePair(dir: string, truth: TruthFile[]): Promise<{ score: Score; hashMsPerPhoto: number; classified: Record<string, Record<string, number>> }> {
+async function runFacePair(dir: string, truth: TruthFile[], sources: Sources): Promise<{ score: Score; hashMsPerPhoto: number; classified: Record<string, Record<string, number>> }> {
   const dbFile = path.join(dir, 'bench.db');
   const app = createApp({ dbFile });
   try {
@@ -231,8 +292,8 @@ async function runFacePair(dir: string, truth: TruthFile[]): Promise<{ score: Sc
     const tList = performance.now();
     const groups = await app.duplicates.list({ withExif: false });
     const listSeconds = (performance.now() - tList) / 1000;
-    const dup = groups.filter((g) => g.class !== 'similar').map((g) => g.files.map((f) => f.path));
-    const s = score('FacePair', dup, truth, (performance.now() - t0) / 1000);
+    const dup = groups.flatMap((g) => (g.class === 'similar' ? [] : [{ class: g.class, files: g.files.map((f) => f.path) }]));
+    const s = score('FacePair', dup, truth, (performance.now() - t0) / 1000, sources);
     log(`  FacePair listed ${groups.length} groups in ${listSeconds.toFixed(2)} s`);
     // How each true pair was classified.
     const byFile = new Map(truth.map((t) => [path.resolve(t.file), t]));
@@ -251,14 +312,15 @@ async function runFacePair(dir: string, truth: TruthFile[]): Promise<{ score: Sc
   }
 }
 
-function runFindimagedupes(dir: string, truth: TruthFile[]): Score {
+function runFindimagedupes(dir: string, truth: TruthFile[], sources: Sources): Score {
   const t0 = performance.now();
   const out = execFileSync('nice', ['-n', '10', 'findimagedupes', '-R', '-q', '--', path.join(dir, 'library')], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'ignore'] });
-  const groups = out.split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(' '));
-  return score('findimagedupes', groups, truth, (performance.now() - t0) / 1000);
+  // One group a line, paths separated by spaces (the library's names hold none).
+  const groups = out.split('\n').filter((l) => l.trim() !== '').map((l) => ({ class: null, files: l.trim().split(' ') }));
+  return score('findimagedupes', groups, truth, (performance.now() - t0) / 1000, sources);
 }
 
-function runJdupes(dir: string, truth: TruthFile[]): Score {
+function runJdupes(dir: string, truth: TruthFile[], sources: Sources): Score {
   const t0 = performance.now();
   let out = '';
   try {
@@ -266,8 +328,13 @@ function runJdupes(dir: string, truth: TruthFile[]): Score {
   } catch (err) {
     out = (err as { stdout?: string }).stdout ?? '';
   }
-  const groups = out.split(/\n\s*\n/).map((b) => b.split('\n').filter((l) => l.trim() !== '')).filter((g) => g.length > 1);
-  return score('jdupes', groups, truth, (performance.now() - t0) / 1000);
+  // Byte-identical files only: every group it finds is an exact copy.
+  const groups = out
+    .split(/\n\s*\n/)
+    .map((b) => b.split('\n').filter((l) => l.trim() !== ''))
+    .filter((g) => g.length > 1)
+    .map((files) => ({ class: 'exact' as const, files }));
+  return score('jdupes', groups, truth, (performance.now() - t0) / 1000, sources);
 }
 
 /** The hash's cost in a real scan: fingerprint time over the scan's time, on a few photos. */
@@ -326,40 +393,64 @@ async function syntheticListing(dir: string, count = 100_000): Promise<{ photos:
 
 const fmt = (v: number): string => v.toFixed(3);
 
+const cell = (v: number | null): string => (v === null ? '  —  ' : fmt(v));
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facepair-dups-'));
   try {
-    if (reuse) execFileSync('cp', ['-a', path.join(reuse, 'library'), path.join(dir, 'library')]);
-    else log(`building the library in ${dir} …`);
+    if (reuse) {
+      execFileSync('cp', ['-a', path.join(reuse, 'library'), path.join(dir, 'library')]);
+      execFileSync('cp', ['-a', path.join(reuse, 'library.sources.json'), path.join(dir, 'library.sources.json')]);
+    } else log(`building the library in ${dir} …`);
     const truth = reuse ? truthFromNames(path.join(dir, 'library')) : await buildLibrary(path.join(dir, 'library'));
-    log(`  ${truth.length} files from ${new Set(truth.map((t) => t.origin)).size} originals`);
-    const ours = await runFacePair(dir, truth);
+    const sources = JSON.parse(readFileSync(path.join(dir, 'library.sources.json'), 'utf8')) as Sources;
+    const fromLfw = new Set(Object.entries(sources).filter(([, s]) => s.startsWith('lfw')).map(([o]) => Number(o))).size;
+    log(`  ${truth.length} files from ${new Set(truth.map((t) => t.origin)).size} originals (${fromLfw} of them LFW portraits)`);
+    const ours = await runFacePair(dir, truth, sources);
     log('findimagedupes …');
-    const fid = runFindimagedupes(dir, truth);
-    const jd = runJdupes(dir, truth);
+    const fid = runFindimagedupes(dir, truth, sources);
+    log('jdupes …');
+    const jd = runJdupes(dir, truth, sources);
     log('hash cost in a scan …');
     const share = await hashShareOfScan(dir);
-    log('100,000 synthetic photos …');
-    const synthetic = await syntheticListing(dir);
+    let listing: Awaited<ReturnType<typeof syntheticListing>> | null = null;
+    if (synthetic) {
+      log('100,000 synthetic photos …');
+      listing = await syntheticListing(dir);
+    }
     const result = {
-      library: { files: truth.length, originals: new Set(truth.map((t) => t.origin)).size, kinds: Object.fromEntries(COPY_KINDS.concat(['burst']).map((k) => [k, truth.filter((t) => t.kind === k).length])) },
+      library: {
+        files: truth.length,
+        originals: new Set(truth.map((t) => t.origin)).size,
+        lfwOriginals: fromLfw,
+        kinds: Object.fromEntries(COPY_KINDS.concat(['burst']).map((k) => [k, truth.filter((t) => t.kind === k).length])),
+      },
       tools: [ours.score, fid, jd],
       facepairClassified: ours.classified,
       hash: { msPerPhoto: ours.hashMsPerPhoto, ...share },
-      synthetic,
+      synthetic: listing,
     };
     if (asJson) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       return;
     }
-    process.stdout.write(`library: ${result.library.files} files, ${result.library.originals} originals; copies ${JSON.stringify(result.library.kinds)}\n\n`);
-    process.stdout.write('tool            precision  recall  exact   same    edited  bursts-called-dup  seconds\n');
+    process.stdout.write(`library: ${result.library.files} files, ${result.library.originals} originals (${fromLfw} LFW portraits); copies ${JSON.stringify(result.library.kinds)}\n\n`);
+    process.stdout.write('pairwise precision / recall; "classes 1-3" counts every true duplicate pair once; a class\'s precision is over the pairs the tool puts in groups of that class\n');
+    process.stdout.write('tool            classes 1-3      exact            same             edited           bursts-called-dup  pairs  seconds\n');
     for (const s of result.tools) {
-      process.stdout.write(`${s.tool.padEnd(15)} ${fmt(s.precision).padStart(9)}  ${fmt(s.recall).padStart(6)}  ${fmt(s.recallByClass.exact)}   ${fmt(s.recallByClass.same)}   ${fmt(s.recallByClass.edited)}   ${String(s.burstsCalledDuplicates).padStart(17)}  ${s.seconds.toFixed(1)}\n`);
+      const pr = (p: number | null, r: number): string => `${cell(p)} / ${fmt(r)}`.padEnd(17);
+      process.stdout.write(
+        `${s.tool.padEnd(15)} ${pr(s.precision, s.recall)}${CLASSES.map((c) => pr(s.precisionByClass[c], s.recallByClass[c])).join('')}${String(s.burstsCalledDuplicates).padStart(17)}  ${String(s.predictedPairs).padStart(5)}  ${s.seconds.toFixed(1)}\n`,
+      );
     }
     process.stdout.write(`\nFacePair's class of each listed pair, by true class: ${JSON.stringify(ours.classified)}\n`);
+    for (const s of result.tools) {
+      if (s.falsePositives.length === 0) continue;
+      process.stdout.write(`${s.tool}: ${s.falsePositives.length} pairs called duplicates that are not${s.falsePositives.length > 12 ? ' (the first 12)' : ''}:\n`);
+      for (const f of s.falsePositives.slice(0, 12)) process.stdout.write(`  ${f.a} (${f.kinds[0]})  ~  ${f.b} (${f.kinds[1]})${f.class ? `  as ${f.class}` : ''}\n`);
+    }
     process.stdout.write(`hash: ${ours.hashMsPerPhoto.toFixed(2)} ms per photo; in a scan of ${share.photos} photos (${share.scanSeconds.toFixed(1)} s, 1 worker) it is ${share.percent.toFixed(2)} % of the time\n`);
-    process.stdout.write(`listing ${synthetic.photos} photos with synthetic fingerprints: ${synthetic.seconds.toFixed(2)} s (${synthetic.groups} groups)\n`);
+    if (listing) process.stdout.write(`listing ${listing.photos} photos with synthetic fingerprints: ${listing.seconds.toFixed(2)} s (${listing.groups} groups)\n`);
   } finally {
     if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);

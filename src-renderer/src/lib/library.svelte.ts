@@ -57,6 +57,25 @@ class LibraryState {
     }
   }
 
+  /**
+   * Marks a folder for the duplicates (by path, or the folder of a photo): reference (never
+   * trashed), preferred (kept first) or normal. Answers the sentence saying what it did, or null.
+   */
+  async markFolder(target: { folder: string } | { photoId: number }, mark: 'reference' | 'preferred' | 'normal'): Promise<string | null> {
+    this.folderError = null;
+    this.folderNotice = null;
+    try {
+      const { library, notice } = await call('library.markFolder', { ...target, mark });
+      this.info = library;
+      this.folderNotice = notice;
+      return notice;
+    } catch (err) {
+      this.folderError = errorMessage(err);
+      toasts.error(err);
+      return null;
+    }
+  }
+
   async pickFolder(): Promise<void> {
     try {
       const { folder } = await call('library.pickFolder');

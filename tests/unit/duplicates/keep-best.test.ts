@@ -28,11 +28,17 @@ describe('keep-best rule', () => {
     expect(chooseKeeper([stripped, preferred]).keeper).toBe(4);
   });
 
-  it('keeps a copy in a reference folder and one beside its RAW file', () => {
-    const ref = copy({ photoId: 1, reference: true, width: 100, height: 100 });
+  it('keeps a copy in a reference folder over an equal one, never proposes it for the trash, and keeps one beside its RAW file', () => {
+    const ref = copy({ photoId: 1, reference: true, path: '/ref/a.jpg' });
+    const equal = copy({ photoId: 2, path: '/p/a.jpg' });
+    expect(chooseKeeper([equal, ref]).keeper).toBe(1);
+    expect(chooseKeeper([equal, ref]).reasons.get(1)).toBe('keep: in a reference folder');
+    // A larger copy elsewhere is kept rather than lost; the smaller reference copy stays too.
+    const small = copy({ photoId: 4, reference: true, width: 100, height: 100 });
     const big = copy({ photoId: 2, width: 4000, height: 3000 });
-    const choice = chooseKeeper([big, ref]);
-    expect(choice.keeper).toBe(1);
+    const choice = chooseKeeper([small, big]);
+    expect(choice.keeper).toBe(2);
+    expect(choice.reasons.get(4)).toBe('in a reference folder: never proposed for the trash');
     const raw = copy({ photoId: 3, rawSibling: '/p/a.CR2', width: 100, height: 100 });
     expect(chooseKeeper([big, raw]).keeper).toBe(3);
   });

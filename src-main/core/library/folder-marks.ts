@@ -1,0 +1,114 @@
+import { realpathSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { FolderMark, FolderMarksRepository } from '../db/folder-marks.repository.js';
+import type { LibraryFoldersRepository } from '../db/library-folders.repository.js';
+import { expandHome } from './folder-rules.js';
+import { isInside, isWithin } from './inside.js';
+import { LibraryFolderError, type LibraryFolders } from './library-folders.js';
+import { assertReadableFolder } from './library.service.js';
+
+export type { FolderMark } from '../db/folder-marks.repository.js';
+/** What a folder can be marked as; `normal` takes its mark away. */
+export type FolderRole = FolderMark | 'normal';
+export const FOLDER_ROLES: readonly FolderRole[] = ['reference', 'preferred', 'normal'];
+
+export interface MarkedFolder {
+  /** Its real path. */
+  path: string;
+  mark: FolderMark;
+  /** Photos of the library in it. */
+  photos: number;
+}
+
+export interface MarkResult {
+  folder: string;
+  role: FolderRole;
+  /** What it was before. */
+  previous: FolderRole;
+  /** A marked folder above it, whose mark still holds for its photos, or null. */
+  within: { path: string; mark: FolderMark } | null;
+}
+
+/**
+ * Folders the user marks, for the duplicates: a **reference** folder's photos are never
+ * proposed for the trash (and a copy there is the one kept); a **preferred** folder is the
+ * keep-best rule's last tie-break. A mark is on one of the library's folders or a folder inside
+ * one, by real path; the innermost marked folder holding a photo decides its mark.
+ */
+export class FolderMarks {
+  constructor(
+    private readonly repo: FolderMarksRepository,
+    private readonly folders: LibraryFolders,
+    private readonly folderRows: LibraryFoldersRepository,
+  ) {}
+
+  list(): MarkedFolder[] {
+    return this.repo.list().map((r) => ({ path: r.path, mark: r.mark, photos: this.folderRows.countPhotosUnder(r.path, path.sep).present }));
+  }
+
+  /** The mark of each file: one read of the marks for many files (the innermost marked folder wins). */
+  reader(): (file: string) => FolderMark | null {
+    const marks = this.repo.list().sort((a, b) => b.path.length - a.path.length);
+    return (file) => marks.find((m) => isInside(m.path, file))?.mark ?? null;
+  }
+
+  /**
+   * Marks a folder (`~` is the home folder). Reference and preferred need a folder that exists
+   * and lies in the library's folders; `normal` takes the mark off, by the path listed or one
+   * that leads to it (the folder may be gone).
+   */
+  async mark(input: string, role: FolderRole): Promise<MarkResult> {
+    if (!FOLDER_ROLES.includes(role)) throw new LibraryFolderError(`A folder is marked reference, preferred or normal, not ${JSON.stringify(role)}`);
+    const marks = this.repo.list();
+    const previousOf = (folder: string): FolderRole => marks.find((m) => m.path === folder)?.mark ?? 'normal';
+    if (role === 'normal') {
+      const abs = path.resolve(expandHome(input));
+      let folder = marks.find((m) => m.path === abs)?.path;
+      if (folder === undefined) {
+        try {
+          const real = realpathSync(abs);
+          folder = marks.find((m) => m.path === real)?.path ?? real;
+        } catch {
+          folder = abs;
+        }
+      }
+      const previous = previousOf(folder);
+      this.repo.clear(folder);
+      return { folder, role, previous, within: this.markAbove(folder) };
+    }
+    const real = await realpath(await assertReadableFolder(input));
+    const roots = this.folders.roots();
+    if (!roots.some((r) => isWithin(r, real))) {
+      throw new LibraryFolderError(
+        roots.length === 0
+          ? `${real} is not in the library: add a folder first (facepair folders add <folder>)`
+          : `${real} is not in the library's folders (${roots.join(', ')}): only a library folder or a folder inside one can be marked`,
+      );
+    }
+    const previous = previousOf(real);
+    this.repo.set(real, role);
+    return { folder: real, role, previous, within: this.markAbove(real) };
+  }
+
+  private markAbove(folder: string): { path: string; mark: FolderMark } | null {
+    const above = this.repo
+      .list()
+      .filter((m) => isInside(m.path, folder))
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    return above ? { path: above.path, mark: above.mark } : null;
+  }
+}
+
+const ROLE_WORDS: Record<FolderMark, string> = {
+  reference: 'a reference folder: its photos are never proposed for the trash, and are kept over equal copies elsewhere',
+  preferred: 'a preferred folder: between copies otherwise equal, the one in it is kept',
+};
+
+/** What marking a folder did, in a sentence. */
+export function describeMarked(r: MarkResult): string {
+  const still = r.within ? ` Its photos still count as in the ${r.within.mark} folder ${r.within.path}.` : '';
+  if (r.role === 'normal') return r.previous === 'normal' ? `${r.folder} had no mark.${still}` : `${r.folder} is a normal folder again (it was ${r.previous}).${still}`;
+  if (r.previous === r.role) return `${r.folder} is already ${ROLE_WORDS[r.role].split(':')[0]}.`;
+  return `${r.folder} is ${ROLE_WORDS[r.role]}.`;
+}
