@@ -292,7 +292,7 @@ async function runFacePair(dir: string, truth: TruthFile[], sources: Sources): P
     const tList = performance.now();
     const groups = await app.duplicates.list({ withExif: false });
     const listSeconds = (performance.now() - tList) / 1000;
-    const dup = groups.flatMap((g) => (g.class === 'similar' ? [] : [{ class: g.class, files: g.files.map((f) => f.path) }]));
+    const dup = groups.flatMap((g) => (g.class === 'similar' || g.class === 'raw-jpeg' ? [] : [{ class: g.class, files: g.files.map((f) => f.path) }]));
     const s = score('FacePair', dup, truth, (performance.now() - t0) / 1000, sources);
     log(`  FacePair listed ${groups.length} groups in ${listSeconds.toFixed(2)} s`);
     // How each true pair was classified.
