@@ -59,9 +59,11 @@ describe('the regrouping of a switch of recognition in a worker', () => {
     app.edits.answerReview(a!, b!, 'same');
     const resolved: ResolvedGrouping = { settings: { ...DEFAULT_GROUPING, linkage: 0.45 }, head: null };
     const planner = workerGroupingPlanner(app.dbFile, app.cacheDir, app.seedEmbedding.modelDir);
-    const inWorker = await planner(resolved, 'undecided');
+    const planned = await planner(resolved, 'undecided', false);
     const here = await app.grouping.plan({ release: 'undecided' }, resolved);
-    expect(inWorker).toEqual(here);
+    expect(planned).toEqual({ written: false, ...here });
+    if (planned.written) throw new Error('a plan asked without a write was written');
+    const inWorker = planned;
     // Released: the faces grouped by the grouping alone, in no answered pair, of people neither named nor hidden.
     const undecided = app.db
       .prepare(
@@ -81,13 +83,56 @@ describe('the regrouping of a switch of recognition in a worker', () => {
     const asked: Array<'undecided' | undefined> = [];
     const recording: GroupingPlanner = async (resolved, release) => {
       asked.push(release);
-      return app.grouping.plan({ release }, resolved);
+      return { written: false, ...(await app.grouping.plan({ release }, resolved)) };
     };
     const grouping = new GroupingService(app.faces, app.people, app.labels, null, DEFAULT_GROUPING, async () => null, recording);
     await grouping.groupNewFaces({ release: 'undecided' });
     await grouping.groupNewFaces({ release: (f) => f.assignedBy === 'auto' });
     await grouping.groupNewFaces();
     expect(asked).toEqual(['undecided', undefined]);
+  });
+
+  it("writes a scan's grouping in the worker, as the main thread would, and nothing on the main thread", async () => {
+    // Two copies of the library, each with the faces of three people taken out of them (new
+    // faces, as a scan leaves them): one grouped by the app (planned and written in a worker),
+    // one by a grouping that plans and writes here.
+    const dir = tempDir('off-main-scan');
+    const [inWorker, here] = [path.join(dir, 'a.db'), path.join(dir, 'b.db')];
+    const fresh = [...lib.faceIds[2]!, ...lib.faceIds[3]!, ...lib.faceIds[4]!];
+    for (const file of [inWorker, here]) {
+      await lib.app.db.backup(file);
+      const app = createApp({ dbFile: file });
+      const clear = app.db.prepare('UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE id = ?');
+      app.db.transaction(() => fresh.forEach((id) => clear.run(id)))();
+      app.close();
+    }
+    const worker = createApp({ dbFile: inWorker });
+    const local = createApp({ dbFile: here });
+    try {
+      const written = { main: 0 };
+      const applyGrouping = worker.people.applyGrouping.bind(worker.people);
+      worker.people.applyGrouping = (...args) => {
+        written.main++;
+        return applyGrouping(...args);
+      };
+      const grouping = new GroupingService(local.faces, local.people, local.labels, null, DEFAULT_GROUPING);
+      const [a, b] = await Promise.all([worker.grouping.groupNewFaces(), grouping.groupNewFaces()]);
+      expect(written.main).toBe(0);
+      expect({ ...a, ms: 0 }).toEqual({ ...b, ms: 0 });
+      expect(a.newFaces).toBe(fresh.length);
+      const people = (app: typeof worker): number[][] => {
+        const byPerson = new Map<number, number[]>();
+        for (const r of app.db.prepare('SELECT id, person_id FROM faces WHERE person_id IS NOT NULL ORDER BY id').all() as Array<{ id: number; person_id: number }>) {
+          byPerson.set(r.person_id, [...(byPerson.get(r.person_id) ?? []), r.id]);
+        }
+        return [...byPerson.values()].sort((x, y) => x[0]! - y[0]!);
+      };
+      expect(people(worker)).toEqual(people(local));
+      expect(worker.db.prepare("SELECT count(*) AS n FROM faces WHERE person_id IS NULL AND lost_at IS NULL").get()).toEqual({ n: 0 });
+    } finally {
+      worker.close();
+      local.close();
+    }
   });
 
   it('switches the version in use and regroups in a worker as the main thread does', async () => {

@@ -1,7 +1,8 @@
-// A scan's (or a switch of recognition's) grouping plan, made in a library worker on its own
-// read-only connection: kNN, the pair head (its TF.js model loaded there) and the
-// agglomeration never hold up the main thread, which answers the window meanwhile and then
-// writes the plan.
+// A scan's (or a switch of recognition's) grouping, made in a library worker on its own
+// connection: kNN, the pair head (its TF.js model loaded there), the agglomeration and, for a
+// scan, the write of the plan never hold up the main thread, which answers the window
+// meanwhile. A plan written elsewhere (with the switch of a version in its transaction) comes
+// back as data.
 import type { Db } from '../db/database.js';
 import { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import { FacesRepository } from '../db/faces.repository.js';
@@ -10,7 +11,7 @@ import type { LibraryJob } from '../db/library-worker.js';
 import { PeopleRepository } from '../db/people.repository.js';
 import { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
 import { FusedCandidatePairHead } from './candidate-pair-head.js';
-import { GroupingService, type GroupingPlan, type ReleaseRule, type ResolvedGrouping } from './grouping.service.js';
+import { GroupingService, type PlannedGrouping, type ReleaseRule, type ResolvedGrouping } from './grouping.service.js';
 
 export interface GroupingJobContext {
   cacheDir: string;
@@ -20,16 +21,21 @@ export interface GroupingJobContext {
 export interface GroupingJobInput {
   resolved: ResolvedGrouping;
   release?: ReleaseRule;
+  /** Writes the plan here (the worker's connection is then read-write). */
+  write: boolean;
 }
 
-export function createJob(db: Db, context: GroupingJobContext): LibraryJob<GroupingJobInput, GroupingPlan> {
+export function createJob(db: Db, context: GroupingJobContext): LibraryJob<GroupingJobInput, PlannedGrouping> {
   return {
-    async run({ resolved, release }) {
+    async run({ resolved, release, write }) {
       const faces = new FacesRepository(db);
       const seed = new SeedEmbeddingService(faces, new EmbeddingsRepository(db), context.cacheDir, context.seedModelDir);
       const grouping = new GroupingService(faces, new PeopleRepository(db), new LabelsRepository(db), new FusedCandidatePairHead(seed), resolved.settings);
       try {
-        return await grouping.plan({ release }, resolved);
+        const plan = await grouping.plan({ release }, resolved);
+        if (!write) return { written: false, ...plan };
+        grouping.write(plan);
+        return { written: true, summary: plan.summary };
       } finally {
         await seed.dispose();
       }

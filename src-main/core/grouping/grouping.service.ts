@@ -64,8 +64,14 @@ export interface GroupingPlan {
   readAs: Array<ReadAssignment & { faceId: number }>;
 }
 
-/** Makes a grouping plan elsewhere (a worker thread reading the same database). */
-export type GroupingPlanner = (resolved: ResolvedGrouping, release?: 'undecided') => Promise<GroupingPlan>;
+/** A plan made elsewhere: written there already (`written`), or to be written by the caller. */
+export type PlannedGrouping = { written: true; summary: GroupingSummary } | ({ written: false } & GroupingPlan);
+
+/**
+ * Makes a grouping plan elsewhere (a worker thread on the same database), and with `write`
+ * writes it there too, on that thread's own connection.
+ */
+export type GroupingPlanner = (resolved: ResolvedGrouping, release: 'undecided' | undefined, write: boolean) => Promise<PlannedGrouping>;
 
 /**
  * Groups faces that have no person yet: candidates from exact kNN over the descriptors, then
@@ -111,27 +117,32 @@ export class GroupingService {
   }
 
   /**
-   * Groups the faces without a person and writes it. The plan (kNN, pair head, agglomeration)
-   * is made off the main thread where a planner is set and nothing but the database decides it
-   * (a scan's grouping, a switch of recognition's regrouping); the write re-reads what it
-   * overwrites, so an edit made while the plan was made is kept.
+   * Groups the faces without a person and writes it. Where a planner is set and nothing but the
+   * database decides the plan, it is made off the main thread (kNN, pair head, agglomeration)
+   * and, unless something must be written in the same transaction here, written there too (a
+   * scan's grouping). Either way the write re-reads what it overwrites, so an edit made while
+   * the plan was made, in this process or another, is kept.
    */
   async groupNewFaces(run: GroupNewFacesOptions = {}): Promise<GroupingSummary> {
     const t0 = performance.now();
-    let plan: GroupingPlan | null = null;
+    let planned: PlannedGrouping | null = null;
     if (this.planner && typeof run.release !== 'function') {
       const resolved = await this.current(run.tuning);
       try {
-        plan = await this.planner(resolved, run.release);
+        planned = await this.planner(resolved, run.release, run.alsoInTransaction === undefined);
       } catch {
-        plan = null; // planned here instead
+        planned = null; // planned and written here instead (a failed write there rolled back)
       }
     }
-    plan ??= await this.plan(run);
-    if (plan.changes.length > 0 || run.alsoInTransaction) {
-      this.people.applyGrouping(plan.changes, run.alsoInTransaction, new Map(plan.readAs.map((r) => [r.faceId, r])));
-    }
-    return { ...plan.summary, ms: performance.now() - t0 };
+    planned ??= { written: false, ...(await this.plan(run)) };
+    if (!planned.written) this.write(planned, run.alsoInTransaction);
+    return { ...planned.summary, ms: performance.now() - t0 };
+  }
+
+  /** Writes a plan against what it read (see groupNewFaces); `alsoInTransaction` runs in the same transaction. */
+  write(plan: GroupingPlan, alsoInTransaction?: () => void): void {
+    if (plan.changes.length === 0 && !alsoInTransaction) return;
+    this.people.applyGrouping(plan.changes, alsoInTransaction, new Map(plan.readAs.map((r) => [r.faceId, r])));
   }
 
   /**

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // npm run bench:main-thread -- [--db FILE]... [--synthetic N]... [--json]: how long the
 // window's own thread is held by the Review queue (its first look after a scan, and the next
-// ones) and by a rollback of the learned recognition (which regroups), on copies of scanned
+// ones), by a rollback of the learned recognition (which regroups), and by a scan's grouping of
+// the faces it found (every face the user did not place taken out of its person, as a first
+// scan leaves them; planned and written in a
+// worker, beside the same plan written on the main thread as before), on copies of scanned
 // libraries (--db, never changed) and on synthetic ones of N faces (people of 2 to 8 faces,
 // a fifth of them named, 128-d descriptors around each person's centre). Prints, for each, the
 // wall time of the call and the longest the event loop was held meanwhile (what a window's
@@ -16,6 +19,8 @@ import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../core/analysis/descr
 import { createApiHost, type ApiHost } from '../../core/api/api-host.js';
 import { createApp } from '../../core/app.js';
 import { toBlob } from '../../core/db/blobs.js';
+import { workerGroupingPlanner } from '../../core/grouping/grouping-planner.js';
+import { DEFAULT_GROUPING } from '../../core/grouping/grouping.service.js';
 import { Rng } from '../../core/ml/rng.js';
 
 interface Measure {
@@ -30,6 +35,10 @@ interface Row {
   reviewFirst: Measure;
   reviewNext: Measure;
   rollback: Measure;
+  /** A scan's grouping, planned and written in a worker. */
+  scanGrouping: Measure;
+  /** The same, planned in a worker and written on the main thread (as it was before). */
+  scanGroupingWrittenHere: Measure;
 }
 
 function parseArgs(argv: string[]): { dbs: string[]; synthetic: number[]; json: boolean } | null {
@@ -109,7 +118,42 @@ function syntheticLibrary(dbFile: string, faces: number): void {
   app.close();
 }
 
+/** Takes every face the user did not place out of its person, as a first scan leaves them before its grouping. */
+function takeOutNewFaces(dbFile: string): void {
+  const app = createApp({ dbFile });
+  try {
+    app.db.prepare("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE assigned_by IS NOT 'user'").run();
+    app.db.prepare('DELETE FROM people WHERE id NOT IN (SELECT person_id FROM faces WHERE person_id IS NOT NULL) AND name IS NULL').run();
+  } finally {
+    app.close();
+  }
+}
+
+/** A scan's grouping of its new faces, on a copy of the library: written in the worker, or on this thread. */
+async function measureScanGrouping(dbFile: string, writeHere: boolean): Promise<Measure> {
+  const copy = dbFile.replace(/\.db$/, writeHere ? '.here.db' : '.worker.db');
+  const source = createApp({ dbFile });
+  await source.db.backup(copy);
+  source.close();
+  takeOutNewFaces(copy);
+  const app = createApp({ dbFile: copy });
+  try {
+    await app.grouping.mergeRule();
+    const planner = workerGroupingPlanner(app.dbFile, app.cacheDir, app.seedEmbedding.modelDir);
+    return await measure(async () => {
+      if (!writeHere) return app.grouping.groupNewFaces();
+      const resolved = { settings: { ...DEFAULT_GROUPING, linkage: await app.grouping.linkage() }, head: null };
+      const planned = await planner(resolved, undefined, false);
+      if (!planned.written) app.grouping.write(planned);
+    });
+  } finally {
+    app.close();
+  }
+}
+
 async function measureLibrary(label: string, dbFile: string): Promise<Row> {
+  const scanGrouping = await measureScanGrouping(dbFile, false);
+  const scanGroupingWrittenHere = await measureScanGrouping(dbFile, true);
   const app = createApp({ dbFile });
   const host: ApiHost = createApiHost(app, { version: 'bench' });
   const call = async (method: 'review.next' | 'learning.rollback', params: object = {}): Promise<void> => {
@@ -122,7 +166,7 @@ async function measureLibrary(label: string, dbFile: string): Promise<Row> {
     const reviewFirst = await measure(() => call('review.next'));
     const reviewNext = await measure(() => call('review.next'));
     const rollback = await measure(() => call('learning.rollback', { versionId: null }));
-    return { library: label, faces: app.status.report().faces, reviewFirst, reviewNext, rollback };
+    return { library: label, faces: app.status.report().faces, reviewFirst, reviewNext, rollback, scanGrouping, scanGroupingWrittenHere };
   } finally {
     await host.dispose();
     app.close();
@@ -162,9 +206,12 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `load average: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`,
-      `${'library'.padEnd(32)} ${'faces'.padStart(6)}  ${'review, first'.padEnd(15)}  ${'review, next'.padEnd(15)}  rollback`,
-      `${''.padEnd(32)} ${''.padStart(6)}  ${'   wall    held  '.repeat(3)}(ms)`,
-      ...rows.map((r) => `${r.library.slice(-32).padEnd(32)} ${String(r.faces).padStart(6)}  ${f(r.reviewFirst)}  ${f(r.reviewNext)}  ${f(r.rollback)}`),
+      `${'library'.padEnd(32)} ${'faces'.padStart(6)}  ${'review, first'.padEnd(15)}  ${'review, next'.padEnd(15)}  ${'rollback'.padEnd(15)}  ${'scan grouping'.padEnd(15)}  written here (before)`,
+      `${''.padEnd(32)} ${''.padStart(6)}  ${'   wall    held  '.repeat(5)}(ms)`,
+      ...rows.map(
+        (r) =>
+          `${r.library.slice(-32).padEnd(32)} ${String(r.faces).padStart(6)}  ${f(r.reviewFirst)}  ${f(r.reviewNext)}  ${f(r.rollback)}  ${f(r.scanGrouping)}  ${f(r.scanGroupingWrittenHere)}`,
+      ),
     ].join('\n') + '\n',
   );
 }
