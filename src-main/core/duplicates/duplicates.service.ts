@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { constants as fsConstants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import exifr from 'exifr';
@@ -396,8 +396,7 @@ export class DuplicatesService {
           renameSync(t.trashPath, t.path);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-          copyFileSync(t.trashPath, t.path);
-          unlinkSync(t.trashPath);
+          restoreAcrossVolumes(t.trashPath, t.path);
         }
         if (t.infoPath && existsSync(t.infoPath)) unlinkSync(t.infoPath);
         const st = statSync(t.path);
@@ -409,6 +408,25 @@ export class DuplicatesService {
     const back = (rec.trash ?? []).length - problems.length;
     return [`${back} file${back === 1 ? '' : 's'} restored from the trash`, ...problems].join('. ');
   }
+}
+
+/**
+ * A file back from a trash on another volume: copied beside its place under a temporary name
+ * with its times (as the trash kept them), renamed into place, and only then taken out of the
+ * trash; a copy cut short leaves the trash's file and nothing at the place.
+ */
+function restoreAcrossVolumes(from: string, to: string): void {
+  const partial = path.join(path.dirname(to), `.${path.basename(to)}.facepair-restore`);
+  try {
+    copyFileSync(from, partial, fsConstants.COPYFILE_EXCL);
+    const st = statSync(from);
+    utimesSync(partial, st.atime, st.mtime);
+    renameSync(partial, to);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+  unlinkSync(from);
 }
 
 function toRelative(f: FaceInfo): RelativeBox {
@@ -441,6 +459,10 @@ async function changedSinceScan(file: string, size: number, mtimeMs: number, con
 function trashFailure(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   const msg = (err as Error).message;
+  // The trash of another volume is a .Trash-UID (or .Trash/UID) folder at its top, which a
+  // read-only or foreign volume may not let us make: the file has nowhere to go but stays.
+  const at = (err as NodeJS.ErrnoException).path;
+  if (at && /[/\\]\.Trash(-\d+)?([/\\]|$)/.test(at)) return `cannot move it to the trash: its volume has no trash that can be used (${at}: ${code ?? msg}); nothing was deleted`;
   if (code === 'EACCES' || code === 'EPERM') return `cannot move it to the trash: permission denied (a read-only folder?): ${msg}`;
   if (code === 'EROFS') return 'cannot move it to the trash: the volume is read-only';
   return `cannot move it to the trash (this volume may have no trash): ${msg}`;
