@@ -9,7 +9,6 @@ import { expandHome } from './folder-rules.js';
 import { isInside, isWithin } from './inside.js';
 import { LibraryFolderError, type LibraryFolders } from './library-folders.js';
 import { assertReadableFolder } from './library.service.js';
-import type { ActionResult, PeopleService, UndoRecord } from '../people/people.service.js';
 
 export type { FolderMark } from '../db/folder-marks.repository.js';
 /** What a folder can be marked as; `normal` takes its mark away. */
@@ -32,11 +31,32 @@ export interface MarkResult {
   /** A marked folder above it, whose mark still holds for its photos, or null. */
   within: { path: string; mark: FolderMark } | null;
   /** The undoable action that changed the mark; null when nothing changed. */
-  action: ActionResult | null;
+  action: MarkAction | null;
 }
 
-/** The payload of a `folders.mark` action: an UndoRecord (empty) plus the mark before. */
-interface MarkRecord extends UndoRecord {
+/** An action as the edits answer it (people.service's ActionResult; library sits below people). */
+export interface MarkAction {
+  id: number;
+  kind: string;
+  summary: string;
+  createdAt: string;
+}
+
+/** What marks need of the edits (PeopleService): a step the undo of their actions runs. */
+export interface UndoSteps {
+  registerUndoStep(kind: string, step: (payload: unknown) => string | null): void;
+}
+
+/**
+ * The payload of a `folders.mark` action: the mark before, with the empty lists every action's
+ * undo record holds (the undo of people's changes reads them: a mark changes none).
+ */
+interface MarkRecord {
+  people: [];
+  deleted: [];
+  created: [];
+  moves: [];
+  labels: [];
   folder: string;
   previous: FolderRole;
   role: FolderRole;
@@ -57,7 +77,7 @@ export class FolderMarks {
     private readonly folders: LibraryFolders,
     private readonly folderRows: LibraryFoldersRepository,
     private readonly actions: ActionsRepository,
-    edits: PeopleService,
+    edits: UndoSteps,
   ) {
     edits.registerUndoStep(MARK_ACTION, (payload) => this.restore(payload as MarkRecord));
   }
@@ -111,7 +131,7 @@ export class FolderMarks {
   }
 
   /** Sets the mark with its action (undo puts the one before back); nothing when it is already so. */
-  private change(folder: string, previous: FolderRole, role: FolderRole): ActionResult | null {
+  private change(folder: string, previous: FolderRole, role: FolderRole): MarkAction | null {
     if (previous === role) return null;
     return this.db.transaction(() => {
       const id = this.actions.begin(MARK_ACTION, markSummary(folder, previous, role));
