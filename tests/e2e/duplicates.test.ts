@@ -161,12 +161,22 @@ describe('the Duplicates screen', () => {
     expect(await marked.textContent()).toMatch(/copies.*3 photos/s);
     expect(await marked.textContent()).toContain('Reference');
     await screenshot(page, 'library-marked-folders');
-    const app = createApp({ dbFile, mustExist: true, access: 'read' });
-    try {
-      expect(app.folderMarks.list()).toEqual([{ path: path.dirname(copy), mark: 'reference', photos: 3 }]);
-    } finally {
-      app.close();
-    }
+    const marks = () => {
+      const app = createApp({ dbFile, mustExist: true, access: 'read' });
+      try {
+        return app.folderMarks.list();
+      } finally {
+        app.close();
+      }
+    };
+    expect(marks()).toEqual([{ path: path.dirname(copy), mark: 'reference', photos: 3 }]);
+    // A mark is an edit like the others: Undo takes it back, and the Library screen shows so.
+    await page.keyboard.press('Control+z');
+    await expect.poll(marks, { timeout: 30_000 }).toEqual([]);
+    await expect.poll(() => marked.count(), { timeout: 30_000 }).toBe(0);
+    await page.locator('[data-testid=nav-duplicates]').click();
+    await page.locator('[data-testid=group]', { hasText: 'Exact copies' }).click();
+    await expect.poll(() => page.locator('[data-testid=reference-badge]').count(), { timeout: 30_000 }).toBe(0);
     expect(snapshotFolder(photos)).toEqual(before);
     expect(errors).toEqual([]);
   });

@@ -42,8 +42,11 @@ describe('pairRawFiles', () => {
       photo(6, '/A/img_0002.jpg'),
       photo(7, '/a/ÉTÉ 1.DNG'),
       photo(8, '/a/été 1.jpg'),
+      // Decomposed, as macOS writes names, beside the composed one.
+      photo(9, '/a/ÉTÉ 2.NEF'.normalize('NFD')),
+      photo(10, '/a/été 2.JPG'),
     ]);
-    expect(r.units).toEqual([[1, 2, 3], [4, 5], [7, 8]]);
+    expect(r.units).toEqual([[1, 2, 3], [4, 5], [7, 8], [9, 10]]);
     expect(r.unitOf.has(6)).toBe(false);
     expect(shotKey('/a/IMG_0001.CR2')).toBe(shotKey('/a/img_0001.jpeg'));
     expect(shotKey('/a/IMG_0001.CR2')).not.toBe(shotKey('/A/img_0001.jpg'));
