@@ -82,14 +82,14 @@ export function orient(pipeline: sharp.Sharp, orientation: number): sharp.Sharp 
 
 /**
  * The size a RAW's picture is, as stored: the one it declares when it is plausible (no smaller
- * than its preview, and of the preview's shape within 10 %: a figure of packed sensor data or
- * of a thumbnail is not the picture's), else the preview's.
+ * than its preview, and of the preview's shape within 3 %, as cameras' figures are: a figure of
+ * packed sensor data or of a thumbnail is not the picture's), else the preview's.
  */
 export function rawPictureSize(declared: { width: number; height: number } | null, preview: { width: number; height: number }): { width: number; height: number } {
   if (!declared) return preview;
   const shape = (s: { width: number; height: number }): number => Math.max(s.width, s.height) / Math.min(s.width, s.height);
   const larger = declared.width * declared.height >= preview.width * preview.height;
-  const sameShape = Math.abs(shape(declared) / shape(preview) - 1) <= 0.1 && (declared.width >= declared.height) === (preview.width >= preview.height);
+  const sameShape = Math.abs(shape(declared) / shape(preview) - 1) <= 0.03 && (declared.width >= declared.height) === (preview.width >= preview.height);
   return larger && sameShape ? declared : preview;
 }
 

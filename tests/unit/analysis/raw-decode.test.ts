@@ -95,6 +95,9 @@ describe('decodePhoto on a RAW file', () => {
     expect(rawPictureSize({ width: 160, height: 120 }, preview)).toEqual(preview);
     expect(rawPictureSize({ width: 4000, height: 6000 }, preview)).toEqual(preview);
     expect(rawPictureSize({ width: 3000, height: 4000 }, preview)).toEqual(preview);
+    // Sensor borders (a NEF's 6032×4032 for a 6000×4000 picture) are within a camera's figures; another shape is not.
+    expect(rawPictureSize({ width: 6032, height: 4032 }, preview)).toEqual({ width: 6032, height: 4032 });
+    expect(rawPictureSize({ width: 6000, height: 4300 }, preview)).toEqual(preview);
   });
 
   it('reads a RAW file named with a line break and a dash, and says why a broken one cannot be read', async () => {
