@@ -21,8 +21,10 @@ const printable = (p: string): string => (/[\p{Cc}]/u.test(p) ? JSON.stringify(p
 
 function describe(g: DuplicateGroup): string {
   const lines = [`${g.id}  ${CLASS_WORDS[g.class]}, ${g.files.length} files${g.wastedBytes > 0 ? `, ${mb(g.wastedBytes)} to free` : ''}`];
+  // What --trash moves, as the service answers it for the suggested keeper.
+  const goes = new Set(g.files.find((f) => f.photoId === g.keeper)?.trashIfKept ?? []);
   for (const f of g.files) {
-    const mark = f.photoId === g.keeper ? 'keep ' : f.reference ? 'ref  ' : g.class === 'similar' || g.class === 'raw-jpeg' || f.rawPair ? '     ' : 'trash';
+    const mark = f.photoId === g.keeper ? 'keep ' : goes.has(f.photoId) ? 'trash' : f.reference ? 'ref  ' : '     ';
     lines.push(`  ${mark} ${printable(f.path)}  ${f.width}×${f.height} ${(f.format ?? '?').toUpperCase()} ${mb(f.bytes)}${f.takenAt ? ` ${f.takenAt}` : ''}  (${f.reason})`);
   }
   return lines.join('\n');

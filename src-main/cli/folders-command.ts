@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 import type { FacePairApp } from '../core/app.js';
 import { checkLibraryFolder, describeAdded, describeRemoved, LibraryFolderError } from '../core/library/library-folders.js';
-import { describeMarked, type FolderRole } from '../core/library/folder-marks.js';
+import { describeMarked, MARK_ACTION, type FolderRole } from '../core/library/folder-marks.js';
 import { defaultDbFile } from '../core/paths.js';
 
 type WithApp = <T>(dbFile: string | undefined, mustExist: boolean, fn: (app: FacePairApp) => Promise<T> | T) => Promise<T>;
@@ -58,7 +58,24 @@ export function registerFolders(program: Command, withApp: WithApp): void {
       const role: FolderRole = roles[0]!;
       await withApp(opts.db, true, async (app) => {
         const marked = await app.folderMarks.mark(folder, role);
-        print(opts.json, marked, describeMarked(marked));
+        const undo = marked.action ? `\nTo undo: facepair folders undo --db ${JSON.stringify(app.dbFile)}` : '';
+        print(opts.json, marked, describeMarked(marked) + undo);
+      });
+    });
+
+  folders
+    .command('undo')
+    .description('undo the newest folder mark (the mark before comes back); refused when a newer change of another kind is to be undone first')
+    .option('--db <file>', 'the library database', defaultDbFile())
+    .option('--json', 'print the undone action {"id", "kind", "summary", "createdAt"} (or null) on stdout')
+    .action(async (opts: { db: string; json?: boolean }) => {
+      await withApp(opts.db, true, (app) => {
+        const newest = app.edits.listActions(1)[0];
+        if (newest && newest.kind !== MARK_ACTION) {
+          throw new LibraryFolderError(`The newest change is not a folder mark ("${newest.summary}"): undo it first (in the window, or facepair duplicates --undo)`);
+        }
+        const undone = newest ? app.edits.undo(newest.id) : null;
+        print(opts.json, undone, undone ? `Undone: ${undone.summary}` : 'There is nothing to undo.');
       });
     });
 

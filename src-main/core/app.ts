@@ -135,7 +135,6 @@ export class FacePairApp {
     this.xmp = new XmpRepository(this.db);
     const folderRows = new LibraryFoldersRepository(this.db);
     this.folders = new LibraryFolders(folderRows);
-    this.folderMarks = new FolderMarks(new FolderMarksRepository(this.db), this.folders, folderRows);
     this.library = new LibraryService(this.photos, [this.dbFile, this.cacheDir], () => this.folders.roots());
     this.status = new LibraryStatus(this.dbFile, this.photos, this.faces, this.people);
     this.analysis = new AnalysisService(this.db, this.photos, this.faces, this.embeddings, this.fingerprints);
@@ -164,6 +163,7 @@ export class FacePairApp {
       this.readOnly === null ? switchInWorker(this.dbFile, { cacheDir: this.cacheDir, seedModelDir: this.seedEmbedding.modelDir }) : undefined,
     );
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
+    this.folderMarks = new FolderMarks(this.db, new FolderMarksRepository(this.db), this.folders, folderRows, this.actions, this.edits);
     this.tagsImport = new NamesImportService(this.xmp, this.faces, this.people, this.edits);
     this.scanProgress = new ScanProgressRepository(this.db);
     this.scanner = new ScanPipeline(this.library, this.analysis, this.seedEmbedding, this.grouping, this.status, this.cacheDir, this.lock, config.workers, this.fingerprints, this.tagsImport, {

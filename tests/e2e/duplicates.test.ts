@@ -68,7 +68,7 @@ describe('the Duplicates screen', () => {
     expect(await page.locator('[data-testid=group]').count()).toBe(3);
     expect(await page.locator('[data-testid=class-exact]').textContent()).toMatch(/Exact copies: 1 · [\d.]+ MB to free/);
     await page.locator('[data-testid=group]', { hasText: 'Same picture' }).click();
-    const diff = page.locator('[data-testid=differences] tr.differs');
+    const diff = page.locator('[data-testid=differences] .row.differs');
     await expect.poll(() => diff.allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^Resolution/)]));
     expect(await page.locator('[data-testid=keeper] figcaption').textContent()).toMatch(/Keep.*img26\.jpg.*larger/s);
     await screenshot(page, 'duplicates-compare');
@@ -79,6 +79,40 @@ describe('the Duplicates screen', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowUp');
     await page.locator('[data-testid=zoom]').fill('2');
+    expect(snapshotFolder(photos)).toEqual(before);
+    expect(errors).toEqual([]);
+  });
+
+  it('looks right: the group list and the side-by-side compare, light and dark, at 1280×800 and 800×600', async () => {
+    const before = snapshotFolder(photos);
+    await page.locator('[data-testid=zoom]').fill('1');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [width, height] of [[1280, 800], [800, 600]] as const) {
+        await page.setViewportSize({ width, height });
+        const size = `${width}x${height}`;
+        await page.locator('[data-testid=group]', { hasText: 'Exact copies' }).click();
+        await page.locator('[data-testid=groups]').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+        await screenshot(page, `duplicates-groups-${size}-${scheme}`);
+        // Every group is in the list, none cut off sideways.
+        for (const g of await page.locator('[data-testid=group]').all()) {
+          const box = (await g.boundingBox())!;
+          expect(box.x + box.width, `a group button at ${size}`).toBeLessThanOrEqual(width);
+        }
+        await page.locator('[data-testid=group]', { hasText: 'Same picture' }).click();
+        await screenshot(page, `duplicates-compare-${size}-${scheme}`);
+        // The buttons under the compare are in the window or one scroll of the compare away, never cut.
+        await page.locator('[data-testid=trash-group]').scrollIntoViewIfNeeded();
+        const button = (await page.locator('[data-testid=trash-group]').boundingBox())!;
+        expect(button.y + button.height, `the trash button at ${size}`).toBeLessThanOrEqual(height);
+        // The two copies side by side, each wholly in the window's width.
+        const [keeper, copy] = [(await page.locator('[data-testid=keeper]').boundingBox())!, (await page.locator('[data-testid=copy]').boundingBox())!];
+        expect(copy.x, `the copy beside the keeper at ${size}`).toBeGreaterThanOrEqual(keeper.x + keeper.width);
+        expect(copy.x + copy.width, `the copy within the window at ${size}`).toBeLessThanOrEqual(width);
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(snapshotFolder(photos)).toEqual(before);
     expect(errors).toEqual([]);
   });
@@ -107,7 +141,7 @@ describe('the Duplicates screen', () => {
     await page.locator('[data-testid=copy] [data-testid=folder-mark]').selectOption('reference');
     // Two exact copies: the one in the reference folder becomes the keeper, with its badge.
     await page.locator('[data-testid=keeper] [data-testid=reference-badge]').waitFor();
-    expect(await page.locator('[data-testid=keeper] figcaption').textContent()).toMatch(/Keep.*copies\/img1 copy\.jpg.*keep: in a reference folder/s);
+    expect(await page.locator('[data-testid=keeper] figcaption').textContent()).toMatch(/Keep.*copies\/img1 copy\.jpg.*in a reference folder/s);
     expect(await page.locator('[data-testid=copy] figcaption').textContent()).toMatch(/Trash.*img1\.jpg/s);
     // The resized copy lies in the same folder: the larger original stays the keeper, the
     // reference copy stays too, and the group has nothing to trash.
@@ -127,12 +161,22 @@ describe('the Duplicates screen', () => {
     expect(await marked.textContent()).toMatch(/copies.*3 photos/s);
     expect(await marked.textContent()).toContain('Reference');
     await screenshot(page, 'library-marked-folders');
-    const app = createApp({ dbFile, mustExist: true, access: 'read' });
-    try {
-      expect(app.folderMarks.list()).toEqual([{ path: path.dirname(copy), mark: 'reference', photos: 3 }]);
-    } finally {
-      app.close();
-    }
+    const marks = () => {
+      const app = createApp({ dbFile, mustExist: true, access: 'read' });
+      try {
+        return app.folderMarks.list();
+      } finally {
+        app.close();
+      }
+    };
+    expect(marks()).toEqual([{ path: path.dirname(copy), mark: 'reference', photos: 3 }]);
+    // A mark is an edit like the others: Undo takes it back, and the Library screen shows so.
+    await page.keyboard.press('Control+z');
+    await expect.poll(marks, { timeout: 30_000 }).toEqual([]);
+    await expect.poll(() => marked.count(), { timeout: 30_000 }).toBe(0);
+    await page.locator('[data-testid=nav-duplicates]').click();
+    await page.locator('[data-testid=group]', { hasText: 'Exact copies' }).click();
+    await expect.poll(() => page.locator('[data-testid=reference-badge]').count(), { timeout: 30_000 }).toBe(0);
     expect(snapshotFolder(photos)).toEqual(before);
     expect(errors).toEqual([]);
   });

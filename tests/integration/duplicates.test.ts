@@ -41,10 +41,12 @@ const vanishCopy = path.join(folder, 'copies of everything', 'vanishing copy.jpg
 const changeKeeper = path.join(folder, 'c.jpg');
 const changeCopy = path.join(folder, 'copies of everything', 'changing copy.jpg');
 const rawFile = path.join(folder, 'raw pair', 'IMG_0042.DNG');
-const rawJpeg = path.join(folder, 'raw pair', 'IMG_0042.JPG');
+// The camera's JPEG named in another case, as copies off a card often are: still one shot.
+const rawJpeg = path.join(folder, 'raw pair', 'img_0042.jpeg');
 const rawJpegCopy = path.join(folder, 'copies of everything', 'IMG_0042.JPG');
 
 let scanned: { analysis: { done: number; copies: number } };
+let rawSensor: { width: number; height: number };
 
 const list = (): Group[] => {
   const r = runCli(['duplicates', '--db', db, '--json'], env);
@@ -69,7 +71,12 @@ beforeAll(async () => {
   mkdirSync(path.dirname(rawFile));
   const shot = await sharp(path.join(IDENTITIES, 'id05/img13.jpg')).rotate().jpeg({ quality: 92 }).toBuffer();
   const stored = await sharp(shot).rotate(270).jpeg({ quality: 92 }).toBuffer({ resolveWithObject: true });
-  writeDng(rawFile, { preview: stored.data, previewWidth: stored.info.width, previewHeight: stored.info.height, orientation: 6, takenAt: '2022:03:04 05:06:07' });
+  // The sensor's picture is 4 times the preview's side (as stored, sideways), with a border the DNG crops away.
+  rawSensor = { width: stored.info.width * 4, height: stored.info.height * 4 };
+  writeDng(rawFile, {
+    preview: stored.data, previewWidth: stored.info.width, previewHeight: stored.info.height, orientation: 6, takenAt: '2022:03:04 05:06:07',
+    sensor: { width: rawSensor.width + 48, height: rawSensor.height + 32, crop: [rawSensor.width, rawSensor.height] },
+  });
   writeFileSync(rawJpeg, shot);
   copyFileSync(rawJpeg, rawJpegCopy);
   const scan = runCli(['scan', folder, '--db', db, '--workers', '1', '--json'], env);
@@ -279,7 +286,20 @@ describe('facepair duplicates', () => {
     const groups = list();
     const pair = groups.find((g) => g.class === 'raw-jpeg')!;
     expect(pair.files.map((f) => f.path)).toEqual([rawFile, rawJpeg]);
-    expect(pair.files[0]!).toMatchObject({ format: 'dng', photoId: pair.keeper });
+    // The RAW's own size, upright (not its preview's); its faces in that frame, where the JPEG shows them.
+    expect(pair.files[0]!).toMatchObject({ format: 'dng', photoId: pair.keeper, width: rawSensor.height, height: rawSensor.width });
+    const jpegMeta = pair.files[1]!;
+    expect(jpegMeta.width * 4).toBe(rawSensor.height);
+    const app = createApp({ dbFile: db, mustExist: true });
+    try {
+      const rel = (file: string) => {
+        const f = app.faces.listForPhoto(app.photos.findByPath(file)!.id)[0]!;
+        return [f.box[0] / f.photoWidth, f.box[1] / f.photoHeight, f.box[2] / f.photoWidth, f.box[3] / f.photoHeight];
+      };
+      rel(rawFile).forEach((v, k) => expect(v).toBeCloseTo(rel(rawJpeg)[k]!, 2));
+    } finally {
+      app.close();
+    }
     expect(pair.files[1]!.reason).toMatch(/one shot, kept with its RAW file/);
     expect(runCli(['duplicates', '--db', db, '--trash', pair.id, '--yes'], env).stderr).toMatch(/the RAW and the JPEG of one shot, not copies: nothing in it is moved/);
 

@@ -137,7 +137,7 @@ describe('reference and preferred folders', () => {
 
   it('takes a mark away with --normal', () => {
     const r = runCli(['folders', 'mark', ref, '--normal', '--db', db], env);
-    expect(r.stdout).toBe(`${ref} is a normal folder again (it was reference).\n`);
+    expect(r.stdout).toBe(`${ref} is a normal folder again (it was reference).\nTo undo: facepair folders undo --db ${JSON.stringify(db)}\n`);
     expect(runCli(['folders', 'mark', ref, '--normal', '--db', db], env).stdout).toBe(`${ref} had no mark.\n`);
     const b = groupOf(bigB);
     expect(fileOf(b, refSmallB).reason).toMatch(/^the keeper is larger/);
@@ -176,5 +176,68 @@ describe('reference and preferred folders', () => {
       await host.dispose();
       app.close();
     }
+  });
+
+  it("says which copies a trash moves with each keeper, and the trash goes by that answer", async () => {
+    const app = createApp({ dbFile: db, mustExist: true });
+    const host = new ApiHost(app, { version: 'test' });
+    try {
+      type ApiGroup = { id: string; copies: boolean; keeper: number; wastedBytes: number; files: Array<{ photoId: number; fileName: string; trashIfKept: number[] }> };
+      const r = await host.call('duplicates.list', {});
+      if (!r.ok) throw new Error(r.error.message);
+      const b = (r.result as { groups: ApiGroup[] }).groups.find((g) => g.files.some((f) => f.fileName === 'b small.jpg'))!;
+      const big = b.files.find((f) => f.fileName === 'b big.jpg')!, small = b.files.find((f) => f.fileName === 'b small.jpg')!;
+      expect(b.copies).toBe(true);
+      expect(b.keeper).toBe(big.photoId);
+      // The small copy is in the reference folder: kept whatever is chosen, so nothing to free with the suggestion.
+      expect(big.trashIfKept).toEqual([]);
+      expect(small.trashIfKept).toEqual([big.photoId]);
+      expect(b.wastedBytes).toBe(0);
+      const t = await host.call('duplicates.trash', { groups: [{ id: b.id }], confirmed: true });
+      if (!t.ok) throw new Error(t.error.message);
+      expect(t.result).toMatchObject({ action: null, trashed: [], refused: [{ fileName: 'b small.jpg', reason: 'in a reference folder: never moved to the trash' }] });
+      expect(existsSync(bigB) && existsSync(refSmallB)).toBe(true);
+    } finally {
+      await host.dispose();
+      app.close();
+    }
+  });
+
+  it('undoes a mark like any other edit, in the window and with `folders undo`, newest first', async () => {
+    const marksNow = (): unknown => (JSON.parse(runCli(['folders', 'list', '--db', db, '--json'], env).stdout) as { marks: unknown }).marks;
+    const app = createApp({ dbFile: db, mustExist: true });
+    const host = new ApiHost(app, { version: 'test' });
+    try {
+      // The API test above made the reference folder a reference again (it had been made normal).
+      const again = await host.call('library.markFolder', { folder: ref, mark: 'reference' });
+      if (!again.ok) throw new Error(again.error.message);
+      expect((again.result as { action: unknown }).action).toBeNull();
+      const listed = await host.call('actions.list', { limit: 1 });
+      if (!listed.ok) throw new Error(listed.error.message);
+      expect((listed.result as { actions: Array<{ kind: string; summary: string }> }).actions[0]).toMatchObject({ kind: 'folders.mark', summary: `Marked ${ref} as reference (it was normal)` });
+      const undone = await host.call('actions.undo', {});
+      if (!undone.ok) throw new Error(undone.error.message);
+      expect((undone.result as { undone: { summary: string } }).undone.summary).toBe(`Marked ${ref} as reference (it was normal). ${ref} is a normal folder again`);
+      expect(marksNow()).toEqual([{ path: keep, mark: 'preferred', photos: 1 }]);
+    } finally {
+      await host.dispose();
+      app.close();
+    }
+
+    const marked = runCli(['folders', 'mark', inbox, '--preferred', '--db', db], env);
+    expect(marked.stdout).toMatch(/To undo: facepair folders undo --db /);
+    expect(marksNow()).toEqual([{ path: inbox, mark: 'preferred', photos: 2 }, { path: keep, mark: 'preferred', photos: 1 }]);
+    expect(runCli(['folders', 'undo', '--db', db], env).stdout).toBe(`Undone: Marked ${inbox} as preferred (it was normal). ${inbox} is a normal folder again\n`);
+    // Then the older marks, newest first: the reference folder made normal comes back as reference…
+    expect(runCli(['folders', 'undo', '--db', db], env).stdout).toMatch(/^Undone: Marked .* as a normal folder \(it was reference\)\. .* is a reference folder again\n$/);
+    expect(marksNow()).toEqual([{ path: ref, mark: 'reference', photos: 3 }, { path: keep, mark: 'preferred', photos: 1 }]);
+    // …the preferred folder loses its mark…
+    runCli(['folders', 'undo', '--db', db], env);
+    expect(marksNow()).toEqual([{ path: ref, mark: 'reference', photos: 3 }]);
+    // …and the trash before them is not a mark: `folders undo` leaves it to the duplicates' undo.
+    const refused = runCli(['folders', 'undo', '--db', db], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/The newest change is not a folder mark \("Moved 1 duplicate to the trash"\): undo it first/);
+    expect(existsSync(inboxA)).toBe(false);
   });
 });

@@ -4,10 +4,27 @@ import { writeFileSync } from 'node:fs';
  * A minimal DNG made at test time (no camera's file is ever committed): a little-endian TIFF
  * whose IFD0 is a 4×4 RGB thumbnail carrying the DNG version, make, model and orientation,
  * with one sub-IFD holding the given JPEG as the full preview (NewSubfileType 1, compression
- * 7: what ExifTool calls PreviewImage) and an EXIF IFD with the capture time. No sensor data:
- * FacePair reads RAW files through their preview only.
+ * 7: what ExifTool calls PreviewImage) and an EXIF IFD with the capture time. With `sensor`, a
+ * second sub-IFD declares the sensor's image (its size, no real data): FacePair reads RAW files
+ * through their preview, and their size from that declaration.
  */
-export function writeDng(file: string, options: { preview: Buffer; previewWidth: number; previewHeight: number; orientation?: number; takenAt?: string; make?: string; model?: string }): void {
+export function writeDng(
+  file: string,
+  options: {
+    preview: Buffer;
+    previewWidth: number;
+    previewHeight: number;
+    orientation?: number;
+    takenAt?: string;
+    make?: string;
+    model?: string;
+    /**
+     * The sensor's raw image, as a camera's DNG declares it (a second sub-IFD, NewSubfileType 0,
+     * with its DefaultCropSize when `crop` is given); its data is a few bytes, never a picture.
+     */
+    sensor?: { width: number; height: number; crop?: [number, number] };
+  },
+): void {
   type Entry = { tag: number; type: 1 | 2 | 3 | 4; values: number[] | string };
   const ascii = (s: string): string => s + '\0';
   const thumb = Buffer.alloc(4 * 4 * 3, 128);
@@ -46,15 +63,37 @@ export function writeDng(file: string, options: { preview: Buffer; previewWidth:
     { tag: 278, type: 4, values: [options.previewHeight] },
     { tag: 279, type: 4, values: [options.preview.length] },
   ];
+  const sensor = options.sensor;
+  const raw: Entry[] = sensor
+    ? [
+        { tag: 254, type: 4, values: [0] },
+        { tag: 256, type: 4, values: [sensor.width] },
+        { tag: 257, type: 4, values: [sensor.height] },
+        { tag: 258, type: 3, values: [16] },
+        { tag: 259, type: 3, values: [1] },
+        { tag: 262, type: 3, values: [32803] },
+        { tag: 273, type: 4, values: [0] }, // data offset, patched (the thumbnail's bytes: no real sensor data)
+        { tag: 277, type: 3, values: [1] },
+        { tag: 278, type: 4, values: [sensor.height] },
+        { tag: 279, type: 4, values: [4 * 4 * 3] },
+        ...(sensor.crop
+          ? [
+              { tag: 50719, type: 4 as const, values: [Math.floor((sensor.width - sensor.crop[0]) / 2), Math.floor((sensor.height - sensor.crop[1]) / 2)] },
+              { tag: 50720, type: 4 as const, values: [...sensor.crop] },
+            ]
+          : []),
+      ]
+    : [];
   const exif: Entry[] = options.takenAt ? [{ tag: 36867, type: 2, values: ascii(options.takenAt) }] : [{ tag: 41728, type: 1, values: [3] }];
 
   const size = { 1: 1, 2: 1, 3: 2, 4: 4 } as const;
   const byteLength = (e: Entry): number => (typeof e.values === 'string' ? e.values.length : e.values.length) * size[e.type];
   const ifdLength = (entries: Entry[]): number => 2 + 12 * entries.length + 4;
-  const ifd0At = 8, subAt = ifd0At + ifdLength(ifd0), exifAt = subAt + ifdLength(sub);
+  if (sensor) ifd0.find((e) => e.tag === 330)!.values = [0, 0];
+  const ifd0At = 8, subAt = ifd0At + ifdLength(ifd0), rawAt = subAt + ifdLength(sub), exifAt = rawAt + (sensor ? ifdLength(raw) : 0);
   let dataAt = exifAt + ifdLength(exif);
   const extra: Array<{ at: number; entry: Entry }> = [];
-  for (const e of [...ifd0, ...sub, ...exif]) {
+  for (const e of [...ifd0, ...sub, ...raw, ...exif]) {
     if (byteLength(e) > 4) {
       extra.push({ at: dataAt, entry: e });
       dataAt += byteLength(e) + (byteLength(e) % 2);
@@ -62,9 +101,10 @@ export function writeDng(file: string, options: { preview: Buffer; previewWidth:
   }
   const thumbAt = dataAt, previewAt = thumbAt + thumb.length;
   ifd0.find((e) => e.tag === 273)!.values = [thumbAt];
-  ifd0.find((e) => e.tag === 330)!.values = [subAt];
+  ifd0.find((e) => e.tag === 330)!.values = sensor ? [subAt, rawAt] : [subAt];
   ifd0.find((e) => e.tag === 34665)!.values = [exifAt];
   sub.find((e) => e.tag === 273)!.values = [previewAt];
+  if (sensor) raw.find((e) => e.tag === 273)!.values = [thumbAt];
 
   const out = Buffer.alloc(previewAt + options.preview.length);
   out.write('II', 0, 'latin1');
@@ -89,6 +129,7 @@ export function writeDng(file: string, options: { preview: Buffer; previewWidth:
   };
   writeIfd(ifd0, ifd0At);
   writeIfd(sub, subAt);
+  if (sensor) writeIfd(raw, rawAt);
   writeIfd(exif, exifAt);
   for (const x of extra) writeValues(x.entry, x.at);
   thumb.copy(out, thumbAt);

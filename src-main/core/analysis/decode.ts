@@ -80,7 +80,23 @@ export function orient(pipeline: sharp.Sharp, orientation: number): sharp.Sharp 
   }
 }
 
-/** A camera RAW: its embedded JPEG preview, turned upright by the RAW's orientation. Its size is the preview's. */
+/**
+ * The size a RAW's picture is, as stored: the one it declares when it is plausible (no smaller
+ * than its preview, and of the preview's shape within 3 %, as cameras' figures are: a figure of
+ * packed sensor data or of a thumbnail is not the picture's), else the preview's.
+ */
+export function rawPictureSize(declared: { width: number; height: number } | null, preview: { width: number; height: number }): { width: number; height: number } {
+  if (!declared) return preview;
+  const shape = (s: { width: number; height: number }): number => Math.max(s.width, s.height) / Math.min(s.width, s.height);
+  const larger = declared.width * declared.height >= preview.width * preview.height;
+  const sameShape = Math.abs(shape(declared) / shape(preview) - 1) <= 0.03 && (declared.width >= declared.height) === (preview.width >= preview.height);
+  return larger && sameShape ? declared : preview;
+}
+
+/**
+ * A camera RAW: its embedded JPEG preview, turned upright by the RAW's orientation. Its size is
+ * the RAW's own picture's (so that "more pixels" and the sizes shown are right), not the preview's.
+ */
 async function decodeRaw(file: string, maxSide: number): Promise<DecodedPhoto> {
   try {
     await access(file);
@@ -101,7 +117,8 @@ async function decodeRaw(file: string, maxSide: number): Promise<DecodedPhoto> {
     if (w * h > MAX_PIXELS) fail(`the RAW file's preview is too large to decode safely (${w}x${h} pixels)`);
     const swapped = preview.orientation >= 5;
     const image = await toRgb(orient(sharp(preview.jpeg, { limitInputPixels: MAX_PIXELS, failOn: 'error' }), preview.orientation), maxSide);
-    return { image, width: swapped ? h : w, height: swapped ? w : h, format, takenAt: preview.takenAt };
+    const size = rawPictureSize(preview.size, { width: w, height: h });
+    return { image, width: swapped ? size.height : size.width, height: swapped ? size.width : size.height, format, takenAt: preview.takenAt };
   } catch (err) {
     if (err instanceof PhotoDecodeError) throw err;
     fail(`corrupt preview in the RAW file: ${(err as Error).message.split('\n')[0]}`);

@@ -76,7 +76,10 @@ export async function analyzePhotoFile(
   const result = await analyzer.analyze(decoded.image);
 
   t0 = performance.now();
-  const scale = decoded.width / decoded.image.width;
+  // Boxes in the original's pixels. A RAW's picture may be of a slightly other shape than the
+  // preview that was read (its crop): each axis then has its own scale.
+  const sx = decoded.width / decoded.image.width, sy = decoded.height / decoded.image.height;
+  const [scaleX, scaleY] = Math.abs(sx / sy - 1) <= 0.01 ? [sx, sx] : [sx, sy];
   const dir = path.join(cacheDir, 'faces', contentHash.slice(0, 2));
   if (result.faces.length > 0) await mkdir(dir, { recursive: true });
   const faces: PhotoFace[] = [];
@@ -90,12 +93,12 @@ export async function analyzePhotoFile(
     await Promise.all([writeFile(path.join(cacheDir, cropFile), crop), writeFile(path.join(cacheDir, alignedFile), aligned)]);
     const landmarks = new Float32Array(136);
     f.landmarks.forEach((p, i) => {
-      landmarks[2 * i] = p.x * scale;
-      landmarks[2 * i + 1] = p.y * scale;
+      landmarks[2 * i] = p.x * scaleX;
+      landmarks[2 * i + 1] = p.y * scaleY;
     });
     faces.push({
       idx,
-      box: { x: f.box.x * scale, y: f.box.y * scale, width: f.box.width * scale, height: f.box.height * scale },
+      box: { x: f.box.x * scaleX, y: f.box.y * scaleY, width: f.box.width * scaleX, height: f.box.height * scaleY },
       score: f.score,
       shapeError: f.shapeError,
       landmarks,

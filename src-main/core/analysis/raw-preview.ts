@@ -16,6 +16,12 @@ export interface RawPreview {
   orientation: number;
   /** As analysis stores capture times (see decode.ts): local time read as this machine's. */
   takenAt: string | null;
+  /**
+   * The size of the picture the RAW holds, as stored (not turned by the orientation): the DNG's
+   * DefaultCropSize, else ExifTool's ImageSize (the sensor image's size, the maker's figure for
+   * Canon and Fuji); null when the file declares none.
+   */
+  size: { width: number; height: number } | null;
 }
 
 /** The embedded images, best first: larger before smaller where a camera has several. */
@@ -93,7 +99,16 @@ function rawText(value: unknown): string | null {
   return null;
 }
 
-/** Reads the preview, orientation and capture time of a RAW file; throws with a message for the user. */
+/** Two positive whole numbers from "6000 4000", "6000x4000", [6000, 4000] or the like, or null. */
+export function parseSize(value: unknown): { width: number; height: number } | null {
+  const text = Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : null;
+  const m = text === null ? null : /^\s*(\d+(?:\.\d+)?)\s*[x× ,]\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (!m) return null;
+  const width = Math.round(Number(m[1])), height = Math.round(Number(m[2]));
+  return width > 0 && height > 0 ? { width, height } : null;
+}
+
+/** Reads the preview, orientation, capture time and size of a RAW file; throws with a message for the user. */
 export async function readRawPreview(file: string): Promise<RawPreview> {
   return withReadablePath(file, (readable) =>
     withTool(async (et) => {
@@ -107,7 +122,8 @@ export async function readRawPreview(file: string): Promise<RawPreview> {
       const jpeg = await et.extractBinaryTagToBuffer(best.tag, readable);
       const o = Number(tags.Orientation);
       const taken = rawText(tags.DateTimeOriginal) ?? rawText(tags.CreateDate);
-      return { jpeg, orientation: Number.isInteger(o) && o >= 1 && o <= 8 ? o : 1, takenAt: taken ? exifLocalTime(taken) : null };
+      const size = parseSize(tags.DefaultCropSize) ?? parseSize(tags.ImageSize) ?? parseSize([tags.ImageWidth, tags.ImageHeight]);
+      return { jpeg, orientation: Number.isInteger(o) && o >= 1 && o <= 8 ? o : 1, takenAt: taken ? exifLocalTime(taken) : null, size };
     }),
   );
 }

@@ -370,7 +370,7 @@ export class ApiHost {
         }
         const marked = await app.folderMarks.mark(target!, mark);
         this.emit({ type: 'data.changed', reason: 'folder' });
-        return { library: await this.libraryInfo(), notice: describeMarked(marked) };
+        return { library: await this.libraryInfo(), notice: describeMarked(marked), action: marked.action };
       },
       'library.pickFolder': async () => {
         if (!this.options.pickFolder) throw new ApiError('unavailable', 'There is no folder dialog here: type the folder instead');
@@ -493,6 +493,7 @@ export class ApiHost {
             class: g.class,
             keeper: g.keeper,
             wastedBytes: g.wastedBytes,
+            copies: g.copies,
             files: g.files.map(({ path: file, ...f }) => {
               const root = roots.find((r) => isInside(r, file));
               const rel = root !== undefined ? path.relative(root, file) : file;

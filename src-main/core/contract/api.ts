@@ -349,6 +349,11 @@ export const duplicateFile = z.object({
   rawPair: z.boolean(),
   /** In a preferred folder: kept first among copies otherwise equal. */
   preferred: z.boolean(),
+  /**
+   * The photos a trash of the group moves when this one is the keeper (never one in a reference
+   * folder, nor half of a RAW+JPEG pair whose other half stays); empty when the group holds no copies.
+   */
+  trashIfKept: z.array(id),
 });
 
 export const duplicateGroup = z.object({
@@ -357,6 +362,8 @@ export const duplicateGroup = z.object({
   /** The suggested keeper's photo id. */
   keeper: id,
   wastedBytes: z.number().int().nonnegative(),
+  /** It holds copies, all but a keeper of which may go (false for similar shots and a RAW+JPEG pair): K and T apply. */
+  copies: z.boolean(),
   files: z.array(duplicateFile),
 });
 
@@ -381,7 +388,8 @@ export const API = {
       .object({ folder: folder.optional(), photoId: id.optional(), mark: z.enum(['reference', 'preferred', 'normal']) })
       .strict()
       .refine((p) => (p.folder === undefined) !== (p.photoId === undefined), 'Give either a folder or a photo, not both'),
-    result: z.object({ library: libraryInfo, notice: z.string() }),
+    /** action: the undoable change (actions.undo puts the mark before back); null when the mark was already so. */
+    result: z.object({ library: libraryInfo, notice: z.string(), action: actionSummary.nullable() }),
   },
   /** Asks the user for a folder with the system's dialog (where there is one); null when cancelled. */
   'library.pickFolder': { params: none, result: z.object({ folder: z.string().nullable() }) },

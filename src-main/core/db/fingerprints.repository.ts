@@ -37,7 +37,7 @@ export class FingerprintsRepository {
   private readonly getStmt;
   private readonly facesStmt;
   private readonly byExtension = new Map<string, { all(): unknown[] }>();
-  private readonly namedLikeStmt;
+  private readonly inFolderStmt;
 
   constructor(private readonly db: Db) {
     this.putStmt = db.prepare(
@@ -61,7 +61,7 @@ export class FingerprintsRepository {
       )
       .raw();
     // Paths that are the given one's up to its last dot, then anything: "IMG_0042." to "IMG_0042/" (the next character).
-    this.namedLikeStmt = db.prepare<[string, string], RawFileRow>("SELECT id, path, status, taken_at FROM photos WHERE path > ? AND path < ? AND status != 'gone' ORDER BY id");
+    this.inFolderStmt = db.prepare<[string, string], RawFileRow>("SELECT id, path, status, taken_at FROM photos WHERE path > ? AND path < ? AND status != 'gone' ORDER BY id");
     this.facesStmt = db.prepare<[number], { analyzer_version: number | null; width: number | null; height: number | null; x: number | null; y: number | null; w: number | null; h: number | null }>(
       `SELECT p.analyzer_version, p.width, p.height, f.x, f.y, f.w, f.h FROM photos p
        LEFT JOIN faces f ON f.photo_id = p.id AND f.lost_at IS NULL AND f.not_face_at IS NULL WHERE p.id = ? ORDER BY f.idx`,
@@ -118,9 +118,12 @@ export class FingerprintsRepository {
     return stmt.all() as RawFileRow[];
   }
 
-  /** The photos (not gone) whose path is `stem` followed by a dot and anything. */
-  listNamedLike(stem: string): RawFileRow[] {
-    return this.namedLikeStmt.all(`${stem}.`, `${stem}/`);
+  /** The photos (not gone) directly in `folder`. */
+  listInFolder(folder: string, sep: string): RawFileRow[] {
+    const prefix = folder.endsWith(sep) ? folder : folder + sep;
+    // Every path under the folder lies between "folder/" and "folder" with the separator's next character.
+    const rows = this.inFolderStmt.all(prefix, prefix.slice(0, -1) + String.fromCharCode(sep.charCodeAt(0) + 1));
+    return rows.filter((r) => !r.path.slice(prefix.length).includes(sep));
   }
 
   /**

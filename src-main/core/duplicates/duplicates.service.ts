@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { constants as fsConstants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import exifr from 'exifr';
@@ -18,7 +18,7 @@ import type { PeopleService, UndoRecord } from '../people/people.service.js';
 import { findDuplicatePairs, groupPairs, type DuplicatePair } from './find-duplicates.js';
 import { RAW_EXTENSIONS } from '../library/image-kinds.js';
 import { chooseKeeper, type KeeperCandidate } from './keep-best.js';
-import { pairRawFiles, type PairablePhoto, type RawPairs } from './raw-pairs.js';
+import { pairRawFiles, shotKey, type PairablePhoto, type RawPairs } from './raw-pairs.js';
 import { packageTrash, restoreByHandOn, type TrashMover, type TrashPlace } from './trash-mover.js';
 import type { DuplicateClass, RelativeBox } from './verify-pair.js';
 
@@ -46,6 +46,12 @@ export interface DuplicateFile {
   rawPair: boolean;
   /** In a folder marked preferred. */
   preferred: boolean;
+  /**
+   * The photos a trash of the group moves when this one is the keeper: every other copy but
+   * those in reference folders and halves of RAW+JPEG pairs whose other half stays. Empty in a
+   * group that holds no copies. The one answer the window, the CLI and `trash` go by.
+   */
+  trashIfKept: number[];
 }
 
 export interface DuplicateGroup {
@@ -54,8 +60,10 @@ export interface DuplicateGroup {
   class: GroupClass;
   keeper: number;
   files: DuplicateFile[];
-  /** Bytes freed by trashing every copy but the keeper (0 for similar shots and RAW+JPEG pairs). */
+  /** Bytes freed by trashing the copies the suggested keeper's `trashIfKept` names (0 for similar shots and RAW+JPEG pairs). */
   wastedBytes: number;
+  /** It holds copies, of which all but a keeper may go to the trash: not similar shots, not a RAW+JPEG pair. */
+  copies: boolean;
 }
 
 export interface TrashedFile {
@@ -152,6 +160,9 @@ export class DuplicatesService {
       // A RAW+JPEG pair's own group: the RAW first, never a keeper and copies.
       const keeper = g.class === 'raw-jpeg' ? g.members[0]! : choice.keeper;
       const memberIds = new Set(g.members);
+      const holdsCopies = g.class !== 'similar' && g.class !== 'raw-jpeg';
+      const trashIfKept = (keeperId: number): number[] =>
+        holdsCopies ? members.filter((o) => o.id !== keeperId && this.whyStays(o.id, o.path, keeperId, memberIds, raw, isReference) === null).map((o) => o.id) : [];
       const files: DuplicateFile[] = members.map((m) => {
         const stays = g.class === 'raw-jpeg' || m.id === keeper ? null : this.staysWithItsRaw(m.id, keeper, memberIds, raw, isReference);
         const reason =
@@ -161,12 +172,14 @@ export class DuplicatesService {
         return {
           photoId: m.id, path: m.path, width: m.width ?? 0, height: m.height ?? 0, bytes: m.size, format: m.format, takenAt: m.taken_at,
           camera: exif.get(m.id)!.camera, reason, reference: isReference(m.path), preferred: markOf(m.path) === 'preferred', rawPair: g.class === 'raw-jpeg' ? m.id !== keeper : stays !== null,
+          trashIfKept: trashIfKept(m.id),
         };
       });
       files.sort((a, b) => Number(b.photoId === keeper) - Number(a.photoId === keeper) || a.photoId - b.photoId);
-      const wastedBytes = g.class === 'similar' || g.class === 'raw-jpeg' ? 0 : files.filter((f) => f.photoId !== keeper && !f.reference && !f.rawPair).reduce((s, f) => s + f.bytes, 0);
+      const goes = new Set(files[0]!.trashIfKept);
+      const wastedBytes = files.filter((f) => goes.has(f.photoId)).reduce((s, f) => s + f.bytes, 0);
       const digest = createHash('sha256').update([...new Set(members.map((m) => m.content_hash))].sort().join('\n') + `\n${members.length}`).digest('hex');
-      groups.push({ id: `${g.class[0]}${digest.slice(0, 11)}`, class: g.class, keeper, files, wastedBytes });
+      groups.push({ id: `${g.class[0]}${digest.slice(0, 11)}`, class: g.class, keeper, files, wastedBytes, copies: holdsCopies });
     }
     const order = GROUP_CLASSES;
     return { groups: groups.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || b.wastedBytes - a.wastedBytes || a.id.localeCompare(b.id)), raw };
@@ -177,9 +190,19 @@ export class DuplicatesService {
     const rawFiles = this.fingerprints.listWithExtensions(RAW_EXTENSIONS);
     if (rawFiles.length === 0) return { units: [], unitOf: new Map(), rawFileOf: new Map() };
     const pairable = (r: { id: number; path: string; status: string; taken_at: string | null }): PairablePhoto => ({ id: r.id, path: r.path, done: r.status === 'done', takenAt: r.taken_at });
+    // Names match whatever their case (IMG_0001.CR2, img_0001.jpg): each folder holding RAW files is read once.
+    const byShot = new Map<string, PairablePhoto[]>();
+    for (const folder of new Set(rawFiles.map((r) => path.dirname(r.path)))) {
+      for (const row of this.fingerprints.listInFolder(folder, path.sep)) {
+        const key = shotKey(row.path);
+        const shot = byShot.get(key);
+        if (shot) shot.push(pairable(row));
+        else byShot.set(key, [pairable(row)]);
+      }
+    }
     return pairRawFiles(
       rawFiles.map(pairable),
-      (r) => this.fingerprints.listNamedLike(r.path.slice(0, r.path.length - path.extname(r.path).length)).map(pairable),
+      (r) => byShot.get(shotKey(r.path)) ?? [],
       pairs,
       (id) => {
         const row = this.photos.findById(id);
@@ -201,6 +224,15 @@ export class DuplicatesService {
     if (staying === undefined) return null;
     const name = path.basename(this.photos.findById(staying)!.path);
     return `one shot with ${name}, which stays: a RAW+JPEG pair is never split, so this is never proposed for the trash`;
+  }
+
+  /**
+   * Why a copy stays where it is when `keeperId` is kept (a reference folder, or half of a
+   * RAW+JPEG pair whose other half stays), or null when a trash moves it.
+   */
+  private whyStays(photoId: number, file: string, keeperId: number, members: ReadonlySet<number>, raw: RawPairs, isReference: (file: string) => boolean): string | null {
+    if (isReference(file)) return 'in a reference folder: never moved to the trash';
+    return this.staysWithItsRaw(photoId, keeperId, members, raw, isReference);
   }
 
   /** "Not duplicates": every pair of the group's photos is never proposed again. */
@@ -227,13 +259,19 @@ export class DuplicatesService {
     const record: TrashRecord = { people: [], deleted: [], created: [], moves: [], labels: [], trash: [] };
     let actionId: number | null = null;
     const action = (): number => (actionId ??= this.actions.begin(TRASH_ACTION, 'Moved duplicates to the trash'));
-    for (const id of groupIds) {
+    // Every group is checked before anything moves: a refusal never comes after some files went.
+    const chosen = groupIds.map((id) => {
       const group = groups.get(id);
       if (!group) throw new ApiError('not_found', `Duplicate group ${id} does not exist: list the groups again (a scan or a trash changes them)`);
       if (group.class === 'similar') throw conflict(`Group ${id} holds similar shots, not copies: nothing in it is moved to the trash`);
       if (group.class === 'raw-jpeg') throw conflict(`Group ${id} is the RAW and the JPEG of one shot, not copies: nothing in it is moved to the trash`);
       const keeperId = keepers.get(id) ?? group.keeper;
       const keeper = group.files.find((f) => f.photoId === keeperId) ?? (() => { throw conflict(`Photo ${keeperId} is not in group ${id}`); })();
+      if (group.files.length < 2) throw conflict(`Group ${id} has one photo left: nothing to move`);
+      return { group, keeper };
+    });
+    const isReference = (file: string): boolean => this.marks.reader()(file) === 'reference';
+    for (const { group, keeper } of chosen) {
       const keeperRow = this.photos.findById(keeper.photoId)!;
       const keeperState = await fileState(keeper.path);
       if (keeperState === null || keeperState.size !== keeperRow.size) {
@@ -241,16 +279,11 @@ export class DuplicatesService {
         continue;
       }
       const copies = group.files.filter((f) => f !== keeper);
-      if (copies.length === 0) throw conflict(`Group ${id} has one photo left: nothing to move`);
       const memberIds = new Set(group.files.map((f) => f.photoId));
+      const goes = new Set(keeper.trashIfKept);
       for (const copy of copies) {
-        if (copy.reference) {
-          report.refused.push({ path: copy.path, reason: 'in a reference folder: never moved to the trash' });
-          continue;
-        }
-        const stays = this.staysWithItsRaw(copy.photoId, keeper.photoId, memberIds, listed.raw, (file) => this.marks.reader()(file) === 'reference');
-        if (stays) {
-          report.refused.push({ path: copy.path, reason: stays });
+        if (!goes.has(copy.photoId)) {
+          report.refused.push({ path: copy.path, reason: this.whyStays(copy.photoId, copy.path, keeper.photoId, memberIds, listed.raw, isReference) ?? 'not among the copies this keeper lets go' });
           continue;
         }
         const row = this.photos.findById(copy.photoId);
@@ -363,8 +396,7 @@ export class DuplicatesService {
           renameSync(t.trashPath, t.path);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-          copyFileSync(t.trashPath, t.path);
-          unlinkSync(t.trashPath);
+          restoreAcrossVolumes(t.trashPath, t.path);
         }
         if (t.infoPath && existsSync(t.infoPath)) unlinkSync(t.infoPath);
         const st = statSync(t.path);
@@ -376,6 +408,25 @@ export class DuplicatesService {
     const back = (rec.trash ?? []).length - problems.length;
     return [`${back} file${back === 1 ? '' : 's'} restored from the trash`, ...problems].join('. ');
   }
+}
+
+/**
+ * A file back from a trash on another volume: copied beside its place under a temporary name
+ * with its times (as the trash kept them), renamed into place, and only then taken out of the
+ * trash; a copy cut short leaves the trash's file and nothing at the place.
+ */
+function restoreAcrossVolumes(from: string, to: string): void {
+  const partial = path.join(path.dirname(to), `.${path.basename(to)}.facepair-restore`);
+  try {
+    copyFileSync(from, partial, fsConstants.COPYFILE_EXCL);
+    const st = statSync(from);
+    utimesSync(partial, st.atime, st.mtime);
+    renameSync(partial, to);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+  unlinkSync(from);
 }
 
 function toRelative(f: FaceInfo): RelativeBox {
@@ -408,6 +459,10 @@ async function changedSinceScan(file: string, size: number, mtimeMs: number, con
 function trashFailure(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   const msg = (err as Error).message;
+  // The trash of another volume is a .Trash-UID (or .Trash/UID) folder at its top, which a
+  // read-only or foreign volume may not let us make: the file has nowhere to go but stays.
+  const at = (err as NodeJS.ErrnoException).path;
+  if (at && /[/\\]\.Trash(-\d+)?([/\\]|$)/.test(at)) return `cannot move it to the trash: its volume has no trash that can be used (${at}: ${code ?? msg}); nothing was deleted`;
   if (code === 'EACCES' || code === 'EPERM') return `cannot move it to the trash: permission denied (a read-only folder?): ${msg}`;
   if (code === 'EROFS') return 'cannot move it to the trash: the volume is read-only';
   return `cannot move it to the trash (this volume may have no trash): ${msg}`;

@@ -25,19 +25,22 @@ function lexicallyBefore(x: readonly number[], y: readonly number[]): boolean {
   return false;
 }
 
-/** The file's name without its extension, in its folder. */
-const stemOf = (file: string): string => path.join(path.dirname(file), path.basename(file, path.extname(file)));
+/**
+ * The file's name without its extension, in its folder, the name in lower case: cameras and
+ * copies write IMG_0001.CR2 beside img_0001.jpg, IMG_0001.JPG or IMG_0001.jpeg, one shot all.
+ */
+export const shotKey = (file: string): string => path.join(path.dirname(file), path.basename(file, path.extname(file)).normalize('NFC').toLowerCase());
 
 /**
  * RAW+JPEG of one shot, a pair that belongs together and is never a duplicate:
- * - by name: a RAW file and the other photos in its folder with its name (IMG_0042.CR2 and
- *   IMG_0042.JPG), as cameras write them;
+ * - by name: a RAW file and the other photos in its folder with its name, whatever the case
+ *   (IMG_0042.CR2 and IMG_0042.JPG or img_0042.jpeg), as cameras and copies write them;
  * - by content: a RAW with no such sibling and a photo with no RAW of its own, found the same
  *   picture (a "same" or "edited" pair) and taken at the same second: a camera's JPEG kept in
  *   another folder. When a RAW has several, the one in its folder, then the same picture before
  *   an edited one, then the first found: the others are copies of that JPEG.
  *
- * `siblingsOf` answers the photos whose path is the RAW's name with another extension.
+ * `siblingsOf` answers (at least) the photos of the RAW's folder whose shotKey is the RAW's.
  */
 export function pairRawFiles(
   raws: readonly PairablePhoto[],
@@ -49,9 +52,9 @@ export function pairRawFiles(
   const partners = new Map<number, number[]>();
   const namedRaw = new Set<number>();
   for (const raw of raws) {
-    const stem = stemOf(raw.path);
+    const stem = shotKey(raw.path);
     // A photo beside two RAW files of its name (a CR2 and the DNG made of it) goes with the first.
-    const siblings = siblingsOf(raw).filter((s) => s.id !== raw.id && !isRawFile(s.path) && stemOf(s.path) === stem && !rawFileOf.has(s.id));
+    const siblings = siblingsOf(raw).filter((s) => s.id !== raw.id && !isRawFile(s.path) && shotKey(s.path) === stem && !rawFileOf.has(s.id));
     if (siblings.length === 0) continue;
     namedRaw.add(raw.id);
     for (const s of siblings) rawFileOf.set(s.id, raw.path);

@@ -1,6 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import type { ActionsRepository } from '../db/actions.repository.js';
+import type { Db } from '../db/database.js';
 import type { FolderMark, FolderMarksRepository } from '../db/folder-marks.repository.js';
 import type { LibraryFoldersRepository } from '../db/library-folders.repository.js';
 import { expandHome } from './folder-rules.js';
@@ -28,7 +30,39 @@ export interface MarkResult {
   previous: FolderRole;
   /** A marked folder above it, whose mark still holds for its photos, or null. */
   within: { path: string; mark: FolderMark } | null;
+  /** The undoable action that changed the mark; null when nothing changed. */
+  action: MarkAction | null;
 }
+
+/** An action as the edits answer it (people.service's ActionResult; library sits below people). */
+export interface MarkAction {
+  id: number;
+  kind: string;
+  summary: string;
+  createdAt: string;
+}
+
+/** What marks need of the edits (PeopleService): a step the undo of their actions runs. */
+export interface UndoSteps {
+  registerUndoStep(kind: string, step: (payload: unknown) => string | null): void;
+}
+
+/**
+ * The payload of a `folders.mark` action: the mark before, with the empty lists every action's
+ * undo record holds (the undo of people's changes reads them: a mark changes none).
+ */
+interface MarkRecord {
+  people: [];
+  deleted: [];
+  created: [];
+  moves: [];
+  labels: [];
+  folder: string;
+  previous: FolderRole;
+  role: FolderRole;
+}
+
+export const MARK_ACTION = 'folders.mark';
 
 /**
  * Folders the user marks, for the duplicates: a **reference** folder's photos are never
@@ -38,10 +72,15 @@ export interface MarkResult {
  */
 export class FolderMarks {
   constructor(
+    private readonly db: Db,
     private readonly repo: FolderMarksRepository,
     private readonly folders: LibraryFolders,
     private readonly folderRows: LibraryFoldersRepository,
-  ) {}
+    private readonly actions: ActionsRepository,
+    edits: UndoSteps,
+  ) {
+    edits.registerUndoStep(MARK_ACTION, (payload) => this.restore(payload as MarkRecord));
+  }
 
   list(): MarkedFolder[] {
     return this.repo.list().map((r) => ({ path: r.path, mark: r.mark, photos: this.folderRows.countPhotosUnder(r.path, path.sep).present }));
@@ -74,8 +113,8 @@ export class FolderMarks {
         }
       }
       const previous = previousOf(folder);
-      this.repo.clear(folder);
-      return { folder, role, previous, within: this.markAbove(folder) };
+      const action = this.change(folder, previous, role);
+      return { folder, role, previous, within: this.markAbove(folder), action };
     }
     const real = await realpath(await assertReadableFolder(input));
     const roots = this.folders.roots();
@@ -87,8 +126,32 @@ export class FolderMarks {
       );
     }
     const previous = previousOf(real);
-    this.repo.set(real, role);
-    return { folder: real, role, previous, within: this.markAbove(real) };
+    const action = this.change(real, previous, role);
+    return { folder: real, role, previous, within: this.markAbove(real), action };
+  }
+
+  /** Sets the mark with its action (undo puts the one before back); nothing when it is already so. */
+  private change(folder: string, previous: FolderRole, role: FolderRole): MarkAction | null {
+    if (previous === role) return null;
+    return this.db.transaction(() => {
+      const id = this.actions.begin(MARK_ACTION, markSummary(folder, previous, role));
+      this.apply(folder, role);
+      const record: MarkRecord = { people: [], deleted: [], created: [], moves: [], labels: [], folder, previous, role };
+      this.actions.setPayload(id, record);
+      const row = this.actions.find(id)!;
+      return { id: row.id, kind: row.kind, summary: row.summary, createdAt: row.created_at };
+    })();
+  }
+
+  private apply(folder: string, role: FolderRole): void {
+    if (role === 'normal') this.repo.clear(folder);
+    else this.repo.set(folder, role);
+  }
+
+  /** The undo of a mark: the folder's mark before it, whatever it is now (a newer mark was undone first). */
+  private restore(rec: MarkRecord): string {
+    this.apply(rec.folder, rec.previous);
+    return rec.previous === 'normal' ? `${rec.folder} is a normal folder again` : `${rec.folder} is ${ROLE_WORDS[rec.previous].split(':')[0]} again`;
   }
 
   private markAbove(folder: string): { path: string; mark: FolderMark } | null {
@@ -104,6 +167,11 @@ const ROLE_WORDS: Record<FolderMark, string> = {
   reference: 'a reference folder: its photos are never proposed for the trash, and are kept over equal copies elsewhere',
   preferred: 'a preferred folder: between copies otherwise equal, the one in it is kept',
 };
+
+/** An action's summary: "Marked ~/Photos/Archive as reference (was normal)". */
+function markSummary(folder: string, previous: FolderRole, role: FolderRole): string {
+  return `Marked ${folder} as ${role === 'normal' ? 'a normal folder' : role} (it was ${previous})`;
+}
 
 /** What marking a folder did, in a sentence. */
 export function describeMarked(r: MarkResult): string {

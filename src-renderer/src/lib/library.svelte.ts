@@ -1,4 +1,5 @@
 import type { ApiResult, LibraryInfo, ScanState } from '../../../src-main/core/contract/api.js';
+import { actions } from './actions.svelte.js';
 import { call, errorMessage } from './api.js';
 import { people } from './people.svelte.js';
 import { toasts } from './toasts.svelte.js';
@@ -65,9 +66,11 @@ class LibraryState {
     this.folderError = null;
     this.folderNotice = null;
     try {
-      const { library, notice } = await call('library.markFolder', { ...target, mark });
+      const { library, notice, action } = await call('library.markFolder', { ...target, mark });
       this.info = library;
       this.folderNotice = notice;
+      // A mark is an edit like any other: Undo (the toast's, the header's, Ctrl+Z) puts the one before back.
+      await actions.done(action);
       return notice;
     } catch (err) {
       this.folderError = errorMessage(err);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DuplicatePair } from '../../../src-main/core/duplicates/find-duplicates.js';
-import { pairRawFiles, type PairablePhoto } from '../../../src-main/core/duplicates/raw-pairs.js';
+import { pairRawFiles, shotKey, type PairablePhoto } from '../../../src-main/core/duplicates/raw-pairs.js';
 
 // Which RAW file and which JPEG (or HEIC) are one shot: by name in one folder, else by the same
 // picture taken at the same second; everything else stays a duplicate or nothing.
@@ -11,8 +11,9 @@ const photo = (id: number, file: string, over: Partial<PairablePhoto> = {}): Pai
 function pairing(photos: PairablePhoto[], pairs: DuplicatePair[] = []) {
   const byId = new Map(photos.map((p) => [p.id, p]));
   const raws = photos.filter((p) => /\.(dng|cr2|nef|arw)$/i.test(p.path));
-  const stem = (f: string): string => f.slice(0, f.lastIndexOf('.'));
-  return pairRawFiles(raws, (r) => photos.filter((p) => p.path.startsWith(`${stem(r.path)}.`)), pairs, (id) => byId.get(id));
+  // As the service answers: the photos of the RAW's folder (pairRawFiles picks those of its name).
+  const dir = (f: string): string => f.slice(0, f.lastIndexOf('/'));
+  return pairRawFiles(raws, (r) => photos.filter((p) => dir(p.path) === dir(r.path)), pairs, (id) => byId.get(id));
 }
 
 describe('pairRawFiles', () => {
@@ -29,6 +30,26 @@ describe('pairRawFiles', () => {
     expect(r.unitOf.get(3)).toEqual([1, 2, 3]);
     expect([...r.rawFileOf]).toEqual([[2, '/a/IMG_1.CR2'], [3, '/a/IMG_1.CR2']]);
     expect(r.unitOf.has(4) || r.unitOf.has(5) || r.unitOf.has(6)).toBe(false);
+  });
+
+  it('pairs names whatever their case and the JPEG extension written, and only in the same folder', () => {
+    const r = pairing([
+      photo(1, '/a/IMG_0001.CR2'),
+      photo(2, '/a/img_0001.jpg'),
+      photo(3, '/a/Img_0001.JPEG'),
+      photo(4, '/a/IMG_0002.cr2'),
+      photo(5, '/a/IMG_0002.JPG'),
+      photo(6, '/A/img_0002.jpg'),
+      photo(7, '/a/ÉTÉ 1.DNG'),
+      photo(8, '/a/été 1.jpg'),
+      // Decomposed, as macOS writes names, beside the composed one.
+      photo(9, '/a/ÉTÉ 2.NEF'.normalize('NFD')),
+      photo(10, '/a/été 2.JPG'),
+    ]);
+    expect(r.units).toEqual([[1, 2, 3], [4, 5], [7, 8], [9, 10]]);
+    expect(r.unitOf.has(6)).toBe(false);
+    expect(shotKey('/a/IMG_0001.CR2')).toBe(shotKey('/a/img_0001.jpeg'));
+    expect(shotKey('/a/IMG_0001.CR2')).not.toBe(shotKey('/A/img_0001.jpg'));
   });
 
   it('a RAW not analysed is no pair to list, yet its JPEG is still the one with a RAW file', () => {
