@@ -49,6 +49,18 @@ export function backendWords(backend: string): string {
   }
 }
 
+/** Which face detector ran, for a user. */
+export function detectorWords(detector: string): string {
+  switch (detector) {
+    case 'blazeface':
+      return 'BlazeFace on onnxruntime (whole photo and 2x2 tiles)';
+    case 'ssd':
+      return 'SSD MobileNet v1 on TensorFlow.js';
+    default:
+      return detector;
+  }
+}
+
 export const NEXT_STEP = 'Next: open the window with `npm start`, or list the people with `facepair people`.';
 
 /** The scan's summary: this folder first, then the whole library (said so), then what to do next. */
@@ -79,7 +91,10 @@ export function scanSummaryText(s: ScanSummary): string {
     );
     for (const e of t.errors) lines.push(`  Cannot read the XMP of ${homePath(e.file)}: ${e.error}`);
   }
-  if (a.backend) lines.push(`  Faces were found with ${backendWords(a.backend)}, ${plural(a.workers, 'worker')} at once.`);
+  if (a.backend) {
+    const detector = a.detector ? `; detector: ${detectorWords(a.detector)}` : '';
+    lines.push(`  Faces were found with ${backendWords(a.backend)}, ${plural(a.workers, 'worker')} at once${detector}.`);
+  }
   lines.push(NEXT_STEP);
   return lines.join('\n') + '\n';
 }

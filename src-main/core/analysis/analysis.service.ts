@@ -22,6 +22,8 @@ export interface AnalysisSummary extends AnalysisProgress {
    */
   copies: number;
   backend: string | null;
+  /** The face detector that ran ('blazeface': BlazeFace on onnxruntime-node, 'ssd': SSD MobileNet v1 on TF.js). */
+  detector: string | null;
   workers: number;
   /** Summed over photos, in milliseconds. */
   stageMs: Record<keyof PhotoAnalysis['timings'], number>;
@@ -92,6 +94,7 @@ export class AnalysisService {
       errors: 0,
       copies: 0,
       backend: null,
+      detector: null,
       workers: 0,
       stageMs: { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, embedMs: 0, cropsMs: 0 },
     };
@@ -139,6 +142,7 @@ export class AnalysisService {
               save(photo, reply);
               summary.faces += reply.analysis.faces.length;
               summary.backend = reply.backend;
+              summary.detector = reply.analysis.detector ?? summary.detector;
               for (const [k, v] of Object.entries(reply.analysis.timings)) summary.stageMs[k as keyof AnalysisSummary['stageMs']] += v;
             } else {
               this.photos.markError(photo.id, reply.error);

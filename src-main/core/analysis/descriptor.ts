@@ -3,8 +3,13 @@
  * them by this key, so a new descriptor or analyser is a new key, never a silent mix.
  */
 
-/** Bump when detection, alignment or the descriptor's input changes: photos are analysed again. */
-export const ANALYZER_VERSION = 1;
+/**
+ * Bump when detection, alignment or the descriptor's input changes: photos are analysed again,
+ * every face found again keeping the id and decisions of the old face it overlaps (box IoU ≥ 0.5).
+ * 1: SSD MobileNet v1. 2: BlazeFace on the whole photo and 2x2 tiles (SSD where onnxruntime
+ * cannot load), boxes made SSD-like.
+ */
+export const ANALYZER_VERSION = 2;
 /** face-api's 128-d ResNet descriptor of the dlib-style 150 px chip. */
 export const DESCRIPTOR_MODEL_KEY = 'faceapi-resnet128+dlib-chip@1';
 export const DESCRIPTOR_DIMS = 128;

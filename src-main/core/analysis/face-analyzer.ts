@@ -5,10 +5,19 @@ import { lfwAlignTransform, LFW_CROP_SIZE } from './align/lfw-template.js';
 import type { RgbImage } from './rgb-image.js';
 import { warpSimilarity } from './align/warp.js';
 import type { MlRuntime } from '../ml/runtime.js';
+import { BlazeFaceDetector } from './detect/blazeface.js';
+import { requestedDetector, type DetectorName } from './detect/detector-choice.js';
+import { ssdLikeBox } from './detect/ssd-like-box.js';
 
 export interface AnalyzeOptions {
   /** SSD score below which a detection is dropped before any second look. */
   minDetectionScore: number;
+  /** BlazeFace score below which a detection is dropped before any second look. */
+  minBlazeFaceScore: number;
+  /** Detections at or above this BlazeFace score need no second look. */
+  sureBlazeFaceScore: number;
+  /** BlazeFace also looks at 2x2 overlapping tiles of the photo (the small faces of a crowd). */
+  tiles: boolean;
   /** Landmark fit error (RMS, in face widths) above which a detection is not a human face. */
   maxShapeError: number;
   /** Detections at or above this SSD score need no second look. */
@@ -22,6 +31,9 @@ export interface AnalyzeOptions {
 
 export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
   minDetectionScore: 0.3,
+  minBlazeFaceScore: 0.5,
+  sureBlazeFaceScore: 0.75,
+  tiles: true,
   maxShapeError: 0.1,
   sureDetectionScore: 0.9,
   minConfirmScore: 0.5,
@@ -64,6 +76,27 @@ interface RawDetection {
   score: number;
 }
 
+interface Landmarked extends RawDetection {
+  landmarks: Point[];
+  shapeError: number;
+  /** Its landmarks come from a second, larger box: the second look must confirm it whatever its score. */
+  retried: boolean;
+}
+
+/** How much larger the box of a BlazeFace detection whose landmark shape failed is made for a second try. */
+const RETRY_BOX_SCALE = 1.25;
+
+function scaleBox(box: Box, k: number): Box {
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  return { x: cx - (box.width * k) / 2, y: cy - (box.height * k) / 2, width: box.width * k, height: box.height * k };
+}
+
+/** The part of a box inside the image. */
+function clipBox(box: Box, width: number, height: number): Box {
+  const x = Math.max(0, box.x), y = Math.max(0, box.y);
+  return { x, y, width: Math.min(width, box.x + box.width) - x, height: Math.min(height, box.y + box.height) - y };
+}
+
 function padImage(img: RgbImage, border: number): RgbImage {
   const width = img.width + 2 * border;
   const height = img.height + 2 * border;
@@ -97,17 +130,32 @@ export function landmarkShapeError(landmarks: readonly Point[]): number {
 export class FaceAnalyzer {
   private constructor(
     private readonly rt: MlRuntime,
+    private readonly blazeFace: BlazeFaceDetector | null,
     readonly options: AnalyzeOptions,
   ) {}
 
-  static async load(options: Partial<AnalyzeOptions> = {}): Promise<FaceAnalyzer> {
-    const merged = { ...DEFAULT_ANALYZE_OPTIONS, ...options };
+  /**
+   * The detector is BlazeFace on onnxruntime-node where it loads, else SSD on TF.js;
+   * `FACEPAIR_DETECTOR` (or `detector`) asks for one: a BlazeFace that cannot load is then an error.
+   */
+  static async load(options: Partial<AnalyzeOptions> & { detector?: DetectorName | 'auto' } = {}): Promise<FaceAnalyzer> {
+    const { detector, ...rest } = options;
+    const merged = { ...DEFAULT_ANALYZE_OPTIONS, ...rest };
     if (!(merged.minDetectionScore > 0 && merged.minDetectionScore < 1)) throw new Error('minDetectionScore must be in (0, 1)');
-    return new FaceAnalyzer(await loadFaceNets(), merged);
+    if (!(merged.minBlazeFaceScore > 0 && merged.minBlazeFaceScore < 1)) throw new Error('minBlazeFaceScore must be in (0, 1)');
+    const wanted = detector ?? requestedDetector();
+    const blazeFace = wanted === 'ssd' ? null : await BlazeFaceDetector.load();
+    if (wanted === 'blazeface' && blazeFace === null) throw new Error('FACEPAIR_DETECTOR=blazeface, but onnxruntime-node or the BlazeFace model cannot load here');
+    return new FaceAnalyzer(await loadFaceNets({ ssd: blazeFace === null }), blazeFace, merged);
   }
 
   get backend(): string {
     return this.rt.backend;
+  }
+
+  /** The detector that runs: BlazeFace on onnxruntime-node, or SSD MobileNet v1 on TF.js. */
+  get detector(): DetectorName {
+    return this.blazeFace ? 'blazeface' : 'ssd';
   }
 
   async analyze(img: RgbImage): Promise<AnalyzeResult> {
@@ -120,9 +168,9 @@ export class FaceAnalyzer {
       foundPadded = true;
     }
     const rejected: AnalyzeResult['rejected'] = [];
-    const plausible: Array<RawDetection & { landmarks: Point[]; shapeError: number }> = [];
+    const plausible: Landmarked[] = [];
     for (const f of found) {
-      if (f.shapeError > this.options.maxShapeError) rejected.push({ ...f, reason: 'shape' });
+      if (f.shapeError > this.options.maxShapeError) rejected.push({ box: f.box, score: f.score, shapeError: f.shapeError, reason: 'shape' });
       else plausible.push(f);
     }
     const kept = await this.secondLook(img, plausible, rejected, timings);
@@ -155,13 +203,15 @@ export class FaceAnalyzer {
    * Tiny Face Detector misses faces under about 64 px at its input size, so those keep
    * SSD's word (the landmark shape check has already run on them).
    */
-  private async secondLook<T extends RawDetection & { shapeError: number }>(
+  private async secondLook<T extends Landmarked>(
     img: RgbImage,
     candidates: T[],
     rejected: AnalyzeResult['rejected'],
     timings: AnalyzeTimings,
   ): Promise<T[]> {
-    const unsure = candidates.filter((c) => c.score < this.options.sureDetectionScore);
+    const sure = this.blazeFace ? this.options.sureBlazeFaceScore : this.options.sureDetectionScore;
+    const isSure = (c: T): boolean => c.score >= sure && !c.retried;
+    const unsure = candidates.filter((c) => !isSure(c));
     if (unsure.length === 0) return candidates;
     const { tf, faceapi } = this.rt;
     const t0 = performance.now();
@@ -183,7 +233,7 @@ export class FaceAnalyzer {
       timings.detectMs += performance.now() - t0;
     }
     return candidates.filter((c) => {
-      if (c.score >= this.options.sureDetectionScore) return true;
+      if (isSure(c)) return true;
       if (Math.max(c.box.width, c.box.height) * scale < TINY_MIN_FACE) return true;
       const confirmed = confirmations.some((b, i) => confirmScores[i]! >= this.options.minConfirmScore && iou(b, c.box) > 0.3);
       if (!confirmed) rejected.push({ box: c.box, score: c.score, shapeError: c.shapeError, reason: 'unconfirmed' });
@@ -204,48 +254,91 @@ export class FaceAnalyzer {
     }
   }
 
+  /** Boxes of the shape SSD gives (forehead to chin), in pixels of `img`, best first. */
+  private async detect(img: RgbImage, input: unknown, tiles: boolean): Promise<RawDetection[]> {
+    if (this.blazeFace) {
+      const found = await this.blazeFace.detect(img, { minScore: this.options.minBlazeFaceScore, tiles: tiles && this.options.tiles });
+      return found
+        .sort((a, b) => b.score - a.score)
+        .slice(0, this.options.maxFaces)
+        .map((d) => ({ box: ssdLikeBox(d.box), score: d.score }));
+    }
+    const { faceapi } = this.rt;
+    const found = await faceapi.nets.ssdMobilenetv1.locateFaces(
+      input as never,
+      new faceapi.SsdMobilenetv1Options({ minConfidence: this.options.minDetectionScore, maxResults: this.options.maxFaces }),
+    );
+    return found.map((d) => ({ box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }, score: d.score }));
+  }
+
   private async detectWithLandmarks(
     img: RgbImage,
     border: number,
     timings: AnalyzeTimings,
-  ): Promise<Array<RawDetection & { landmarks: Point[]; shapeError: number }>> {
-    const { tf, faceapi } = this.rt;
+  ): Promise<Landmarked[]> {
+    const { tf } = this.rt;
     const input = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
     try {
       let t0 = performance.now();
-      const detections = await faceapi.nets.ssdMobilenetv1.locateFaces(
-        input as never,
-        new faceapi.SsdMobilenetv1Options({ minConfidence: this.options.minDetectionScore, maxResults: this.options.maxFaces }),
-      );
+      const detections = await this.detect(img, input, border === 0);
       timings.detectMs += performance.now() - t0;
-      const usable = detections.filter((d) => d.box.width >= 8 && d.box.height >= 8);
+      const usable = detections
+        .map((d) => ({ ...d, box: clipBox(d.box, img.width, img.height) }))
+        .filter((d) => d.box.width >= 8 && d.box.height >= 8);
       if (usable.length === 0) return [];
 
       t0 = performance.now();
-      const crops = await faceapi.extractFaceTensors(input as never, usable);
-      let marks: Array<{ positions: Array<{ x: number; y: number }> }>;
-      try {
-        const out = await faceapi.nets.faceLandmark68Net.detectLandmarks(crops as never);
-        marks = Array.isArray(out) ? out : [out];
-      } finally {
-        for (const c of crops) c.dispose();
+      const found: Landmarked[] = (await this.landmarksIn(input, usable.map((d) => d.box))).map((m, i) => ({
+        box: usable[i]!.box,
+        score: usable[i]!.score,
+        ...m,
+        retried: false,
+      }));
+      // BlazeFace's box, made SSD-like, is a median fit: some faces (small ones mostly) fit the
+      // landmark net better in a larger box. Only those whose shape fails are looked at again,
+      // and a face passed that way is confirmed by the second look like an unsure one.
+      if (this.blazeFace) {
+        const failed = found.filter((f) => f.shapeError > this.options.maxShapeError);
+        if (failed.length > 0) {
+          const again = await this.landmarksIn(
+            input,
+            failed.map((f) => clipBox(scaleBox(f.box, RETRY_BOX_SCALE), img.width, img.height)),
+          );
+          failed.forEach((f, i) => {
+            if (again[i]!.shapeError < f.shapeError) Object.assign(f, again[i]!, { retried: true });
+          });
+        }
       }
       timings.landmarksMs += performance.now() - t0;
 
-      return usable.map((d, i) => {
-        // extractFaceTensors cuts the box clipped at the image borders, floored.
-        const ox = Math.floor(Math.max(0, d.box.x)) - border;
-        const oy = Math.floor(Math.max(0, d.box.y)) - border;
-        const landmarks = marks[i]!.positions.map((p) => ({ x: p.x + ox, y: p.y + oy }));
-        return {
-          box: { x: d.box.x - border, y: d.box.y - border, width: d.box.width, height: d.box.height },
-          score: d.score,
-          landmarks,
-          shapeError: landmarkShapeError(landmarks),
-        };
-      });
+      return found.map((f) => ({
+        ...f,
+        box: { x: f.box.x - border, y: f.box.y - border, width: f.box.width, height: f.box.height },
+        landmarks: f.landmarks.map((p) => ({ x: p.x - border, y: p.y - border })),
+      }));
     } finally {
       input.dispose();
     }
+  }
+
+  /** The 68 landmarks in each box (inside the image), in pixels of the image, one batch. */
+  private async landmarksIn(input: unknown, boxes: readonly Box[]): Promise<Array<{ landmarks: Point[]; shapeError: number }>> {
+    const { faceapi } = this.rt;
+    const rects = boxes.map((b) => new faceapi.Rect(b.x, b.y, b.width, b.height));
+    const crops = await faceapi.extractFaceTensors(input as never, rects);
+    let marks: Array<{ positions: Array<{ x: number; y: number }> }>;
+    try {
+      const out = await faceapi.nets.faceLandmark68Net.detectLandmarks(crops as never);
+      marks = Array.isArray(out) ? out : [out];
+    } finally {
+      for (const c of crops) c.dispose();
+    }
+    return boxes.map((b, i) => {
+      // extractFaceTensors cuts the box clipped at the image borders, floored.
+      const ox = Math.floor(Math.max(0, b.x));
+      const oy = Math.floor(Math.max(0, b.y));
+      const landmarks = marks[i]!.positions.map((p) => ({ x: p.x + ox, y: p.y + oy }));
+      return { landmarks, shapeError: landmarkShapeError(landmarks) };
+    });
   }
 }

@@ -25,11 +25,14 @@ async function loadNet(rt: MlRuntime, net: Net, name: string): Promise<void> {
   net.loadFromWeightMap(rt.tf.io.decodeWeights(bytes, manifest.flatMap((group) => group.weights)));
 }
 
-/** The detector (SSD MobileNet v1), the second-look detector (Tiny Face Detector), the 68-point landmark net and the 128-d descriptor net. */
-export async function loadFaceNets(): Promise<MlRuntime> {
+/**
+ * The second-look detector (Tiny Face Detector), the 68-point landmark net, the 128-d
+ * descriptor net and, when `ssd` (the detector where BlazeFace does not run), SSD MobileNet v1.
+ */
+export async function loadFaceNets(options: { ssd: boolean } = { ssd: true }): Promise<MlRuntime> {
   const rt = await loadMlRuntime();
   const { nets } = rt.faceapi;
-  await loadNet(rt, nets.ssdMobilenetv1 as unknown as Net, 'ssd_mobilenetv1_model');
+  if (options.ssd) await loadNet(rt, nets.ssdMobilenetv1 as unknown as Net, 'ssd_mobilenetv1_model');
   await loadNet(rt, nets.faceLandmark68Net as unknown as Net, 'face_landmark_68_model');
   await loadNet(rt, nets.faceRecognitionNet as unknown as Net, 'face_recognition_model');
   await loadNet(rt, nets.tinyFaceDetector as unknown as Net, 'tiny_face_detector_model');

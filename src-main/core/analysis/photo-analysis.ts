@@ -30,6 +30,8 @@ export interface PhotoAnalysis {
   height: number;
   takenAt: string | null;
   faces: PhotoFace[];
+  /** The face detector that ran ('blazeface' or 'ssd'); absent for an analysis copied from another photo. */
+  detector?: string;
   timings: AnalyzeTimings & { decodeMs: number; cropsMs: number };
   /** The upright pixels' hashes and thumbnail, for duplicate finding (no second decode). */
   fingerprint?: PhotoFingerprint;
@@ -114,6 +116,7 @@ export async function analyzePhotoFile(
     height: decoded.height,
     takenAt: decoded.takenAt,
     faces,
+    detector: analyzer.detector,
     timings: { ...result.timings, decodeMs, cropsMs },
     fingerprint,
     fingerprintMs,

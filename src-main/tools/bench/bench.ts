@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const rate = n / s.seconds;
     const out: string[] = [];
     out.push(`FacePair on ${path.resolve(folder)}: ${n} photos, ${s.faces} faces, ${s.people} people, ${s.errors} errors`);
-    out.push(`  backend ${s.analysis.backend} on ${s.analysis.workers} worker threads (${os.availableParallelism()} cores)`);
+    out.push(`  detector ${s.analysis.detector}, backend ${s.analysis.backend} on ${s.analysis.workers} worker threads (${os.availableParallelism()} cores)`);
     out.push(`  end to end: ${s.seconds.toFixed(2)} s = ${rate.toFixed(2)} photos/s`);
     out.push(`  per photo, summed over workers: decode ${perPhoto(s.analysis.stageMs.decodeMs)}, detect ${perPhoto(s.analysis.stageMs.detectMs)}, ` +
       `landmarks ${perPhoto(s.analysis.stageMs.landmarksMs)}, align ${perPhoto(s.analysis.stageMs.alignMs)}, embed ${perPhoto(s.analysis.stageMs.embedMs)}, ` +

@@ -49,7 +49,7 @@ function summary(folders: readonly string[], figures: Partial<ScanSummary>): Sca
     folder: folders[0]!,
     folders: [...folders],
     index: { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [], outside: [] },
-    analysis: { done: 0, total: 0, faces: 0, errors: 0, copies: 0, backend: null, workers: 0, stageMs: { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, embedMs: 0, cropsMs: 0 } },
+    analysis: { done: 0, total: 0, faces: 0, errors: 0, copies: 0, backend: null, detector: null, workers: 0, stageMs: { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, embedMs: 0, cropsMs: 0 } },
     grouping: { faces: 0, newFaces: 0, joinedExisting: 0, newPeople: 0, ms: 0 },
     seedEmbedding: { model: null, embedded: 0, failed: 0, ms: 0 },
     fingerprints: { done: 0, failed: 0, ms: 0 },

@@ -9,9 +9,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { createOrtSession, loadOrt, type Ort, type OrtSession } from '../../ml/ort.js';
 import { SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from './seed-architecture.js';
-
-type Ort = typeof import('onnxruntime-node');
 
 /** Beside seed.json in the model's folder. */
 export const ONNX_EXTRACTOR_FILE = 'extractor.onnx';
@@ -37,21 +36,10 @@ export async function extractorWeightsSha256(modelDir: string): Promise<string> 
   return createHash('sha256').update(await readFile(path.join(modelDir, 'extractor', 'weights.bin'))).digest('hex');
 }
 
-let ortModule: Promise<Ort | null> | undefined;
-
-/** onnxruntime-node, or null where it cannot load. */
-export function loadOrt(): Promise<Ort | null> {
-  ortModule ??= import('onnxruntime-node').then(
-    (m) => m as Ort,
-    () => null,
-  );
-  return ortModule;
-}
-
 export class OnnxExtractor {
   private constructor(
     private readonly ort: Ort,
-    private readonly session: import('onnxruntime-node').InferenceSession,
+    private readonly session: OrtSession,
   ) {}
 
   /**
@@ -64,7 +52,7 @@ export class OnnxExtractor {
     if (expectedSha256 !== null && (await recordedSha256(file)) !== expectedSha256) return null;
     const ort = await loadOrt();
     if (ort === null) return null;
-    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await createOrtSession(ort, file, threads);
     return new OnnxExtractor(ort, session);
   }
 

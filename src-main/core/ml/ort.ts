@@ -1,0 +1,30 @@
+/**
+ * onnxruntime-node, loaded once per thread, or null where it cannot load (a platform its
+ * package ships no library for, such as macOS x64): callers then fall back to TF.js.
+ */
+export type Ort = typeof import('onnxruntime-node');
+export type OrtSession = import('onnxruntime-node').InferenceSession;
+
+let ortModule: Promise<Ort | null> | undefined;
+
+/** onnxruntime-node, or null where it cannot load. */
+export function loadOrt(): Promise<Ort | null> {
+  ortModule ??= import('onnxruntime-node').then(
+    (m) => m as Ort,
+    () => null,
+  );
+  return ortModule;
+}
+
+/**
+ * A CPU session with `threads` intra-op threads (one by default: the scan runs one worker per
+ * core); warnings about the model's unused initialisers are not printed.
+ */
+export async function createOrtSession(ort: Ort, file: string, threads = 1): Promise<OrtSession> {
+  return ort.InferenceSession.create(file, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
+}
