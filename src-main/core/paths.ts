@@ -40,7 +40,14 @@ export function packageRoot(): string {
   }
 }
 
-/** Models we train and ship: `models/` in the package. */
+/**
+ * Models we ship: `models/` in the package, or, in the desktop app (where electron-builder
+ * copies it as an extra resource beside the app's folder), `resources/models`.
+ */
 export function modelsDir(): string {
-  return path.join(packageRoot(), 'models');
+  const root = packageRoot();
+  const own = path.join(root, 'models');
+  if (existsSync(own)) return own;
+  const beside = path.join(path.dirname(root), 'models');
+  return existsSync(beside) ? beside : own;
 }

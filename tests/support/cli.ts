@@ -12,8 +12,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function runCliJson<T>(args: string[]): T {
-  const r = runCli([...args, '--json']);
+export function runCliJson<T>(args: string[], env: NodeJS.ProcessEnv = {}): T {
+  const r = runCli([...args, '--json'], env);
   if (r.code !== 0) throw new Error(`facepair ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

@@ -4,7 +4,7 @@ import type { FacesRepository } from '../db/faces.repository.js';
 import type { FingerprintsRepository } from '../db/fingerprints.repository.js';
 import type { PhotoRow, PhotosRepository } from '../db/photos.repository.js';
 import { euclidean } from '../ml/distance.js';
-import { ANALYZER_VERSION, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY, SAME_PERSON_MAX_DISTANCE } from './descriptor.js';
+import { ANALYZER_VERSION, analyzerVersionOf, DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY, SAME_PERSON_MAX_DISTANCE } from './descriptor.js';
 import { matchFaces } from './match-faces.js';
 import type { PhotoAnalysis, PhotoFace } from './photo-analysis.js';
 
@@ -51,6 +51,11 @@ export interface AnalyzeOptions<R> {
   saveExtra?: (faceIds: readonly number[], photo: AnalyzedPhoto<R>) => void;
   onProgress?: (p: AnalysisProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The version of the analyser that runs here (default ANALYZER_VERSION): photos of an older
+   * one are analysed again. Each photo records the version of the detector that read it.
+   */
+  analyzerVersion?: number;
 }
 
 /** An exact copy's analysis, read back from the photo it copies. */
@@ -84,7 +89,8 @@ export class AnalysisService {
   ) {}
 
   async analyzePending<R>(options: AnalyzeOptions<R>): Promise<AnalysisSummary> {
-    this.photos.queueStaleAnalyses(ANALYZER_VERSION);
+    const current = options.analyzerVersion ?? ANALYZER_VERSION;
+    this.photos.queueStaleAnalyses(current);
     const pending = this.photos.listPending();
     const modelId = this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
     const summary: AnalysisSummary = {
@@ -106,7 +112,8 @@ export class AnalysisService {
       const faceIds = this.faces.replaceForPhoto(row.id, a.faces, this.previousFaceOfEach(row, a.faces, modelId));
       this.embeddings.put(modelId, faceIds.map((faceId, i) => ({ faceId, vector: a.faces[i]!.descriptor })));
       if (a.fingerprint) this.fingerprints?.put(row.id, a.fingerprint);
-      this.photos.markDone(row.id, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion: ANALYZER_VERSION });
+      const analyzerVersion = a.detector === undefined ? current : analyzerVersionOf(a.detector);
+      this.photos.markDone(row.id, { format: a.format, width: a.width, height: a.height, takenAt: a.takenAt, analyzerVersion });
       return faceIds;
     };
     const save = this.db.transaction((row: PhotoRow, photo: AnalyzedPhoto<R>) => {
@@ -128,7 +135,7 @@ export class AnalysisService {
         const photo = pending[next++]!;
         const hash = photo.content_hash;
         while (inFlight.has(hash)) await inFlight.get(hash);
-        const copy = this.copyOfAnalysed(photo, modelId);
+        const copy = this.copyOfAnalysed(photo, modelId, current);
         if (copy) {
           saveCopy(photo, copy);
           summary.faces += copy.analysis.faces.length;
@@ -166,9 +173,9 @@ export class AnalysisService {
    * The analysis of another photo with the same bytes, analysed by this analyser, read back
    * for `row`; null when there is none (or its faces lack a descriptor: then it is analysed).
    */
-  private copyOfAnalysed(row: PhotoRow, descriptorModel: number): CopiedAnalysis | null {
+  private copyOfAnalysed(row: PhotoRow, descriptorModel: number, current: number): CopiedAnalysis | null {
     const source = this.photos.findByHash(row.content_hash).find(
-      (p) => p.id !== row.id && p.status === 'done' && p.analyzer_version === ANALYZER_VERSION && p.width !== null && p.height !== null && p.format !== null,
+      (p) => p.id !== row.id && p.status === 'done' && p.analyzer_version !== null && p.analyzer_version >= current && p.width !== null && p.height !== null && p.format !== null,
     );
     if (!source) return null;
     const faces = this.faces.listAnalysed(source.id);

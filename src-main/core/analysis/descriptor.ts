@@ -10,6 +10,13 @@
  * cannot load), boxes made SSD-like.
  */
 export const ANALYZER_VERSION = 2;
+/** What SSD alone (where onnxruntime cannot load, or FACEPAIR_DETECTOR=ssd) analyses as: photos it read are not read again by it. */
+export const SSD_ANALYZER_VERSION = 1;
+
+/** The analyser version a photo analysed by this detector has ('ssd' or 'blazeface'; unknown: the current one). */
+export function analyzerVersionOf(detector: string | undefined): number {
+  return detector === 'ssd' ? SSD_ANALYZER_VERSION : ANALYZER_VERSION;
+}
 /** face-api's 128-d ResNet descriptor of the dlib-style 150 px chip. */
 export const DESCRIPTOR_MODEL_KEY = 'faceapi-resnet128+dlib-chip@1';
 export const DESCRIPTOR_DIMS = 128;

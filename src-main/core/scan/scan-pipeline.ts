@@ -1,6 +1,8 @@
 import path from 'node:path';
 
 import type { AnalysisProgress, AnalysisService, AnalysisSummary, PhotoAnalyzer } from '../analysis/analysis.service.js';
+import { analyzerVersionOf } from '../analysis/descriptor.js';
+import { expectedDetector } from '../analysis/detect/detector-choice.js';
 import type { SeedVectors } from '../embedding/seed/seed-face-embedder.js';
 import type { SeedCropEmbedder, SeedEmbeddingService, SeedEmbeddingSummary } from '../embedding/seed-embedding.service.js';
 import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
@@ -119,6 +121,7 @@ export class ScanPipeline {
         },
         onProgress: (p) => onEvent?.({ stage: 'analyze', ...p }),
         signal,
+        analyzerVersion: analyzerVersionOf(await expectedDetector()),
       });
       const rest = await this.seedEmbedding.embedPending({
         embedder: this.embedderOn(pool),
