@@ -35,6 +35,9 @@ async function embedFiles(dir: string, files: readonly string[]): Promise<SeedVe
 
 async function handle(job: PipelineJob): Promise<PipelineReply> {
   if (job.kind === 'close') {
+    // A thread terminated while onnxruntime creates a session takes the process down
+    // (a scan with nothing to analyse closes its workers at once): the models finish loading first.
+    await analyzer.catch(() => undefined);
     await closeRawPreviews();
     return { jobId: job.jobId, ok: true, kind: 'closed' };
   }

@@ -12,7 +12,8 @@ function workerFile(): string {
 
 function closeWorker(worker: Worker): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 3000);
+    // Long enough for a worker still loading its models to finish (see pipeline.worker.ts).
+    const timer = setTimeout(resolve, 30_000);
     worker.once('message', () => {
       clearTimeout(timer);
       resolve();
