@@ -85,6 +85,8 @@ interface Landmarked extends RawDetection {
 
 /** How much larger the box of a BlazeFace detection whose landmark shape failed is made for a second try. */
 const RETRY_BOX_SCALE = 1.25;
+/** Only boxes narrower than this (pixels of the decoded photo) get that second try: larger faces fit the first box. */
+const RETRY_MAX_WIDTH = 48;
 
 function scaleBox(box: Box, k: number): Box {
   const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
@@ -210,14 +212,15 @@ export class FaceAnalyzer {
     timings: AnalyzeTimings,
   ): Promise<T[]> {
     const sure = this.blazeFace ? this.options.sureBlazeFaceScore : this.options.sureDetectionScore;
-    const isSure = (c: T): boolean => c.score >= sure && !c.retried;
-    const unsure = candidates.filter((c) => !isSure(c));
-    if (unsure.length === 0) return candidates;
-    const { tf, faceapi } = this.rt;
-    const t0 = performance.now();
     // At the photo's own size (in steps of 32): upscaled small photos confuse this detector.
     const inputSize = Math.max(160, Math.min(TINY_MAX_INPUT, Math.ceil(Math.max(img.width, img.height) / 32) * 32));
     const scale = inputSize / Math.max(img.width, img.height);
+    const tooSmall = (c: T): boolean => Math.max(c.box.width, c.box.height) * scale < TINY_MIN_FACE;
+    const isSure = (c: T): boolean => c.score >= sure && !c.retried;
+    // Only an unsure detection the second detector can see needs it run (small ones keep the first word).
+    if (candidates.every((c) => isSure(c) || tooSmall(c))) return candidates;
+    const { tf, faceapi } = this.rt;
+    const t0 = performance.now();
     const input = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
     let confirmations: Box[] = [];
     let confirmScores: number[] = [];
@@ -234,7 +237,7 @@ export class FaceAnalyzer {
     }
     return candidates.filter((c) => {
       if (isSure(c)) return true;
-      if (Math.max(c.box.width, c.box.height) * scale < TINY_MIN_FACE) return true;
+      if (tooSmall(c)) return true;
       const confirmed = confirmations.some((b, i) => confirmScores[i]! >= this.options.minConfirmScore && iou(b, c.box) > 0.3);
       if (!confirmed) rejected.push({ box: c.box, score: c.score, shapeError: c.shapeError, reason: 'unconfirmed' });
       return confirmed;
@@ -294,11 +297,12 @@ export class FaceAnalyzer {
         ...m,
         retried: false,
       }));
-      // BlazeFace's box, made SSD-like, is a median fit: some faces (small ones mostly) fit the
-      // landmark net better in a larger box. Only those whose shape fails are looked at again,
-      // and a face passed that way is confirmed by the second look like an unsure one.
+      // BlazeFace's box, made SSD-like, is a median fit: small faces fit the landmark net
+      // better in a larger box (SSD's boxes of faces under 25 px are 1.4-1.9 times as tall as
+      // BlazeFace's). Only small ones whose shape fails are looked at again, and a face passed
+      // that way is confirmed by the second look like an unsure one.
       if (this.blazeFace) {
-        const failed = found.filter((f) => f.shapeError > this.options.maxShapeError);
+        const failed = found.filter((f) => f.shapeError > this.options.maxShapeError && f.box.width < RETRY_MAX_WIDTH);
         if (failed.length > 0) {
           const again = await this.landmarksIn(
             input,
