@@ -39,6 +39,10 @@ async function handle(job: PipelineJob): Promise<PipelineReply> {
     // (a scan with nothing to analyse closes its workers at once): the models finish loading first.
     await analyzer.catch(() => undefined);
     await closeRawPreviews();
+    // onnxruntime's sessions are released before the thread ends: a thread terminated while one
+    // is still being created (a rescan with nothing to analyse) takes the whole process down.
+    await analyzer.then((a) => a.dispose(), () => undefined);
+    await Promise.all([...seedEmbedders.values()].map((e) => e.then((x) => x.dispose(), () => undefined)));
     return { jobId: job.jobId, ok: true, kind: 'closed' };
   }
   if (job.kind === 'embed') return { jobId: job.jobId, ok: true, kind: 'embed', seed: await embedFiles(job.seedModelDir, job.files) };
