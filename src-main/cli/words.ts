@@ -35,8 +35,14 @@ export function peopleSplit(c: PeopleCounts): string {
   return parts.join(', ');
 }
 
-/** What ran the face models, for a user. */
+/** What ran the face models, for a user ('wasm+onnxruntime': the landmark and descriptor nets on onnxruntime). */
 export function backendWords(backend: string): string {
+  const [tfjs = '', ...others] = backend.split('+');
+  const words = tfjsWords(tfjs);
+  return others.includes('onnxruntime') ? `${words}, landmarks and descriptors on onnxruntime` : words;
+}
+
+function tfjsWords(backend: string): string {
   switch (backend) {
     case 'tensorflow':
       return 'TensorFlow (native, fast)';
