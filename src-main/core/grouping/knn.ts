@@ -63,3 +63,9 @@ export async function exactKnn(
   }
   return { index, distance, k };
 }
+
+/** The candidate search grouping runs: exact kNN of each query among the base vectors (the query itself excluded). */
+export async function candidateNeighbours(base: Float32Array, nBase: number, dims: number, queries: Int32Array, k: number): Promise<Neighbours> {
+  const { loadMlRuntime } = await import('../ml/runtime.js');
+  return exactKnn(await loadMlRuntime(), base, nBase, dims, queries, k);
+}
