@@ -34,8 +34,9 @@ export function createJob(db: Db, context: GroupingJobContext): LibraryJob<Group
       try {
         const plan = await grouping.plan({ release }, resolved);
         if (!write) return { written: false, ...plan };
+        const t0 = performance.now();
         grouping.write(plan);
-        return { written: true, summary: plan.summary };
+        return { written: true, summary: { ...plan.summary, stages: { ...plan.summary.stages, write: performance.now() - t0 } } };
       } finally {
         await seed.dispose();
       }

@@ -329,6 +329,7 @@ interface PhaseResult {
   people: number;
   scores: GroupingScores;
   recallAtK: number | null;
+  stages: Record<string, number>;
   broken: string[];
 }
 
@@ -353,6 +354,7 @@ async function runPhase(dir: string, phase: 'regroup' | 'add', o: Options): Prom
       people,
       scores: scores(app, truth),
       recallAtK: phase === 'regroup' ? await recallAtK(app, o.recallSample) : null,
+      stages: summary.stages ?? {},
       broken: checkDecisions(app, truth),
     };
   } finally {
@@ -404,7 +406,8 @@ async function main(): Promise<void> {
         `${p.phase.padEnd(8)} ${(p.ms / 1000).toFixed(2).padStart(7)} s  peak RSS ${p.peakRssMiB.toFixed(0).padStart(5)} MiB  ` +
         `faces ${p.faces} (${p.newFaces} grouped)  people ${p.people}  BCubed P ${p.scores.bcubedPrecision.toFixed(3)} R ${p.scores.bcubedRecall.toFixed(3)} F ${p.scores.bcubedF.toFixed(3)}` +
         (p.recallAtK === null ? '' : `  recall@${DEFAULT_GROUPING.k} ${p.recallAtK.toFixed(4)}`) +
-        `  decisions ${p.broken.length === 0 ? 'all kept' : `${p.broken.length} BROKEN`}`;
+        `  decisions ${p.broken.length === 0 ? 'all kept' : `${p.broken.length} BROKEN`}\n         ` +
+        Object.entries(p.stages).map(([s, ms]) => `${s} ${(ms / 1000).toFixed(2)} s`).join(', ');
       process.stdout.write(`${o.faces} synthetic faces${o.seed ? ' with seed embeddings' : ''}, built in ${(buildMs / 1000).toFixed(1)} s; load average ${load}\n`);
       process.stdout.write(line(regroup) + '\n');
       if (add) process.stdout.write(line(add) + '\n');

@@ -1,0 +1,69 @@
+// The candidate search's arithmetic on onnxruntime-node: the graph models/knn/nearest.onnx
+// (made by src-main/tools/export-knn-onnx.ts), one Gemm, run on blocks of queries.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { loadOrt } from '../embedding/seed/onnx-extractor.js';
+import { modelsDir } from '../paths.js';
+
+type Session = import('onnxruntime-node').InferenceSession;
+type Ort = typeof import('onnxruntime-node');
+
+export function defaultKnnModelFile(): string {
+  return path.join(modelsDir(), 'knn', 'nearest.onnx');
+}
+
+/** Base vectors as the graph takes them: n x d, with their negated squared norms. */
+export interface BaseSet {
+  vectors: Float32Array;
+  negSq: Float32Array;
+  n: number;
+  dims: number;
+}
+
+export function baseSet(vectors: Float32Array, n: number, dims: number): BaseSet {
+  const negSq = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0, o = i * dims; c < dims; c++) s += vectors[o + c]! * vectors[o + c]!;
+    negSq[i] = -s;
+  }
+  return { vectors, negSq, n, dims };
+}
+
+export class OnnxNearest {
+  private constructor(
+    private readonly ort: Ort,
+    private readonly session: Session,
+  ) {}
+
+  /** The graph on onnxruntime-node, or null where either is missing (the caller then runs TF.js). */
+  static async load(file = defaultKnnModelFile(), threads = os.availableParallelism()): Promise<OnnxNearest | null> {
+    if (!existsSync(file)) return null;
+    const ort = await loadOrt();
+    if (ort === null) return null;
+    try {
+      const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      return new OnnxNearest(ort, session);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The scores 2 q·b − |b|² of the m queries (row-major m x dims) against the base (m x n): the squared distance is |q|² − score. */
+  async scores(queries: Float32Array, m: number, base: BaseSet): Promise<Float32Array> {
+    const { Tensor } = this.ort;
+    const feeds = {
+      queries: new Tensor('float32', queries.subarray(0, m * base.dims), [m, base.dims]),
+      base: new Tensor('float32', base.vectors.subarray(0, base.n * base.dims), [base.n, base.dims]),
+      neg_base_sq: new Tensor('float32', base.negSq.subarray(0, base.n), [1, base.n]),
+    };
+    const out = await this.session.run(feeds);
+    return out.score!.data as Float32Array;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

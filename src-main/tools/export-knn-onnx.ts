@@ -1,0 +1,61 @@
+/**
+ * Writes the candidate search's ONNX graph, for onnxruntime-node:
+ *
+ *   node dist/src-main/tools/export-knn-onnx.js [file]     (default models/knn/nearest.onnx)
+ *
+ * One Gemm: for a block of queries Q (m x d) and base vectors B (n x d) with their negated
+ * squared norms, score = 2 Q Bᵀ − |B|² (the squared distance less |q|², which orders each row
+ * the same). The best k of each row are picked by the caller (one comparison per score in a
+ * plain loop: onnxruntime's TopK cost several times the product itself on short rows). The
+ * graph has no weights: it is arithmetic only, so it is made at build time and committed.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import onnxProto, { type onnx as Onnx } from 'onnx-proto';
+
+import { defaultKnnModelFile } from '../core/grouping/onnx-knn.js';
+
+const { onnx } = onnxProto;
+const OPSET = 13;
+
+function valueInfo(name: string, elemType: number, dims: Array<number | string>): Onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
+}
+
+export function nearestGraph(): Uint8Array {
+  const { FLOAT } = onnx.TensorProto.DataType;
+  const { FLOAT: A_FLOAT, INT } = onnx.AttributeProto.AttributeType;
+  const model: Onnx.IModelProto = {
+    irVersion: 7,
+    producerName: 'facepair export-knn-onnx',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: {
+      name: 'nearest',
+      node: [
+        {
+          opType: 'Gemm',
+          input: ['queries', 'base', 'neg_base_sq'],
+          output: ['score'],
+          name: 'score',
+          attribute: [
+            { name: 'alpha', f: 2, type: A_FLOAT },
+            { name: 'beta', f: 1, type: A_FLOAT },
+            { name: 'transB', i: 1, type: INT },
+          ],
+        },
+      ],
+      input: [valueInfo('queries', FLOAT, ['m', 'd']), valueInfo('base', FLOAT, ['n', 'd']), valueInfo('neg_base_sq', FLOAT, [1, 'n'])],
+      output: [valueInfo('score', FLOAT, ['m', 'n'])],
+    },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const file = path.resolve(process.argv[2] ?? defaultKnnModelFile());
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, nearestGraph());
+  console.log(`wrote ${file}`);
+}
