@@ -3,6 +3,8 @@
  *
  *   node dist/src-main/tools/export-knn-onnx.js [file]     (default models/knn/nearest.onnx)
  *
+ * (and matmul.onnx beside it: a plain MatMul, for the pair head's projection of each face).
+ *
  * One Gemm: for a block of queries Q (m x d) and base vectors B (n x d) with their negated
  * squared norms, score = 2 Q Bᵀ − |B|² (the squared distance less |q|², which orders each row
  * the same). The best k of each row are picked by the caller (one comparison per score in a
@@ -53,9 +55,27 @@ export function nearestGraph(): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** Y = A B: the seed pair head's projection of every face's embedding (n x 500 by 500 x 200), faster than a plain loop. */
+export function matmulGraph(): Uint8Array {
+  const { FLOAT } = onnx.TensorProto.DataType;
+  const model: Onnx.IModelProto = {
+    irVersion: 7,
+    producerName: 'facepair export-knn-onnx',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: {
+      name: 'matmul',
+      node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['y'], name: 'matmul' }],
+      input: [valueInfo('a', FLOAT, ['m', 'k']), valueInfo('b', FLOAT, ['k', 'n'])],
+      output: [valueInfo('y', FLOAT, ['m', 'n'])],
+    },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const file = path.resolve(process.argv[2] ?? defaultKnnModelFile());
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, nearestGraph());
-  console.log(`wrote ${file}`);
+  await writeFile(path.join(path.dirname(file), 'matmul.onnx'), matmulGraph());
+  console.log(`wrote ${file} and matmul.onnx beside it`);
 }

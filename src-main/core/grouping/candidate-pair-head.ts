@@ -36,7 +36,7 @@ export class FusedCandidatePairHead implements CandidatePairHead {
     // A learned head (fitted with the installed one as its prior, and promoted only when it measured no worse) is used as such.
     if (learned === null && !installed.useForGrouping) return null;
     const head = learned === null ? installed : { ...installed, mean: learned.mean, std: learned.std, weights: learned.weights, bias: learned.bias };
-    const inputs = model.project(vectors);
+    const inputs = await model.projectFast(vectors);
     const fused = compileFused(head);
     return (i, j) => {
       const prob = model.scorePairs(inputs, Uint32Array.from(i), Uint32Array.from(j));

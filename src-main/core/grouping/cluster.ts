@@ -156,15 +156,24 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     const top = heap.pop()!;
     const ra = indexOf.get(top.a)!, rb = indexOf.get(top.b)!;
     if (find(ra) !== ra || find(rb) !== rb) continue; // stale: one side was merged away
-    if (top.a.size !== top.sizeA || top.b.size !== top.sizeB || !top.a.links.has(top.b)) continue; // stale: grown since pushed
+    if (!top.a.links.has(top.b)) continue; // no longer candidates
+    if (top.a.size !== top.sizeA || top.b.size !== top.sizeB) {
+      // Grown since pushed: weighed again now, and back in the heap at its distance now.
+      push(top.a, top.b);
+      continue;
+    }
     if (!allowed(ra, rb)) {
       top.a.links.delete(top.b);
       top.b.links.delete(top.a);
       continue;
     }
+    // The larger group's entries stay in the heap and are weighed again when they come up
+    // (above); the pairs the smaller one brings are weighed now. Re-weighing every link of a
+    // group at each merge cost O(size² · dims) for a person of thousands of faces.
+    const smallLinks = [...(groups[ra]!.size >= groups[rb]!.size ? groups[rb]! : groups[ra]!).links];
     const keep = union(ra, rb);
     const K = groups[keep]!;
-    for (const C of K.links) push(K, C);
+    for (const C of smallLinks) if (C !== K && K.links.has(C)) push(K, C);
   }
 
   const label = new Int32Array(n);

@@ -24,5 +24,11 @@ describe('SeedPairScorer', () => {
       spread = Math.max(spread, Math.abs(p - got[0]!));
     });
     expect(spread).toBeGreaterThan(1e-3); // the pairs are not all scored alike
+    // The projection as one matrix product (onnxruntime where it loads; 256 faces or more), to float32's precision.
+    const many = 300;
+    const e2 = Float32Array.from({ length: many * SEED_EMBEDDING_DIM }, () => Math.max(0, r.next() - 0.6));
+    const fast = light.scorePairs(await light.projectFast(e2), i, j);
+    const plain = light.scorePairs(light.project(e2), i, j);
+    fast.forEach((p, q) => expect(p).toBeCloseTo(plain[q]!, 5));
   });
 });

@@ -76,7 +76,7 @@ describe('groupTouchedFaces', () => {
     const { person: truth, vectors } = mixture(n, 60, dims, 7);
     // Most faces already in their person; 40 new ones; a "same" answer that reaches one more person.
     const person = Int32Array.from(truth, (p, i) => (i % 15 === 0 ? -1 : p));
-    const queries = Int32Array.from(person.flatMap((p, i) => (p < 0 ? [i] : [])));
+    const queries = Int32Array.from(Array.from(person).flatMap((p, i) => (p < 0 ? [i] : [])));
     const knn = await candidateNeighbours(vectors, n, dims, queries, 8, { maxDistance: 0.3 });
     const far = person.findIndex((p, i) => p >= 0 && !Array.from(knn.index).includes(i) && truth[i] !== truth[queries[0]!]);
     const input: GroupingInput = {

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { onnxMatMul } from '../../ml/onnx-matmul.js';
 import { projectFaces, scorePairs, type HeadWeights } from './pair-scorer.js';
 import { SEED_EMBEDDING_DIM } from './seed-architecture.js';
 import type { SeedPairInputs } from './seed-embedder.js';
@@ -39,6 +40,9 @@ async function readLayersWeights(dir: string): Promise<Map<string, { data: Float
 }
 
 export class SeedPairScorer {
+  /** The first layer's two halves side by side (500 x 200), for projectFast. */
+  private wab: Float32Array | undefined;
+
   private constructor(
     private readonly hw: HeadWeights,
     private readonly combine: ((headProb: number, rootCosine: number) => number) | null,
@@ -78,6 +82,34 @@ export class SeedPairScorer {
   /** What pair scoring needs of each face (n x 500 embeddings in): as SeedEmbedder.project. */
   project(embeddings: Float32Array): SeedPairInputs {
     return { proj: projectFaces(this.hw, embeddings), roots: this.combine !== null ? rootNormalised(embeddings, SEED_EMBEDDING_DIM) : null };
+  }
+
+  /**
+   * The same as project, the projection (every face's embedding times the head's first layer,
+   * 2 x 500 x 100 multiply-adds a face) as one matrix product on onnxruntime where it loads:
+   * 150,000 faces in well under a second, not the plain loop's 20 s. Float32 sums, where the
+   * loop sums in float64: the figures agree to about 1e-6.
+   */
+  async projectFast(embeddings: Float32Array): Promise<SeedPairInputs> {
+    const mm = await onnxMatMul();
+    const { embeddingDim: d, hidden1: h } = this.hw;
+    const n = embeddings.length / d;
+    if (mm === null || n < 256) return this.project(embeddings);
+    this.wab ??= (() => {
+      const w = new Float32Array(d * 2 * h);
+      for (let k = 0; k < d; k++) {
+        w.set(this.hw.wa.subarray(k * h, (k + 1) * h), k * 2 * h);
+        w.set(this.hw.wb.subarray(k * h, (k + 1) * h), k * 2 * h + h);
+      }
+      return w;
+    })();
+    const y = await mm.multiply(embeddings, n, d, this.wab, 2 * h);
+    const pa = new Float32Array(n * h), pb = new Float32Array(n * h);
+    for (let i = 0; i < n; i++) {
+      pa.set(y.subarray(i * 2 * h, i * 2 * h + h), i * h);
+      pb.set(y.subarray(i * 2 * h + h, (i + 1) * 2 * h), i * h);
+    }
+    return { proj: { n, hidden1: h, pa, pb }, roots: this.combine !== null ? rootNormalised(embeddings, SEED_EMBEDDING_DIM) : null };
   }
 
   /** The model's P(same person) of pairs (i[p], j[p]): as SeedEmbedder.scorePairs. */
