@@ -36,7 +36,8 @@ export function createJob(db: Db, context: GroupingJobContext): LibraryJob<Group
         if (!write) return { written: false, ...plan };
         const t0 = performance.now();
         grouping.write(plan);
-        return { written: true, summary: { ...plan.summary, stages: { ...plan.summary.stages, write: performance.now() - t0 } } };
+        const { stages } = plan.summary;
+        return { written: true, summary: stages ? { ...plan.summary, stages: { ...stages, write: performance.now() - t0 } } : plan.summary };
       } finally {
         await seed.dispose();
       }

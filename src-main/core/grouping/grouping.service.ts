@@ -20,7 +20,7 @@ export interface GroupingSummary {
   joinedExisting: number;
   newPeople: number;
   ms: number;
-  /** Milliseconds of each stage where measured (read, knn, pairHead, cluster, write): for the benchmarks. */
+  /** Milliseconds of each stage (read, knn, pairHead, cluster, plan, write) where FACEPAIR_GROUPING_STAGES=1: for the benchmarks. */
   stages?: Record<string, number>;
 }
 
@@ -152,9 +152,11 @@ export class GroupingService {
    * `resolved`: the settings and head to use (else the current ones).
    */
   async plan(run: Omit<GroupNewFacesOptions, 'alsoInTransaction'> = {}, resolved?: ResolvedGrouping): Promise<GroupingPlan> {
-    const stages: Record<string, number> = {};
+    // Stage timings, for the benchmarks (npm run bench:scale sets FACEPAIR_GROUPING_STAGES=1).
+    const stages: Record<string, number> | undefined = process.env.FACEPAIR_GROUPING_STAGES === '1' ? {} : undefined;
     let t = performance.now();
     const lap = (stage: string): void => {
+      if (stages === undefined) return;
       const now = performance.now();
       stages[stage] = (stages[stage] ?? 0) + now - t;
       t = now;
@@ -165,7 +167,7 @@ export class GroupingService {
     const release = run.release === 'undecided' ? this.undecided() : run.release;
     const personOf = all.map((f) => (f.personId !== null && release?.(f) ? null : f.personId));
     const newFaces = personOf.filter((p) => p === null).length;
-    const summary: GroupingSummary = { faces: n, newFaces, joinedExisting: 0, newPeople: 0, ms: 0, stages };
+    const summary: GroupingSummary = { faces: n, newFaces, joinedExisting: 0, newPeople: 0, ms: 0, ...(stages ? { stages } : {}) };
     if (newFaces === 0) return { summary, changes: [], readAs: [] };
     const { settings, head } = resolved ?? (await this.current(run.tuning));
     const label = await this.label(all, personOf, settings, head, lap);

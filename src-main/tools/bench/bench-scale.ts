@@ -341,6 +341,7 @@ interface PhaseResult {
 }
 
 async function runPhase(dir: string, phase: 'regroup' | 'add', o: Options): Promise<PhaseResult> {
+  process.env.FACEPAIR_GROUPING_STAGES = '1'; // the summary then holds each stage's time (the worker thread sees it too)
   const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as Truth;
   const app = createApp({ dbFile: path.join(dir, 'library.db') });
   try {
