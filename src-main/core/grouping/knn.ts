@@ -125,6 +125,9 @@ function gather(from: Float32Array, rows: ArrayLike<number>, start: number, end:
   return into;
 }
 
+/** Rows at least this long go through onnxruntime's TopK; shorter ones are read back whole (TopK costs more than the product there). */
+const TOPK_MIN_ROW = 8192;
+
 /** Score blocks of at most this many floats (64 MiB). */
 const BLOCK_FLOATS = 1 << 24;
 
@@ -146,6 +149,27 @@ async function search(
   const m = Math.max(16, Math.min(4096, Math.floor(BLOCK_FLOATS / Math.max(1, n))));
   const buf = new Float32Array(Math.min(m, rows.length) * dims);
   const { k } = lists;
+  if (n >= TOPK_MIN_ROW && nearest.hasTopK) {
+    // Long rows: onnxruntime picks each row's best (one more, for the query itself).
+    const kk = Math.min(k + 1, n);
+    for (let s = 0; s < rows.length; s += m) {
+      const e = Math.min(rows.length, s + m);
+      const { score, index } = await nearest.best(gather(from, rows, s, e, dims, buf), e - s, base, kk);
+      for (let r = s; r < e; r++) {
+        const qq = sqNorm(from, rows[r]!, dims);
+        const lr = opts.listRow ? opts.listRow[r]! : r;
+        const self = opts.self ? opts.self[r]! : -1;
+        for (let c = 0; c < kk; c++) {
+          const d2 = qq - score[(r - s) * kk + c]!;
+          if (!(d2 <= maxD2)) break; // best first: the rest are farther still
+          const j = Number(index[(r - s) * kk + c]!);
+          const g = opts.map ? opts.map[j]! : j;
+          if (g !== self) lists.offer(lr, g, d2);
+        }
+      }
+    }
+    return;
+  }
   for (let s = 0; s < rows.length; s += m) {
     const e = Math.min(rows.length, s + m);
     const score = await nearest.scores(gather(from, rows, s, e, dims, buf), e - s, base);

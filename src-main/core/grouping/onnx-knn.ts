@@ -36,7 +36,14 @@ export class OnnxNearest {
   private constructor(
     private readonly ort: Ort,
     private readonly session: Session,
+    /** The same with each row's k best (nearest-topk.onnx beside it), or null without that file. */
+    private readonly topk: Session | null,
   ) {}
+
+  /** Whether best() can run (else only scores()). */
+  get hasTopK(): boolean {
+    return this.topk !== null;
+  }
 
   /** The graph on onnxruntime-node, or null where either is missing (the caller then runs TF.js). */
   static async load(file = defaultKnnModelFile(), threads = os.availableParallelism()): Promise<OnnxNearest | null> {
@@ -44,8 +51,11 @@ export class OnnxNearest {
     const ort = await loadOrt();
     if (ort === null) return null;
     try {
-      const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-      return new OnnxNearest(ort, session);
+      const options = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' } as const;
+      const session = await ort.InferenceSession.create(file, options);
+      const topkFile = path.join(path.dirname(file), 'nearest-topk.onnx');
+      const topk = existsSync(topkFile) ? await ort.InferenceSession.create(topkFile, options) : null;
+      return new OnnxNearest(ort, session, topk);
     } catch {
       return null;
     }
@@ -63,7 +73,21 @@ export class OnnxNearest {
     return out.score!.data as Float32Array;
   }
 
+  /** The k (≤ base.n) best scores of each query row and their base indices, best first (m x k each); needs hasTopK. */
+  async best(queries: Float32Array, m: number, base: BaseSet, k: number): Promise<{ score: Float32Array; index: BigInt64Array }> {
+    if (this.topk === null) throw new Error('nearest-topk.onnx is missing');
+    const { Tensor } = this.ort;
+    const out = await this.topk.run({
+      queries: new Tensor('float32', queries.subarray(0, m * base.dims), [m, base.dims]),
+      base: new Tensor('float32', base.vectors.subarray(0, base.n * base.dims), [base.n, base.dims]),
+      neg_base_sq: new Tensor('float32', base.negSq.subarray(0, base.n), [1, base.n]),
+      k: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
+    });
+    return { score: out.values!.data as Float32Array, index: out.indices!.data as BigInt64Array };
+  }
+
   async dispose(): Promise<void> {
     await this.session.release();
+    await this.topk?.release();
   }
 }
