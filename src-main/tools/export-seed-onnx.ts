@@ -13,41 +13,20 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import onnxProto, { type onnx as Onnx } from 'onnx-proto';
 
 import { loadMlRuntime, type Tf } from '../core/ml/runtime.js';
 import { defaultSeedModelDir } from '../core/embedding/seed/seed-embedder.js';
 import { extractorWeightsSha256, OnnxExtractor, ONNX_EXTRACTOR_FILE, ONNX_SHA_KEY, type OnnxProvenance } from '../core/embedding/seed/onnx-extractor.js';
 import { SEED_INPUT_SIZE } from '../core/embedding/seed/seed-architecture.js';
 import { loadSeedModel } from '../core/embedding/seed/seed-model-files.js';
+import { convKernel, float, floatTensor, ints, onnx, OPSET, str, valueInfo, type Onnx } from './onnx-graph.js';
 
-const { onnx } = onnxProto;
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 type Tensor = import('@tensorflow/tfjs').Tensor;
-
-const OPSET = 13;
 
 interface Graph {
   nodes: Onnx.INodeProto[];
   initializers: Onnx.ITensorProto[];
-}
-
-function floatTensor(name: string, dims: number[], data: Float32Array): Onnx.ITensorProto {
-  return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() };
-}
-
-const ints = (name: string, v: number[]): Onnx.IAttributeProto => ({ name, ints: v, type: onnx.AttributeProto.AttributeType.INTS });
-const float = (name: string, v: number): Onnx.IAttributeProto => ({ name, f: v, type: onnx.AttributeProto.AttributeType.FLOAT });
-const str = (name: string, v: string): Onnx.IAttributeProto => ({ name, s: new TextEncoder().encode(v), type: onnx.AttributeProto.AttributeType.STRING });
-
-/** TF.js conv kernel [kh, kw, in, out] -> ONNX [out, in, kh, kw]. */
-function convKernel(k: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
-  const out = new Float32Array(k.length);
-  for (let y = 0; y < kh!; y++)
-    for (let x = 0; x < kw!; x++)
-      for (let i = 0; i < cin!; i++)
-        for (let o = 0; o < cout!; o++) out[((o * cin! + i) * kh! + y) * kw! + x] = k[((y * kw! + x) * cin! + i) * cout! + o]!;
-  return out;
 }
 
 function weightsOf(layer: LayersModel['layers'][number]): Array<{ data: Float32Array; shape: number[] }> {
@@ -117,13 +96,6 @@ export function extractorToOnnx(extractor: LayersModel, extractorSha256: string)
     },
   };
   return onnx.ModelProto.encode(model).finish();
-}
-
-function valueInfo(name: string, dims: Array<number | string>): Onnx.IValueInfoProto {
-  return {
-    name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-  };
 }
 
 /** The largest absolute difference between TF.js's and onnxruntime's embeddings of `n` random inputs. */

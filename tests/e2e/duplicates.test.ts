@@ -79,6 +79,32 @@ describe('the Duplicates screen', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowUp');
     await page.locator('[data-testid=zoom]').fill('2');
+    // Zoom follows the pointer and both copies show the same spot: the wheel over the keeper's upper left
+    // zooms both about that corner, a drag moves both, 0 puts both back whole.
+    const images = page.locator('[data-testid=compare-image]');
+    const views = (): Promise<string[]> => images.evaluateAll((els) => els.map((e) => `${(e as HTMLElement).style.transformOrigin} ${(e as HTMLElement).style.transform}`));
+    await page.locator('[data-testid=zoom]').blur();
+    await page.keyboard.press('0');
+    const whole = await views();
+    expect(whole[0]).toBe('50% 50% scale(1)');
+    const box = (await images.first().boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
+    await page.mouse.wheel(0, -400);
+    await expect.poll(views).not.toEqual(whole);
+    const zoomed = await views();
+    expect(zoomed[0], 'both copies zoomed to one view').toBe(zoomed[1]);
+    await screenshot(page, 'duplicates-zoomed');
+    const [ox, oy] = zoomed[0]!.match(/[\d.]+%/g)!.map((v) => parseFloat(v));
+    expect(ox, 'zoomed about the pointer, left of centre').toBeLessThan(40);
+    expect(oy, 'zoomed about the pointer, above centre').toBeLessThan(40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1, { steps: 4 });
+    await page.mouse.up();
+    const panned = await views();
+    expect(panned[0], 'a drag moves both copies').toBe(panned[1]);
+    expect(parseFloat(panned[0]!.match(/[\d.]+%/)![0]), 'dragged left: the view moves right').toBeGreaterThan(ox!);
+    await page.keyboard.press('0');
+    expect(await views()).toEqual(whole);
     expect(snapshotFolder(photos)).toEqual(before);
     expect(errors).toEqual([]);
   });

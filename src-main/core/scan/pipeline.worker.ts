@@ -36,6 +36,10 @@ async function embedFiles(dir: string, files: readonly string[]): Promise<SeedVe
 async function handle(job: PipelineJob): Promise<PipelineReply> {
   if (job.kind === 'close') {
     await closeRawPreviews();
+    // onnxruntime's sessions are released before the thread ends: a thread terminated while one
+    // is still being created (a rescan with nothing to analyse) takes the whole process down.
+    await analyzer.then((a) => a.dispose(), () => undefined);
+    await Promise.all([...seedEmbedders.values()].map((e) => e.then((x) => x.dispose(), () => undefined)));
     return { jobId: job.jobId, ok: true, kind: 'closed' };
   }
   if (job.kind === 'embed') return { jobId: job.jobId, ok: true, kind: 'embed', seed: await embedFiles(job.seedModelDir, job.files) };

@@ -12,7 +12,8 @@ function workerFile(): string {
 
 function closeWorker(worker: Worker): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 3000);
+    // Ending includes waiting for models still loading (seconds on a busy machine).
+    const timer = setTimeout(resolve, 15_000);
     worker.once('message', () => {
       clearTimeout(timer);
       resolve();
@@ -61,7 +62,7 @@ export class PipelinePool {
     const idle = [...this.idle], busy = [...this.busy.keys()];
     this.idle.length = 0;
     // Each idle worker first ends what it holds open (the ExifTool that RAW files started: a
-    // thread terminated outright leaves that process running), a few seconds at most.
+    // thread terminated outright leaves that process running) and its onnxruntime sessions.
     await Promise.all(idle.map((w) => closeWorker(w)));
     await Promise.all([...idle, ...busy].map((w) => w.terminate()));
   }

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { loadOrt } from '../../ml/ort.js';
 import { SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from './seed-architecture.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -35,17 +36,6 @@ async function recordedSha256(file: string): Promise<string | null> {
 
 export async function extractorWeightsSha256(modelDir: string): Promise<string> {
   return createHash('sha256').update(await readFile(path.join(modelDir, 'extractor', 'weights.bin'))).digest('hex');
-}
-
-let ortModule: Promise<Ort | null> | undefined;
-
-/** onnxruntime-node, or null where it cannot load. */
-export function loadOrt(): Promise<Ort | null> {
-  ortModule ??= import('onnxruntime-node').then(
-    (m) => m as Ort,
-    () => null,
-  );
-  return ortModule;
 }
 
 export class OnnxExtractor {

@@ -1,0 +1,97 @@
+/**
+ * face-api's 68-point landmark net and 128-d descriptor net on onnxruntime-node: the same
+ * arithmetic as TF.js (the exporter, `src-main/tools/export-faceapi-onnx.ts`, checks 1e-4 on
+ * real faces), several times faster on a CPU than tfjs-wasm. Optional: where onnxruntime-node
+ * cannot load, or the ONNX files were made from other weights than the installed face-api's,
+ * `load` answers null and the analyser runs TF.js.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { loadOrt } from '../ml/ort.js';
+import { modelsDir } from '../paths.js';
+import { faceApiModelDir } from './face-models.js';
+
+type Ort = typeof import('onnxruntime-node');
+type Session = import('onnxruntime-node').InferenceSession;
+
+export const LANDMARK_INPUT_SIZE = 112;
+export const DESCRIPTOR_INPUT_SIZE = 150;
+
+/** What each ONNX file is made from: the face-api weights file, and the ONNX file's name in models/face-api/. */
+export const FACE_NETS = {
+  landmarks: { weights: 'face_landmark_68_model.bin', onnx: 'landmarks68.onnx', inputSize: LANDMARK_INPUT_SIZE, outputs: 136 },
+  descriptor: { weights: 'face_recognition_model.bin', onnx: 'descriptor128.onnx', inputSize: DESCRIPTOR_INPUT_SIZE, outputs: 128 },
+} as const;
+export type FaceNetName = keyof typeof FACE_NETS;
+
+/** Beside each ONNX file as `<file>.json`. */
+export interface FaceNetProvenance {
+  faceApiWeightsSha256: string;
+  maxDifferenceFromTfjs: number;
+  exportedAt: string;
+}
+
+export function faceNetsOnnxDir(): string {
+  return path.join(modelsDir(), 'face-api');
+}
+
+export async function faceApiWeightsSha256(net: FaceNetName): Promise<string> {
+  return createHash('sha256').update(await readFile(path.join(faceApiModelDir(), FACE_NETS[net].weights))).digest('hex');
+}
+
+async function recordedSha256(file: string): Promise<string | null> {
+  try {
+    return (JSON.parse(await readFile(`${file}.json`, 'utf8')) as FaceNetProvenance).faceApiWeightsSha256;
+  } catch {
+    return null;
+  }
+}
+
+/** One net's session: NHWC float input as face-api's `toBatchTensor` gives it (0–255, padded square, resized). */
+export class OnnxFaceNet {
+  private constructor(
+    private readonly ort: Ort,
+    private readonly session: Session,
+    readonly net: FaceNetName,
+  ) {}
+
+  /** null when onnxruntime, the file, or a file made from the installed weights is missing (`expectedSha256` null skips that check). */
+  static async load(net: FaceNetName, file: string, expectedSha256: string | null, threads = 1): Promise<OnnxFaceNet | null> {
+    if (!existsSync(file)) return null;
+    if (expectedSha256 !== null && (await recordedSha256(file)) !== expectedSha256) return null;
+    const ort = await loadOrt();
+    if (ort === null) return null;
+    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    return new OnnxFaceNet(ort, session, net);
+  }
+
+  /** The net's raw output (n x 136 or n x 128) for n inputs of side `inputSize`. */
+  async run(x: Float32Array, n: number): Promise<Float32Array> {
+    const { inputSize, outputs } = FACE_NETS[this.net];
+    const input = new this.ort.Tensor('float32', x.subarray(0, n * inputSize * inputSize * 3), [n, inputSize, inputSize, 3]);
+    const out = (await this.session.run({ input })).output;
+    if (!out || out.dims[1] !== outputs) throw new Error(`the ONNX ${this.net} net gave no ${outputs} outputs`);
+    return out.data as Float32Array;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Both nets on onnxruntime, or null (the analyser then runs face-api's TF.js nets). */
+export async function loadOnnxFaceNets(dir = faceNetsOnnxDir()): Promise<{ landmarks: OnnxFaceNet; descriptor: OnnxFaceNet } | null> {
+  if (process.env.FACEPAIR_FACE_NETS === 'tfjs') return null;
+  const [landmarks, descriptor] = await Promise.all(
+    (Object.keys(FACE_NETS) as FaceNetName[]).map(async (net) => OnnxFaceNet.load(net, path.join(dir, FACE_NETS[net].onnx), await faceApiWeightsSha256(net))),
+  );
+  if (!landmarks || !descriptor) {
+    await landmarks?.dispose();
+    await descriptor?.dispose();
+    return null;
+  }
+  return { landmarks, descriptor };
+}
