@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { loadOrt } from '../embedding/seed/onnx-extractor.js';
+import { loadOrt } from '../ml/ort.js';
 import { modelsDir } from '../paths.js';
 
 type Session = import('onnxruntime-node').InferenceSession;
