@@ -171,10 +171,12 @@ export class FacesRepository {
     this.insertModel = db.prepare('INSERT INTO models (key, kind, dims, created_at) VALUES (?, ?, ?, ?)');
     // The one read of embeddings outside EmbeddingsRepository: a listing of faces (for
     // grouping) that carries each face's vector.
+    // In face order by e.face_id (the same order): the embeddings' key (model, face) gives it,
+    // where ORDER BY f.id sorted every row, vectors and all, in a temporary b-tree.
     this.forGrouping = db.prepare<[number], { id: number; photo_id: number; person_id: number | null; assigned_by: 'auto' | 'user' | null; vector: Buffer }>(
       `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, e.vector
        FROM faces f JOIN photos p ON p.id = f.photo_id JOIN embeddings e ON e.face_id = f.id AND e.model_id = ?
-       WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL ORDER BY f.id`,
+       WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL ORDER BY e.face_id`,
     );
     this.countActive = db.prepare<[], { n: number }>(
       "SELECT count(*) AS n FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL",

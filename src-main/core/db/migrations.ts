@@ -358,4 +358,25 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM meta WHERE key IN ('duplicates.referenceFolders', 'duplicates.preferredFolders');
     `,
   },
+  {
+    version: 16,
+    name: 'embeddings stored by model, then face: one model\'s vectors are read in one sweep',
+    sql: `
+      -- Grouping reads every face's descriptor, one model's rows of this table; keyed by face
+      -- first, those rows sat between every other model's (the seed model's 2 kB vectors) and a
+      -- read of 150,000 descriptors touched the whole table. Keyed by model first they lie
+      -- together, in face order. The face's own index serves deletes and the cascade.
+      CREATE TABLE embeddings_by_model_face (
+        face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model_id, face_id)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO embeddings_by_model_face (face_id, model_id, vector)
+        SELECT face_id, model_id, vector FROM embeddings ORDER BY model_id, face_id;
+      DROP TABLE embeddings;
+      ALTER TABLE embeddings_by_model_face RENAME TO embeddings;
+      CREATE INDEX embeddings_by_face ON embeddings(face_id);
+    `,
+  },
 ];

@@ -5,6 +5,7 @@ import type { FacesRepository } from '../db/faces.repository.js';
 import { embedCropFiles, SeedFaceEmbedder, type SeedVectors } from './seed/seed-face-embedder.js';
 import { defaultSeedModelDir, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
 import { seedModelKeys, type SeedModelKeys } from './seed/seed-model-key.js';
+import { SeedPairScorer } from './seed/seed-pair-scorer.js';
 import { SEED_EMBEDDING_DIM } from './seed/seed-architecture.js';
 
 export interface SeedEmbeddingSummary {
@@ -42,6 +43,7 @@ export class SeedEmbeddingService {
   private embedder: Promise<SeedEmbedder> | undefined;
   private keys: Promise<SeedModelKeys> | undefined;
   private local: Promise<SeedFaceEmbedder> | undefined;
+  private scorer: Promise<SeedPairScorer> | undefined;
 
   constructor(
     private readonly faces: FacesRepository,
@@ -130,6 +132,28 @@ export class SeedEmbeddingService {
    * The current model's embeddings of these faces, n x 500 in their order, and which faces
    * have one (a face the stage has not reached yet has none).
    */
+  /** The pair score alone (no TF.js), once per service; null when no seed model is installed. */
+  async pairScorer(): Promise<SeedPairScorer | null> {
+    if (!this.installed) return null;
+    this.scorer ??= SeedPairScorer.load(this.modelDir);
+    return this.scorer;
+  }
+
+  /** The stored embeddings of these faces by the installed model, for its pair score (no TF.js loaded). */
+  async pairInputsOf(faceIds: readonly number[]): Promise<{ scorer: SeedPairScorer; vectors: Float32Array; has: boolean[] } | null> {
+    const scorer = await this.pairScorer();
+    if (scorer === null) return null;
+    const modelId = this.faces.modelId(scorer.key, 'extractor', SEED_EMBEDDING_DIM);
+    const stored = this.embeddings.vectorsFor(modelId, faceIds);
+    const vectors = new Float32Array(faceIds.length * SEED_EMBEDDING_DIM);
+    const has = faceIds.map((id, i) => {
+      const v = stored.get(id);
+      if (v) vectors.set(v, i * SEED_EMBEDDING_DIM);
+      return v !== undefined;
+    });
+    return { scorer, vectors, has };
+  }
+
   async embeddingsOf(faceIds: readonly number[]): Promise<{ model: SeedEmbedder; vectors: Float32Array; has: boolean[] } | null> {
     const m = await this.model();
     if (m === null) return null;

@@ -27,15 +27,16 @@ export class FusedCandidatePairHead implements CandidatePairHead {
 
   async scorerFor(faceIds: readonly number[], descriptors: Float32Array, dims: number, learned: LogisticFit | null = null): Promise<PairProbabilities | null> {
     if (!existsSync(path.join(this.seed.modelDir, 'fused.json'))) return null;
-    const embedded = await this.seed.embeddingsOf(faceIds);
+    // The pair score read without TF.js: grouping never runs the extractor.
+    const embedded = await this.seed.pairInputsOf(faceIds);
     if (embedded === null) return null;
-    const { model, vectors, has } = embedded;
+    const { scorer: model, vectors, has } = embedded;
     const installed = loadFusedHead(this.seed.modelDir);
     if (installed.seedKey !== model.pairKey) return null;
     // A learned head (fitted with the installed one as its prior, and promoted only when it measured no worse) is used as such.
     if (learned === null && !installed.useForGrouping) return null;
     const head = learned === null ? installed : { ...installed, mean: learned.mean, std: learned.std, weights: learned.weights, bias: learned.bias };
-    const inputs = model.project(vectors);
+    const inputs = await model.projectFast(vectors);
     const fused = compileFused(head);
     return (i, j) => {
       const prob = model.scorePairs(inputs, Uint32Array.from(i), Uint32Array.from(j));

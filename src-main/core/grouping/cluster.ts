@@ -156,15 +156,24 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     const top = heap.pop()!;
     const ra = indexOf.get(top.a)!, rb = indexOf.get(top.b)!;
     if (find(ra) !== ra || find(rb) !== rb) continue; // stale: one side was merged away
-    if (top.a.size !== top.sizeA || top.b.size !== top.sizeB || !top.a.links.has(top.b)) continue; // stale: grown since pushed
+    if (!top.a.links.has(top.b)) continue; // no longer candidates
+    if (top.a.size !== top.sizeA || top.b.size !== top.sizeB) {
+      // Grown since pushed: weighed again now, and back in the heap at its distance now.
+      push(top.a, top.b);
+      continue;
+    }
     if (!allowed(ra, rb)) {
       top.a.links.delete(top.b);
       top.b.links.delete(top.a);
       continue;
     }
+    // The larger group's entries stay in the heap and are weighed again when they come up
+    // (above); the pairs the smaller one brings are weighed now. Re-weighing every link of a
+    // group at each merge cost O(size² · dims) for a person of thousands of faces.
+    const smallLinks = [...(groups[ra]!.size >= groups[rb]!.size ? groups[rb]! : groups[ra]!).links];
     const keep = union(ra, rb);
     const K = groups[keep]!;
-    for (const C of K.links) push(K, C);
+    for (const C of smallLinks) if (C !== K && K.links.has(C)) push(K, C);
   }
 
   const label = new Int32Array(n);
@@ -218,4 +227,82 @@ class MinHeap<T> {
     }
     return top;
   }
+}
+
+/**
+ * The same labels as groupFaces for every face a merge can reach, computed on those faces
+ * alone: the faces the kNN lists start from (those without a person), their neighbours within
+ * maxEdge, the user's "same" partners of these, and every face of each person among them (a
+ * face joins a person on its distance to all of that person's faces). No other face can change
+ * group: it is in a person no candidate pair reaches, and stays in it. So adding a thousand
+ * faces to a library of 150,000 agglomerates a few thousand faces, not the whole library.
+ * Untouched faces get labels of their own, one per person (or face).
+ */
+export function groupTouchedFaces(input: GroupingInput, options: GroupingOptions): Int32Array {
+  const { n, person, edges, dims } = input;
+  const mark = new Uint8Array(n);
+  for (let r = 0; r < edges.queryFace.length; r++) {
+    mark[edges.queryFace[r]!] = 1;
+    for (let c = 0; c < edges.k; c++) {
+      const b = edges.neighbour[r * edges.k + c]!;
+      if (b >= 0 && edges.distance[r * edges.k + c]! <= options.maxEdge) mark[b] = 1;
+    }
+  }
+  const touchedPeople = new Set<number>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [a, b] of input.mustLink) {
+      if (mark[a] !== mark[b]) {
+        mark[a] = mark[b] = 1;
+        changed = true;
+      }
+    }
+    for (let i = 0; i < n; i++) if (mark[i] && person[i]! >= 0) touchedPeople.add(person[i]!);
+    for (let i = 0; i < n; i++) {
+      if (!mark[i] && person[i]! >= 0 && touchedPeople.has(person[i]!)) {
+        mark[i] = 1;
+        changed = true;
+      }
+    }
+  }
+  const sub: number[] = [];
+  const local = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) if (mark[i]) local[i] = sub.push(i) - 1;
+  if (sub.length === n) return groupFaces(input, options);
+  const vectors = new Float32Array(sub.length * dims);
+  sub.forEach((i, l) => vectors.set(input.vectors.subarray(i * dims, (i + 1) * dims), l * dims));
+  const both = (pairs: ReadonlyArray<readonly [number, number]>): Array<[number, number]> =>
+    pairs.filter(([a, b]) => local[a]! >= 0 && local[b]! >= 0).map(([a, b]) => [local[a]!, local[b]!]);
+  const label = groupFaces(
+    {
+      n: sub.length,
+      photo: Int32Array.from(sub, (i) => input.photo[i]!),
+      person: Int32Array.from(sub, (i) => person[i]!),
+      edges: {
+        queryFace: edges.queryFace.map((q) => local[q]!),
+        neighbour: edges.neighbour.map((b) => (b >= 0 ? local[b]! : -1)),
+        distance: edges.distance,
+        k: edges.k,
+      },
+      vectors,
+      dims,
+      mustLink: both(input.mustLink),
+      cannotLink: both(input.cannotLink),
+    },
+    options,
+  );
+  let next = 0;
+  for (const l of label) next = Math.max(next, l + 1);
+  const out = new Int32Array(n);
+  const ofPerson = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    if (local[i]! >= 0) out[i] = label[local[i]!]!;
+    else if (person[i]! < 0) out[i] = next++;
+    else {
+      let l = ofPerson.get(person[i]!);
+      if (l === undefined) ofPerson.set(person[i]!, (l = next++));
+      out[i] = l;
+    }
+  }
+  return out;
 }

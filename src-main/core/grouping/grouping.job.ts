@@ -34,8 +34,10 @@ export function createJob(db: Db, context: GroupingJobContext): LibraryJob<Group
       try {
         const plan = await grouping.plan({ release }, resolved);
         if (!write) return { written: false, ...plan };
+        const t0 = performance.now();
         grouping.write(plan);
-        return { written: true, summary: plan.summary };
+        const { stages } = plan.summary;
+        return { written: true, summary: stages ? { ...plan.summary, stages: { ...stages, write: performance.now() - t0 } } : plan.summary };
       } finally {
         await seed.dispose();
       }

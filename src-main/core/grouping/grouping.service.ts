@@ -2,13 +2,12 @@ import type { FaceForGrouping, FacesRepository } from '../db/faces.repository.js
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { GroupingChange, PeopleRepository, ReadAssignment } from '../db/people.repository.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
-import { exactKnn } from './knn.js';
+import { candidateNeighbours } from './knn.js';
 import type { LogisticFit } from '../ml/logistic.js';
-import { loadMlRuntime } from '../ml/runtime.js';
 import { chineseWhispers, densityGroups } from './anchor-groupings.js';
 import type { CandidatePairHead } from './candidate-pair-head.js';
 import { vetoCandidates } from './candidate-veto.js';
-import { groupFaces, type GroupingEdges, type GroupingOptions } from './cluster.js';
+import { groupTouchedFaces, type GroupingEdges, type GroupingOptions } from './cluster.js';
 import type { MergeRule } from './merge-distance.js';
 
 export type GroupingAlgorithm = 'average-linkage' | 'chinese-whispers' | 'immich-density';
@@ -21,6 +20,8 @@ export interface GroupingSummary {
   joinedExisting: number;
   newPeople: number;
   ms: number;
+  /** Milliseconds of each stage (read, knn, pairHead, cluster, plan, write) where FACEPAIR_GROUPING_STAGES=1: for the benchmarks. */
+  stages?: Record<string, number>;
 }
 
 /** Options of one grouping run. */
@@ -151,15 +152,25 @@ export class GroupingService {
    * `resolved`: the settings and head to use (else the current ones).
    */
   async plan(run: Omit<GroupNewFacesOptions, 'alsoInTransaction'> = {}, resolved?: ResolvedGrouping): Promise<GroupingPlan> {
+    // Stage timings, for the benchmarks (npm run bench:scale sets FACEPAIR_GROUPING_STAGES=1).
+    const stages: Record<string, number> | undefined = process.env.FACEPAIR_GROUPING_STAGES === '1' ? {} : undefined;
+    let t = performance.now();
+    const lap = (stage: string): void => {
+      if (stages === undefined) return;
+      const now = performance.now();
+      stages[stage] = (stages[stage] ?? 0) + now - t;
+      t = now;
+    };
     const all = this.faces.listForGrouping(this.modelId());
+    lap('read');
     const n = all.length;
     const release = run.release === 'undecided' ? this.undecided() : run.release;
     const personOf = all.map((f) => (f.personId !== null && release?.(f) ? null : f.personId));
     const newFaces = personOf.filter((p) => p === null).length;
-    const summary: GroupingSummary = { faces: n, newFaces, joinedExisting: 0, newPeople: 0, ms: 0 };
+    const summary: GroupingSummary = { faces: n, newFaces, joinedExisting: 0, newPeople: 0, ms: 0, ...(stages ? { stages } : {}) };
     if (newFaces === 0) return { summary, changes: [], readAs: [] };
     const { settings, head } = resolved ?? (await this.current(run.tuning));
-    const label = await this.label(all, personOf, settings, head);
+    const label = await this.label(all, personOf, settings, head, lap);
 
     // Each group holding new faces: the existing person in it (at most one), else a new person.
     const groups = new Map<number, { personId: number | null; faceIds: number[]; members: number[] }>();
@@ -178,7 +189,10 @@ export class GroupingService {
       else summary.joinedExisting += g.faceIds.length;
     }
     // Written against what was read: an edit made meanwhile (in another process too) is kept.
-    const readAs = all.map((f) => ({ faceId: f.id, personId: f.personId, assignedBy: f.assignedBy }));
+    // Only the faces the plan assigns are checked by the write: their assignment as read.
+    const byId = new Map(all.map((f) => [f.id, f]));
+    const readAs = changes.flatMap((g) => g.faceIds.map((id) => ({ faceId: id, personId: byId.get(id)!.personId, assignedBy: byId.get(id)!.assignedBy })));
+    lap('plan');
     return { summary, changes, readAs };
   }
 
@@ -219,16 +233,40 @@ export class GroupingService {
     personOf: ReadonlyArray<number | null>,
     k: number,
     head: LogisticFit | null,
+    /** Only neighbours this close are looked for (agglomeration links none farther). */
+    maxDistance?: number,
+    lap: (stage: string) => void = () => {},
   ): Promise<{ base: Float32Array; edges: GroupingEdges }> {
     const n = all.length;
     const queries = Int32Array.from(personOf.flatMap((p, i) => (p === null ? [i] : [])));
     const base = new Float32Array(n * DESCRIPTOR_DIMS);
     all.forEach((f, i) => base.set(f.vector, i * DESCRIPTOR_DIMS));
-    const knn = await exactKnn(await loadMlRuntime(), base, n, DESCRIPTOR_DIMS, queries, k);
+    const knn = await candidateNeighbours(base, n, DESCRIPTOR_DIMS, queries, k, { maxDistance });
     const edges: GroupingEdges = { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k };
+    lap('knn');
     // The production pair head, where one is installed and measured better than the descriptor alone.
-    const score = await this.pairHead?.scorerFor(all.map((f) => f.id), base, DESCRIPTOR_DIMS, head);
-    if (score) vetoCandidates(edges, score);
+    // Scored only where a pair can decide a link: the faces of the candidate pairs (within
+    // maxDistance), their seed vectors read and projected, not every face's.
+    if (this.pairHead) {
+      const local = new Int32Array(n).fill(-1);
+      const involved: number[] = [];
+      const use = (i: number): void => {
+        if (local[i] === -1) local[i] = involved.push(i) - 1;
+      };
+      for (let r = 0; r < queries.length; r++) {
+        for (let c = 0; c < edges.k; c++) {
+          const j = edges.neighbour[r * edges.k + c]!;
+          if (j < 0 || !Number.isFinite(edges.distance[r * edges.k + c]!)) continue;
+          use(queries[r]!);
+          use(j);
+        }
+      }
+      const sub = new Float32Array(involved.length * DESCRIPTOR_DIMS);
+      involved.forEach((i, l) => sub.set(base.subarray(i * DESCRIPTOR_DIMS, (i + 1) * DESCRIPTOR_DIMS), l * DESCRIPTOR_DIMS));
+      const score = involved.length === 0 ? null : await this.pairHead.scorerFor(involved.map((i) => all[i]!.id), sub, DESCRIPTOR_DIMS, head);
+      if (score) vetoCandidates(edges, (i, j) => score(i.map((x) => local[x]!), j.map((x) => local[x]!)));
+      lap('pairHead');
+    }
     return { base, edges };
   }
 
@@ -238,9 +276,10 @@ export class GroupingService {
     personOf: ReadonlyArray<number | null>,
     options: GroupingSettings,
     head: LogisticFit | null,
+    lap: (stage: string) => void = () => {},
   ): Promise<Int32Array> {
     const n = all.length;
-    const { base, edges } = await this.neighbours(all, personOf, options.k, head);
+    const { base, edges } = await this.neighbours(all, personOf, options.k, head, options.maxEdge, lap);
 
     const indexOfFace = new Map(all.map((f, i) => [f.id, i]));
     const mustLink: Array<[number, number]> = [];
@@ -250,7 +289,8 @@ export class GroupingService {
       if (a === undefined || b === undefined) continue;
       (l.same ? mustLink : cannotLink).push([a, b]);
     }
-    return groupFaces(
+    lap('other');
+    const label = groupTouchedFaces(
       {
         n,
         photo: Int32Array.from(all.map((f) => f.photoId)),
@@ -263,5 +303,7 @@ export class GroupingService {
       },
       options,
     );
+    lap('cluster');
+    return label;
   }
 }

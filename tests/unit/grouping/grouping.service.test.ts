@@ -177,16 +177,19 @@ describe('the candidate pair head', () => {
     expect(lib.personOf(f)).not.toBe(p.id);
   });
 
-  it('is asked once per run about every face, with its descriptor', async () => {
+  it('is asked once per run, only about the faces of candidate pairs (within maxEdge), with their descriptors', async () => {
     const p = lib.addPersonWithFaces([at(0), at(0, 0.1)]);
-    const f = lib.addFace(at(3, 0.2));
+    const f = lib.addFace(at(0, 0.2));
+    const far = lib.addFace(at(3, 0.2)); // in no candidate pair: nothing for the head to decide
     const head = new FakeHead([]);
     await grouping(head).groupNewFaces();
     expect(head.calls).toHaveLength(1);
     const [call] = head.calls;
-    expect(call!.faceIds).toEqual([...p.faces, f]);
+    expect([...call!.faceIds].sort((a, b) => a - b)).toEqual([...p.faces, f].sort((a, b) => a - b));
+    expect(call!.faceIds).not.toContain(far);
     expect(call!.dims).toBe(DESCRIPTOR_DIMS);
-    expect(call!.descriptors.subarray(2 * DESCRIPTOR_DIMS, 3 * DESCRIPTOR_DIMS)).toEqual(at(3, 0.2));
+    const row = call!.faceIds.indexOf(f);
+    expect(call!.descriptors.subarray(row * DESCRIPTOR_DIMS, (row + 1) * DESCRIPTOR_DIMS)).toEqual(at(0, 0.2));
   });
 
   it('without a scorer, or with no opinion (NaN), the descriptor alone decides', async () => {
