@@ -63,6 +63,23 @@ describe("learning a recognition from a library's answers", () => {
     expect(outcome.reason).toMatch(/^Not used: .* would put \d+ pairs of different people together/);
   });
 
+  it('does not use a version that beats an earlier learned one but ranks the answers set aside worse than the shipped recognition', () => {
+    const rng = new Rng(5);
+    // The seed score tells these people apart; the distances of "same" and "different" overlap.
+    const fit = answers(rng, 300, 0.6, 0.4), heldOut = answers(rng, 120, 0.6, 0.4);
+    // The shipped head goes by the seed score; the version in use, learned earlier, against it.
+    const shipped: Recognition = { head: { mean: [0, 0, 0], std: [1, 1, 1], weights: [0, 0, 2], bias: 0 }, linkage: 0.51 };
+    const earlier: Recognition = { head: { ...current.head, weights: [-3.4, -1.8, -0.7] }, linkage: 0.51 };
+    const outcome = learnRecognition(fit, heldOut, earlier, undefined, shipped);
+    const shippedAuc = measure(shipped, heldOut).auc;
+    expect(outcome.after.auc).toBeGreaterThan(outcome.before.auc);
+    expect(outcome.after.auc).toBeLessThan(shippedAuc);
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.reason).toMatch(/^Not used: .* less well than the shipped recognition/);
+    // Measured against the earlier version alone, it would have been used.
+    expect(learnRecognition(fit, heldOut, earlier).promoted).toBe(true);
+  });
+
   it('measures a recognition by its wrong and missed merges at its operating point', () => {
     const pairs: PairEvidence[] = [
       { distance: 0.3, seedProb: 0.9, same: true, weight: 1 },
