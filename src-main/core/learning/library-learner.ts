@@ -116,8 +116,8 @@ export interface LearnOutcome {
  * Fits the head (regularised towards the current one, class-weighted) and the linkage on
  * the fit pairs, and promotes the result only when, on the held-out pairs, it ranks at least
  * as well as the current recognition and as the shipped one (an earlier version that got
- * through on other answers is no yardstick of its own), and merges no more pairs wrongly than
- * the current one.
+ * through on other answers is no yardstick of its own), and neither merges more pairs wrongly
+ * nor keeps more pairs of one person apart than the current one.
  */
 export function learnRecognition(
   fit: readonly PairEvidence[],
@@ -159,6 +159,10 @@ export function learnRecognition(
   }
   if (after.falseMerges > before.falseMerges) {
     return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it would put ${after.falseMerges} pairs of different people together, where the current recognition puts ${before.falseMerges}.` };
+  }
+  // The answered pairs are the hardest of a library, where any head ranks near chance: a version that also keeps pairs of one person apart would undo merges the grouping gets right.
+  if (after.missedMerges > before.missedMerges) {
+    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it would keep ${after.missedMerges} pairs of one person apart, where the current recognition keeps ${before.missedMerges}.` };
   }
   return {
     learned,

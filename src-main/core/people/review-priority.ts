@@ -1,9 +1,9 @@
 // Pure: how much one answer about two groups is expected to change the grouping.
 
 /**
- * How much the size of what an answer moves weighs: gain^GAIN_EXPONENT. A merge of two groups
- * of 16 faces goes ahead of a pair of single faces only when it is at least half as likely to
- * be right (32^0.25 / 2^0.25 = 2), never over one much likelier.
+ * How much the size of what an answer moves weighs: gain^GAIN_EXPONENT. A group of 16 faces
+ * that may join another goes ahead of a single face only when it is at least half as likely to
+ * be right (16^0.25 = 2), never over one much likelier.
  */
 export const GAIN_EXPONENT = 0.25;
 
@@ -11,12 +11,13 @@ export interface GroupsToRank {
   /** P(same person) of the two groups' most alike pair of faces, by the shipped pair head. */
   same: number;
   /**
-   * How much each group's look-alikes (the candidate neighbours of its faces that lie in
-   * other groups) fall in the other group, averaged over the two: 1 when each group resembles
-   * nobody else, near 0 when the other group is one look-alike among many.
+   * The share of each group's close neighbours (its faces' nearest faces on other photos, its
+   * own included) that lie in the other group, averaged over the two: near 1 when a group's
+   * faces look most like the other's (a person split in two), near 0 when the other group is
+   * one look-alike among many, or each group looks most like itself.
    */
   lookAlikeShare: number;
-  /** Faces the answer merges ("same") or separates for good ("different"): both groups'. */
+  /** Faces the answer moves: the smaller group's (a "same" puts them with the other, a "different" keeps them apart for good). */
   gain: number;
 }
 

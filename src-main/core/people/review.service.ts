@@ -109,16 +109,16 @@ export class ReviewService {
     for (const f of now.values()) if (f.personId !== null) facesOf.set(f.personId, (facesOf.get(f.personId) ?? 0) + 1);
     const skipped = new Set(this.history.skippedPairs().map(([a, b]) => pairKey(a, b)));
 
-    // Each group's look-alikes: its faces' candidate neighbours in other groups, by group.
-    const lookAlikes = new Map<number, number>();
+    // Each group's look-alikes: of its faces' close neighbours (on other photos), how many lie in each other group.
+    const neighbours = new Map<number, number>();
     const between = new Map<string, number>();
     for (let e = 0; e < from.length; e++) {
       const pa = visible(from[e]!), pb = visible(to[e]!);
-      if (pa === null || pb === null || pa === pb) continue;
-      lookAlikes.set(pa, (lookAlikes.get(pa) ?? 0) + 1);
-      between.set(`${pa}>${pb}`, (between.get(`${pa}>${pb}`) ?? 0) + 1);
+      if (pa === null || pb === null) continue;
+      neighbours.set(pa, (neighbours.get(pa) ?? 0) + 1);
+      if (pa !== pb) between.set(`${pa}>${pb}`, (between.get(`${pa}>${pb}`) ?? 0) + 1);
     }
-    const share = (pa: number, pb: number): number => (between.get(`${pa}>${pb}`) ?? 0) / Math.max(1, lookAlikes.get(pa) ?? 0);
+    const share = (pa: number, pb: number): number => (between.get(`${pa}>${pb}`) ?? 0) / Math.max(1, neighbours.get(pa) ?? 0);
 
     type Across = ReviewCandidate & { rank: GroupsToRank & { distance: number } };
     type Inside = ReviewCandidate & { fromThreshold: number; skipped: boolean };
@@ -149,7 +149,7 @@ export class ReviewService {
       const rank = {
         same: p,
         lookAlikeShare: (share(pa, pb) + share(pb, pa)) / 2,
-        gain: (facesOf.get(pa) ?? 0) + (facesOf.get(pb) ?? 0),
+        gain: Math.min(facesOf.get(pa) ?? 0, facesOf.get(pb) ?? 0),
         distance: d,
       };
       const reason: ReviewReason = { kind: 'may-be-one-person', photos: photosOf(pa) + photosOf(pb) };
@@ -190,6 +190,7 @@ export class ReviewService {
         const d = knn.distance[r * knn.k + c]!;
         if (j < 0 || j === r) continue;
         const fa = all[r]!, fb = all[j]!;
+        // Above the band the groups are surely two; below it, close groups the grouping kept apart are asked about too.
         // Above the band the groups are surely two; below it, close groups the grouping kept apart are asked about too.
         if (fa.photoId === fb.photoId || d - threshold > REVIEW_BAND) continue;
         from.push(fa.id);

@@ -11,8 +11,9 @@ import { FaceDb, vec } from '../../support/face-db.js';
 // space (regions are 2.8 apart, far outside the band), at a chosen distance. Without a pair
 // head, P(same) of a pair is read from its distance d: 1 / (1 + exp((d - 0.51) / 0.03)), 0.5 at
 // the threshold. Two groups are asked about once, by their likeliest pair; they rank by that
-// P(same), times the share of each group's look-alikes that fall in the other (1 for a pair
-// alone in its region), times the faces one answer moves to the power 0.25.
+// P(same), times the share of each group's close neighbours (its own faces included) that lie
+// in the other (1 for a pair alone in its region), times the smaller group's faces to the power
+// 0.25.
 
 let lib: FaceDb;
 let skipped: Array<[number, number]>;
@@ -161,14 +162,16 @@ describe('what an answer teaches', () => {
     expect(ids(queue)).toEqual([id(lone), ...like.map((b) => `${x}-${b}`)]);
   });
 
-  it('weighs the likelihood by the faces a "same" would merge: a big merge goes a little ahead, never far', async () => {
-    const small = pair(0.55, 'across'); // P 0.21, 2 faces: 0.21 × 2^0.25 = 0.25
-    const big = twoPeople(0.54185, 4, 4); // faces 0.56 apart, P 0.16, 8 faces: 0.16 × 8^0.25 = 0.27
-    const far = twoPeople(0.5831, 8, 8); // faces 0.60 apart, P 0.05, 16 faces: 0.09, after `small`
+  it('weighs the likelihood by the faces one answer moves, and by how much of each group looks most like the other', async () => {
+    // Faces 0.52 apart: P 0.42. Each face's close neighbours are its 3 own and the 4 other ones: share 4/7; 4 faces move: 0.42 × 4/7 × 4^0.25 = 0.34.
+    const big = twoPeople(0.5, 4, 4);
+    const small = pair(0.55, 'across'); // P 0.21, share 1, one face: 0.21
+    // Faces 0.60 apart: P 0.05; each face's 10 nearest are its 7 own and 3 of the other: share 3/10, 8 faces move: 0.02.
+    const far = twoPeople(0.5831, 8, 8);
     const queue = await review().candidates();
     expect(peoplePairs(queue)).toEqual([people(big), people(small.people), people(far)]);
     expect(queue[0]!.reason).toEqual({ kind: 'may-be-one-person', photos: 8 });
-    expect(queue[0]!.distance).toBeCloseTo(0.56, 3);
+    expect(queue[0]!.distance).toBeCloseTo(Math.sqrt(0.27), 3);
   });
 
   it('says why it asks, in photos: what one answer merges or keeps apart, or what the doubtful face is with', async () => {
