@@ -173,8 +173,9 @@ export class FacePairApp {
         return c.done + c.error;
       },
     });
-    this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule());
-    this.reviewQueue = new ReviewQueue(this.dbFile, this.review, () => this.grouping.mergeRule());
+    // The review scores its questions with the shipped pair head, whatever version grouping uses.
+    this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule(), new FusedCandidatePairHead(this.seedEmbedding));
+    this.reviewQueue = new ReviewQueue(this.dbFile, this.review, () => this.grouping.mergeRule(), { cacheDir: this.cacheDir, seedModelDir: this.seedEmbedding.modelDir });
     this.likeness = new PersonLikeness(this.faces, this.labels, () => this.grouping.mergeRule());
     this.photoFinder = new PhotoFinder(this.db);
     this.tagsExport = new XmpExportService(this.xmp);

@@ -89,7 +89,7 @@ export const reviewFace = z.object({
 
 /** Why the review asks about a pair, in what an answer changes (the window words it). */
 export const reviewReason = z.discriminatedUnion('kind', [
-  /** Two people look alike: "same" merges them, "different" keeps them apart; `photos` is the smaller one's. */
+  /** Two groups look alike: "same" merges them, "different" keeps them apart; `photos`: both groups', what one answer merges or separates. */
   z.object({ kind: z.literal('may-be-one-person'), photos: z.number().int().nonnegative() }),
   /** One of the two faces may not belong to their person, who is on `otherPhotos` more photos. */
   z.object({ kind: z.literal('may-be-two-people'), otherPhotos: z.number().int().nonnegative() }),

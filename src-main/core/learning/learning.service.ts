@@ -103,14 +103,14 @@ export class LearningService {
         step('collecting');
         const inUse = await this.inUse();
         if (inUse === null) throw new LearningUnavailableError('There is no trained pair model installed to learn from');
-        const { baseModel, active, recognition: current } = inUse;
+        const { baseModel, active, recognition: current, shipped } = inUse;
 
         const { facts, pairs, ignored } = this.answers();
         const split = splitByPerson(pairs, facts);
         const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
         let outcome: LearnOutcome;
         try {
-          outcome = learnRecognition(fit, heldOut, current, step);
+          outcome = learnRecognition(fit, heldOut, current, step, shipped);
         } catch (err) {
           if (err instanceof NotEnoughAnswersError && ignored > 0) throw new NotEnoughAnswersError(`${err.message} ${ignoredSentence(ignored)}`);
           throw err;
@@ -253,11 +253,11 @@ export class LearningService {
   }
 
   /** The recognition in use: the active version learned on the installed model, else the shipped one; null without a model. */
-  private async inUse(): Promise<{ baseModel: string; active: LearnedVersion | null; recognition: Recognition } | null> {
+  private async inUse(): Promise<{ baseModel: string; active: LearnedVersion | null; recognition: Recognition; shipped: Recognition } | null> {
     const base = await this.shipped();
     if (base === null) return null;
     const active = this.activeFor(base.baseModel);
-    return { baseModel: base.baseModel, active, recognition: active ? { head: active.record.head, linkage: active.record.linkage } : base.recognition };
+    return { baseModel: base.baseModel, active, recognition: active ? { head: active.record.head, linkage: active.record.linkage } : base.recognition, shipped: base.recognition };
   }
 
   private faceFacts(): Map<number, FaceFacts> {

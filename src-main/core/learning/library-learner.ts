@@ -115,13 +115,17 @@ export interface LearnOutcome {
 /**
  * Fits the head (regularised towards the current one, class-weighted) and the linkage on
  * the fit pairs, and promotes the result only when, on the held-out pairs, it ranks at least
- * as well as the current recognition and merges no more pairs wrongly.
+ * as well as the current recognition and as the shipped one (an earlier version that got
+ * through on other answers is no yardstick of its own), and neither merges more pairs wrongly
+ * nor keeps more pairs of one person apart than the current one.
  */
 export function learnRecognition(
   fit: readonly PairEvidence[],
   heldOut: readonly PairEvidence[],
   current: Recognition,
   onStage: (stage: 'fitting' | 'calibrating' | 'evaluating') => void = () => undefined,
+  /** The installed model's recognition, when a learned version is the current one. */
+  shipped: Recognition = current,
 ): LearnOutcome {
   const count = (ps: readonly PairEvidence[], same: boolean): number => ps.filter((p) => p.same === same && p.weight >= 1).length;
   const same = count(fit, true) + count(heldOut, true), different = count(fit, false) + count(heldOut, false);
@@ -149,8 +153,16 @@ export function learnRecognition(
   if (after.auc + 1e-9 < before.auc) {
     return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it tells people apart less well than the current recognition (${outOfOne(after.auc)} out of 1, against ${outOfOne(before.auc)}).` };
   }
+  const shippedAuc = shipped === current ? before.auc : measure(shipped, heldOut).auc;
+  if (after.auc + 1e-9 < shippedAuc) {
+    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it tells people apart less well than the shipped recognition (${outOfOne(after.auc)} out of 1, against ${outOfOne(shippedAuc)}).` };
+  }
   if (after.falseMerges > before.falseMerges) {
     return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it would put ${after.falseMerges} pairs of different people together, where the current recognition puts ${before.falseMerges}.` };
+  }
+  // The answered pairs are the hardest of a library, where any head ranks near chance: a version that also keeps pairs of one person apart would undo merges the grouping gets right.
+  if (after.missedMerges > before.missedMerges) {
+    return { learned, before, after, roc, promoted: false, reason: `Not used: on the answers set aside for checking it would keep ${after.missedMerges} pairs of one person apart, where the current recognition keeps ${before.missedMerges}.` };
   }
   return {
     learned,

@@ -1,37 +1,38 @@
-/**
- * How much priority one doubling of the photos an answer moves is worth, in units of distance
- * from the threshold: a pair that would merge two 16-photo people goes ahead of a pair of
- * single faces up to 0.04 nearer the threshold, not of one much nearer.
- */
-export const PRIORITY_PER_DOUBLING = 0.01;
+// Pure: how much one answer about two groups is expected to change the grouping.
 
-export interface PairToRank {
-  samePerson: boolean;
+/**
+ * How much the size of what an answer moves weighs: gain^GAIN_EXPONENT. A group of 16 faces
+ * that may join another goes ahead of a single face only when it is at least half as likely to
+ * be right (16^0.25 = 2), never over one much likelier.
+ */
+export const GAIN_EXPONENT = 0.25;
+
+export interface GroupsToRank {
+  /** P(same person) of the two groups' most alike pair of faces, by the shipped pair head. */
+  same: number;
   /**
-   * How far what grouping decides on lies from its threshold: for two people, their merge
-   * distance (average linkage over all their faces), for a pair inside one, its distance.
+   * The share of each group's close neighbours (its faces' nearest faces on other photos, its
+   * own included) that lie in the other group, averaged over the two: near 1 when a group's
+   * faces look most like the other's (a person split in two), near 0 when the other group is
+   * one look-alike among many, or each group looks most like itself.
    */
-  fromThreshold: number;
-  /** How far the pair's own distance lies from the threshold: of many pairs of the same two people, the nearest shows them. */
-  pairFromThreshold: number;
-  /** Photos the answer moves: the smaller person's for two people ("same" merges it), 1 inside one. */
-  photosMoved: number;
+  lookAlikeShare: number;
+  /** Faces the answer moves: the smaller group's (a "same" puts them with the other, a "different" keeps them apart for good). */
+  gain: number;
 }
 
 /**
- * By how much an answer is expected to change the grouping, lower first. Nearness to the
- * threshold is the main key (a pair far from it is nearly certain and teaches little); the
- * photos the answer moves weigh in by their doubling (a merge of two big people saves the
- * user the most).
+ * What an answer about two groups is expected to change, higher first: the chance they are
+ * one person (a "same" is what moves the grouping; a "different" across two groups only
+ * confirms it), made surer when each group's look-alikes point at the other, times the faces
+ * the answer moves, softly (a merge of big groups saves the user the most work, a likely
+ * merge of small ones still goes first).
  */
-export function reviewPriority(pair: PairToRank): number {
-  return pair.fromThreshold - PRIORITY_PER_DOUBLING * Math.log2(Math.max(1, pair.photosMoved));
+export function expectedChange(groups: GroupsToRank): number {
+  return groups.same * groups.lookAlikeShare * Math.pow(Math.max(1, groups.gain), GAIN_EXPONENT);
 }
 
-/**
- * The order of the review: pairs across two people before every pair inside one (a
- * "different" there moves a single face), each by `reviewPriority`.
- */
-export function compareForReview(x: PairToRank, y: PairToRank): number {
-  return Number(x.samePerson) - Number(y.samePerson) || reviewPriority(x) - reviewPriority(y) || x.pairFromThreshold - y.pairFromThreshold;
+/** The order of the review of two groups: by `expectedChange`, then by the distance of their most alike pair. */
+export function compareGroupPairs(x: GroupsToRank & { distance: number }, y: GroupsToRank & { distance: number }): number {
+  return expectedChange(y) - expectedChange(x) || x.distance - y.distance;
 }

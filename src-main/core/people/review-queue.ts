@@ -1,7 +1,7 @@
 import { LibraryWorker } from '../db/library-worker.js';
 import type { MergeRule } from '../grouping/merge-distance.js';
 import { workerScript } from '../worker-script.js';
-import type { ReviewHead, ReviewJobInput } from './review.job.js';
+import type { ReviewHead, ReviewJobContext, ReviewJobInput } from './review.job.js';
 import type { ReviewService } from './review.service.js';
 
 /**
@@ -18,6 +18,8 @@ export class ReviewQueue {
     /** The service on this thread: its answers are the same, its cache is this thread's. */
     private readonly here: ReviewService,
     private readonly rule: () => Promise<MergeRule>,
+    /** Where the worker finds the shipped pair head it scores the questions with. */
+    context: ReviewJobContext,
   ) {
     let jobModule: string | null = null;
     try {
@@ -25,7 +27,7 @@ export class ReviewQueue {
     } catch {
       // Not built: the queue is worked out here.
     }
-    this.worker = jobModule === null ? null : new LibraryWorker({ dbFile, jobModule, context: null }, true);
+    this.worker = jobModule === null ? null : new LibraryWorker({ dbFile, jobModule, context }, true);
   }
 
   /** Where the last queue was worked out. */

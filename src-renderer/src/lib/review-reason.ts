@@ -5,7 +5,7 @@ import { plural } from './format.js';
 export function reviewReasonText(reason: ReviewReason): string {
   switch (reason.kind) {
     case 'may-be-one-person':
-      return `These two look alike: “Same person” puts ${plural(reason.photos, 'photo')} with the other person; “Different” keeps them apart for good.`;
+      return `These two groups look alike; one answer merges or separates ${plural(reason.photos, 'photo')}: “Same person” puts them together, “Different” keeps them apart for good.`;
     case 'may-be-two-people':
       return `One of these faces may not belong with the other ${plural(reason.otherPhotos, 'photo')} of this person: “Different” takes it out.`;
   }

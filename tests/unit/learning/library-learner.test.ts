@@ -63,6 +63,34 @@ describe("learning a recognition from a library's answers", () => {
     expect(outcome.reason).toMatch(/^Not used: .* would put \d+ pairs of different people together/);
   });
 
+  it('does not use a version that beats an earlier learned one but ranks the answers set aside worse than the shipped recognition', () => {
+    const rng = new Rng(5);
+    // The seed score tells these people apart; the distances of "same" and "different" overlap.
+    const fit = answers(rng, 300, 0.6, 0.4), heldOut = answers(rng, 120, 0.6, 0.4);
+    // The shipped head goes by the seed score; the version in use, learned earlier, against it.
+    const shipped: Recognition = { head: { mean: [0, 0, 0], std: [1, 1, 1], weights: [0, 0, 2], bias: 0 }, linkage: 0.51 };
+    const earlier: Recognition = { head: { ...current.head, weights: [-3.4, -1.8, -0.7] }, linkage: 0.51 };
+    const outcome = learnRecognition(fit, heldOut, earlier, undefined, shipped);
+    const shippedAuc = measure(shipped, heldOut).auc;
+    expect(outcome.after.auc).toBeGreaterThan(outcome.before.auc);
+    expect(outcome.after.auc).toBeLessThan(shippedAuc);
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.reason).toMatch(/^Not used: .* less well than the shipped recognition/);
+    // Measured against the earlier version alone, its ranking would have passed.
+    expect(learnRecognition(fit, heldOut, earlier).reason).not.toMatch(/less well/);
+  });
+
+  it('keeps but does not use a version that would keep more pairs of one person apart on the answers set aside', () => {
+    const rng = new Rng(6);
+    // The fitted answers have strangers from 0.40 (the threshold falls); the set-aside ones have people whose faces lie 0.44-0.50 apart.
+    const heldOut = [...answers(rng, 60, 0.42, 0.7), ...Array.from({ length: 20 }, () => ({ distance: 0.44 + 0.06 * rng.next(), seedProb: 0.7, same: true, weight: 1 }))];
+    const outcome = learnRecognition(answers(rng, 300, 0.42, 0.4), heldOut, current);
+    expect(outcome.learned.linkage).toBeLessThan(current.linkage);
+    expect(outcome.after.missedMerges).toBeGreaterThan(outcome.before.missedMerges);
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.reason).toMatch(/^Not used: .* would keep \d+ pairs of one person apart/);
+  });
+
   it('measures a recognition by its wrong and missed merges at its operating point', () => {
     const pairs: PairEvidence[] = [
       { distance: 0.3, seedProb: 0.9, same: true, weight: 1 },

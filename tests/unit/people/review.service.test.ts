@@ -1,15 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBlob } from '../../../src-main/core/db/blobs.js';
 import { DEFAULT_GROUPING } from '../../../src-main/core/grouping/grouping.service.js';
+import type { CandidatePairHead } from '../../../src-main/core/grouping/candidate-pair-head.js';
 import { REVIEW_BAND, ReviewService, type ReviewCandidate } from '../../../src-main/core/people/review.service.js';
 import { SPREAD_MAX_PER_PERSON, SPREAD_WINDOW } from '../../../src-main/core/people/review-spread.js';
 import { FaceDb, vec } from '../../support/face-db.js';
 
 // ReviewService over a real SQLite library (exact kNN runs on tfjs): which pairs of faces the
 // review asks about, in which order. Each pair lies in a region of its own of the descriptor
-// space (regions are 2.8 apart, far outside the band), at a chosen distance. Two people are
-// ranked by their merge distance (average linkage plus the small-group margin, 0.04 for two
-// single faces: single faces d apart are d + 0.04 from merging), pairs inside one by distance.
+// space (regions are 2.8 apart, far outside the band), at a chosen distance. Without a pair
+// head, P(same) of a pair is read from its distance d: 1 / (1 + exp((d - 0.51) / 0.03)), 0.5 at
+// the threshold. Two groups are asked about once, by their likeliest pair; they rank by that
+// P(same), times the share of each group's close neighbours (its own faces included) that lie
+// in the other (1 for a pair alone in its region), times the smaller group's faces to the power
+// 0.25.
 
 let lib: FaceDb;
 let skipped: Array<[number, number]>;
@@ -27,12 +31,13 @@ beforeEach(() => {
 
 afterEach(() => lib.close());
 
-const review = (linkage?: number): ReviewService =>
+const review = (linkage?: number, head?: CandidatePairHead): ReviewService =>
   new ReviewService(
     lib.faces,
     lib.labels,
     { skippedPairs: () => skipped, recentReviewPairs: (count) => answered.slice(-count) },
     linkage === undefined ? undefined : { ...DEFAULT_GROUPING, linkage },
+    head,
   );
 
 /** A point of region `r`, shifted by (dx, dy) inside it. */
@@ -81,23 +86,24 @@ const peoplePairs = (cs: readonly ReviewCandidate[]): string[] => [...new Set(cs
 const people = (p: readonly [number, number]): string => `${p[0]}-${p[1]}`;
 
 describe('the review queue', () => {
-  it('asks first about pairs across two people, then pairs inside one, each by closeness to the threshold', async () => {
+  it('asks first about pairs across two people, likeliest first, below the band too; then pairs inside one by closeness to the threshold', async () => {
     const inside1 = pair(0.5, 'inside'); // 0.01 from the threshold, but inside one person
-    const across1 = pair(0.4, 'across'); // merge distance 0.44: 0.07 from it
-    const across2 = pair(0.55, 'across'); // 0.59: 0.08 (nearer by the faces' distance, not by what grouping decides on)
-    const inside2 = pair(0.58, 'inside'); // 0.07
-    const across3 = pair(0.64, 'across'); // 0.68: 0.17
-    pair(0.3, 'across'); // 0.21: outside the band
-    pair(0.7, 'inside'); // 0.19: outside the band
+    const across1 = pair(0.4, 'across'); // P(same) 0.98
+    const across2 = pair(0.55, 'across'); // 0.21
+    const inside2 = pair(0.58, 'inside'); // 0.07 from the threshold
+    const across3 = pair(0.64, 'across'); // 0.01
+    const across0 = pair(0.3, 'across'); // far below the threshold, yet two people: asked first
+    pair(0.7, 'across'); // 0.19 above the threshold: outside the band
+    pair(0.7, 'inside'); // outside the band
     const service = review();
     expect(await service.linkage()).toBe(0.51);
 
     const queue = await service.candidates();
-    expect(ids(queue)).toEqual([across1, across2, across3, inside1, inside2].map(id));
-    expect(queue.map((c) => c.samePerson)).toEqual([false, false, false, true, true]);
-    expect(queue[0]!.distance).toBeCloseTo(0.4, 4);
-    expect(queue[3]!.distance).toBeCloseTo(0.5, 4);
-    expect(queue.every((c) => c.faceA < c.faceB && Math.abs(c.distance - 0.51) <= REVIEW_BAND)).toBe(true);
+    expect(ids(queue)).toEqual([across0, across1, across2, across3, inside1, inside2].map(id));
+    expect(queue.map((c) => c.samePerson)).toEqual([false, false, false, false, true, true]);
+    expect(queue[1]!.distance).toBeCloseTo(0.4, 4);
+    expect(queue[4]!.distance).toBeCloseTo(0.5, 4);
+    expect(queue.every((c) => c.faceA < c.faceB && c.distance - 0.51 <= REVIEW_BAND)).toBe(true);
   });
 
   it('is empty for a library of one face, or none', async () => {
@@ -133,32 +139,45 @@ describe('the review queue', () => {
 });
 
 describe('what an answer teaches', () => {
-  it('ranks two people by the distance grouping merges them on, over all their faces, not by their closest pair', async () => {
-    const lone = pair(0.6, 'across'); // merge distance 0.64: 0.13 from the threshold
-    // Two faces 0.47 apart (0.04 from the threshold by their own distance), but each person has
-    // a second face 1 away, on opposite sides: as people they are 1.31 apart, far from merging.
+  it('asks about two people once, by their likeliest pair', async () => {
+    const lone = pair(0.47, 'across'); // P(same) 0.79
+    // Two people with two pairs across them, far apart from each other: 0.52 (P 0.42) and 0.44 (P 0.91).
     const r = region++;
-    const a = lib.addFace(at(r), { person: lib.addPerson() });
-    const b = lib.addFace(at(r, 0.47), { person: lib.addPerson() });
-    lib.addFace(at(r, 0, 1), { person: lib.personOf(a)! });
-    lib.addFace(at(r, 0.47, -1), { person: lib.personOf(b)! });
-    expect(ids(await review().candidates())).toEqual([id(lone), `${a}-${b}`]);
+    const [pa, pb] = [lib.addPerson(), lib.addPerson()];
+    lib.addFace(at(r), { person: pa });
+    lib.addFace(at(r, 0.52), { person: pb });
+    const a2 = lib.addFace(at(r, 0, 1.5), { person: pa });
+    const b2 = lib.addFace(at(r, 0.44, 1.5), { person: pb });
+    expect(ids(await review().candidates())).toEqual([`${a2}-${b2}`, id(lone)]);
   });
 
-  it('weighs closeness to the threshold by the photos a "same" would merge: a big merge goes a little ahead, never far', async () => {
-    const small = pair(0.55, 'across'); // merge distance 0.59: 0.08 from the threshold, one photo each
-    const big = twoPeople(0.5728, 4, 4); // faces 0.59 apart, merge distance 0.60: 0.09, less 2 doublings × 0.01
-    const far = twoPeople(0.61905, 8, 8); // faces 0.635 apart, merge distance 0.64: 0.13 - 0.03, still after `small`
+  it('weighs a pair by the share of the look-alikes of each group that fall in the other', async () => {
+    // X resembles three people of one face each (0.47 to 0.49 from it, along dimensions of their
+    // own, 0.66 or more apart): a third of X's look-alikes each, all of theirs: 2/3 of P 0.79 to 0.62.
+    const r = region++;
+    const x = lib.addFace(at(r), { person: lib.addPerson() });
+    const like = [0.47, 0.48, 0.49].map((d, i) => lib.addFace(vec([r, 2], [102 + i, d]), { person: lib.addPerson() }));
+    const lone = pair(0.5, 'across'); // P 0.58, but all of each one's look-alikes
+    const queue = await review().candidates();
+    expect(ids(queue)).toEqual([id(lone), ...like.map((b) => `${x}-${b}`)]);
+  });
+
+  it('weighs the likelihood by the faces one answer moves, and by how much of each group looks most like the other', async () => {
+    // Faces 0.52 apart: P 0.42. Each face's close neighbours are its 3 own and the 4 other ones: share 4/7; 4 faces move: 0.42 × 4/7 × 4^0.25 = 0.34.
+    const big = twoPeople(0.5, 4, 4);
+    const small = pair(0.55, 'across'); // P 0.21, share 1, one face: 0.21
+    // Faces 0.60 apart: P 0.05; each face's 10 nearest are its 7 own and 3 of the other: share 3/10, 8 faces move: 0.02.
+    const far = twoPeople(0.5831, 8, 8);
     const queue = await review().candidates();
     expect(peoplePairs(queue)).toEqual([people(big), people(small.people), people(far)]);
-    expect(queue[0]!.reason).toEqual({ kind: 'may-be-one-person', photos: 4 });
-    expect(queue[0]!.distance).toBeCloseTo(0.59, 3);
+    expect(queue[0]!.reason).toEqual({ kind: 'may-be-one-person', photos: 8 });
+    expect(queue[0]!.distance).toBeCloseTo(Math.sqrt(0.27), 3);
   });
 
   it('says why it asks, in photos: what one answer merges or keeps apart, or what the doubtful face is with', async () => {
     const across = pair(0.55, 'across');
     morePhotos(across.people[0], 11); // 12 photos
-    morePhotos(across.people[1], 4); // 5 photos: the smaller person
+    morePhotos(across.people[1], 4); // 5 photos
     const inside = pair(0.5, 'inside');
     morePhotos(inside.people[0], 7); // 9 photos
     // A second face on a photo the person is on already, and a face on a photo that is gone, add no photo.
@@ -168,24 +187,43 @@ describe('what an answer teaches', () => {
     const queue = await review().candidates();
     expect(ids(queue)).toEqual([across, inside].map(id));
     expect(queue.map((c) => c.reason)).toEqual([
-      { kind: 'may-be-one-person', photos: 5 },
+      { kind: 'may-be-one-person', photos: 17 },
       { kind: 'may-be-two-people', otherPhotos: 8 },
     ]);
     expect(queue.map((c) => [c.personA, c.personB])).toEqual([across.people, inside.people]);
+  });
+
+  it('scores with the pair head it is given, asking it for the installed head (never a learned one)', async () => {
+    const near = pair(0.45, 'across');
+    const far = pair(0.6, 'across');
+    const asked: unknown[] = [];
+    // A head that finds the farther pair likelier than the nearer one.
+    const head: CandidatePairHead = {
+      scorerFor: async (faceIds, _descriptors, _dims, learned) => {
+        asked.push(learned);
+        return (i, j) => Float32Array.from(i, (a, q) => (faceIds[a] === far.a || faceIds[j[q]!] === far.a ? 0.9 : 0.2));
+      },
+    };
+    expect(ids(await review(undefined, head).candidates())).toEqual([far, near].map(id));
+    expect(asked).toEqual([null]);
+    // Without an opinion (no model installed), the distance decides.
+    const none: CandidatePairHead = { scorerFor: async () => null };
+    expect(ids(await review(undefined, none).candidates())).toEqual([near, far].map(id));
   });
 });
 
 describe('the spread over people', () => {
   /**
-   * Four pairs across one face's person P and four people of one face each, nearest the
-   * threshold (the four faces around P's lie along dimensions of their own, too far apart to be
-   * asked about); then two pairs of other people.
+   * Four pairs across one face's person P and four people of one face each, the likeliest (the
+   * four faces around P's lie along dimensions of their own, too far apart to be asked about);
+   * then two pairs of other people.
    */
   function onePersonFirst(): { withP: Array<{ a: number; b: number }>; others: Array<{ a: number; b: number }> } {
     const r = region++;
     const p = lib.addFace(at(r), { person: lib.addPerson() });
-    const withP = [0.47, 0.48, 0.49, 0.5].map((d, i) => ({ a: p, b: lib.addFace(vec([r, 2], [102 + i, d]), { person: lib.addPerson() }) }));
-    return { withP, others: [pair(0.51, 'across'), pair(0.52, 'across')] };
+    // P(same) 0.79 to 0.70, times 5/8 (a quarter of P's look-alikes each, all of theirs): 0.49 to 0.44.
+    const withP = [0.47, 0.475, 0.48, 0.485].map((d, i) => ({ a: p, b: lib.addFace(vec([r, 2], [102 + i, d]), { person: lib.addPerson() }) }));
+    return { withP, others: [pair(0.52, 'across'), pair(0.53, 'across')] }; // 0.42, 0.34
   }
 
   /** The most pairs one person is in among any SPREAD_WINDOW pairs in a row. */
@@ -217,11 +255,11 @@ describe('the spread over people', () => {
 
 describe('answers', () => {
   it('a labelled pair leaves the queue', async () => {
-    const x = pair(0.47, 'across'); // merge distance 0.51
+    const x = pair(0.47, 'across'); // P(same) 0.79
     const y = pair(0.52, 'inside');
-    const z = pair(0.45, 'across'); // 0.49
+    const z = pair(0.45, 'across'); // 0.88
     const service = review();
-    expect(ids(await service.candidates())).toEqual([x, z, y].map(id));
+    expect(ids(await service.candidates())).toEqual([z, x, y].map(id));
     lib.labels.record(x.a, x.b, true, 'review.same');
     lib.labels.record(y.b, y.a, false, 'review.different');
     expect(ids(await service.candidates())).toEqual([id(z)]);
@@ -237,8 +275,8 @@ describe('answers', () => {
     region = 1;
     const other = pair(0.48, 'across');
     const service = review();
-    // As two people, A and B lie far apart (average linkage 1.18 over their four pairs): asked after `other`.
-    expect(ids(await service.candidates())).toEqual([id(other), `${a1}-${b1}`, `${a2}-${b2}`]);
+    // A and B are asked about once, by their likelier pair (P 0.58), after `other` (0.73).
+    expect(ids(await service.candidates())).toEqual([id(other), `${a1}-${b1}`]);
 
     lib.labels.record(a1, b1, true, 'review.same');
     expect(ids(await service.candidates())).toEqual([id(other), `${a2}-${b2}`]);
@@ -247,15 +285,15 @@ describe('answers', () => {
   });
 
   it('does not ask whether two people are one when joining them would join faces told apart, through people tied by "same"', async () => {
-    const ab = pair(0.5, 'across');
-    const cd = pair(0.54, 'across');
+    const ab = pair(0.5, 'across'); // P(same) 0.58
+    const cd = pair(0.54, 'across'); // 0.27
     const [a, b] = ab.people;
     // T is another person with a "same" label to a face of A (the grouping keeps labelled faces
     // together), and told apart from B: a "same" for A and B would put T and B together.
     const a2 = lib.addFace(at(region++), { person: a });
     const t = lib.addFace(at(region++), { person: lib.addPerson() });
     const service = review();
-    expect(ids(await service.candidates())).toEqual([cd, ab].map(id)); // A's second face is far: A and B are far from merging
+    expect(ids(await service.candidates())).toEqual([ab, cd].map(id));
     lib.labels.record(a2, t, true, 'review.same');
     lib.labels.record(t, ab.b, false, 'review.different');
     // C and D were both told apart from B: that settles nothing between them.
@@ -266,25 +304,25 @@ describe('answers', () => {
     expect(lib.personOf(ab.b)).toBe(b);
     // Without the tie (the newer answer says T is not A), A and B are an open question again.
     lib.labels.record(a2, t, false, 'review.different');
-    expect(ids(await service.candidates())).toEqual([cd, ab].map(id));
+    expect(ids(await service.candidates())).toEqual([ab, cd].map(id));
   });
 
   it('skipped pairs come last, in their own order, whichever way round they were given', async () => {
-    const z = pair(0.5, 'inside'); // 1.01
-    const x = pair(0.5, 'across'); // merge distance 0.54: 0.03
-    const y = pair(0.4, 'across'); // 0.44: 0.07
-    const u = pair(0.58, 'inside'); // 1.07
+    const z = pair(0.5, 'inside'); // 0.01 from the threshold
+    const x = pair(0.5, 'across'); // P(same) 0.58
+    const y = pair(0.4, 'across'); // 0.98
+    const u = pair(0.58, 'inside'); // 0.07 from the threshold
     skipped.push([z.b, z.a], [y.a, y.b]);
     expect(ids(await review().candidates())).toEqual([x, u, y, z].map(id));
     skipped.length = 0;
-    expect(ids(await review().candidates())).toEqual([x, y, z, u].map(id));
+    expect(ids(await review().candidates())).toEqual([y, x, z, u].map(id));
   });
 
   it('sees the people as they are now: merges and hidden people count at once, without invalidate()', async () => {
-    const x = pair(0.47, 'across'); // merge distance 0.51
-    const y = pair(0.45, 'across'); // 0.49
+    const x = pair(0.47, 'across'); // P(same) 0.79
+    const y = pair(0.45, 'across'); // 0.88
     const service = review();
-    expect(ids(await service.candidates())).toEqual([x, y].map(id));
+    expect(ids(await service.candidates())).toEqual([y, x].map(id));
     lib.faces.assign(x.b, x.people[0], 'auto'); // the grouping now has them as one person
     const queue = await service.candidates();
     expect(ids(queue)).toEqual([y, x].map(id));
@@ -296,25 +334,25 @@ describe('answers', () => {
 
 describe('invalidate', () => {
   it('recomputes the neighbours: a descriptor changed in place counts only after it', async () => {
-    const x = pair(0.47, 'across'); // merge distance 0.51
-    const y = pair(0.45, 'across'); // 0.49
+    const x = pair(0.47, 'across'); // P(same) 0.79
+    const y = pair(0.45, 'across'); // 0.88
     const service = review();
-    expect(ids(await service.candidates())).toEqual([x, y].map(id));
+    expect(ids(await service.candidates())).toEqual([y, x].map(id));
     // A rescan wrote a new descriptor for x.b (same face ids, same count): x is no longer close.
     lib.db.prepare('UPDATE embeddings SET vector = ? WHERE face_id = ?').run(toBlob(at(40)), x.b);
-    expect(ids(await service.candidates())).toEqual([x, y].map(id)); // the neighbourhood of before
+    expect(ids(await service.candidates())).toEqual([y, x].map(id)); // the neighbourhood of before
     service.invalidate();
     expect(ids(await service.candidates())).toEqual([id(y)]);
   });
 
   it('notices new faces, and faces whose photo is gone, by itself', async () => {
-    const x = pair(0.47, 'across'); // merge distance 0.51
-    const y = pair(0.45, 'across'); // 0.49
+    const x = pair(0.47, 'across'); // P(same) 0.79
+    const y = pair(0.45, 'across'); // 0.88
     const service = review();
-    expect(ids(await service.candidates())).toEqual([x, y].map(id));
-    const z = pair(0.4, 'across');
-    expect(ids(await service.candidates())).toEqual([x, y, z].map(id));
+    expect(ids(await service.candidates())).toEqual([y, x].map(id));
+    const z = pair(0.4, 'across'); // 0.98
+    expect(ids(await service.candidates())).toEqual([z, y, x].map(id));
     lib.setPhotoStatus(lib.photoOf(y.b), 'gone');
-    expect(ids(await service.candidates())).toEqual([x, z].map(id));
+    expect(ids(await service.candidates())).toEqual([z, x].map(id));
   });
 });
