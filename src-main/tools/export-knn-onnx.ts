@@ -16,44 +16,24 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import onnxProto, { type onnx as Onnx } from 'onnx-proto';
-
 import { defaultKnnModelFile } from '../core/grouping/onnx-knn.js';
+import { float, int, modelBytes, onnx, valueInfo, type Onnx } from './onnx-graph.js';
 
-const { onnx } = onnxProto;
-const OPSET = 13;
+const PRODUCER = 'facepair export-knn-onnx';
+const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+const SCORE_INPUTS = [valueInfo('queries', ['m', 'd']), valueInfo('base', ['n', 'd']), valueInfo('neg_base_sq', [1, 'n'])];
 
-function valueInfo(name: string, elemType: number, dims: Array<number | string>): Onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
-}
+/** score = 2 Q Bᵀ − |B|², one Gemm. */
+const scoreNode = (): Onnx.INodeProto => ({
+  opType: 'Gemm',
+  input: ['queries', 'base', 'neg_base_sq'],
+  output: ['score'],
+  name: 'score',
+  attribute: [float('alpha', 2), float('beta', 1), int('transB', 1)],
+});
 
 export function nearestGraph(): Uint8Array {
-  const { FLOAT } = onnx.TensorProto.DataType;
-  const { FLOAT: A_FLOAT, INT } = onnx.AttributeProto.AttributeType;
-  const model: Onnx.IModelProto = {
-    irVersion: 7,
-    producerName: 'facepair export-knn-onnx',
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
-      name: 'nearest',
-      node: [
-        {
-          opType: 'Gemm',
-          input: ['queries', 'base', 'neg_base_sq'],
-          output: ['score'],
-          name: 'score',
-          attribute: [
-            { name: 'alpha', f: 2, type: A_FLOAT },
-            { name: 'beta', f: 1, type: A_FLOAT },
-            { name: 'transB', i: 1, type: INT },
-          ],
-        },
-      ],
-      input: [valueInfo('queries', FLOAT, ['m', 'd']), valueInfo('base', FLOAT, ['n', 'd']), valueInfo('neg_base_sq', FLOAT, [1, 'n'])],
-      output: [valueInfo('score', FLOAT, ['m', 'n'])],
-    },
-  };
-  return onnx.ModelProto.encode(model).finish();
+  return modelBytes({ name: 'nearest', nodes: [scoreNode()], inputs: SCORE_INPUTS, outputs: [valueInfo('score', ['m', 'n'])] }, PRODUCER);
 }
 
 /**
@@ -63,60 +43,22 @@ export function nearestGraph(): Uint8Array {
  * score graph is used.
  */
 export function nearestTopKGraph(): Uint8Array {
-  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
-  const { FLOAT: A_FLOAT, INT } = onnx.AttributeProto.AttributeType;
-  const model: Onnx.IModelProto = {
-    irVersion: 7,
-    producerName: 'facepair export-knn-onnx',
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
+  const topK: Onnx.INodeProto = { opType: 'TopK', input: ['score', 'k'], output: ['values', 'indices'], name: 'topk', attribute: [int('axis', -1), int('largest', 1), int('sorted', 1)] };
+  return modelBytes(
+    {
       name: 'nearest_topk',
-      node: [
-        {
-          opType: 'Gemm',
-          input: ['queries', 'base', 'neg_base_sq'],
-          output: ['score'],
-          name: 'score',
-          attribute: [
-            { name: 'alpha', f: 2, type: A_FLOAT },
-            { name: 'beta', f: 1, type: A_FLOAT },
-            { name: 'transB', i: 1, type: INT },
-          ],
-        },
-        {
-          opType: 'TopK',
-          input: ['score', 'k'],
-          output: ['values', 'indices'],
-          name: 'topk',
-          attribute: [
-            { name: 'axis', i: -1, type: INT },
-            { name: 'largest', i: 1, type: INT },
-            { name: 'sorted', i: 1, type: INT },
-          ],
-        },
-      ],
-      input: [valueInfo('queries', FLOAT, ['m', 'd']), valueInfo('base', FLOAT, ['n', 'd']), valueInfo('neg_base_sq', FLOAT, [1, 'n']), valueInfo('k', INT64, [1])],
-      output: [valueInfo('values', FLOAT, ['m', 'k']), valueInfo('indices', INT64, ['m', 'k'])],
+      nodes: [scoreNode(), topK],
+      inputs: [...SCORE_INPUTS, valueInfo('k', [1], INT64)],
+      outputs: [valueInfo('values', ['m', 'k']), valueInfo('indices', ['m', 'k'], INT64)],
     },
-  };
-  return onnx.ModelProto.encode(model).finish();
+    PRODUCER,
+  );
 }
 
 /** Y = A B: the seed pair head's projection of every face's embedding (n x 500 by 500 x 200), faster than a plain loop. */
 export function matmulGraph(): Uint8Array {
-  const { FLOAT } = onnx.TensorProto.DataType;
-  const model: Onnx.IModelProto = {
-    irVersion: 7,
-    producerName: 'facepair export-knn-onnx',
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
-      name: 'matmul',
-      node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['y'], name: 'matmul' }],
-      input: [valueInfo('a', FLOAT, ['m', 'k']), valueInfo('b', FLOAT, ['k', 'n'])],
-      output: [valueInfo('y', FLOAT, ['m', 'n'])],
-    },
-  };
-  return onnx.ModelProto.encode(model).finish();
+  const node: Onnx.INodeProto = { opType: 'MatMul', input: ['a', 'b'], output: ['y'], name: 'matmul' };
+  return modelBytes({ name: 'matmul', nodes: [node], inputs: [valueInfo('a', ['m', 'k'], FLOAT), valueInfo('b', ['k', 'n'], FLOAT)], outputs: [valueInfo('y', ['m', 'n'])] }, PRODUCER);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

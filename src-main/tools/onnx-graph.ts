@@ -36,11 +36,28 @@ export function convKernel(k: Float32Array, [kh, kw, cin, cout]: number[]): Floa
   return out;
 }
 
-export function valueInfo(name: string, dims: Array<number | string>): Onnx.IValueInfoProto {
+/** A graph input's or output's type: float unless told, each dimension fixed or named. */
+export function valueInfo(name: string, dims: Array<number | string>, elemType: number = onnx.TensorProto.DataType.FLOAT): Onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
+}
+
+/** A model of one graph: inputs, outputs, nodes and weights. */
+export function modelBytes(
+  graph: { name: string; nodes: Onnx.INodeProto[]; initializers?: Onnx.ITensorProto[]; inputs: Onnx.IValueInfoProto[]; outputs: Onnx.IValueInfoProto[] },
+  producer: string,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const proto: Onnx.IModelProto = {
+    irVersion: 7,
+    producerName: producer,
+    opsetImport: [{ domain: '', version: OPSET }],
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+    graph: { name: graph.name, node: graph.nodes, initializer: graph.initializers ?? [], input: graph.inputs, output: graph.outputs },
+  };
+  return onnx.ModelProto.encode(proto).finish();
 }
 
 /** Nodes and initializers, each node's output named after it. */
@@ -72,13 +89,6 @@ export class GraphBuilder {
   }
 
   model(name: string, producer: string, input: Onnx.IValueInfoProto, output: Onnx.IValueInfoProto, metadata: Record<string, string> = {}): Uint8Array {
-    const proto: Onnx.IModelProto = {
-      irVersion: 7,
-      producerName: producer,
-      opsetImport: [{ domain: '', version: OPSET }],
-      metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
-      graph: { name, node: this.nodes, initializer: this.initializers, input: [input], output: [output] },
-    };
-    return onnx.ModelProto.encode(proto).finish();
+    return modelBytes({ name, nodes: this.nodes, initializers: this.initializers, inputs: [input], outputs: [output] }, producer, metadata);
   }
 }

@@ -1,11 +1,10 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANALYZER_VERSION, SSD_ANALYZER_VERSION } from '../../src-main/core/analysis/descriptor.js';
-import { createApp, type FacePairApp } from '../../src-main/core/app.js';
 import type { StatusReport } from '../../src-main/core/library/library-status.js';
 import { copyInto } from '../support/bad-files.js';
 import { runCliJson } from '../support/cli.js';
+import { decisionRows, facesIn, onlyFace, readRows, withApp, type FaceState } from '../support/library-rows.js';
 import { GROUPS, IDENTITIES, tempDir } from '../support/paths.js';
 
 // A library analysed with the old detector (SSD MobileNet v1, FACEPAIR_DETECTOR=ssd), worked on
@@ -13,59 +12,15 @@ import { GROUPS, IDENTITIES, tempDir } from '../support/paths.js';
 // a group photo), then scanned by the new analyser (BlazeFace and tiles): every photo is read
 // again, and every decision must come through on the same face ids.
 
-interface FaceRow {
-  id: number;
-  file: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  person_id: number | null;
-  assigned_by: string | null;
-  lost_at: string | null;
-}
-
-function read<T>(dbFile: string, sql: string): T[] {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
-
-const facesIn = (dbFile: string): FaceRow[] =>
-  read<FaceRow & { path: string }>(
-    dbFile,
-    'SELECT f.id, p.path, f.x, f.y, f.w, f.h, f.person_id, f.assigned_by, f.lost_at FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY f.id',
-  ).map(({ path: p, ...f }) => ({ ...f, file: path.basename(p) }));
-
 /** What the user decided, row by row: faces they placed or that belong to a named person, people, labels, actions. */
 function decisionsIn(dbFile: string): unknown {
-  const named = new Set(read<{ id: number }>(dbFile, 'SELECT id FROM people WHERE name IS NOT NULL').map((p) => p.id));
+  const named = new Set(readRows<{ id: number }>(dbFile, 'SELECT id FROM people WHERE name IS NOT NULL').map((p) => p.id));
   return {
     faces: facesIn(dbFile)
       .filter((f) => f.assigned_by === 'user' || (f.person_id !== null && named.has(f.person_id)))
       .map(({ id, file, person_id, assigned_by }) => ({ id, file, person_id, assigned_by })),
-    people: read(dbFile, 'SELECT id, name, hidden, cover_face_id FROM people WHERE name IS NOT NULL OR hidden = 1 ORDER BY id'),
-    labels: read(dbFile, 'SELECT face_a, face_b, same, source, action_id FROM labels ORDER BY face_a, face_b'),
-    actions: read(dbFile, 'SELECT id, kind, undone_at FROM actions ORDER BY id'),
+    ...decisionRows(dbFile, 'SELECT id, name, hidden, cover_face_id FROM people WHERE name IS NOT NULL OR hidden = 1 ORDER BY id'),
   };
-}
-
-function onlyFace(faces: readonly FaceRow[], file: string): FaceRow {
-  const found = faces.filter((f) => f.file === file && f.lost_at === null);
-  expect(found, file).toHaveLength(1);
-  return found[0]!;
-}
-
-async function withApp<T>(dbFile: string, fn: (app: FacePairApp) => T | Promise<T>): Promise<T> {
-  const app = createApp({ dbFile, mustExist: true });
-  try {
-    return await fn(app);
-  } finally {
-    app.close();
-  }
 }
 
 describe('upgrading the analyser from SSD to BlazeFace keeps every decision', () => {
@@ -84,10 +39,10 @@ describe('upgrading the analyser from SSD to BlazeFace keeps every decision', ()
     // Six faces of 30 to 50 pixels: the boxes of two detectors must still meet.
     'party.jpg': path.join(GROUPS, 'dlib-examples-faces', '2008_002470.jpg'),
   };
-  let ssdFaces: FaceRow[];
+  let ssdFaces: FaceState[];
   let before: unknown;
   let upgrade: { analysis: { done: number; errors: number; detector: string | null } };
-  let after: FaceRow[];
+  let after: FaceState[];
   let status: StatusReport;
   let partyIds: number[];
 
@@ -124,7 +79,7 @@ describe('upgrading the analyser from SSD to BlazeFace keeps every decision', ()
       return party.map((f) => f.id);
     });
     before = decisionsIn(db);
-    expect(read<{ v: number }>(db, 'SELECT DISTINCT analyzer_version AS v FROM photos')).toEqual([{ v: SSD_ANALYZER_VERSION }]);
+    expect(readRows<{ v: number }>(db, 'SELECT DISTINCT analyzer_version AS v FROM photos')).toEqual([{ v: SSD_ANALYZER_VERSION }]);
 
     upgrade = runCliJson(['scan', lib, '--db', db]);
     after = facesIn(db);
@@ -133,7 +88,7 @@ describe('upgrading the analyser from SSD to BlazeFace keeps every decision', ()
 
   it('reads every photo again with BlazeFace and records the new analyser version', () => {
     expect(upgrade.analysis).toMatchObject({ done: Object.keys(files).length, errors: 0, detector: 'blazeface' });
-    expect(read<{ v: number }>(db, 'SELECT DISTINCT analyzer_version AS v FROM photos')).toEqual([{ v: ANALYZER_VERSION }]);
+    expect(readRows<{ v: number }>(db, 'SELECT DISTINCT analyzer_version AS v FROM photos')).toEqual([{ v: ANALYZER_VERSION }]);
   });
 
   it('keeps every decided face id, person, name, cover, label and action', () => {

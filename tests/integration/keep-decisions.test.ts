@@ -4,74 +4,25 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANALYZER_VERSION } from '../../src-main/core/analysis/descriptor.js';
-import { createApp, type FacePairApp } from '../../src-main/core/app.js';
 import type { StatusReport } from '../../src-main/core/library/library-status.js';
 import { copyInto } from '../support/bad-files.js';
 import { runCli, runCliJson } from '../support/cli.js';
+import { decisionRows, facesIn, onlyFace, readRows, withApp, type DecisionRows, type FaceState } from '../support/library-rows.js';
 import { GROUPS, IDENTITIES, tempDir } from '../support/paths.js';
 
 // A library the user has worked on (names, a merge, "not this person", a chosen cover, review
 // answers) whose photos are analysed again: first all of them, as after an analyser upgrade,
 // then a few edited in place. Every decision must come through.
 
-interface FaceState {
-  id: number;
-  file: string;
-  idx: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  person_id: number | null;
-  assigned_by: string | null;
-  lost_at: string | null;
-}
-
-interface Decisions {
+interface Decisions extends DecisionRows {
   faces: Array<Pick<FaceState, 'id' | 'file' | 'person_id' | 'assigned_by'>>;
-  people: Array<{ id: number; name: string | null; hidden: number; cover_face_id: number | null }>;
-  labels: Array<{ face_a: number; face_b: number; same: number; source: string; action_id: number | null }>;
-  actions: Array<{ id: number; kind: string; undone_at: string | null }>;
 }
-
-function read<T>(dbFile: string, sql: string): T[] {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
-
-const facesIn = (dbFile: string): FaceState[] =>
-  read<FaceState & { path: string }>(
-    dbFile,
-    'SELECT f.id, p.path, f.idx, f.x, f.y, f.w, f.h, f.person_id, f.assigned_by, f.lost_at FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY f.id',
-  ).map(({ path: p, ...f }) => ({ ...f, file: path.basename(p) }));
 
 function decisionsIn(dbFile: string): Decisions {
   return {
     faces: facesIn(dbFile).map(({ id, file, person_id, assigned_by }) => ({ id, file, person_id, assigned_by })),
-    people: read(dbFile, 'SELECT id, name, hidden, cover_face_id FROM people ORDER BY id'),
-    labels: read(dbFile, 'SELECT face_a, face_b, same, source, action_id FROM labels ORDER BY face_a, face_b'),
-    actions: read(dbFile, 'SELECT id, kind, undone_at FROM actions ORDER BY id'),
+    ...decisionRows(dbFile),
   };
-}
-
-/** The one face found on a photo (fails when there is not exactly one). */
-function onlyFace(faces: readonly FaceState[], file: string): FaceState {
-  const found = faces.filter((f) => f.file === file && f.lost_at === null);
-  expect(found, file).toHaveLength(1);
-  return found[0]!;
-}
-
-async function withApp<T>(dbFile: string, fn: (app: FacePairApp) => T | Promise<T>): Promise<T> {
-  const app = createApp({ dbFile, mustExist: true });
-  try {
-    return await fn(app);
-  } finally {
-    app.close();
-  }
 }
 
 /** Paints a grey block over a face (with a margin), writing the photo in place: its content changes. */
@@ -163,7 +114,7 @@ describe('the user\'s decisions survive a re-analysis of the photos', () => {
 
   it('analyses every photo of an older analyser again', () => {
     expect(reanalysis.analysis).toMatchObject({ done: Object.keys(files).length, errors: 0 });
-    expect(read<{ v: number }>(db, 'SELECT DISTINCT analyzer_version AS v FROM photos')).toEqual([{ v: ANALYZER_VERSION }]);
+    expect(readRows<{ v: number }>(db, 'SELECT DISTINCT analyzer_version AS v FROM photos')).toEqual([{ v: ANALYZER_VERSION }]);
   });
 
   it('keeps every face id, person, name, cover, user assignment, label and action', () => {
@@ -174,7 +125,7 @@ describe('the user\'s decisions survive a re-analysis of the photos', () => {
   });
 
   it('gives every face its new analysis: a descriptor, and crops that exist', async () => {
-    const faces = read<{ id: number; crop_file: string; vectors: number }>(
+    const faces = readRows<{ id: number; crop_file: string; vectors: number }>(
       db,
       `SELECT f.id, f.crop_file, (SELECT count(*) FROM embeddings e JOIN models m ON m.id = e.model_id
          WHERE e.face_id = f.id AND m.kind = 'descriptor') AS vectors FROM faces f`,
@@ -227,8 +178,8 @@ describe('the user\'s decisions survive a re-analysis of the photos', () => {
       const lost = edited.find((f) => f.id === ids.benCover)!;
       expect(lost).toMatchObject({ file: 'ben-2.jpg', person_id: ids.ben });
       expect(lost.lost_at).not.toBeNull();
-      expect(read(db, `SELECT 1 FROM labels WHERE face_a = ${ids.benCover} OR face_b = ${ids.benCover}`).length).toBeGreaterThan(0);
-      expect(read<{ cover_face_id: number }>(db, `SELECT cover_face_id FROM people WHERE id = ${ids.ben}`)).toEqual([{ cover_face_id: ids.benCover }]);
+      expect(readRows(db, `SELECT 1 FROM labels WHERE face_a = ${ids.benCover} OR face_b = ${ids.benCover}`).length).toBeGreaterThan(0);
+      expect(readRows<{ cover_face_id: number }>(db, `SELECT cover_face_id FROM people WHERE id = ${ids.ben}`)).toEqual([{ cover_face_id: ids.benCover }]);
     });
 
     it('status lists the lost face with its photo and box', () => {

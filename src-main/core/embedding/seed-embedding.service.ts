@@ -143,7 +143,12 @@ export class SeedEmbeddingService {
   async pairInputsOf(faceIds: readonly number[]): Promise<{ scorer: SeedPairScorer; vectors: Float32Array; has: boolean[] } | null> {
     const scorer = await this.pairScorer();
     if (scorer === null) return null;
-    const modelId = this.faces.modelId(scorer.key, 'extractor', SEED_EMBEDDING_DIM);
+    return { scorer, ...this.storedVectors(scorer.key, faceIds) };
+  }
+
+  /** The faces' stored embeddings under a model key, row by row (zeros where `has` is false). */
+  private storedVectors(key: string, faceIds: readonly number[]): { vectors: Float32Array; has: boolean[] } {
+    const modelId = this.faces.modelId(key, 'extractor', SEED_EMBEDDING_DIM);
     const stored = this.embeddings.vectorsFor(modelId, faceIds);
     const vectors = new Float32Array(faceIds.length * SEED_EMBEDDING_DIM);
     const has = faceIds.map((id, i) => {
@@ -151,21 +156,13 @@ export class SeedEmbeddingService {
       if (v) vectors.set(v, i * SEED_EMBEDDING_DIM);
       return v !== undefined;
     });
-    return { scorer, vectors, has };
+    return { vectors, has };
   }
 
   async embeddingsOf(faceIds: readonly number[]): Promise<{ model: SeedEmbedder; vectors: Float32Array; has: boolean[] } | null> {
     const m = await this.model();
     if (m === null) return null;
-    const modelId = this.faces.modelId(m.key, 'extractor', SEED_EMBEDDING_DIM);
-    const stored = this.embeddings.vectorsFor(modelId, faceIds);
-    const vectors = new Float32Array(faceIds.length * SEED_EMBEDDING_DIM);
-    const has = faceIds.map((id, i) => {
-      const v = stored.get(id);
-      if (v) vectors.set(v, i * SEED_EMBEDDING_DIM);
-      return v !== undefined;
-    });
-    return { model: m, vectors, has };
+    return { model: m, ...this.storedVectors(m.key, faceIds) };
   }
 
   /** Embeds on this thread (when no scan workers are at hand). */

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'vitest';
+import { createApp, type FacePairApp } from '../../src-main/core/app.js';
+
+/** A face's row as the tests of re-analysis compare it, with its photo's file name. */
+export interface FaceState {
+  id: number;
+  file: string;
+  idx: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  person_id: number | null;
+  assigned_by: string | null;
+  lost_at: string | null;
+}
+
+/** Rows of a query on a library, opened read-only and closed again. */
+export function readRows<T>(dbFile: string, sql: string): T[] {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+export const facesIn = (dbFile: string): FaceState[] =>
+  readRows<FaceState & { path: string }>(
+    dbFile,
+    'SELECT f.id, p.path, f.idx, f.x, f.y, f.w, f.h, f.person_id, f.assigned_by, f.lost_at FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY f.id',
+  ).map(({ path: p, ...f }) => ({ ...f, file: path.basename(p) }));
+
+export interface DecisionRows {
+  people: Array<{ id: number; name: string | null; hidden: number; cover_face_id: number | null }>;
+  labels: Array<{ face_a: number; face_b: number; same: number; source: string; action_id: number | null }>;
+  actions: Array<{ id: number; kind: string; undone_at: string | null }>;
+}
+
+/** The people, labels and actions rows: what the user decided besides the faces. */
+export function decisionRows(dbFile: string, people = 'SELECT id, name, hidden, cover_face_id FROM people ORDER BY id'): DecisionRows {
+  return {
+    people: readRows(dbFile, people),
+    labels: readRows(dbFile, 'SELECT face_a, face_b, same, source, action_id FROM labels ORDER BY face_a, face_b'),
+    actions: readRows(dbFile, 'SELECT id, kind, undone_at FROM actions ORDER BY id'),
+  };
+}
+
+/** The one face found on a photo (fails when there is not exactly one). */
+export function onlyFace(faces: readonly FaceState[], file: string): FaceState {
+  const found = faces.filter((f) => f.file === file && f.lost_at === null);
+  expect(found, file).toHaveLength(1);
+  return found[0]!;
+}
+
+/** Runs `fn` on the library's app, closed after. */
+export async function withApp<T>(dbFile: string, fn: (app: FacePairApp) => T | Promise<T>): Promise<T> {
+  const app = createApp({ dbFile, mustExist: true });
+  try {
+    return await fn(app);
+  } finally {
+    app.close();
+  }
+}
