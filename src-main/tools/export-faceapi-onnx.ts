@@ -17,7 +17,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { loadFaceNets } from '../core/analysis/face-models.js';
-import { FACE_NETS, faceApiWeightsSha256, faceNetsOnnxDir, OnnxFaceNet, type FaceNetName, type FaceNetProvenance } from '../core/analysis/onnx-face-nets.js';
+import { EXPORT_FORMAT, FACE_NETS, faceApiWeightsSha256, faceNetsOnnxDir, OnnxFaceNet, type FaceNetName, type FaceNetProvenance } from '../core/analysis/onnx-face-nets.js';
 import { loadOrt } from '../core/ml/ort.js';
 import type { MlRuntime } from '../core/ml/runtime.js';
 import { convKernel, GraphBuilder, int, ints, str, valueInfo } from './onnx-graph.js';
@@ -32,6 +32,9 @@ interface DenseBlockParams { conv0: SeparableParams | ConvParams; conv1: Separab
 
 const MEAN_RGB = [122.782, 117.001, 104.298];
 const data = (t: Tensor): Float32Array => t.dataSync() as Float32Array;
+/** A TF.js tensor, or values already computed from one. */
+type Weights = Tensor | { data: Float32Array; shape: number[] };
+const valuesOf = (w: Weights): Float32Array => ('dataSync' in w ? data(w) : w.data);
 
 /** A tensor flowing through the graph, with its NCHW shape tracked (the nets have fixed input sizes). */
 interface Flow { name: string; c: number; h: number; w: number }
@@ -50,23 +53,18 @@ class FaceNetGraph extends GraphBuilder {
   }
 
   /** TF's conv2d: 'same' pads the extra pixel after (SAME_UPPER); optional bias. */
-  conv(x: Flow, filters: Tensor, bias: Tensor | null, stride: number, padding: 'same' | 'valid', group = 1): Flow {
+  conv(x: Flow, filters: Weights, bias: Weights | null, stride: number, padding: 'same' | 'valid', group = 1): Flow {
     const [kh, kw, cin, cout] = filters.shape as [number, number, number, number];
     const id = this.next('conv');
     // A depthwise kernel [kh, kw, C, 1] is [C, 1, kh, kw] in ONNX: the same memory as [1, C, kh, kw].
     const dims = group > 1 ? [cin, 1, kh, kw] : [cout, cin, kh, kw];
-    const inputs = [x.name, this.constant(`${id}/W`, dims, convKernel(data(filters), [kh, kw, cin, cout]))];
-    if (bias) inputs.push(this.constant(`${id}/B`, [bias.shape[0]!], data(bias)));
+    const inputs = [x.name, this.constant(`${id}/W`, dims, convKernel(valuesOf(filters), [kh, kw, cin, cout]))];
+    if (bias) inputs.push(this.constant(`${id}/B`, [bias.shape[0]!], valuesOf(bias)));
     const attrs = [ints('kernel_shape', [kh, kw]), ints('strides', [stride, stride]), str('auto_pad', padding === 'same' ? 'SAME_UPPER' : 'VALID')];
     if (group > 1) attrs.push(int('group', group));
     const out = group > 1 ? cin : cout;
     const size = (s: number): number => (padding === 'same' ? Math.ceil(s / stride) : Math.floor((s - kh) / stride) + 1);
     return { name: this.op('Conv', inputs, attrs, id), c: out, h: size(x.h), w: size(x.w) };
-  }
-
-  channelOp(opType: 'Mul' | 'Add', x: Flow, t: Tensor): Flow {
-    const id = this.next(opType.toLowerCase());
-    return { ...x, name: this.op(opType, [x.name, this.constant(`${id}/v`, [1, x.c, 1, 1], data(t))], [], id) };
   }
 
   add(a: Flow, b: Flow): Flow {
@@ -102,9 +100,18 @@ class FaceNetGraph extends GraphBuilder {
 
 // --- the descriptor: face-api's FaceRecognitionNet (a ResNet-34-like net on 150 px chips) ---
 
+/**
+ * conv, + bias, then the scale layer (× w + b per channel), folded into one convolution:
+ * W' = W·w, b' = bias·w + b. One set of weights in the file, and none for onnxruntime to fold
+ * again at load (its fused copies beside the originals cost about 50 MB per session).
+ */
 function convLayer(g: FaceNetGraph, x: Flow, p: ConvLayerParams, stride: number, relu: boolean, padding: 'same' | 'valid' = 'same'): Flow {
-  let out = g.conv(x, p.conv.filters, p.conv.bias, stride, padding);
-  out = g.channelOp('Add', g.channelOp('Mul', out, p.scale.weights), p.scale.biases);
+  const [w, b, bias] = [data(p.scale.weights), data(p.scale.biases), data(p.conv.bias)];
+  const filters = data(p.conv.filters);
+  const cout = w.length;
+  const folded = filters.map((v, i) => v * w[i % cout]!);
+  const foldedBias = bias.map((v, o) => v * w[o]! + b[o]!);
+  const out = g.conv(x, { data: folded, shape: p.conv.filters.shape }, { data: foldedBias, shape: [cout] }, stride, padding);
   return relu ? g.relu(out) : out;
 }
 
@@ -221,8 +228,8 @@ export async function exportFaceApiOnnx(outDir: string, log: (line: string) => v
   const todo: FaceNetName[] = [];
   for (const net of Object.keys(FACE_NETS) as FaceNetName[]) {
     const file = path.join(outDir, FACE_NETS[net].onnx);
-    const made = existsSync(file) ? await readFile(`${file}.json`, 'utf8').then((t) => (JSON.parse(t) as FaceNetProvenance).faceApiWeightsSha256, () => null) : null;
-    if (!force && made === (await faceApiWeightsSha256(net))) result[net] = null;
+    const made = existsSync(file) ? await readFile(`${file}.json`, 'utf8').then((t) => JSON.parse(t) as FaceNetProvenance, () => null) : null;
+    if (!force && made?.format === EXPORT_FORMAT && made.faceApiWeightsSha256 === (await faceApiWeightsSha256(net))) result[net] = null;
     else todo.push(net);
   }
   if (todo.length === 0) {
@@ -248,7 +255,7 @@ export async function exportFaceApiOnnx(outDir: string, log: (line: string) => v
     const maxDiff = await maxDifference(rt, net, file);
     log(`wrote ${file} (${(bytes.length / 1e6).toFixed(1)} MB); largest difference from TF.js: ${maxDiff.toExponential(2)}`);
     if (!(maxDiff <= 1e-4)) throw new Error(`onnxruntime and TF.js disagree by ${maxDiff} on the ${net} net (limit 1e-4): ${file} is not to be used`);
-    const provenance: FaceNetProvenance = { faceApiWeightsSha256: sha, maxDifferenceFromTfjs: maxDiff, exportedAt: new Date().toISOString() };
+    const provenance: FaceNetProvenance = { format: EXPORT_FORMAT, faceApiWeightsSha256: sha, maxDifferenceFromTfjs: maxDiff, exportedAt: new Date().toISOString() };
     await writeFile(`${file}.json`, JSON.stringify(provenance, null, 2) + '\n');
     result[net] = maxDiff;
   }

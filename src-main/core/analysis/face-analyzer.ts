@@ -1,6 +1,7 @@
 import { dlibChipTransform, dlibMeanShape, DESCRIPTOR_CHIP_SIZE } from './align/dlib-chip.js';
 import { loadFaceNets } from './face-models.js';
 import { FACE_NETS, loadOnnxFaceNets, type OnnxFaceNet } from './onnx-face-nets.js';
+import { landmarkBatch } from './landmark-input.js';
 import { applySimilarity, fitSimilarity, iou, type Box, type Point } from './align/geometry.js';
 import { lfwAlignTransform, LFW_CROP_SIZE } from './align/lfw-template.js';
 import type { RgbImage } from './rgb-image.js';
@@ -151,7 +152,8 @@ export class FaceAnalyzer {
     const wanted = detector ?? requestedDetector();
     const blazeFace = wanted === 'ssd' ? null : await BlazeFaceDetector.load();
     if (wanted === 'blazeface' && blazeFace === null) throw new Error('FACEPAIR_DETECTOR=blazeface, but onnxruntime-node or the BlazeFace model cannot load here');
-    const [rt, onnx] = await Promise.all([loadFaceNets({ ssd: blazeFace === null }), loadOnnxFaceNets()]);
+    const onnx = await loadOnnxFaceNets();
+    const rt = await loadFaceNets({ ssd: blazeFace === null, landmarksAndDescriptor: onnx === null });
     return new FaceAnalyzer(rt, blazeFace, merged, onnx);
   }
 
@@ -280,7 +282,7 @@ export class FaceAnalyzer {
   }
 
   /** Boxes of the shape SSD gives (forehead to chin), in pixels of `img`, best first. */
-  private async detect(img: RgbImage, input: unknown, tiles: boolean): Promise<RawDetection[]> {
+  private async detect(img: RgbImage, input: () => unknown, tiles: boolean): Promise<RawDetection[]> {
     if (this.blazeFace) {
       const found = await this.blazeFace.detect(img, { minScore: this.options.minBlazeFaceScore, tiles: tiles && this.options.tiles });
       return found
@@ -290,32 +292,22 @@ export class FaceAnalyzer {
     }
     const { faceapi } = this.rt;
     const found = await faceapi.nets.ssdMobilenetv1.locateFaces(
-      input as never,
+      input() as never,
       new faceapi.SsdMobilenetv1Options({ minConfidence: this.options.minDetectionScore, maxResults: this.options.maxFaces }),
     );
     return found.map((d) => ({ box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }, score: d.score }));
   }
 
   /**
-   * face-api's detectLandmarks with the net on onnxruntime: the same input (each crop padded to
-   * a square about its centre and resized to 112 px by face-api's own TF.js ops) and the same
-   * post-processing (undo the padding, then scale to the crop).
+   * face-api's detectLandmarks with the net on onnxruntime: the same input (`landmarkBatch`: each
+   * box clipped and floored, padded to a square about its centre, resized to 112 px) and the
+   * same post-processing (undo the padding, scale to the crop, move to the crop's place).
    */
-  private async landmarksOnnx(net: OnnxFaceNet, crops: Parameters<MlRuntime['faceapi']['toNetInput']>[0]): Promise<Array<{ positions: Point[] }>> {
-    const { tf, faceapi } = this.rt;
+  private async landmarksOnnx(net: OnnxFaceNet, img: RgbImage, boxes: readonly Box[]): Promise<Point[][]> {
     const side = FACE_NETS.landmarks.inputSize;
-    const netInput = await faceapi.toNetInput(crops);
-    const batch = tf.tidy(() => tf.cast(netInput.toBatchTensor(side, true) as unknown as import('@tensorflow/tfjs').Tensor, 'float32'));
-    let x: Float32Array;
-    try {
-      x = (await batch.data()) as Float32Array;
-    } finally {
-      batch.dispose();
-    }
-    const n = netInput.batchSize;
-    const out = await net.run(x, n);
-    return Array.from({ length: n }, (_, b) => {
-      const [height, width] = [netInput.getInputHeight(b), netInput.getInputWidth(b)];
+    const { x, crops } = landmarkBatch(img, boxes, side);
+    const out = await net.run(x, crops.length);
+    return crops.map(({ x: ox, y: oy, width, height }, b) => {
       const scale = side / Math.max(width, height);
       const [w, h] = [width * scale, height * scale];
       const padX = w < h ? Math.abs(w - h) / 2 : 0;
@@ -323,9 +315,9 @@ export class FaceAnalyzer {
       const positions: Point[] = [];
       for (let k = 0; k < 68; k++) {
         const o = b * 136 + 2 * k;
-        positions.push({ x: ((out[o]! * side - padX) / w) * width, y: ((out[o + 1]! * side - padY) / h) * height });
+        positions.push({ x: ((out[o]! * side - padX) / w) * width + ox, y: ((out[o + 1]! * side - padY) / h) * height + oy });
       }
-      return { positions };
+      return positions;
     });
   }
 
@@ -335,7 +327,9 @@ export class FaceAnalyzer {
     timings: AnalyzeTimings,
   ): Promise<Landmarked[]> {
     const { tf } = this.rt;
-    const input = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+    // The photo as a TF.js tensor only where TF.js runs (SSD, or the landmark net without onnxruntime).
+    const held: { tensor: { dispose(): void } | null } = { tensor: null };
+    const input = (): unknown => (held.tensor ??= tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'));
     try {
       let t0 = performance.now();
       const detections = await this.detect(img, input, border === 0);
@@ -346,7 +340,7 @@ export class FaceAnalyzer {
       if (usable.length === 0) return [];
 
       t0 = performance.now();
-      const found: Landmarked[] = (await this.landmarksIn(input, usable.map((d) => d.box))).map((m, i) => ({
+      const found: Landmarked[] = (await this.landmarksIn(img, input, usable.map((d) => d.box))).map((m, i) => ({
         box: usable[i]!.box,
         score: usable[i]!.score,
         ...m,
@@ -360,6 +354,7 @@ export class FaceAnalyzer {
         const failed = found.filter((f) => f.shapeError > this.options.maxShapeError && f.box.width < RETRY_MAX_WIDTH);
         if (failed.length > 0) {
           const again = await this.landmarksIn(
+            img,
             input,
             failed.map((f) => clipBox(scaleBox(f.box, RETRY_BOX_SCALE), img.width, img.height)),
           );
@@ -376,22 +371,24 @@ export class FaceAnalyzer {
         landmarks: f.landmarks.map((p) => ({ x: p.x - border, y: p.y - border })),
       }));
     } finally {
-      input.dispose();
+      held.tensor?.dispose();
     }
   }
 
   /** The 68 landmarks in each box (inside the image), in pixels of the image, one batch. */
-  private async landmarksIn(input: unknown, boxes: readonly Box[]): Promise<Array<{ landmarks: Point[]; shapeError: number }>> {
+  private async landmarksIn(img: RgbImage, input: () => unknown, boxes: readonly Box[]): Promise<Array<{ landmarks: Point[]; shapeError: number }>> {
+    const marks = this.onnx ? await this.landmarksOnnx(this.onnx.landmarks, img, boxes) : await this.landmarksTfjs(input(), boxes);
+    return marks.map((landmarks) => ({ landmarks, shapeError: landmarkShapeError(landmarks) }));
+  }
+
+  private async landmarksTfjs(input: unknown, boxes: readonly Box[]): Promise<Point[][]> {
     const { faceapi } = this.rt;
     const rects = boxes.map((b) => new faceapi.Rect(b.x, b.y, b.width, b.height));
     const crops = await faceapi.extractFaceTensors(input as never, rects);
     let marks: Array<{ positions: Array<{ x: number; y: number }> }>;
     try {
-      if (this.onnx) marks = await this.landmarksOnnx(this.onnx.landmarks, crops as never);
-      else {
-        const out = await faceapi.nets.faceLandmark68Net.detectLandmarks(crops as never);
-        marks = Array.isArray(out) ? out : [out];
-      }
+      const out = await faceapi.nets.faceLandmark68Net.detectLandmarks(crops as never);
+      marks = Array.isArray(out) ? out : [out];
     } finally {
       for (const c of crops) c.dispose();
     }
@@ -399,8 +396,7 @@ export class FaceAnalyzer {
       // extractFaceTensors cuts the box clipped at the image borders, floored.
       const ox = Math.floor(Math.max(0, b.x));
       const oy = Math.floor(Math.max(0, b.y));
-      const landmarks = marks[i]!.positions.map((p) => ({ x: p.x + ox, y: p.y + oy }));
-      return { landmarks, shapeError: landmarkShapeError(landmarks) };
+      return marks[i]!.positions.map((p) => ({ x: p.x + ox, y: p.y + oy }));
     });
   }
 }

@@ -27,8 +27,13 @@ export const FACE_NETS = {
 } as const;
 export type FaceNetName = keyof typeof FACE_NETS;
 
+/** 2: the scale layers folded into the convolutions. */
+export const EXPORT_FORMAT = 2;
+
 /** Beside each ONNX file as `<file>.json`. */
 export interface FaceNetProvenance {
+  /** How the graph was written (EXPORT_FORMAT): a build remakes a file of an older format. */
+  format?: number;
   faceApiWeightsSha256: string;
   maxDifferenceFromTfjs: number;
   exportedAt: string;

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from '../worker-script.js';
-import 'sharp'; // loaded on the main thread first: libvips must not be first loaded by a worker.
+import sharp from 'sharp'; // loaded on the main thread first: libvips must not be first loaded by a worker.
 import type { PipelineJob, PipelineReply } from './pipeline-protocol.js';
 
 type Pending = { job: PipelineJob; resolve: (r: PipelineReply) => void };
@@ -35,6 +35,10 @@ export function defaultWorkerCount(): number {
  * worker at a time. A worker that dies fails only its own job and is replaced. Started
  * before indexing, so the workers load their models while the folder is walked and hashed.
  */
+// A scan decodes each photo once: libvips's operation cache (up to 50 MB, for the process)
+// would only hold pixels no one asks for again.
+sharp.cache(false);
+
 export class PipelinePool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
