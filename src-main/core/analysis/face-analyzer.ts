@@ -85,8 +85,10 @@ interface Landmarked extends RawDetection {
   retried: boolean;
 }
 
-/** How much larger the box of a BlazeFace detection whose landmark shape failed is made for a second try. */
-const RETRY_BOX_SCALE = 1.25;
+/** How much larger the box of a small BlazeFace detection whose landmark shape failed is made for a second try. */
+const RETRY_SMALL_BOX_SCALE = 1.25;
+/** The same for a sure detection of a larger face: its box misfits less. */
+const RETRY_SURE_BOX_SCALE = 1.1;
 /** Only boxes narrower than this (pixels of the decoded photo) get that second try: larger faces fit the first box. */
 const RETRY_MAX_WIDTH = 48;
 
@@ -348,15 +350,22 @@ export class FaceAnalyzer {
       }));
       // BlazeFace's box, made SSD-like, is a median fit: small faces fit the landmark net
       // better in a larger box (SSD's boxes of faces under 25 px are 1.4-1.9 times as tall as
-      // BlazeFace's). Only small ones whose shape fails are looked at again, and a face passed
-      // that way is confirmed by the second look like an unsure one.
+      // BlazeFace's), and a sure detection of any size may misfit its box a little (LFW
+      // portraits that SSD's box passed). Only those whose shape fails are looked at again, in
+      // each retry box, the best fit kept; a face passed that way is confirmed by the second
+      // look like an unsure one.
       if (this.blazeFace) {
-        const failed = found.filter((f) => f.shapeError > this.options.maxShapeError && f.box.width < RETRY_MAX_WIDTH);
-        if (failed.length > 0) {
+        const failing = found.filter((f) => f.shapeError > this.options.maxShapeError);
+        for (const [scale, wanted] of [
+          [RETRY_SMALL_BOX_SCALE, (f: Landmarked) => f.box.width < RETRY_MAX_WIDTH],
+          [RETRY_SURE_BOX_SCALE, (f: Landmarked) => f.box.width >= RETRY_MAX_WIDTH && f.score >= this.options.sureBlazeFaceScore],
+        ] as const) {
+          const failed = failing.filter(wanted);
+          if (failed.length === 0) continue;
           const again = await this.landmarksIn(
             img,
             input,
-            failed.map((f) => clipBox(scaleBox(f.box, RETRY_BOX_SCALE), img.width, img.height)),
+            failed.map((f) => clipBox(scaleBox(f.box, scale), img.width, img.height)),
           );
           failed.forEach((f, i) => {
             if (again[i]!.shapeError < f.shapeError) Object.assign(f, again[i]!, { retried: true });
