@@ -34,7 +34,8 @@ describe('the landmark and descriptor nets on onnxruntime', () => {
     let faces = 0;
     for (const file of PHOTOS) {
       const { image } = await decodePhoto(file, 1600);
-      const [a, b]: AnalyzeResult[] = [await onnx.analyze(image), await tfjs.analyze(image)];
+      const a: AnalyzeResult = await onnx.analyze(image);
+      const b: AnalyzeResult = await tfjs.analyze(image);
       expect(a.faces.length, path.basename(file)).toBe(b.faces.length);
       a.faces.forEach((f, i) => {
         const g = b.faces[i]!;
