@@ -4,8 +4,8 @@ import { ANALYZER_VERSION, SSD_ANALYZER_VERSION } from '../../src-main/core/anal
 import type { StatusReport } from '../../src-main/core/library/library-status.js';
 import { copyInto } from '../support/bad-files.js';
 import { runCliJson } from '../support/cli.js';
-import { decisionRows, facesIn, onlyFace, readRows, withApp, type FaceState } from '../support/library-rows.js';
-import { GROUPS, IDENTITIES, tempDir } from '../support/paths.js';
+import { decisionPhotos, decisionRows, facesIn, onlyFace, readRows, withApp, type FaceState } from '../support/library-rows.js';
+import { GROUPS, tempDir } from '../support/paths.js';
 
 // A library analysed with the old detector (SSD MobileNet v1, FACEPAIR_DETECTOR=ssd), worked on
 // by its user (names, merges, "not this person", a cover, review answers, on portraits and on
@@ -27,15 +27,8 @@ describe('upgrading the analyser from SSD to BlazeFace keeps every decision', ()
   const root = tempDir('detector-upgrade');
   const lib = path.join(root, 'photos');
   const db = path.join(root, 'data', 'library.db');
-  const src = (id: string, img: string): string => path.join(IDENTITIES, id, img);
   const files: Record<string, string> = {
-    'anna-1.jpg': src('id01', 'img1.jpg'),
-    'anna-2.jpg': src('id01', 'img2.jpg'),
-    'anna-3.jpg': src('id01', 'img4.jpg'),
-    'ben-1.jpg': src('id02', 'img26.jpg'),
-    'ben-2.jpg': src('id02', 'img27.jpg'),
-    'cara-1.jpg': src('id03', 'img48.jpg'),
-    'couple.jpg': path.join(GROUPS, 'deepface_couple.jpg'),
+    ...decisionPhotos(),
     // Six faces of 30 to 50 pixels: the boxes of two detectors must still meet.
     'party.jpg': path.join(GROUPS, 'dlib-examples-faces', '2008_002470.jpg'),
   };

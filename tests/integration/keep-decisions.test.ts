@@ -7,8 +7,8 @@ import { ANALYZER_VERSION } from '../../src-main/core/analysis/descriptor.js';
 import type { StatusReport } from '../../src-main/core/library/library-status.js';
 import { copyInto } from '../support/bad-files.js';
 import { runCli, runCliJson } from '../support/cli.js';
-import { decisionRows, facesIn, onlyFace, readRows, withApp, type DecisionRows, type FaceState } from '../support/library-rows.js';
-import { GROUPS, IDENTITIES, tempDir } from '../support/paths.js';
+import { decisionPhotos, decisionRows, facesIn, onlyFace, readRows, withApp, type DecisionRows, type FaceState } from '../support/library-rows.js';
+import { tempDir } from '../support/paths.js';
 
 // A library the user has worked on (names, a merge, "not this person", a chosen cover, review
 // answers) whose photos are analysed again: first all of them, as after an analyser upgrade,
@@ -52,16 +52,7 @@ describe('the user\'s decisions survive a re-analysis of the photos', () => {
   const root = tempDir('keep-decisions');
   const lib = path.join(root, 'photos');
   const db = path.join(root, 'data', 'library.db');
-  const src = (id: string, img: string): string => path.join(IDENTITIES, id, img);
-  const files: Record<string, string> = {
-    'anna-1.jpg': src('id01', 'img1.jpg'),
-    'anna-2.jpg': src('id01', 'img2.jpg'),
-    'anna-3.jpg': src('id01', 'img4.jpg'),
-    'ben-1.jpg': src('id02', 'img26.jpg'),
-    'ben-2.jpg': src('id02', 'img27.jpg'),
-    'cara-1.jpg': src('id03', 'img48.jpg'),
-    'couple.jpg': path.join(GROUPS, 'deepface_couple.jpg'),
-  };
+  const files = decisionPhotos();
   let first: FaceState[];
   let before: Decisions;
   let reanalysis: { analysis: { done: number; errors: number } };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { createApp, type FacePairApp } from '../../src-main/core/app.js';
+import { GROUPS, IDENTITIES } from './paths.js';
 
 /** A face's row as the tests of re-analysis compare it, with its photo's file name. */
 export interface FaceState {
@@ -63,4 +64,18 @@ export async function withApp<T>(dbFile: string, fn: (app: FacePairApp) => T | P
   } finally {
     app.close();
   }
+}
+
+/** The re-analysis tests' library: three people's portraits and a couple, by the name each gets in it. */
+export function decisionPhotos(): Record<string, string> {
+  const src = (id: string, img: string): string => path.join(IDENTITIES, id, img);
+  return {
+    'anna-1.jpg': src('id01', 'img1.jpg'),
+    'anna-2.jpg': src('id01', 'img2.jpg'),
+    'anna-3.jpg': src('id01', 'img4.jpg'),
+    'ben-1.jpg': src('id02', 'img26.jpg'),
+    'ben-2.jpg': src('id02', 'img27.jpg'),
+    'cara-1.jpg': src('id03', 'img48.jpg'),
+    'couple.jpg': path.join(GROUPS, 'deepface_couple.jpg'),
+  };
 }

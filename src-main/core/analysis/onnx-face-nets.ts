@@ -10,12 +10,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { loadOrt } from '../ml/ort.js';
+import { createOrtSession, loadOrt, type Ort, type OrtSession as Session } from '../ml/ort.js';
 import { modelsDir } from '../paths.js';
 import { faceApiModelDir } from './face-models.js';
 
-type Ort = typeof import('onnxruntime-node');
-type Session = import('onnxruntime-node').InferenceSession;
 
 export const LANDMARK_INPUT_SIZE = 112;
 export const DESCRIPTOR_INPUT_SIZE = 150;
@@ -69,7 +67,7 @@ export class OnnxFaceNet {
     if (expectedSha256 !== null && (await recordedSha256(file)) !== expectedSha256) return null;
     const ort = await loadOrt();
     if (ort === null) return null;
-    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await createOrtSession(ort, file, threads);
     return new OnnxFaceNet(ort, session, net);
   }
 

@@ -4,11 +4,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { loadOrt } from '../ml/ort.js';
+import { createOrtSession, loadOrt, type Ort, type OrtSession as Session } from '../ml/ort.js';
 import { modelsDir } from '../paths.js';
 
-type Session = import('onnxruntime-node').InferenceSession;
-type Ort = typeof import('onnxruntime-node');
 
 export function defaultKnnModelFile(): string {
   return path.join(modelsDir(), 'knn', 'nearest.onnx');
@@ -51,10 +49,9 @@ export class OnnxNearest {
     const ort = await loadOrt();
     if (ort === null) return null;
     try {
-      const options = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' } as const;
-      const session = await ort.InferenceSession.create(file, options);
+      const session = await createOrtSession(ort, file, threads);
       const topkFile = path.join(path.dirname(file), 'nearest-topk.onnx');
-      const topk = existsSync(topkFile) ? await ort.InferenceSession.create(topkFile, options) : null;
+      const topk = existsSync(topkFile) ? await createOrtSession(ort, topkFile, threads) : null;
       return new OnnxNearest(ort, session, topk);
     } catch {
       return null;

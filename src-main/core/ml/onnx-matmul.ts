@@ -5,11 +5,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { loadOrt } from './ort.js';
+import { createOrtSession, loadOrt, type Ort, type OrtSession as Session } from './ort.js';
 import { modelsDir } from '../paths.js';
 
-type Session = import('onnxruntime-node').InferenceSession;
-type Ort = typeof import('onnxruntime-node');
 
 export class OnnxMatMul {
   private constructor(
@@ -22,7 +20,7 @@ export class OnnxMatMul {
     const ort = await loadOrt();
     if (ort === null) return null;
     try {
-      return new OnnxMatMul(ort, await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }));
+      return new OnnxMatMul(ort, await createOrtSession(ort, file, threads));
     } catch {
       return null;
     }
