@@ -37,4 +37,30 @@ describe('opening one new database from several processes at once', () => {
     }
     expect(failures).toEqual([]);
   }, 90_000);
+
+  // The race behind a CI failure ("database is locked" in one of 24 processes): one process
+  // holds the write lock of the new file while it turns it to WAL, and another asks for WAL
+  // at that moment. SQLite answers that request at once, without waiting its busy_timeout.
+  it('waits for another process that holds the write lock of the new file, then opens it', async () => {
+    const file = path.join(tempDir('concurrent-open-held'), 'library.db');
+    const holder = spawn(process.execPath, ['-e', `
+      const Database = require(${JSON.stringify(path.join(REPO_ROOT, 'node_modules/better-sqlite3'))});
+      const db = new Database(${JSON.stringify(file)});
+      db.exec('BEGIN IMMEDIATE; CREATE TABLE held (a)');
+      process.stdout.write('held');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 600);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => holder.once('exit', resolve));
+    await Promise.race([
+      new Promise<void>((resolve) => holder.stdout.once('data', () => resolve())),
+      exited.then((code) => Promise.reject(new Error(`the process holding the lock ended first (exit ${code})`))),
+    ]);
+    const opened = await openInProcess(file);
+    expect(await exited).toBe(0);
+    expect(opened.stderr).toBe('');
+    expect(opened.code).toBe(0);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
+    db.close();
+  }, 30_000);
 });

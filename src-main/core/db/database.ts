@@ -112,18 +112,45 @@ export function openDatabase(file: string, options: OpenOptions = { create: true
   try {
     // First: another process may be creating or migrating the same file right now.
     db.pragma('busy_timeout = 5000');
-    if (!options.readonly) db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('synchronous = NORMAL');
-    // Reading the schema fails fast on a file that is not a SQLite database.
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
-    if (!options.readonly) migrate(db, MIGRATIONS);
-    else assertKnownVersion(db, MIGRATIONS);
+    retryWhileBusy(() => prepareConnection(db, options.readonly ?? false));
   } catch (err) {
     db.close();
     throw new Error(`Cannot use the database ${file}: ${(err as Error).message}`);
   }
   return db;
+}
+
+function prepareConnection(db: Db, readonly: boolean): void {
+  if (!readonly) db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+  // Reading the schema fails fast on a file that is not a SQLite database.
+  db.prepare('SELECT count(*) FROM sqlite_master').get();
+  if (!readonly) migrate(db, MIGRATIONS);
+  else assertKnownVersion(db, MIGRATIONS);
+}
+
+const OPEN_BUSY_DEADLINE_MS = 20_000;
+
+/**
+ * SQLite answers SQLITE_BUSY without calling the busy handler in a few places while another
+ * process creates, converts to WAL or closes the same new file (switching the journal mode,
+ * reading a WAL index that is being rebuilt). Every step of opening is safe to run again, so
+ * it is run again, after a short random wait, until a deadline.
+ */
+function retryWhileBusy(step: () => void): void {
+  const deadline = Date.now() + OPEN_BUSY_DEADLINE_MS;
+  for (;;) {
+    try {
+      step();
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const busy = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+      if (!busy || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.random() * 80);
+    }
+  }
 }
 
 /**
