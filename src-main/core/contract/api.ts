@@ -91,8 +91,11 @@ export const reviewFace = z.object({
 export const reviewReason = z.discriminatedUnion('kind', [
   /** Two groups look alike: "same" merges them, "different" keeps them apart; `photos`: both groups', what one answer merges or separates. */
   z.object({ kind: z.literal('may-be-one-person'), photos: z.number().int().nonnegative() }),
-  /** One of the two faces may not belong to their person, who is on `otherPhotos` more photos. */
-  z.object({ kind: z.literal('may-be-two-people'), otherPhotos: z.number().int().nonnegative() }),
+  /**
+   * The two faces are the weakest link of one person, who is on `otherPhotos` more photos:
+   * "different" cuts the person there, and the `apart` photos on the far side leave together.
+   */
+  z.object({ kind: z.literal('may-be-two-people'), otherPhotos: z.number().int().nonnegative(), apart: z.number().int().nonnegative() }),
 ]);
 
 export const reviewPair = z.object({

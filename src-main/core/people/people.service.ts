@@ -8,11 +8,15 @@ import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
 import { euclidean } from '../ml/distance.js';
 import { foldName } from './fold-name.js';
+import { cutBetween, leavingSide, sidesWithout, spanningTree } from './group-split.js';
 
 /** Labels written per moved face: a sample of the faces it is now with (or was taken from). */
 export const LABELS_PER_FACE = 20;
 
 type AssignedBy = 'auto' | 'user' | null;
+
+/** A face without a descriptor is linked last in its person's spanning tree. */
+const UNKNOWN_DISTANCE = 1e6;
 
 /** What an action changed, kept in its payload so that undo can put everything back. */
 export interface UndoRecord {
@@ -239,14 +243,17 @@ export class PeopleService {
       });
     }
     const split = pa && pb && pa.id === pb.id;
-    const text = split ? `Different people: took a face out of ${displayName(pa)}; it is now an unnamed person of its own` : 'Different people';
+    // The faces that leave: the side of the group's weakest link between the two (one face when the link is a lone face's).
+    const leaving = split ? this.sideApart(pa.id, a, b) : [];
+    const text = !split
+      ? 'Different people'
+      : leaving.length === 1
+        ? `Different people: took a face out of ${displayName(pa)}; it is now an unnamed person of its own`
+        : `Different people: took ${leaving.length} faces out of ${displayName(pa)}; they are now an unnamed person of their own`;
     return this.act(kind, text, (rec, actionId) => {
       rec.pair = pair;
       this.label(rec, actionId, a.id, b.id, false, kind);
-      if (split) {
-        const leaving = this.worseFit(pa.id, a, b);
-        this.takeOut(rec, actionId, pa.id, [leaving], kind);
-      }
+      if (split) this.takeOutTogether(rec, actionId, pa.id, leaving, kind);
     });
   }
 
@@ -520,6 +527,52 @@ export class PeopleService {
     const cover = this.people.find(personId)?.cover_face_id;
     if (cover !== undefined && cover !== null && leaving.has(cover)) this.people.update(personId, { coverFaceId: null });
     return created;
+  }
+
+  /**
+   * "a and b are different people", both in one person: the person is cut in two where its
+   * faces' spanning tree (group-split.ts) is weakest between a and b, and the faces on the side
+   * that leaves are answered (those the user placed stay). When every link between the two was
+   * decided by the user, only the face that fits the person worse leaves.
+   */
+  private sideApart(personId: number, a: FaceInfo, b: FaceInfo): number[] {
+    const members = this.faces.listForPerson(personId).sort((x, y) => x.id - y.id);
+    const at = new Map(members.map((f, k) => [f.id, k]));
+    const ia = at.get(a.id), ib = at.get(b.id);
+    if (ia === undefined || ib === undefined) return [this.worseFit(personId, a, b)];
+    const vectors = this.vectors(members.map((f) => f.id));
+    const sameLabelled = new Set<string>();
+    for (const f of members) {
+      for (const l of this.labels.listForFace(f.id)) if (l.same === 1) sameLabelled.add(`${l.face_a}:${l.face_b}`);
+    }
+    const byUser = members.map((f) => f.assignedBy === 'user');
+    const tree = spanningTree(members.length, (i, j) => {
+      const x = members[i]!.id, y = members[j]!.id;
+      if ((byUser[i] && byUser[j]) || sameLabelled.has(x < y ? `${x}:${y}` : `${y}:${x}`)) return 0;
+      const vx = vectors.get(x), vy = vectors.get(y);
+      return vx && vy ? euclidean(vx, 0, vy, 0, vx.length) : UNKNOWN_DISTANCE;
+    });
+    const cut = cutBetween(members.length, tree, ia, ib);
+    if (cut === null) return [this.worseFit(personId, a, b)];
+    const side = sidesWithout(members.length, tree, cut);
+    const leaves = leavingSide(members.map((f, k) => ({ id: f.id, byUser: byUser[k]! })), side);
+    return members.filter((_, k) => side[k] === leaves).map((f) => f.id);
+  }
+
+  /** Moves faces out of a person together, into one new person, with "different" labels to the faces that stay. */
+  private takeOutTogether(rec: UndoRecord, actionId: number, personId: number, faceIds: readonly number[], source: string): void {
+    this.rememberPerson(rec, personId);
+    const leaving = new Set(faceIds);
+    const staying = this.faces.listForPerson(personId).map((f) => f.id).filter((id) => !leaving.has(id));
+    const vectors = this.vectors([...faceIds, ...staying]);
+    const newPerson = this.people.create();
+    rec.created.push(newPerson);
+    for (const faceId of faceIds) {
+      for (const other of this.sample(faceId, staying, vectors, 'nearest')) this.label(rec, actionId, faceId, other, false, source);
+      this.move(rec, this.faces.find(faceId)!, newPerson);
+    }
+    const cover = this.people.find(personId)?.cover_face_id;
+    if (cover !== undefined && cover !== null && leaving.has(cover)) this.people.update(personId, { coverFaceId: null });
   }
 
   /** Of two faces of one person, the one farther on average from the person's other faces. */

@@ -36,3 +36,36 @@ export function expectedChange(groups: GroupsToRank): number {
 export function compareGroupPairs(x: GroupsToRank & { distance: number }, y: GroupsToRank & { distance: number }): number {
   return expectedChange(y) - expectedChange(x) || x.distance - y.distance;
 }
+
+/**
+ * How much an answer about a group's weakest link weighs against one about two groups: a right
+ * cut adds to the BCubed precision of the faces it separates what a right merge adds to their
+ * recall.
+ */
+export const SPLIT_WEIGHT = 1;
+/**
+ * P(same) of two faces the grouping linked, where a side of a cut has no two faces to read it
+ * from (a lone face): the shipped head gives most such pairs 0.98–0.99.
+ */
+export const LINKED_SAME = 0.99;
+
+export interface GroupToCut {
+  /** Mean P(same person) across the cut, by the shipped pair head. */
+  across: number;
+  /** Mean P(same person) of two faces on one side of the cut (null: each side is one face). */
+  within: number | null;
+  /** Faces that would leave, of the group's `faces`. */
+  leaving: number;
+  faces: number;
+}
+
+/**
+ * What an answer about a group's weakest link is expected to change: how much less alike the
+ * faces are across the cut than on either side of it (the head's P(same) of faces the grouping
+ * linked is high and overconfident everywhere, and lower across a large group's many poses:
+ * the contrast, not the level, tells two people), times the BCubed weight of the cut.
+ */
+export function expectedSplit(group: GroupToCut): number {
+  const contrast = Math.max(0, (group.within ?? LINKED_SAME) - group.across);
+  return SPLIT_WEIGHT * contrast * ((2 * group.leaving * (group.faces - group.leaving)) / Math.max(1, group.faces));
+}

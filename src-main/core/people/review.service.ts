@@ -7,7 +7,10 @@ import { loadMlRuntime } from '../ml/runtime.js';
 import { DEFAULT_GROUPING } from '../grouping/grouping.service.js';
 import type { MergeRule } from '../grouping/merge-distance.js';
 import type { CandidatePairHead } from '../grouping/candidate-pair-head.js';
-import { compareGroupPairs, type GroupsToRank } from './review-priority.js';
+import { expectedChange, expectedSplit, type GroupsToRank } from './review-priority.js';
+import { leavingSide, sidesWithout, spanningTree } from './group-split.js';
+import type { PairProbabilities } from '../grouping/candidate-veto.js';
+import { euclideanRows } from '../ml/distance.js';
 import { SPREAD_WINDOW, spreadOverPeople } from './review-spread.js';
 import { PeopleToldApart } from './people-told-apart.js';
 
@@ -18,6 +21,8 @@ import { PeopleToldApart } from './people-told-apart.js';
  */
 export const REVIEW_NEIGHBOURS = 10;
 export const REVIEW_BAND = 0.15;
+/** Groups of up to this many faces are asked about their weakest link (every two of their faces are scored each time they change). */
+export const SPLIT_MAX_FACES = 48;
 /**
  * Without a pair head (no trained model installed), P(same) of a pair is read from its
  * descriptor distance: 0.5 at the threshold, falling by e for each PROXY_SCALE beyond it.
@@ -50,6 +55,31 @@ interface Neighbourhood {
   /** Every face's close neighbours on other photos (face ids, flat: from[i] → to[i]), for the look-alike shares. */
   from: Int32Array;
   to: Int32Array;
+  /** Every face with a descriptor (ascending id), its row in `descriptors`, and its photo. */
+  ids: number[];
+  row: Map<number, number>;
+  photo: Int32Array;
+  descriptors: Float32Array;
+  /** The shipped pair head over these rows (null: P(same) from the distance). */
+  score: PairProbabilities | null;
+  threshold: number;
+  /** The weakest link of each group, by the group's faces and their decided links (kept while they are unchanged). */
+  splits: Map<string, WeakLink | null>;
+}
+
+/** Where a group is weakest: the spanning-tree link to ask about, and what a "different" there separates. */
+interface WeakLink {
+  a: number;
+  b: number;
+  distance: number;
+  /** Mean P(same) across the cut, and on either side of it (two faces of one photo count 0; null: no two faces on one side). */
+  acrossSame: number;
+  withinSame: number | null;
+  /** Faces, and the faces' photos, on the side that would leave and on the side that would stay. */
+  leavingFaces: number;
+  stayingFaces: number;
+  leavingPhotos: number;
+  stayingPhotos: number;
 }
 
 const pairKey = (a: number, b: number): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
@@ -94,7 +124,8 @@ export class ReviewService {
 
   async candidates(): Promise<ReviewCandidate[]> {
     const { linkage: threshold } = await this.rule();
-    const { pairs, from, to } = await this.neighbourhood(threshold);
+    const hood = await this.neighbourhood(threshold);
+    const { pairs, from, to } = hood;
     const now = this.faces.listAssignments();
     const visible = (face: number): number | null => {
       const f = now.get(face);
@@ -121,24 +152,17 @@ export class ReviewService {
     const share = (pa: number, pb: number): number => (between.get(`${pa}>${pb}`) ?? 0) / Math.max(1, neighbours.get(pa) ?? 0);
 
     type Across = ReviewCandidate & { rank: GroupsToRank & { distance: number } };
-    type Inside = ReviewCandidate & { fromThreshold: number; skipped: boolean };
     // The most alike pair of each two groups (by P(same), then distance).
     const best = new Map<string, Across>();
     const skippedGroups = new Set<string>();
-    const inside: Inside[] = [];
     for (const { a, b, d, p } of pairs) {
       const fa = now.get(a), fb = now.get(b);
       const pa = visible(a), pb = visible(b);
       if (!fa || !fb || pa === null || pb === null) continue;
       if (labelled.has(pairKey(a, b))) continue;
       const isSkipped = skipped.has(pairKey(a, b));
-      if (pa === pb) {
-        // A face the user put in its person was decided on; far from the threshold, the grouping is sure.
-        if (fa.assignedBy === 'user' || fb.assignedBy === 'user' || Math.abs(d - threshold) > REVIEW_BAND) continue;
-        const reason: ReviewReason = { kind: 'may-be-two-people', otherPhotos: Math.max(0, photosOf(pa) - 1) };
-        inside.push({ faceA: a, faceB: b, distance: d, samePerson: true, personA: pa, personB: pb, reason, fromThreshold: Math.abs(d - threshold), skipped: isSkipped });
-        continue;
-      }
+      // Inside one group, only its weakest link is asked about (below).
+      if (pa === pb) continue;
       // People the answers keep apart stay apart: the answer is known already.
       if (toldApart.apart(pa, pb)) continue;
       const key = pairKey(pa, pb);
@@ -155,21 +179,45 @@ export class ReviewService {
       const reason: ReviewReason = { kind: 'may-be-one-person', photos: photosOf(pa) + photosOf(pb) };
       best.set(key, { faceA: a, faceB: b, distance: d, samePerson: false, personA: pa, personB: pb, reason, rank });
     }
-    const across = [...best.entries()].map(([key, c]) => ({ ...c, skipped: skippedGroups.has(key) }));
-    const byChange = (x: Across, y: Across): number => compareGroupPairs(x.rank, y.rank);
-    const byThreshold = (x: Inside, y: Inside): number => x.fromThreshold - y.fromThreshold || x.distance - y.distance;
+    type Ranked = ReviewCandidate & { change: number; skipped: boolean };
+    const across: Ranked[] = [...best.entries()].map(([key, c]) => ({ ...c, change: expectedChange(c.rank), skipped: skippedGroups.has(key) }));
+
+    // Inside each group, its weakest link: "different" there cuts the group in two.
+    const sameLabelled = new Set(labels.filter((l) => l.same).map((l) => pairKey(l.faceA, l.faceB)));
+    const groups = new Map<number, number[]>();
+    hood.ids.forEach((id) => {
+      const person = visible(id);
+      if (person !== null) (groups.get(person) ?? groups.set(person, []).get(person)!).push(id);
+    });
+    const inside: Ranked[] = [];
+    for (const [person, members] of groups) {
+      if (members.length < 2 || members.length > SPLIT_MAX_FACES) continue;
+      const byUser = members.map((id) => now.get(id)?.assignedBy === 'user');
+      const tied = (i: number, j: number): boolean => (byUser[i]! && byUser[j]!) || sameLabelled.has(pairKey(members[i]!, members[j]!));
+      const link = await this.weakLink(hood, members, byUser, tied);
+      if (link === null || labelled.has(pairKey(link.a, link.b))) continue;
+      const reason: ReviewReason = { kind: 'may-be-two-people', otherPhotos: Math.max(0, photosOf(person) - 1), apart: link.leavingPhotos };
+      inside.push({
+        faceA: link.a,
+        faceB: link.b,
+        distance: link.distance,
+        samePerson: true,
+        personA: person,
+        personB: person,
+        reason,
+        change: expectedSplit({ across: link.acrossSame, within: link.withinSame, leaving: link.leavingFaces, faces: link.leavingFaces + link.stayingFaces }),
+        skipped: skipped.has(pairKey(link.a, link.b)),
+      });
+    }
+    const byChange = (x: Ranked, y: Ranked): number => y.change - x.change || x.distance - y.distance;
     // The people of the pairs just answered, as they are now: the spread goes on from them.
     const asked = this.history.recentReviewPairs(SPREAD_WINDOW - 1).flatMap(([a, b]) => {
       const personA = now.get(a)?.personId ?? null, personB = now.get(b)?.personId ?? null;
       return personA !== null && personB !== null ? [{ personA, personB }] : [];
     });
     const strip = ({ faceA, faceB, distance, samePerson, personA, personB, reason }: ReviewCandidate): ReviewCandidate => ({ faceA, faceB, distance, samePerson, personA, personB, reason });
-    return [
-      ...spreadOverPeople(across.filter((c) => !c.skipped).sort(byChange), asked),
-      ...inside.filter((c) => !c.skipped).sort(byThreshold),
-      ...across.filter((c) => c.skipped).sort(byChange),
-      ...inside.filter((c) => c.skipped).sort(byThreshold),
-    ].map(strip);
+    const all = [...across, ...inside];
+    return [...spreadOverPeople(all.filter((c) => !c.skipped).sort(byChange), asked), ...all.filter((c) => c.skipped).sort(byChange)].map(strip);
   }
 
   private async neighbourhood(threshold: number): Promise<Neighbourhood> {
@@ -201,24 +249,102 @@ export class ReviewService {
         rows.push(fa.id < fb.id ? { i: r, j, d } : { i: j, j: r, d });
       }
     }
-    const prob = await this.probabilities(all.map((f) => f.id), base, rows, threshold);
+    const ids = all.map((f) => f.id);
+    // The installed head, never a learned one (null): the queue's choice stays the shipped recognition's.
+    const score = this.pairHead && n > 1 ? await this.pairHead.scorerFor(ids, base, DESCRIPTOR_DIMS, null) : null;
+    const prob = this.probabilities(score, base, rows, threshold);
     const pairs = rows.map(({ i, j, d }, q) => ({ a: all[i]!.id, b: all[j]!.id, d, p: prob[q]! }));
-    this.cache = { key, pairs, from: Int32Array.from(from), to: Int32Array.from(to) };
+    this.cache = {
+      key,
+      pairs,
+      from: Int32Array.from(from),
+      to: Int32Array.from(to),
+      ids,
+      row: new Map(ids.map((id, i) => [id, i])),
+      photo: Int32Array.from(all, (f) => f.photoId),
+      descriptors: base,
+      score,
+      threshold,
+      splits: new Map(),
+    };
     return this.cache;
   }
 
   /** P(same person) of each pair by the shipped pair head; where it has no opinion, from the distance. */
-  private async probabilities(faceIds: number[], descriptors: Float32Array, rows: ReadonlyArray<{ i: number; j: number; d: number }>, threshold: number): Promise<Float64Array> {
+  private probabilities(score: PairProbabilities | null, descriptors: Float32Array, rows: ReadonlyArray<{ i: number; j: number; d?: number }>, threshold: number): Float64Array {
     const proxy = (d: number): number => 1 / (1 + Math.exp((d - threshold) / PROXY_SCALE));
-    const out = Float64Array.from(rows, (r) => proxy(r.d));
-    if (!this.pairHead || rows.length === 0) return out;
-    // The installed head, never a learned one (null): the queue's choice stays the shipped recognition's.
-    const score = await this.pairHead.scorerFor(faceIds, descriptors, DESCRIPTOR_DIMS, null);
-    if (score === null) return out;
+    const out = Float64Array.from(rows, (r) => proxy(r.d ?? euclideanRows(descriptors, r.i, r.j, DESCRIPTOR_DIMS)));
+    if (score === null || rows.length === 0) return out;
     const p = score(Int32Array.from(rows, (r) => r.i), Int32Array.from(rows, (r) => r.j));
     p.forEach((v, q) => {
       if (Number.isFinite(v)) out[q] = v;
     });
     return out;
+  }
+
+  /**
+   * A group's weakest link (group-split.ts): of the links of its faces' spanning tree that the
+   * user did not decide, the one whose cut is likeliest right and separates most, by
+   * `expectedSplit`; null when every link was decided. `members` ascending, as PeopleService
+   * reads them when the answer cuts the group.
+   */
+  private async weakLink(hood: Neighbourhood, members: readonly number[], byUser: readonly boolean[], tied: (i: number, j: number) => boolean): Promise<WeakLink | null> {
+    const n = members.length;
+    const decided: string[] = [];
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (tied(i, j)) decided.push(`${i}-${j}`);
+    const key = `${members.join(',')}|${byUser.map((u) => (u ? 1 : 0)).join('')}|${decided.join(',')}`;
+    if (hood.splits.has(key)) return hood.splits.get(key)!;
+    const rows = members.map((id) => hood.row.get(id)!);
+    const distance = (i: number, j: number): number => euclideanRows(hood.descriptors, rows[i]!, rows[j]!, DESCRIPTOR_DIMS);
+    const tree = spanningTree(n, (i, j) => (tied(i, j) ? 0 : distance(i, j)));
+    // P(same) of every two faces of the group: 1 when decided, 0 for two faces of one photo.
+    const all: Array<{ i: number; j: number }> = [];
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) all.push({ i: rows[i]!, j: rows[j]! });
+    const p = this.probabilities(hood.score, hood.descriptors, all, hood.threshold);
+    const same = (i: number, j: number): number => {
+      const [x, y] = i < j ? [i, j] : [j, i];
+      if (tied(x, y)) return 1;
+      if (hood.photo[rows[x]!] === hood.photo[rows[y]!]) return 0;
+      return p[x * n - (x * (x + 1)) / 2 + (y - x - 1)]!;
+    };
+    let best: WeakLink | null = null, bestChange = -Infinity;
+    tree.forEach((edge, k) => {
+      // A link the user decided is never cut; one far from the threshold either way, the grouping is sure of (or did not make).
+      if (edge.d === 0 || Math.abs(edge.d - hood.threshold) > REVIEW_BAND) return;
+      const side = sidesWithout(n, tree, k);
+      const leaves = leavingSide(members.map((id, m) => ({ id, byUser: byUser[m]! })), side);
+      let sumAcross = 0, countAcross = 0, sumWithin = 0, countWithin = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+          if (side[i] !== side[j]) {
+            sumAcross += same(i, j);
+            countAcross++;
+          } else {
+            sumWithin += same(i, j);
+            countWithin++;
+          }
+        }
+      }
+      const leavingFaces = side.filter((s) => s === leaves).length;
+      const acrossSame = countAcross > 0 ? sumAcross / countAcross : 1;
+      const withinSame = countWithin > 0 ? sumWithin / countWithin : null;
+      const change = expectedSplit({ across: acrossSame, within: withinSame, leaving: leavingFaces, faces: n });
+      if (change <= bestChange) return;
+      bestChange = change;
+      const photosOn = (s: boolean): number => new Set(rows.filter((_, m) => side[m] === s).map((r) => hood.photo[r]!)).size;
+      best = {
+        a: Math.min(members[edge.i]!, members[edge.j]!),
+        b: Math.max(members[edge.i]!, members[edge.j]!),
+        distance: edge.d,
+        acrossSame,
+        withinSame,
+        leavingFaces,
+        stayingFaces: n - leavingFaces,
+        leavingPhotos: photosOn(leaves),
+        stayingPhotos: photosOn(!leaves),
+      };
+    });
+    hood.splits.set(key, best);
+    return best;
   }
 }

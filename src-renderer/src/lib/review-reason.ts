@@ -7,6 +7,8 @@ export function reviewReasonText(reason: ReviewReason): string {
     case 'may-be-one-person':
       return `These two groups look alike; one answer merges or separates ${plural(reason.photos, 'photo')}: “Same person” puts them together, “Different” keeps them apart for good.`;
     case 'may-be-two-people':
-      return `One of these faces may not belong with the other ${plural(reason.otherPhotos, 'photo')} of this person: “Different” takes it out.`;
+      return reason.apart <= 1
+        ? `Is this the same person as the rest of this group? One of these faces may not belong with the other ${plural(reason.otherPhotos, 'photo')} of this person: “Different” takes it out.`
+        : `Is this the same person as the rest of this group? This person's ${plural(reason.otherPhotos + 1, 'photo')} may show two people: “Different” separates ${plural(reason.apart, 'photo')} from the others.`;
   }
 }

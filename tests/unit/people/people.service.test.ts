@@ -436,6 +436,37 @@ describe('answerReview', () => {
     }
   });
 
+  it('"different" inside one person that holds two clusters cuts it at the weakest link between the two faces: the smaller cluster leaves together; undo puts it back', () => {
+    // Three faces around one point, two around another 1.5 away: the faces' tree links the clusters once.
+    const p = lib.addPersonWithFaces([vec([0, 1]), vec([0, 1], [1, 0.1]), vec([0, 1], [1, 0.2]), vec([5, 1.5], [1, 0.1]), vec([5, 1.5])]);
+    const [c1, c2, c3, d1, d2] = p.faces as [number, number, number, number, number];
+    const before = lib.state();
+    // Any two faces across the clusters, not only the two the link joins.
+    const action = edits.answerReview(c1, d2, 'different');
+    expect(action.summary).toBe('Different people: took 2 faces out of an unnamed person; they are now an unnamed person of their own');
+    for (const c of [c1, c2, c3]) expect(lib.personOf(c)).toBe(p.id);
+    const other = lib.personOf(d1)!;
+    expect(other).not.toBe(p.id);
+    expect(lib.personOf(d2)).toBe(other);
+    expect([d1, d2].map((f) => lib.faces.find(f)!.assignedBy)).toEqual(['user', 'user']);
+    expect(lib.labelOf(c1, d2)).toMatchObject({ same: 0, source: 'review.different', action_id: action.id });
+    for (const d of [d1, d2]) expect(labelsOf(d).filter((l) => l.same === 0).map((l) => l.other).sort((x, y) => x - y)).toEqual([c1, c2, c3]);
+    edits.undo();
+    expect(lib.state()).toEqual(before);
+    expect(lib.people.find(other)).toBeUndefined();
+  });
+
+  it('"different" inside one person never takes out faces the user placed there, nor cuts a link the user decided', () => {
+    const p = lib.addPersonWithFaces([vec([0, 1]), vec([0, 1], [1, 0.1]), vec([5, 1.5]), vec([5, 1.5], [1, 0.1])]);
+    const [c1, c2, d1, d2] = p.faces as [number, number, number, number];
+    // The user put the second cluster there, and said c2 and d1 are one person: only c1 can leave.
+    for (const d of [d1, d2]) lib.faces.assign(d, p.id, 'user');
+    lib.labels.record(c2, d1, true, 'review.same');
+    edits.answerReview(c1, d2, 'different');
+    expect([c2, d1, d2].map((f) => lib.personOf(f))).toEqual([p.id, p.id, p.id]);
+    expect(lib.personOf(c1)).not.toBe(p.id);
+  });
+
   it('"different" in a person of just those two faces takes out the newer face', () => {
     const p = lib.addPersonWithFaces(around(0, 2));
     edits.answerReview(p.faces[1]!, p.faces[0]!, 'different');

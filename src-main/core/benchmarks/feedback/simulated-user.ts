@@ -63,6 +63,8 @@ export async function simulateUser(
   const checkpoints = [...new Set(options.checkpoints)].sort((a, b) => a - b);
   const answered: Array<{ faceA: number; faceB: number; same: boolean }> = [];
   let unseenFrom = 0, promoted = 0;
+  // Questions about one group's weakest link, and how many of them cut the group.
+  let inside = 0, cuts = 0;
   const points: FeedbackPoint[] = [];
 
   const score = async (): Promise<FeedbackPoint> => {
@@ -87,6 +89,10 @@ export async function simulateUser(
       const same = identity.get(pick.faceA) === identity.get(pick.faceB);
       app.edits.answerReview(pick.faceA, pick.faceB, same ? 'same' : 'different');
       answered.push({ faceA: pick.faceA, faceB: pick.faceB, same });
+      if (pick.samePerson) {
+        inside++;
+        if (!same) cuts++;
+      }
       if (options.strategy === 'learning' && answered.length % learnEvery === 0) {
         try {
           const r = await app.learning.learn();
@@ -103,7 +109,7 @@ export async function simulateUser(
     }
     const point = await score();
     points.push(point);
-    log(`${options.strategy} ${point.answers} answers: pairwise P ${point.pairwise.precision.toFixed(4)} R ${point.pairwise.recall.toFixed(4)}, BCubed P ${point.bcubed.precision.toFixed(4)} R ${point.bcubed.recall.toFixed(4)} F ${point.bcubed.f.toFixed(4)}`);
+    log(`${options.strategy} ${point.answers} answers: pairwise P ${point.pairwise.precision.toFixed(4)} R ${point.pairwise.recall.toFixed(4)}, BCubed P ${point.bcubed.precision.toFixed(4)} R ${point.bcubed.recall.toFixed(4)} F ${point.bcubed.f.toFixed(4)}; ${inside} about one group's weakest link, ${cuts} of them cut it`);
     if (answered.length < target) break; // the queue ran dry
   }
   return points;
