@@ -9,6 +9,7 @@ import type { MergeRule } from '../grouping/merge-distance.js';
 import type { CandidatePairHead } from '../grouping/candidate-pair-head.js';
 import { expectedChange, expectedSplit, type GroupsToRank } from './review-priority.js';
 import { leavingSide, sidesWithout, spanningTree } from './group-split.js';
+import { CALIBRATION_ANSWERS, calibrateSame } from './review-calibration.js';
 import type { PairProbabilities } from '../grouping/candidate-veto.js';
 import { euclideanRows } from '../ml/distance.js';
 import { SPREAD_WINDOW, spreadOverPeople } from './review-spread.js';
@@ -151,7 +152,9 @@ export class ReviewService {
     }
     const share = (pa: number, pb: number): number => (between.get(`${pa}>${pb}`) ?? 0) / Math.max(1, neighbours.get(pa) ?? 0);
 
-    type Across = ReviewCandidate & { rank: GroupsToRank & { distance: number } };
+    type Across = ReviewCandidate & { rank: GroupsToRank & { distance: number }; p: number };
+    // P(same) as the user's answers so far read it (review-calibration.ts).
+    const calibrated = this.calibration(hood, labels);
     // The most alike pair of each two groups (by P(same), then distance).
     const best = new Map<string, Across>();
     const skippedGroups = new Set<string>();
@@ -169,18 +172,18 @@ export class ReviewService {
       // Two groups with a skipped pair between them come after the rest (the user set them aside).
       if (isSkipped) skippedGroups.add(key);
       const held = best.get(key);
-      if (held && (held.rank.same > p || (held.rank.same === p && held.distance <= d))) continue;
+      if (held && (held.p > p || (held.p === p && held.distance <= d))) continue;
       const rank = {
-        same: p,
+        same: calibrated(p),
         lookAlikeShare: (share(pa, pb) + share(pb, pa)) / 2,
         gain: Math.min(facesOf.get(pa) ?? 0, facesOf.get(pb) ?? 0),
         distance: d,
       };
       const reason: ReviewReason = { kind: 'may-be-one-person', photos: photosOf(pa) + photosOf(pb) };
-      best.set(key, { faceA: a, faceB: b, distance: d, samePerson: false, personA: pa, personB: pb, reason, rank });
+      best.set(key, { faceA: a, faceB: b, distance: d, samePerson: false, personA: pa, personB: pb, reason, rank, p });
     }
     type Ranked = ReviewCandidate & { change: number; skipped: boolean };
-    const across: Ranked[] = [...best.entries()].map(([key, c]) => ({ ...c, change: expectedChange(c.rank), skipped: skippedGroups.has(key) }));
+    const across: Ranked[] = [...best.entries()].map(([key, { p: _p, ...c }]) => ({ ...c, change: expectedChange(c.rank), skipped: skippedGroups.has(key) }));
 
     // Inside each group, its weakest link: "different" there cuts the group in two.
     const sameLabelled = new Set(labels.filter((l) => l.same).map((l) => pairKey(l.faceA, l.faceB)));
@@ -280,6 +283,19 @@ export class ReviewService {
       if (Number.isFinite(v)) out[q] = v;
     });
     return out;
+  }
+
+  /** The recalibration of P(same) by the answers to the review's questions so far (their pairs as the shipped head scores them now). */
+  private calibration(hood: Neighbourhood, labels: ReadonlyArray<{ faceA: number; faceB: number; same: boolean }>): (p: number) => number {
+    const answer = new Map(labels.map((l) => [pairKey(l.faceA, l.faceB), l.same]));
+    const rows: Array<{ i: number; j: number; same: boolean }> = [];
+    for (const [a, b] of this.history.recentReviewPairs(CALIBRATION_ANSWERS)) {
+      const same = answer.get(pairKey(a, b));
+      const i = hood.row.get(a), j = hood.row.get(b);
+      if (same !== undefined && i !== undefined && j !== undefined) rows.push({ i, j, same });
+    }
+    const p = this.probabilities(hood.score, hood.descriptors, rows, hood.threshold);
+    return calibrateSame(rows.map((r, k) => ({ p: p[k]!, same: r.same })));
   }
 
   /**
