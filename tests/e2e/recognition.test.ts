@@ -12,7 +12,7 @@ import { devTestFolder } from '../support/devtest-library.js';
 import { tempDir } from '../support/paths.js';
 
 // The Recognition screen in headless Chromium, in an 800x600 window, against `facepair serve`
-// on a scanned library of LFW DevTest people that a simulated user answered 60 review pairs
+// on a scanned library of LFW DevTest people that a simulated user answered 90 review pairs
 // of: the answers counted, Improve recognition, the version listed, put to use and rolled
 // back, each checked in the database. Screenshots (light and dark) go to test-results/screens/.
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
   try {
     await app.scanner.scan(photos);
     await app.folders.add(photos);
-    await simulateUser(app, photos, loadTruth(undefined), { strategy: 'constraints', checkpoints: [60] });
+    await simulateUser(app, photos, loadTruth(undefined), { strategy: 'constraints', checkpoints: [90] });
   } finally {
     app.close();
   }

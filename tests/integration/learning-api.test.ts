@@ -72,7 +72,7 @@ describe('the Recognition screen through the API', () => {
   });
 
   it('counts the answers by kind and by where they came from', async () => {
-    await simulateUser(app, folder, loadTruth(undefined), { strategy: 'constraints', checkpoints: [60] });
+    await simulateUser(app, folder, loadTruth(undefined), { strategy: 'constraints', checkpoints: [90] });
     await ok('people.rename', { personId: app.people.list()[0]!.id, name: 'Somebody' });
     const state = await ok('learning.state');
     expect({ same: state.answers.same, different: state.answers.different }).toEqual(labelCounts());

@@ -54,7 +54,7 @@ beforeAll(async () => {
   try {
     await app.scanner.scan(folder);
     await app.folders.add(folder);
-    await simulateUser(app, folder, loadTruth(undefined), { strategy: 'constraints', checkpoints: [60] });
+    await simulateUser(app, folder, loadTruth(undefined), { strategy: 'constraints', checkpoints: [90] });
     app.db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     app.close();

@@ -73,7 +73,7 @@ describe('learning from the answers of a library', () => {
     try {
       expect(() => app.learning.list()).not.toThrow();
       await expect(app.learning.learn()).rejects.toThrow(/at least 20 "same" and 20 "different" answers; this library has 0 and 0/);
-      await simulateUser(app, folder, truthOf, { strategy: 'constraints', checkpoints: [60] });
+      await simulateUser(app, folder, truthOf, { strategy: 'constraints', checkpoints: [90] });
       const someone = app.people.list()[0]!;
       app.edits.rename(someone.id, 'Somebody');
       const before = decisions(app);

@@ -8,7 +8,7 @@
 export const GAIN_EXPONENT = 0.25;
 
 export interface GroupsToRank {
-  /** P(same person) of the two groups' most alike pair of faces, by the shipped pair head. */
+  /** P(same person) of the two groups' most alike pair of faces, by the shipped pair head read through the user's answers. */
   same: number;
   /**
    * The share of each group's close neighbours (its faces' nearest faces on other photos, its

@@ -86,16 +86,18 @@ interface WeakLink {
 const pairKey = (a: number, b: number): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
 /**
- * The questions that teach the grouping most, one per pair of groups: for two groups (people
- * as grouped now), their most alike pair of faces, ranked by `expectedChange` (how likely the
- * two are one person by the shipped pair head, how much each group's look-alikes fall in the
- * other, how many faces one answer moves), spread over the people; then pairs inside one
- * group near the threshold (is it two people?). The pair head is always the shipped one: a
- * version learned from a few hundred answers regroups the library only once it measured no
- * worse, but it never chooses which questions are asked, so that its own errors cannot make
- * the review ask the wrong ones. Pairs the user labelled are never asked again, nor pairs
- * across two groups the answers keep apart, directly or through other answers; skipped pairs
- * come last.
+ * The questions that teach the grouping most: one per pair of groups (people as grouped
+ * now), their most alike pair of faces, ranked by `expectedChange` (how likely the two are one
+ * person, how much each group's look-alikes fall in the other, how many faces one answer
+ * moves); and one per group, its weakest link (group-split.ts), ranked by `expectedSplit`
+ * (how much less alike its faces are across the cut than on its sides, what a right cut adds
+ * to BCubed precision); all in one order, spread over the people. P(same) is the shipped pair
+ * head's, read through the user's answers so far (review-calibration.ts): a version learned
+ * from a few hundred answers regroups the library only once it measured no worse, but it never
+ * chooses which questions are asked, so that its own errors cannot make the review ask the
+ * wrong ones. Pairs the user labelled are never asked again, nor pairs across two groups the
+ * answers keep apart, directly or through other answers, nor links the user decided; skipped
+ * pairs come last.
  */
 export class ReviewService {
   private cache?: Neighbourhood;
