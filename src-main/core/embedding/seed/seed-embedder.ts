@@ -25,7 +25,14 @@ type Tensor = import('@tensorflow/tfjs').Tensor;
 /** The model version the pipeline uses: `models/seed/<SEED_MODEL_VERSION>`. */
 export const SEED_MODEL_VERSION = 'v6';
 
+/**
+ * The installed seed model's folder: `FACEPAIR_SEED_MODEL` where set (another model folder,
+ * for measuring a model or an embedding setting on the product's own scan, and for the tests
+ * of a model upgrade), else `models/seed/<SEED_MODEL_VERSION>`.
+ */
 export function defaultSeedModelDir(): string {
+  const chosen = process.env.FACEPAIR_SEED_MODEL;
+  if (chosen !== undefined && chosen !== '') return path.resolve(chosen);
   return path.join(modelsDir(), 'seed', SEED_MODEL_VERSION);
 }
 
