@@ -220,7 +220,7 @@ export function findDuplicatePairs(photos: readonly SearchPhoto[], options: Sear
 export interface PairThreads {
   /** candidatesOnHash in a thread. */
   search(at: Uint32Array, words: Uint32Array, on: HashAt, skip: HashAt | null): Promise<Float64Array>;
-  /** Runs `batches` on the threads as they come free (each made when one is free), each verifyPair of its pairs of sides; the classes in order. */
+  /** verifyPair of each batch's pairs of sides (sides 0 and 1, 2 and 3, …) on the threads, the batches made one after another as they are sent; the classes, batch by batch. */
   verify(batches: Iterator<PairSide[]>): Promise<Array<Array<PairVerdict['class']>>>;
 }
 
@@ -230,7 +230,7 @@ const BATCH = 32;
 /**
  * findDuplicatePairs with the two hash searches and the finer checks spread over threads: the
  * same pairs, in the same order. The thumbnails and faces are read here, a batch at a time,
- * while the threads check the batches before.
+ * while the threads check the batches sent before.
  */
 export async function findDuplicatePairsInThreads(photos: readonly SearchPhoto[], threads: PairThreads, options: SearchOptions = {}): Promise<{ pairs: DuplicatePair[]; candidates: number }> {
   const plan = planSearch(photos, options);

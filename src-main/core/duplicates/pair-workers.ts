@@ -16,8 +16,7 @@ export function pairThreadCount(): number {
 
 /**
  * The duplicates search's worker threads (pair-check.worker.ts): the two hash searches side by
- * side, then the finer checks of the candidate pairs in batches, each batch to the thread that
- * comes free. Started at the first request (or by `start`, so that they load while the library
+ * side, then the finer checks of the candidate pairs in batches shared between them. Started at the first request (or by `start`, so that they load while the library
  * is read); between listings they stay, not holding the process open, and end after `idleMs`
  * without work. A thread that fails rejects what it was asked, and the next request starts
  * new ones.
@@ -69,24 +68,19 @@ export class PairWorkers implements PairThreads {
     return this.ask(this.turn++ % this.count, (id) => ({ id, kind: 'search', at, words, on, skip })).then((r) => (r.kind === 'search' ? r.keys : Float64Array.of()));
   }
 
-  async verify(batches: Iterator<PairSide[]>): Promise<Array<Array<PairVerdict['class']>>> {
-    const out: Array<Array<PairVerdict['class']>> = [];
-    let b = 0, failed = false;
+  /**
+   * Each batch to the threads in turn, posted as soon as it is made (not when a thread comes
+   * free: on a busy machine each wait for an answer would cost the main thread a turn of the
+   * scheduler); the batches are small and mixed enough for the threads to share the work.
+   */
+  verify(batches: Iterator<PairSide[]>): Promise<Array<Array<PairVerdict['class']>>> {
+    const replies: Array<Promise<Array<PairVerdict['class']>>> = [];
     this.start();
-    const lane = async (k: number): Promise<void> => {
-      while (!failed) {
-        const next = batches.next();
-        if (next.done) return;
-        const at = b++;
-        const reply = await this.ask(k, (id) => ({ id, kind: 'verify', sides: next.value }));
-        out[at] = reply.kind === 'verify' ? reply.classes : [];
-      }
-    };
-    await Promise.all(Array.from({ length: this.count }, (_, k) => lane(k).catch((err: unknown) => {
-      failed = true;
-      throw err;
-    })));
-    return out;
+    for (let next = batches.next(); !next.done; next = batches.next()) {
+      const sides = next.value;
+      replies.push(this.ask(replies.length % this.count, (id) => ({ id, kind: 'verify', sides })).then((r) => (r.kind === 'verify' ? r.classes : [])));
+    }
+    return Promise.all(replies);
   }
 
   /** Ends the threads; what they were asked and have not answered is rejected. */
