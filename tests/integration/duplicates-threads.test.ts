@@ -29,10 +29,10 @@ const mover: TrashMover = {
 let app: FacePairApp;
 
 async function listBoth(): Promise<Awaited<ReturnType<FacePairApp['duplicates']['list']>>> {
-  app.duplicates.threadsFrom = Infinity;
+  app.duplicates.searchIn = 'here';
   const here = await app.duplicates.list();
   expect(app.duplicates.lastSearchIn).toBe('here');
-  app.duplicates.threadsFrom = 0;
+  app.duplicates.searchIn = 'threads';
   const threaded = await app.duplicates.list();
   expect(app.duplicates.lastSearchIn).toBe('threads');
   expect(threaded).toEqual(here);

@@ -16,7 +16,7 @@ import type { FolderMarks } from '../library/folder-marks.js';
 import { ApiError, conflict, notFound } from '../contract/errors.js';
 import type { PeopleService, UndoRecord } from '../people/people.service.js';
 import { findDuplicatePairs, findDuplicatePairsInThreads, groupPairs, type DuplicatePair, type SearchOptions } from './find-duplicates.js';
-import { PairWorkers, pairThreadCount } from './pair-workers.js';
+import { coreToSpare, PairWorkers, pairThreadCount } from './pair-workers.js';
 import { RAW_EXTENSIONS } from '../library/image-kinds.js';
 import { chooseKeeper, type KeeperCandidate } from './keep-best.js';
 import { pairRawFiles, shotKey, type PairablePhoto, type RawPairs } from './raw-pairs.js';
@@ -133,10 +133,11 @@ export class DuplicatesService {
   }
 
   /**
-   * From how many analysed photos the search runs in worker threads (THREADS_FROM; 0: always,
-   * Infinity: never); where the machine has one core, or the threads cannot start, it runs here.
+   * Where the search runs: in worker threads when the library has THREADS_FROM analysed photos
+   * or more and the machine a core to spare (`auto`), always, or never; on this thread where
+   * the machine has one core or the threads cannot start.
    */
-  threadsFrom = THREADS_FROM;
+  searchIn: 'auto' | 'threads' | 'here' = 'auto';
   private threads: PairWorkers | undefined;
   /** How the last listing ran its search: in worker threads or on this thread. */
   lastSearchIn: 'threads' | 'here' | null = null;
@@ -224,10 +225,11 @@ export class DuplicatesService {
     return { groups: groups.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || b.wastedBytes - a.wastedBytes || a.id.localeCompare(b.id)), raw };
   }
 
-  /** The search's threads when this library is large enough for them and they can start; else null. */
+  /** The search's threads when `searchIn` asks for them and they can start; else null. */
   private searchThreads(): PairWorkers | null {
     const count = pairThreadCount();
-    if (count === 0 || this.photos.countByStatus().done < this.threadsFrom) return null;
+    if (count === 0 || this.searchIn === 'here') return null;
+    if (this.searchIn === 'auto' && (!coreToSpare() || this.photos.countByStatus().done < THREADS_FROM)) return null;
     try {
       this.threads ??= new PairWorkers(count);
       this.threads.start();

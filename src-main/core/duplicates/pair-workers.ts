@@ -15,6 +15,17 @@ export function pairThreadCount(): number {
 }
 
 /**
+ * Whether the machine has a core to spare: the load average of the last minute (which counts
+ * this process too) below the cores less one half. Where none is spare, threads cost more than
+ * they give: the threads' own start and warm-up come on top of the same work, shared out by the
+ * scheduler with whatever else runs (measured on 2 cores at load 10: 4.5-9.6 s in threads
+ * against 2.7-5.7 s on one thread for 100,000 photos).
+ */
+export function coreToSpare(load = os.loadavg()[0]!, cores = os.availableParallelism()): boolean {
+  return load < cores - 0.5;
+}
+
+/**
  * The duplicates search's worker threads (pair-check.worker.ts): the two hash searches side by
  * side, then the finer checks of the candidate pairs in batches shared between them. Started at the first request (or by `start`, so that they load while the library
  * is read); between listings they stay, not holding the process open, and end after `idleMs`

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { findDuplicatePairs, findDuplicatePairsInThreads, groupPairs, type SearchOptions, type SearchPhoto } from '../../../src-main/core/duplicates/find-duplicates.js';
-import { PairWorkers } from '../../../src-main/core/duplicates/pair-workers.js';
+import { coreToSpare, PairWorkers } from '../../../src-main/core/duplicates/pair-workers.js';
 import type { RelativeBox } from '../../../src-main/core/duplicates/verify-pair.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 
@@ -95,5 +95,15 @@ describe('the duplicates search in worker threads', () => {
     expect(workers.running).toBe(2);
     expect(again).toEqual(first);
     expect(again).toEqual(findDuplicatePairs(photos, options));
+  });
+});
+
+describe('when the search takes threads', () => {
+  it('takes them only with a core to spare', () => {
+    // The load average counts the listing's own process: alone on two cores it is about 1.
+    expect(coreToSpare(1.1, 2)).toBe(true);
+    expect(coreToSpare(1.6, 2)).toBe(false);
+    expect(coreToSpare(2.5, 2)).toBe(false);
+    expect(coreToSpare(6, 8)).toBe(true);
   });
 });
