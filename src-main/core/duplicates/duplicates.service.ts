@@ -98,8 +98,8 @@ export const TRASH_ACTION = 'duplicates.trash';
 const formatName = (f: string | null): string => (f ?? 'unknown').toUpperCase().replace('JPG', 'JPEG');
 
 /**
- * From how many analysed photos the search runs in worker threads: below it, starting them
- * costs more than they save (a listing of 10,000 photos takes a tenth of a second).
+ * From how many analysed photos the search may run in worker threads: in a smaller library the
+ * threads' start and warm-up would outweigh the share of the work they take.
  */
 export const THREADS_FROM = 10_000;
 
@@ -133,9 +133,9 @@ export class DuplicatesService {
   }
 
   /**
-   * Where the search runs: in worker threads when the library has THREADS_FROM analysed photos
-   * or more and the machine a core to spare (`auto`), always, or never; on this thread where
-   * the machine has one core or the threads cannot start.
+   * Where the search runs: in worker threads when the machine has two cores or more, one to
+   * spare, and the library THREADS_FROM analysed photos or more (`auto`); always in threads
+   * (`threads`, for tests); never (`here`). On this thread wherever the threads cannot start.
    */
   searchIn: 'auto' | 'threads' | 'here' = 'auto';
   private threads: PairWorkers | undefined;
@@ -227,7 +227,8 @@ export class DuplicatesService {
 
   /** The search's threads when `searchIn` asks for them and they can start; else null. */
   private searchThreads(): PairWorkers | null {
-    const count = pairThreadCount();
+    // Asked for, they run even on one core (slower, but the same answer).
+    const count = this.searchIn === 'threads' ? 2 : pairThreadCount();
     if (count === 0 || this.searchIn === 'here') return null;
     if (this.searchIn === 'auto' && (!coreToSpare() || this.photos.countByStatus().done < THREADS_FROM)) return null;
     try {
