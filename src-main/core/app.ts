@@ -185,6 +185,7 @@ export class FacePairApp {
 
   close(): void {
     this.reviewQueue.close();
+    this.duplicates.close();
     this.db.close();
   }
 }

@@ -15,7 +15,8 @@ import { hashFile } from '../library/content-hash.js';
 import type { FolderMarks } from '../library/folder-marks.js';
 import { ApiError, conflict, notFound } from '../contract/errors.js';
 import type { PeopleService, UndoRecord } from '../people/people.service.js';
-import { findDuplicatePairs, groupPairs, type DuplicatePair } from './find-duplicates.js';
+import { findDuplicatePairs, findDuplicatePairsInThreads, groupPairs, type DuplicatePair, type SearchOptions } from './find-duplicates.js';
+import { coreToSpare, PairWorkers, pairThreadCount } from './pair-workers.js';
 import { RAW_EXTENSIONS } from '../library/image-kinds.js';
 import { chooseKeeper, type KeeperCandidate } from './keep-best.js';
 import { pairRawFiles, shotKey, type PairablePhoto, type RawPairs } from './raw-pairs.js';
@@ -97,6 +98,12 @@ export const TRASH_ACTION = 'duplicates.trash';
 const formatName = (f: string | null): string => (f ?? 'unknown').toUpperCase().replace('JPG', 'JPEG');
 
 /**
+ * From how many analysed photos the search may run in worker threads: in a smaller library the
+ * threads' start and warm-up would outweigh the share of the work they take.
+ */
+export const THREADS_FROM = 10_000;
+
+/**
  * Duplicates: finding them (exact, same picture, edited, similar shots), the keeper of each
  * group and why, "not duplicates", and the only write to the user's folders: moving copies to
  * the trash, their faces' names and labels first given to the keeper, undoable.
@@ -125,11 +132,29 @@ export class DuplicatesService {
     return (await this.listWithPairs(options)).groups;
   }
 
+  /**
+   * Where the search runs: in worker threads when the machine has two cores or more, one to
+   * spare, and the library THREADS_FROM analysed photos or more (`auto`); always in threads
+   * (`threads`, for tests); never (`here`). On this thread wherever the threads cannot start.
+   */
+  searchIn: 'auto' | 'threads' | 'here' = 'auto';
+  private threads: PairWorkers | undefined;
+  /** How the last listing ran its search: in worker threads or on this thread. */
+  lastSearchIn: 'threads' | 'here' | null = null;
+
+  /** Ends the search's worker threads, if any run. */
+  close(): void {
+    this.threads?.close();
+    this.threads = undefined;
+  }
+
   private async listWithPairs(options: { class?: GroupClass; withExif?: boolean }): Promise<{ groups: DuplicateGroup[]; raw: RawPairs }> {
+    // The threads start first: they load while the library is read.
+    const threads = this.searchThreads();
     const { photos, words, present } = this.fingerprints.listForSearch();
     const dismissed = this.fingerprints.dismissedKeys();
     const faces = new Map<number, RelativeBox[] | null>();
-    const { pairs } = findDuplicatePairs(photos, {
+    const search: SearchOptions = {
       facesOf: (id) => {
         // A photo meets several candidates: its faces are read once.
         if (!faces.has(id)) faces.set(id, this.fingerprints.facesOf(id));
@@ -138,7 +163,22 @@ export class DuplicatesService {
       dismissed: (a, b) => dismissed.size > 0 && dismissed.has(dismissalKey(a.contentHash, b.contentHash)),
       detailsOf: (id) => this.fingerprints.details(id),
       packed: { words, present },
-    });
+    };
+    let pairs: DuplicatePair[] | null = null;
+    if (threads) {
+      try {
+        pairs = (await findDuplicatePairsInThreads(photos, threads, search)).pairs;
+        this.lastSearchIn = 'threads';
+      } catch {
+        // A thread that failed (out of memory, killed): the same search here.
+        faces.clear();
+        this.close();
+      }
+    }
+    if (!pairs) {
+      pairs = findDuplicatePairs(photos, search).pairs;
+      this.lastSearchIn = 'here';
+    }
     const raw = this.rawPairs(pairs);
     // The RAW and the JPEG of one shot are a pair, not duplicates: listed apart.
     const apart = pairs.filter((p) => !raw.unitOf.get(p.a)?.includes(p.b));
@@ -183,6 +223,22 @@ export class DuplicatesService {
     }
     const order = GROUP_CLASSES;
     return { groups: groups.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || b.wastedBytes - a.wastedBytes || a.id.localeCompare(b.id)), raw };
+  }
+
+  /** The search's threads when `searchIn` asks for them and they can start; else null. */
+  private searchThreads(): PairWorkers | null {
+    // Asked for, they run even on one core (slower, but the same answer).
+    const count = this.searchIn === 'threads' ? 2 : pairThreadCount();
+    if (count === 0 || this.searchIn === 'here') return null;
+    if (this.searchIn === 'auto' && (!coreToSpare() || this.photos.countByStatus().done < THREADS_FROM)) return null;
+    try {
+      this.threads ??= new PairWorkers(count);
+      this.threads.start();
+      return this.threads;
+    } catch {
+      // No compiled worker (running from sources without a build): the search runs here.
+      return null;
+    }
   }
 
   /** RAW+JPEG of one shot in the library: by name beside each other, or by picture and capture time (raw-pairs.ts). */

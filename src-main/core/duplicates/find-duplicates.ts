@@ -1,6 +1,6 @@
-import type { DuplicateClass, PairSide, RelativeBox } from './verify-pair.js';
+import type { DuplicateClass, PairSide, PairVerdict, RelativeBox } from './verify-pair.js';
 import { verifyPair } from './verify-pair.js';
-import { HammingIndex } from './hamming-index.js';
+import { HammingIndex, popcount } from './hamming-index.js';
 
 /** One photo as the search reads it. */
 export interface SearchPhoto {
@@ -69,29 +69,66 @@ export function candidatePairs(photos: readonly SearchPhoto[]): Float64Array {
 
 /** candidatePairs of the photos at `at` (indexes into the packed words); i and j index `at`. */
 function candidatesAmong(at: Uint32Array, words: Uint32Array): Float64Array {
-  const n = at.length;
-  const keys: number[] = [];
-  for (const offset of [0, 2]) {
-    const hi = new Uint32Array(n), lo = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      hi[i] = words[4 * at[i]! + offset]!;
-      lo[i] = words[4 * at[i]! + offset + 1]!;
-    }
-    new HammingIndex(hi, lo).pairsWithin(CANDIDATE_BITS, (i, j) => {
-      keys.push(i * n + j);
-    });
-  }
-  const sorted = Float64Array.from(keys).sort();
-  let m = 0;
-  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[m++] = sorted[k]!;
-  return sorted.subarray(0, m);
+  return mergeDisjoint(candidatesOnHash(at, words, DCT, null), candidatesOnHash(at, words, GRADIENT, DCT));
 }
 
+/** Where a photo's hash sits among its packed words: the DCT hash, then the gradient hash. */
+export const DCT = 0, GRADIENT = 2;
+export type HashAt = typeof DCT | typeof GRADIENT;
+
 /**
- * Every related pair of photos: exact copies by size then SHA-256; the rest by multi-index
- * hashing on both perceptual hashes, each candidate checked on its thumbnails and faces.
+ * The pairs (i < j, indexes of `at`) within CANDIDATE_BITS on one hash (`on`), leaving out those
+ * also within it on the hash at `skip` (another search reports them), as i × n + j ascending.
+ * One search of the two that candidatesAmong joins: either may run in its own thread.
  */
-export function findDuplicatePairs(photos: readonly SearchPhoto[], options: SearchOptions = {}): { pairs: DuplicatePair[]; candidates: number } {
+export function candidatesOnHash(at: Uint32Array, words: Uint32Array, on: HashAt, skip: HashAt | null): Float64Array {
+  const n = at.length;
+  const hi = new Uint32Array(n), lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    hi[i] = words[4 * at[i]! + on]!;
+    lo[i] = words[4 * at[i]! + on + 1]!;
+  }
+  const keys: number[] = [];
+  new HammingIndex(hi, lo).pairsWithin(CANDIDATE_BITS, (i, j) => {
+    if (skip !== null) {
+      const a = 4 * at[i]! + skip, b = 4 * at[j]! + skip;
+      if (popcount(words[a]! ^ words[b]!) + popcount(words[a + 1]! ^ words[b + 1]!) <= CANDIDATE_BITS) return;
+    }
+    keys.push(i * n + j);
+  });
+  // The index reports each pair once.
+  return Float64Array.from(keys).sort();
+}
+
+/** Two ascending lists with no key in common, as one ascending list. */
+export function mergeDisjoint(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0, j = 0, k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+type Details = { thumb: Uint8Array; colour: Uint8Array };
+
+/**
+ * What a search of `photos` starts from: the exact copies (by size, then SHA-256), the photos
+ * the hash search takes (`at`, indexes of `photos`, and `hashed`, those photos), and the
+ * finer check of a candidate pair's two sides.
+ */
+interface SearchPlan {
+  pairs: DuplicatePair[];
+  at: Uint32Array;
+  hashed: SearchPhoto[];
+  words: Uint32Array;
+  /** The candidate pairs (keys into `hashed`, ascending) the finer check decides, in that order. */
+  toCheck(candidates: Float64Array): Array<[SearchPhoto, SearchPhoto]>;
+  /** The two sides of a pair as verifyPair takes them; null when either has no thumbnails. */
+  sides(lo: SearchPhoto, hi: SearchPhoto): [PairSide, PairSide] | null;
+}
+
+function planSearch(photos: readonly SearchPhoto[], options: SearchOptions): SearchPlan {
   const pairs: DuplicatePair[] = [];
   const dismissed = options.dismissed ?? (() => false);
   // Photos by size, a list made only for a size two photos share (a library is mostly unique sizes).
@@ -126,30 +163,103 @@ export function findDuplicatePairs(photos: readonly SearchPhoto[], options: Sear
     if (packed.present[i] && ((p.thumb && p.colour) || lazy)) at.push(i);
   });
   const hashed = at.map((i) => photos[i]!);
-  const candidates = candidatesAmong(Uint32Array.from(at), packed.words);
   const n = hashed.length;
-  const details = new Map<number, { thumb: Uint8Array; colour: Uint8Array } | null>();
-  const detailOf = (p: SearchPhoto): { thumb: Uint8Array; colour: Uint8Array } | null => {
+  const details = new Map<number, Details | null>();
+  const detailOf = (p: SearchPhoto): Details | null => {
     if (p.thumb && p.colour) return { thumb: p.thumb, colour: p.colour };
     if (!details.has(p.id)) details.set(p.id, lazy?.(p.id) ?? null);
     return details.get(p.id)!;
   };
-  const side = (p: SearchPhoto, d: { thumb: Uint8Array; colour: Uint8Array }): PairSide => ({
+  const side = (p: SearchPhoto, d: Details): PairSide => ({
     thumb: d.thumb,
     colour: d.colour,
     aspect: p.width > 0 && p.height > 0 ? p.width / p.height : 1,
     faces: options.facesOf?.(p.id) ?? null,
   });
-  for (const key of candidates) {
-    const a = hashed[Math.floor(key / n)]!, b = hashed[key % n]!;
-    const [lo, hi] = a.id < b.id ? [a, b] : [b, a];
-    if (lo.contentHash === hi.contentHash && exactKeys.has(`${lo.id}:${hi.id}`)) continue;
-    if (dismissed(lo, hi)) continue;
-    const dl = detailOf(lo), dh = detailOf(hi);
-    if (!dl || !dh) continue;
-    const verdict = verifyPair(side(lo, dl), side(hi, dh));
+  return {
+    pairs,
+    at: Uint32Array.from(at),
+    hashed,
+    words: packed.words,
+    toCheck: (candidates) => {
+      const out: Array<[SearchPhoto, SearchPhoto]> = [];
+      for (const key of candidates) {
+        const a = hashed[Math.floor(key / n)]!, b = hashed[key % n]!;
+        const [lo, hi] = a.id < b.id ? [a, b] : [b, a];
+        if (lo.contentHash === hi.contentHash && exactKeys.has(`${lo.id}:${hi.id}`)) continue;
+        if (dismissed(lo, hi)) continue;
+        out.push([lo, hi]);
+      }
+      return out;
+    },
+    sides: (lo, hi) => {
+      const dl = detailOf(lo), dh = detailOf(hi);
+      return dl && dh ? [side(lo, dl), side(hi, dh)] : null;
+    },
+  };
+}
+
+/**
+ * Every related pair of photos: exact copies by size then SHA-256; the rest by multi-index
+ * hashing on both perceptual hashes, each candidate checked on its thumbnails and faces.
+ */
+export function findDuplicatePairs(photos: readonly SearchPhoto[], options: SearchOptions = {}): { pairs: DuplicatePair[]; candidates: number } {
+  const plan = planSearch(photos, options);
+  const candidates = candidatesAmong(plan.at, plan.words);
+  const pairs = plan.pairs;
+  for (const [lo, hi] of plan.toCheck(candidates)) {
+    const sides = plan.sides(lo, hi);
+    if (!sides) continue;
+    const verdict = verifyPair(sides[0], sides[1]);
     if (verdict.class) pairs.push({ a: lo.id, b: hi.id, class: verdict.class });
   }
+  return { pairs, candidates: candidates.length };
+}
+
+/** What findDuplicatePairsInThreads asks of its threads (pair-workers.ts). */
+export interface PairThreads {
+  /** candidatesOnHash in a thread. */
+  search(at: Uint32Array, words: Uint32Array, on: HashAt, skip: HashAt | null): Promise<Float64Array>;
+  /** verifyPair of each batch's pairs of sides (sides 0 and 1, 2 and 3, …) on the threads, the batches made one after another as they are sent; the classes, batch by batch. */
+  verify(batches: Iterator<PairSide[]>): Promise<Array<Array<PairVerdict['class']>>>;
+}
+
+/** Pairs checked per message to a thread. */
+const BATCH = 32;
+
+/**
+ * findDuplicatePairs with the two hash searches and the finer checks spread over threads: the
+ * same pairs, in the same order. The thumbnails and faces are read here, a batch at a time,
+ * while the threads check the batches sent before.
+ */
+export async function findDuplicatePairsInThreads(photos: readonly SearchPhoto[], threads: PairThreads, options: SearchOptions = {}): Promise<{ pairs: DuplicatePair[]; candidates: number }> {
+  const plan = planSearch(photos, options);
+  const [onDct, onGradient] = await Promise.all([threads.search(plan.at, plan.words, DCT, null), threads.search(plan.at, plan.words, GRADIENT, DCT)]);
+  const candidates = mergeDisjoint(onDct, onGradient);
+  const checks = plan.toCheck(candidates);
+  // Each batch's pairs that have both sides' thumbnails, by their place in `checks`.
+  const batchPairs: number[][] = [];
+  function* batches(): Generator<PairSide[]> {
+    for (let start = 0; start < checks.length; start += BATCH) {
+      const sides: PairSide[] = [], which: number[] = [];
+      for (let k = start; k < Math.min(checks.length, start + BATCH); k++) {
+        const s = plan.sides(checks[k]![0], checks[k]![1]);
+        if (!s) continue;
+        sides.push(s[0], s[1]);
+        which.push(k);
+      }
+      batchPairs.push(which);
+      yield sides;
+    }
+  }
+  const classes = await threads.verify(batches());
+  const verdicts = new Array<PairVerdict['class']>(checks.length).fill(null);
+  classes.forEach((cls, b) => batchPairs[b]!.forEach((k, m) => (verdicts[k] = cls[m]!)));
+  const pairs = plan.pairs;
+  checks.forEach(([lo, hi], k) => {
+    const cls = verdicts[k];
+    if (cls) pairs.push({ a: lo.id, b: hi.id, class: cls });
+  });
   return { pairs, candidates: candidates.length };
 }
 

@@ -167,7 +167,10 @@ function axisTaps(a0: number, a1: number, from: Int32Array, to: Int32Array, weig
 
 /**
  * The big thumbnail's region resampled onto the small one's 32×32 grid, into `out`: the same
- * bilinear arithmetic as sample2d, its taps computed once a column and once a row.
+ * bilinear arithmetic as sample2d, its taps computed once a column and once a row. Each row of
+ * the thumbnail is first interpolated across (as sample2d's top and bottom), kept while the
+ * region's left and right stay: the search moves one side at a time, so a move of the top or
+ * the bottom only interpolates those rows down.
  */
 class RegionSampler {
   private readonly x0 = new Int32Array(N);
@@ -176,21 +179,28 @@ class RegionSampler {
   private readonly y0 = new Int32Array(N);
   private readonly y1 = new Int32Array(N);
   private readonly ay = new Float64Array(N);
+  /** Every row of the thumbnail interpolated at the columns of the region's left and right (across). */
+  private readonly across = new Float64Array(N * N);
+  private acrossFor: { x0: number; x1: number } | null = null;
 
   constructor(private readonly thumb: Float64Array) {}
 
   sample(region: Region, out: Float64Array): Float64Array {
-    const { thumb, x0, x1, ax, y0, y1, ay } = this;
-    axisTaps(region.x0, region.x1, x0, x1, ax);
+    const { thumb, x0, x1, ax, y0, y1, ay, across } = this;
+    if (this.acrossFor === null || this.acrossFor.x0 !== region.x0 || this.acrossFor.x1 !== region.x1) {
+      axisTaps(region.x0, region.x1, x0, x1, ax);
+      for (let row = 0; row < N * N; row += N) {
+        for (let x = 0; x < N; x++) {
+          const wx = ax[x]!;
+          across[row + x] = thumb[row + x0[x]!]! * (1 - wx) + thumb[row + x1[x]!]! * wx;
+        }
+      }
+      this.acrossFor = { x0: region.x0, x1: region.x1 };
+    }
     axisTaps(region.y0, region.y1, y0, y1, ay);
     for (let y = 0; y < N; y++) {
       const r0 = y0[y]! * N, r1 = y1[y]! * N, wy = ay[y]!;
-      for (let x = 0; x < N; x++) {
-        const wx = ax[x]!;
-        const top = thumb[r0 + x0[x]!]! * (1 - wx) + thumb[r0 + x1[x]!]! * wx;
-        const bottom = thumb[r1 + x0[x]!]! * (1 - wx) + thumb[r1 + x1[x]!]! * wx;
-        out[y * N + x] = top * (1 - wy) + bottom * wy;
-      }
+      for (let x = 0; x < N; x++) out[y * N + x] = across[r0 + x]! * (1 - wy) + across[r1 + x]! * wy;
     }
     return out;
   }
@@ -281,9 +291,34 @@ class CorrelationWith {
   }
 
   of(a: Float64Array): number {
-    const n = a.length, db = this.centred;
+    const n = a.length;
     let sa = 0;
     for (let i = 0; i < n; i++) sa += a[i]!;
+    return this.withSum(a, sa);
+  }
+
+  /**
+   * of(gradients(img, g)) in one pass less: each gradient is added to the sum as it is written
+   * into `g` (the same sums in the same order).
+   */
+  ofGradients(img: Float64Array, g: Float64Array): number {
+    let sa = 0, k = 0;
+    for (let y = 0; y < N - 1; y++) {
+      for (let x = 0; x < N - 1; x++) {
+        const at = y * N + x;
+        const dx = img[at + 1]! - img[at]!, dy = img[at + N]! - img[at]!;
+        g[k++] = dx;
+        g[k++] = dy;
+        sa += dx;
+        sa += dy;
+      }
+    }
+    return this.withSum(g, sa);
+  }
+
+  /** The correlation of `a`, its sum given. */
+  private withSum(a: Float64Array, sa: number): number {
+    const n = a.length, db = this.centred;
     const ma = sa / n;
     let cov = 0, va = 0;
     for (let i = 0; i < n; i++) {
@@ -308,7 +343,7 @@ function refine(big: Float64Array, small: Float64Array, start: Region): Region {
     const key = `${r.x0} ${r.x1} ${r.y0} ${r.y1}`;
     let f = measured.get(key);
     if (f === undefined) {
-      f = target.of(gradients(sampler.sample(r, resampled), detail));
+      f = target.ofGradients(sampler.sample(r, resampled), detail);
       measured.set(key, f);
     }
     return f;

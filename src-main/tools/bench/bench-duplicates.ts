@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:duplicates -- [--json] [--originals N] [--no-synthetic] [--listing-only]: builds a library of
+// npm run bench:duplicates -- [--json] [--originals N] [--no-synthetic] [--listing-only [--search-in auto|threads|here]]: builds a library of
 // known duplicates in a temporary folder from the shared photos (exact copies, resized
 // re-encodes, 4 % crops, EXIF-rotated copies, PNG and HEIC siblings, brightness and saturation
 // edits; as negatives, other photos of the same people, LFW portraits of one person by the
@@ -7,7 +7,8 @@
 // jdupes in the same run, and prints pairwise precision and recall per class and over classes
 // 1-3; then the hash's cost against a scan, and the listing time of 100,000 photos with
 // synthetic fingerprints (--listing-only: that figure alone, three times, on a library built
-// once). A benchmark, not a test: it prints figures only.
+// once; --search-in: where its search runs, by default as the product decides, see
+// DuplicatesService.searchIn). A benchmark, not a test: it prints figures only.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,12 @@ if (!Number.isInteger(originalsWanted) || originalsWanted < 1) {
 }
 const synthetic = !args.includes('--no-synthetic');
 const listingOnly = args.includes('--listing-only');
+const searchInAt = args.indexOf('--search-in');
+const searchIn = searchInAt >= 0 ? args[searchInAt + 1] : 'auto';
+if (searchIn !== 'auto' && searchIn !== 'threads' && searchIn !== 'here') {
+  process.stderr.write('--search-in takes auto, threads or here\n');
+  process.exit(2);
+}
 /** `--reuse DIR`: a library this bench built before (kept with --keep); its truth is in the file names. */
 const reuse = args.includes('--reuse') ? path.resolve(args[args.indexOf('--reuse') + 1] ?? '') : null;
 
@@ -366,8 +373,9 @@ async function hashShareOfScan(dir: string): Promise<{ photos: number; scanSecon
 }
 
 /** Listing the duplicates of 100,000 photos with synthetic fingerprints (1 % near copies). */
-async function syntheticListing(dir: string, count = 100_000, runs = 1): Promise<{ photos: number; groups: number; seconds: number; runs: number[] }> {
+async function syntheticListing(dir: string, count = 100_000, runs = 1): Promise<{ photos: number; groups: number; seconds: number; runs: number[]; searchIn: Array<string | null> }> {
   const app = createApp({ dbFile: path.join(dir, 'synthetic.db') });
+  app.duplicates.searchIn = searchIn as 'auto' | 'threads' | 'here';
   try {
     const rng = new Rng(7);
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(256));
@@ -387,13 +395,15 @@ async function syntheticListing(dir: string, count = 100_000, runs = 1): Promise
     })();
     // Each run lists from the database anew, as a new `duplicates` command does.
     const seconds: number[] = [];
+    const searchedIn: Array<string | null> = [];
     let groups = 0;
     for (let r = 0; r < runs; r++) {
       const t0 = performance.now();
       groups = (await app.duplicates.list({ withExif: false })).length;
       seconds.push((performance.now() - t0) / 1000);
+      searchedIn.push(app.duplicates.lastSearchIn);
     }
-    return { photos: count, groups, seconds: seconds[0]!, runs: seconds };
+    return { photos: count, groups, seconds: seconds[0]!, runs: seconds, searchIn: searchedIn };
   } finally {
     app.close();
   }
@@ -410,7 +420,7 @@ async function main(): Promise<void> {
       const listing = await syntheticListing(dir, 100_000, 3);
       const load = os.loadavg()[0]!.toFixed(2);
       if (asJson) process.stdout.write(JSON.stringify({ synthetic: listing, loadAverage: os.loadavg() }, null, 2) + '\n');
-      else process.stdout.write(`listing ${listing.photos} photos with synthetic fingerprints: ${listing.runs.map((s) => s.toFixed(2)).join(' s, ')} s (${listing.groups} groups; load ${load})\n`);
+      else process.stdout.write(`listing ${listing.photos} photos with synthetic fingerprints: ${listing.runs.map((s) => s.toFixed(2)).join(' s, ')} s (${listing.groups} groups; search in ${listing.searchIn.join(', ')}; load ${load})\n`);
       return;
     }
     if (reuse) {
