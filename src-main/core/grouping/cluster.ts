@@ -190,40 +190,62 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
   return label;
 }
 
+/**
+ * A binary min-heap on `key`: the keys in a typed array beside the items, the same sift steps
+ * (and so the same order among equal keys) as a heap that calls `key` at each comparison.
+ */
 class MinHeap<T> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
+  private keys = new Float64Array(1024);
   constructor(private readonly key: (t: T) => number) {}
   get size(): number {
     return this.items.length;
   }
   push(item: T): void {
     const a = this.items;
+    if (a.length === this.keys.length) {
+      const more = new Float64Array(this.keys.length * 2);
+      more.set(this.keys);
+      this.keys = more;
+    }
+    const ks = this.keys;
+    const k = this.key(item);
     a.push(item);
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.key(a[p]!) <= this.key(a[i]!)) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
+      if (ks[p]! <= k) break;
+      a[i] = a[p]!;
+      ks[i] = ks[p]!;
       i = p;
     }
+    a[i] = item;
+    ks[i] = k;
   }
   pop(): T | undefined {
-    const a = this.items;
+    const a = this.items, ks = this.keys;
     if (a.length === 0) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
+    const n = a.length;
+    if (n > 0) {
+      const lk = ks[n]!;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && this.key(a[l]!) < this.key(a[m]!)) m = l;
-        if (r < a.length && this.key(a[r]!) < this.key(a[m]!)) m = r;
+        let m = i, mk = lk;
+        if (l < n && ks[l]! < mk) {
+          m = l;
+          mk = ks[l]!;
+        }
+        if (r < n && ks[r]! < mk) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
+        a[i] = a[m]!;
+        ks[i] = ks[m]!;
         i = m;
       }
+      a[i] = last;
+      ks[i] = lk;
     }
     return top;
   }
