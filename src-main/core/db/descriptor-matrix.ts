@@ -3,7 +3,7 @@
 // epoch), plus the vectors of faces newer than the file's; else read whole from the database
 // and the file written again. A scan that found 1,000 new faces in a library of 150,000 then
 // reads 1,000 vectors from SQLite, not 150,000.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Db } from './database.js';
@@ -27,23 +27,31 @@ interface Header {
   maxId: number;
 }
 
-/** The file's header and rows, or null where it is missing, unreadable or of another model or size. */
-function readFile(file: string, modelId: number, dims: number): (Header & { ids: Int32Array; vectors: Float32Array }) | null {
-  let buf: Buffer;
+/** The file's header, or null where it is missing, unreadable or of another model or size. */
+function readHeader(file: string, modelId: number, dims: number): (Header & { fd: number }) | null {
+  let fd: number;
   try {
-    buf = readFileSync(file);
+    fd = openSync(file, 'r');
   } catch {
     return null;
   }
-  if (buf.byteLength < HEADER_BYTES) return null;
-  const h = { magic: buf.readUInt32LE(0), dims: buf.readUInt32LE(4), modelId: buf.readUInt32LE(8), count: buf.readUInt32LE(12), epoch: buf.readBigInt64LE(16), maxId: buf.readInt32LE(24) };
-  if (h.magic !== MAGIC || h.dims !== dims || h.modelId !== modelId) return null;
-  if (buf.byteLength !== HEADER_BYTES + h.count * 4 * (1 + dims)) return null;
-  // Views on one aligned copy (a Buffer read from a file need not start on a 4-byte boundary).
-  const body = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
-  const ids = new Int32Array(body.buffer, body.byteOffset + HEADER_BYTES, h.count);
-  const vectors = new Float32Array(body.buffer, body.byteOffset + HEADER_BYTES + h.count * 4, h.count * dims);
-  return { ...h, ids, vectors };
+  const buf = Buffer.alloc(HEADER_BYTES);
+  const h = readSync(fd, buf, 0, HEADER_BYTES, 0) === HEADER_BYTES ? { magic: buf.readUInt32LE(0), dims: buf.readUInt32LE(4), modelId: buf.readUInt32LE(8), count: buf.readUInt32LE(12), epoch: buf.readBigInt64LE(16), maxId: buf.readInt32LE(24) } : null;
+  if (h === null || h.magic !== MAGIC || h.dims !== dims || h.modelId !== modelId || fstatSync(fd).size !== HEADER_BYTES + h.count * 4 * (1 + dims)) {
+    closeSync(fd);
+    return null;
+  }
+  return { ...h, fd };
+}
+
+/** Reads `bytes` of the file at `position` into the view, in parts (readSync reads at most 2 GiB at once). */
+function readInto(fd: number, into: Uint8Array, position: number): boolean {
+  for (let done = 0; done < into.byteLength; ) {
+    const got = readSync(fd, into, done, Math.min(into.byteLength - done, 1 << 30), position + done);
+    if (got <= 0) return false;
+    done += got;
+  }
+  return true;
 }
 
 /** Writes the matrix with its epoch (to a file beside, then renamed: a reader sees the old file or the new one). A failed write only costs the next run a full read. */
@@ -113,29 +121,31 @@ export function readDescriptorMatrix(db: Db, modelId: number, dims: number, file
     return readRows(rowsFrom.iterate(modelId, -1) as Iterable<unknown[]>, dims, n);
   }
   const epoch = epochRow.epoch;
-  const cached = readFile(file, modelId, dims);
-  const trusted =
-    cached !== null &&
-    cached.epoch === epoch &&
-    countUpTo.get(modelId, cached.maxId)!.n === cached.count &&
-    (cached.count === 0 || sameVector(db, modelId, cached.maxId, cached.vectors.subarray((cached.count - 1) * dims)));
-  if (!trusted) {
-    const n = countUpTo.get(modelId, 2 ** 31 - 1)!.n;
-    const m = readRows(rowsFrom.iterate(modelId, -1) as Iterable<unknown[]>, dims, n);
-    writeMatrix(file, modelId, epoch, m);
-    return m;
+  const header = readHeader(file, modelId, dims);
+  try {
+    if (header !== null && header.epoch === epoch && countUpTo.get(modelId, header.maxId)!.n === header.count) {
+      // The file's rows and the newer faces' straight into one matrix.
+      const tail = readRows(rowsFrom.iterate(modelId, header.maxId) as Iterable<unknown[]>, dims, 64);
+      const n = header.count + tail.n;
+      const ids = new Int32Array(n);
+      const vectors = new Float32Array(n * dims);
+      const bytes = (a: Int32Array | Float32Array, rows: number, width: number): Uint8Array => new Uint8Array(a.buffer, 0, rows * width * 4);
+      const read = readInto(header.fd, bytes(ids, header.count, 1), HEADER_BYTES) && readInto(header.fd, bytes(vectors, header.count, dims), HEADER_BYTES + header.count * 4);
+      const last = vectors.subarray((header.count - 1) * dims, header.count * dims);
+      if (read && (header.count === 0 || (ids[header.count - 1] === header.maxId && sameVector(db, modelId, header.maxId, last)))) {
+        ids.set(tail.ids, header.count);
+        vectors.set(tail.vectors, header.count * dims);
+        const m = { ids, vectors, n, dims };
+        if (tail.n > header.count * REWRITE_SHARE) writeMatrix(file, modelId, epoch, m);
+        return m;
+      }
+    }
+  } finally {
+    if (header !== null) closeSync(header.fd);
   }
-  const tail = readRows(rowsFrom.iterate(modelId, cached.maxId) as Iterable<unknown[]>, dims, 64);
-  if (tail.n === 0) return { ids: cached.ids, vectors: cached.vectors, n: cached.count, dims };
-  const n = cached.count + tail.n;
-  const ids = new Int32Array(n);
-  ids.set(cached.ids);
-  ids.set(tail.ids, cached.count);
-  const vectors = new Float32Array(n * dims);
-  vectors.set(cached.vectors);
-  vectors.set(tail.vectors, cached.count * dims);
-  const m = { ids, vectors, n, dims };
-  if (tail.n > cached.count * REWRITE_SHARE) writeMatrix(file, modelId, epoch, m);
+  const n = countUpTo.get(modelId, 2 ** 31 - 1)!.n;
+  const m = readRows(rowsFrom.iterate(modelId, -1) as Iterable<unknown[]>, dims, n);
+  writeMatrix(file, modelId, epoch, m);
   return m;
 }
 
