@@ -41,7 +41,13 @@ class Group implements DescriptorSums {
   cannot: number[] = [];
   person: number;
   links = new Set<Group>();
-  constructor(photo: number, person: number, vector: Float32Array) {
+  constructor(
+    photo: number,
+    person: number,
+    vector: Float32Array,
+    /** The face it started from (its index while it is a root). */
+    readonly index: number,
+  ) {
     this.photos = new Set([photo]);
     this.person = person;
     this.sum = Float64Array.from(vector);
@@ -69,7 +75,7 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     return i;
   };
   const { vectors, dims } = input;
-  const groups: Group[] = Array.from({ length: n }, (_, i) => new Group(photo[i]!, person[i]!, vectors.subarray(i * dims, (i + 1) * dims)));
+  const groups: Group[] = Array.from({ length: n }, (_, i) => new Group(photo[i]!, person[i]!, vectors.subarray(i * dims, (i + 1) * dims), i));
   for (const [a, b] of input.cannotLink) {
     groups[a]!.cannot.push(b);
     groups[b]!.cannot.push(a);
@@ -143,18 +149,16 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
   }
   // Agglomerate: repeatedly merge the closest pair of candidate groups.
   const heap = new MinHeap<{ a: Group; b: Group; d: number; sizeA: number; sizeB: number }>((x) => x.d);
-  const indexOf = new Map<Group, number>();
-  groups.forEach((g, i) => indexOf.set(g, i));
   const push = (A: Group, B: Group): void => {
     const d = mergeDistance(A, B, options.smallGroupMargin);
     if (d <= options.linkage) heap.push({ a: A, b: B, d, sizeA: A.size, sizeB: B.size });
   };
   for (const g of groups) {
-    for (const h of g.links) if (indexOf.get(g)! < indexOf.get(h)!) push(g, h);
+    for (const h of g.links) if (g.index < h.index) push(g, h);
   }
   while (heap.size > 0) {
     const top = heap.pop()!;
-    const ra = indexOf.get(top.a)!, rb = indexOf.get(top.b)!;
+    const ra = top.a.index, rb = top.b.index;
     if (find(ra) !== ra || find(rb) !== rb) continue; // stale: one side was merged away
     if (!top.a.links.has(top.b)) continue; // no longer candidates
     if (top.a.size !== top.sizeA || top.b.size !== top.sizeB) {
