@@ -148,6 +148,7 @@ export class FacePairApp {
       () => this.learning.tuning(),
       // A read-only library never groups; a scan's grouping is planned in a worker thread.
       this.readOnly === null ? workerGroupingPlanner(this.dbFile, this.cacheDir, this.seedEmbedding.modelDir) : undefined,
+      this.readOnly === null ? this.cacheDir : undefined,
     );
     this.learning = new LearningService(
       this.db,

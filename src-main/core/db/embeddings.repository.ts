@@ -16,6 +16,10 @@ export interface PhotoFaceVector {
   vector: Float32Array | null;
 }
 
+/** vectorsFor sweeps the model's rows, rather than looking each face up, from this many faces that are at least 1/SWEEP_SHARE of the model's rows (a 2 kB seed vector swept costs about half a look-up). */
+const SWEEP_MIN = 4096;
+const SWEEP_SHARE = 2;
+
 /**
  * The embeddings table: every face's vector of each model, the descriptor written with the
  * face at analysis, the trained models' embeddings after. For a trained model (`write`): which
@@ -31,6 +35,9 @@ export class EmbeddingsRepository {
   private readonly vectorStmt;
   private readonly photoFaceVectors;
   private readonly copyStmt;
+  private readonly vectorPluck;
+  private readonly newestFace;
+  private readonly sweepStmt;
 
   constructor(private readonly db: Db) {
     this.missing = db.prepare<[number], { id: number; aligned_file: string }>(
@@ -47,6 +54,9 @@ export class EmbeddingsRepository {
     this.countFor = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = ?');
     this.copyStmt = db.prepare('INSERT OR IGNORE INTO embeddings (face_id, model_id, vector) SELECT ?, model_id, vector FROM embeddings WHERE face_id = ?');
     this.vectorStmt = db.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM embeddings WHERE face_id = ? AND model_id = ?');
+    this.newestFace = db.prepare<[], { n: number }>('SELECT coalesce(max(id), 0) AS n FROM faces');
+    this.vectorPluck = db.prepare<[number, number], Buffer>('SELECT vector FROM embeddings WHERE face_id = ? AND model_id = ?').pluck(true);
+    this.sweepStmt = db.prepare<[number], unknown[]>('SELECT face_id, vector FROM embeddings WHERE model_id = ? ORDER BY face_id').raw(true);
     this.photoFaceVectors = db.prepare<[string], Omit<PhotoFaceVector, 'vector'> & { vector: Buffer | null }>(
       `SELECT p.path, p.width, p.height, f.id AS faceId, f.x, f.y, f.w, f.h, f.aligned_file AS alignedFile, e.vector
        FROM photos p LEFT JOIN faces f ON f.photo_id = p.id AND f.lost_at IS NULL
@@ -87,9 +97,18 @@ export class EmbeddingsRepository {
 
   vectorsFor(modelId: number, faceIds: readonly number[]): Map<number, Float32Array> {
     const out = new Map<number, Float32Array>();
-    for (const id of faceIds) {
-      const row = this.vectorStmt.get(id, modelId);
-      if (row) out.set(id, fromBlob(row.vector));
+    // Many faces (a whole library's grouping): one sweep of the model's rows, in the table's
+    // order, costs a fraction of a look-up per face.
+    // (Measured against the newest face's id, one b-tree descent: a count of a model's rows walks all of them, 300 MB of seed vectors at 150,000 faces.)
+    if (faceIds.length >= SWEEP_MIN && faceIds.length * SWEEP_SHARE >= this.newestFace.get()!.n) {
+      const wanted = new Set(faceIds);
+      for (const [id, blob] of this.sweepStmt.iterate(modelId) as Iterable<[number, Buffer]>) if (wanted.has(id)) out.set(id, fromBlob(blob));
+      return out;
+    }
+    // In face order: neighbouring look-ups touch neighbouring pages (a third faster than in the caller's order).
+    for (const id of Int32Array.from(faceIds).sort()) {
+      const blob = this.vectorPluck.get(id, modelId);
+      if (blob) out.set(id, fromBlob(blob));
     }
     return out;
   }

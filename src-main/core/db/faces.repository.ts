@@ -1,5 +1,6 @@
 import { fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
+import { readDescriptorMatrix } from './descriptor-matrix.js';
 
 export interface NewFace {
   idx: number;
@@ -119,6 +120,8 @@ export class FacesRepository {
   private readonly insertModel;
   private readonly forGrouping;
   private readonly countActive;
+  private readonly activeFaces;
+  private readonly modelDims;
   private readonly byIdStmt;
   private readonly forPersonStmt;
   private readonly forPhotoStmt;
@@ -178,6 +181,13 @@ export class FacesRepository {
        FROM faces f JOIN photos p ON p.id = f.photo_id JOIN embeddings e ON e.face_id = f.id AND e.model_id = ?
        WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL ORDER BY e.face_id`,
     );
+    this.modelDims = db.prepare<[number], { dims: number }>('SELECT dims FROM models WHERE id = ?');
+    this.activeFaces = db
+      .prepare(
+        `SELECT f.id, f.photo_id, f.person_id, f.assigned_by FROM faces f JOIN photos p ON p.id = f.photo_id
+         WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL ORDER BY f.id`,
+      )
+      .raw(true);
     this.countActive = db.prepare<[], { n: number }>(
       "SELECT count(*) AS n FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL",
     );
@@ -307,6 +317,36 @@ export class FacesRepository {
       assignedBy: r.assigned_by,
       vector: fromBlob(r.vector),
     }));
+  }
+
+  /**
+   * The same faces as listForGrouping with their vectors as one matrix (row i: faces[i], whose
+   * `vector` is a view on it), read through the descriptor file `cacheFile` where one is given
+   * (db/descriptor-matrix.ts): only faces newer than the file's are read from the database.
+   */
+  listForGroupingMatrix(modelId: number, cacheFile: string | null): { faces: FaceForGrouping[]; vectors: Float32Array } {
+    return this.db.transaction(() => {
+      const m = readDescriptorMatrix(this.db, modelId, this.modelDims.get(modelId)!.dims, cacheFile);
+      const dims = m.dims;
+      const meta = this.activeFaces.all() as Array<[number, number, number | null, 'auto' | 'user' | null]>;
+      const at = new Int32Array(meta.length);
+      let n = 0;
+      for (let r = 0, i = 0; r < meta.length; r++) {
+        const id = meta[r]![0];
+        while (i < m.n && m.ids[i]! < id) i++;
+        if (i >= m.n || m.ids[i] !== id) continue; // no vector of this model
+        at[n] = i;
+        meta[n++] = meta[r]!;
+      }
+      const vectors = n === m.n ? m.vectors : new Float32Array(n * dims);
+      if (vectors !== m.vectors) for (let k = 0; k < n; k++) vectors.set(m.vectors.subarray(at[k]! * dims, (at[k]! + 1) * dims), k * dims);
+      const faces: FaceForGrouping[] = new Array<FaceForGrouping>(n);
+      for (let k = 0; k < n; k++) {
+        const [id, photoId, personId, assignedBy] = meta[k]!;
+        faces[k] = { id, photoId, personId, assignedBy, vector: vectors.subarray(k * dims, (k + 1) * dims) };
+      }
+      return { faces, vectors };
+    })();
   }
 
   /** Every face found on present photos with its photo's path and size. */

@@ -379,4 +379,40 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX embeddings_by_face ON embeddings(face_id);
     `,
   },
+  {
+    version: 17,
+    name: 'an epoch per model that changes whenever a stored vector may: grouping keeps its descriptors in a file it can trust',
+    sql: `
+      -- Grouping reads every face's descriptor on each scan. It keeps them in a file in the
+      -- library's cache (grouping/descriptor-matrix.ts) with this epoch, and reads from the
+      -- database only the vectors of faces newer than the file's. Appending a vector for a face
+      -- newer than all others of its model (a scan's new faces) leaves the epoch; anything that
+      -- may change a vector the file holds (an insert or replace below the newest face, an
+      -- update, a delete, a face's cascade) sets it to a new random value.
+      CREATE TABLE embedding_epochs (
+        model_id INTEGER PRIMARY KEY,
+        epoch INTEGER NOT NULL
+      ) STRICT;
+      CREATE TRIGGER embeddings_epoch_insert BEFORE INSERT ON embeddings
+        WHEN EXISTS (SELECT 1 FROM embeddings WHERE model_id = NEW.model_id AND face_id >= NEW.face_id)
+      BEGIN
+        INSERT OR REPLACE INTO embedding_epochs (model_id, epoch) VALUES (NEW.model_id, random());
+      END;
+      CREATE TRIGGER embeddings_epoch_update AFTER UPDATE ON embeddings
+      BEGIN
+        INSERT OR REPLACE INTO embedding_epochs (model_id, epoch) VALUES (OLD.model_id, random());
+        INSERT OR REPLACE INTO embedding_epochs (model_id, epoch) VALUES (NEW.model_id, random());
+      END;
+      CREATE TRIGGER embeddings_epoch_delete AFTER DELETE ON embeddings
+      BEGIN
+        INSERT OR REPLACE INTO embedding_epochs (model_id, epoch) VALUES (OLD.model_id, random());
+      END;
+      -- A new model (or one whose id is used again) starts at an epoch no earlier file holds.
+      CREATE TRIGGER models_epoch_insert AFTER INSERT ON models
+      BEGIN
+        INSERT OR REPLACE INTO embedding_epochs (model_id, epoch) VALUES (NEW.id, random());
+      END;
+      INSERT INTO embedding_epochs (model_id, epoch) SELECT id, random() FROM models;
+    `,
+  },
 ];

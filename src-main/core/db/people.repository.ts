@@ -71,7 +71,11 @@ export interface GroupingChange {
   members?: readonly number[];
 }
 
+/** applyGrouping reads every face's assignment in one sweep from this many faces to write. */
+const SWEEP_MIN = 4096;
+
 export class PeopleRepository {
+  private readonly allAssignmentsStmt;
   private readonly currentStmt;
   private readonly toldApartStmt;
   private readonly insertPerson;
@@ -93,6 +97,7 @@ export class PeopleRepository {
   private readonly namedByFacesStmt;
 
   constructor(private readonly db: Db) {
+    this.allAssignmentsStmt = db.prepare('SELECT id, person_id, assigned_by, lost_at FROM faces').raw(true);
     this.currentStmt = db.prepare<[number], { person_id: number | null; assigned_by: 'auto' | 'user' | null; lost_at: string | null }>(
       'SELECT person_id, assigned_by, lost_at FROM faces WHERE id = ?',
     );
@@ -166,9 +171,13 @@ export class PeopleRepository {
       .transaction(() => {
         alsoInTransaction?.();
         let skipped = 0;
+        // Many faces (a whole library grouped): every face's assignment read in one sweep, in
+        // this transaction, rather than looked up face by face.
+        const total = groups.reduce((s, g) => s + g.faceIds.length, 0);
+        const swept = total >= SWEEP_MIN ? this.sweepAssignments() : null;
         for (const g of groups) {
           let faceIds = g.faceIds.filter((id) => {
-            const now = this.currentStmt.get(id);
+            const now = swept ? swept.get(id) : this.currentStmt.get(id);
             const was = readAs?.get(id) ?? unassigned;
             return now !== undefined && now.lost_at === null && now.person_id === was.personId && now.assigned_by === was.assignedBy;
           });
@@ -183,6 +192,15 @@ export class PeopleRepository {
         return { skipped };
       })
       .immediate();
+  }
+
+  /** Every face's assignment as now (as currentStmt reads one). */
+  private sweepAssignments(): Map<number, { person_id: number | null; assigned_by: 'auto' | 'user' | null; lost_at: string | null }> {
+    const out = new Map<number, { person_id: number | null; assigned_by: 'auto' | 'user' | null; lost_at: string | null }>();
+    for (const [id, person_id, assigned_by, lost_at] of this.allAssignmentsStmt.iterate() as Iterable<[number, number | null, 'auto' | 'user' | null, string | null]>) {
+      out.set(id, { person_id, assigned_by, lost_at });
+    }
+    return out;
   }
 
   /** The person now: itself while it exists, else the person most of its faces (as read) are in now (merged into); null: none. */

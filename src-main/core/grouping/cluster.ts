@@ -41,7 +41,13 @@ class Group implements DescriptorSums {
   cannot: number[] = [];
   person: number;
   links = new Set<Group>();
-  constructor(photo: number, person: number, vector: Float32Array) {
+  constructor(
+    photo: number,
+    person: number,
+    vector: Float32Array,
+    /** The face it started from (its index while it is a root). */
+    readonly index: number,
+  ) {
     this.photos = new Set([photo]);
     this.person = person;
     this.sum = Float64Array.from(vector);
@@ -69,7 +75,7 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     return i;
   };
   const { vectors, dims } = input;
-  const groups: Group[] = Array.from({ length: n }, (_, i) => new Group(photo[i]!, person[i]!, vectors.subarray(i * dims, (i + 1) * dims)));
+  const groups: Group[] = Array.from({ length: n }, (_, i) => new Group(photo[i]!, person[i]!, vectors.subarray(i * dims, (i + 1) * dims), i));
   for (const [a, b] of input.cannotLink) {
     groups[a]!.cannot.push(b);
     groups[b]!.cannot.push(a);
@@ -143,18 +149,16 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
   }
   // Agglomerate: repeatedly merge the closest pair of candidate groups.
   const heap = new MinHeap<{ a: Group; b: Group; d: number; sizeA: number; sizeB: number }>((x) => x.d);
-  const indexOf = new Map<Group, number>();
-  groups.forEach((g, i) => indexOf.set(g, i));
   const push = (A: Group, B: Group): void => {
     const d = mergeDistance(A, B, options.smallGroupMargin);
     if (d <= options.linkage) heap.push({ a: A, b: B, d, sizeA: A.size, sizeB: B.size });
   };
   for (const g of groups) {
-    for (const h of g.links) if (indexOf.get(g)! < indexOf.get(h)!) push(g, h);
+    for (const h of g.links) if (g.index < h.index) push(g, h);
   }
   while (heap.size > 0) {
     const top = heap.pop()!;
-    const ra = indexOf.get(top.a)!, rb = indexOf.get(top.b)!;
+    const ra = top.a.index, rb = top.b.index;
     if (find(ra) !== ra || find(rb) !== rb) continue; // stale: one side was merged away
     if (!top.a.links.has(top.b)) continue; // no longer candidates
     if (top.a.size !== top.sizeA || top.b.size !== top.sizeB) {
@@ -190,40 +194,62 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
   return label;
 }
 
+/**
+ * A binary min-heap on `key`: the keys in a typed array beside the items, the same sift steps
+ * (and so the same order among equal keys) as a heap that calls `key` at each comparison.
+ */
 class MinHeap<T> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
+  private keys = new Float64Array(1024);
   constructor(private readonly key: (t: T) => number) {}
   get size(): number {
     return this.items.length;
   }
   push(item: T): void {
     const a = this.items;
+    if (a.length === this.keys.length) {
+      const more = new Float64Array(this.keys.length * 2);
+      more.set(this.keys);
+      this.keys = more;
+    }
+    const ks = this.keys;
+    const k = this.key(item);
     a.push(item);
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.key(a[p]!) <= this.key(a[i]!)) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
+      if (ks[p]! <= k) break;
+      a[i] = a[p]!;
+      ks[i] = ks[p]!;
       i = p;
     }
+    a[i] = item;
+    ks[i] = k;
   }
   pop(): T | undefined {
-    const a = this.items;
+    const a = this.items, ks = this.keys;
     if (a.length === 0) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
+    const n = a.length;
+    if (n > 0) {
+      const lk = ks[n]!;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && this.key(a[l]!) < this.key(a[m]!)) m = l;
-        if (r < a.length && this.key(a[r]!) < this.key(a[m]!)) m = r;
+        let m = i, mk = lk;
+        if (l < n && ks[l]! < mk) {
+          m = l;
+          mk = ks[l]!;
+        }
+        if (r < n && ks[r]! < mk) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
+        a[i] = a[m]!;
+        ks[i] = ks[m]!;
         i = m;
       }
+      a[i] = last;
+      ks[i] = lk;
     }
     return top;
   }

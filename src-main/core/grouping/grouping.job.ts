@@ -30,7 +30,7 @@ export function createJob(db: Db, context: GroupingJobContext): LibraryJob<Group
     async run({ resolved, release, write }) {
       const faces = new FacesRepository(db);
       const seed = new SeedEmbeddingService(faces, new EmbeddingsRepository(db), context.cacheDir, context.seedModelDir);
-      const grouping = new GroupingService(faces, new PeopleRepository(db), new LabelsRepository(db), new FusedCandidatePairHead(seed), resolved.settings);
+      const grouping = new GroupingService(faces, new PeopleRepository(db), new LabelsRepository(db), new FusedCandidatePairHead(seed), resolved.settings, undefined, undefined, context.cacheDir);
       try {
         const plan = await grouping.plan({ release }, resolved);
         if (!write) return { written: false, ...plan };

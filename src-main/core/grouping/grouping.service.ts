@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 import type { FaceForGrouping, FacesRepository } from '../db/faces.repository.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { GroupingChange, PeopleRepository, ReadAssignment } from '../db/people.repository.js';
@@ -95,6 +97,8 @@ export class GroupingService {
     private readonly tuning: () => Promise<GroupingTuning | null> = async () => null,
     /** Where a scan's grouping is planned, off the main thread (none: here). */
     private readonly planner?: GroupingPlanner,
+    /** The library's cache folder: grouping keeps the descriptors there as one file (db/descriptor-matrix.ts); none: read whole each time. */
+    private readonly cacheDir?: string,
   ) {
     this.settings = typeof settings === 'function' ? settings : () => settings;
   }
@@ -161,7 +165,7 @@ export class GroupingService {
       stages[stage] = (stages[stage] ?? 0) + now - t;
       t = now;
     };
-    const all = this.faces.listForGrouping(this.modelId());
+    const { faces: all, vectors } = this.faces.listForGroupingMatrix(this.modelId(), this.descriptorFile());
     lap('read');
     const n = all.length;
     const release = run.release === 'undecided' ? this.undecided() : run.release;
@@ -170,7 +174,7 @@ export class GroupingService {
     const summary: GroupingSummary = { faces: n, newFaces, joinedExisting: 0, newPeople: 0, ms: 0, ...(stages ? { stages } : {}) };
     if (newFaces === 0) return { summary, changes: [], readAs: [] };
     const { settings, head } = resolved ?? (await this.current(run.tuning));
-    const label = await this.label(all, personOf, settings, head, lap);
+    const label = await this.label(all, personOf, settings, head, lap, vectors);
 
     // Each group holding new faces: the existing person in it (at most one), else a new person.
     const groups = new Map<number, { personId: number | null; faceIds: number[]; members: number[] }>();
@@ -227,6 +231,10 @@ export class GroupingService {
     return this.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
   }
 
+  private descriptorFile(): string | null {
+    return this.cacheDir === undefined ? null : path.join(this.cacheDir, 'grouping', `descriptors-${this.modelId()}.bin`);
+  }
+
   /** Exact kNN of every face without a person among all faces. */
   private async neighbours(
     all: readonly FaceForGrouping[],
@@ -236,11 +244,13 @@ export class GroupingService {
     /** Only neighbours this close are looked for (agglomeration links none farther). */
     maxDistance?: number,
     lap: (stage: string) => void = () => {},
+    /** The faces' vectors as one matrix, where the caller has it. */
+    vectors?: Float32Array,
   ): Promise<{ base: Float32Array; edges: GroupingEdges }> {
     const n = all.length;
     const queries = Int32Array.from(personOf.flatMap((p, i) => (p === null ? [i] : [])));
-    const base = new Float32Array(n * DESCRIPTOR_DIMS);
-    all.forEach((f, i) => base.set(f.vector, i * DESCRIPTOR_DIMS));
+    const base = vectors ?? new Float32Array(n * DESCRIPTOR_DIMS);
+    if (vectors === undefined) all.forEach((f, i) => base.set(f.vector, i * DESCRIPTOR_DIMS));
     const knn = await candidateNeighbours(base, n, DESCRIPTOR_DIMS, queries, k, { maxDistance });
     const edges: GroupingEdges = { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k };
     lap('knn');
@@ -277,9 +287,10 @@ export class GroupingService {
     options: GroupingSettings,
     head: LogisticFit | null,
     lap: (stage: string) => void = () => {},
+    vectors?: Float32Array,
   ): Promise<Int32Array> {
     const n = all.length;
-    const { base, edges } = await this.neighbours(all, personOf, options.k, head, options.maxEdge, lap);
+    const { base, edges } = await this.neighbours(all, personOf, options.k, head, options.maxEdge, lap, vectors);
 
     const indexOfFace = new Map(all.map((f, i) => [f.id, i]));
     const mustLink: Array<[number, number]> = [];

@@ -197,9 +197,10 @@ function finish(lists: TopLists, base: Float32Array, dims: number, queries: Int3
   const { k } = lists;
   const index = new Int32Array(queries.length * k).fill(-1);
   const distance = new Float32Array(queries.length * k).fill(Infinity);
-  const row: Array<[number, number]> = [];
+  // Each row sorted by (distance, index) by insertion into typed arrays: no pair allocated.
+  const rowJ = new Int32Array(k), rowD = new Float64Array(k);
   for (let r = 0; r < queries.length; r++) {
-    row.length = 0;
+    let len = 0;
     const q = queries[r]!;
     for (let c = 0; c < lists.count[r]!; c++) {
       const j = lists.index[r * k + c]!;
@@ -208,13 +209,21 @@ function finish(lists: TopLists, base: Float32Array, dims: number, queries: Int3
         const x = base[q * dims + d]! - base[j * dims + d]!;
         s += x * x;
       }
-      if (Math.sqrt(s) <= maxDistance) row.push([j, Math.sqrt(s)]);
+      const dist = Math.sqrt(s);
+      if (!(dist <= maxDistance)) continue;
+      let p = len++;
+      while (p > 0 && (rowD[p - 1]! > dist || (rowD[p - 1] === dist && rowJ[p - 1]! > j))) {
+        rowD[p] = rowD[p - 1]!;
+        rowJ[p] = rowJ[p - 1]!;
+        p--;
+      }
+      rowD[p] = dist;
+      rowJ[p] = j;
     }
-    row.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-    row.forEach(([j, d], c) => {
-      index[r * k + c] = j;
-      distance[r * k + c] = d;
-    });
+    for (let c = 0; c < len; c++) {
+      index[r * k + c] = rowJ[c]!;
+      distance[r * k + c] = rowD[c]!;
+    }
   }
   return { index, distance, k };
 }

@@ -24,7 +24,7 @@ export function learningOn(db: Db, cacheDir: string, options: { seedModelDir?: s
   const seed = new SeedEmbeddingService(faces, embeddings, cacheDir, options.seedModelDir);
   // eslint-disable-next-line prefer-const -- the grouping asks the learning service, made after it, for its tuning
   let learning: LearningService;
-  const grouping = new GroupingService(faces, people, labels, new FusedCandidatePairHead(seed), DEFAULT_GROUPING, () => learning.tuning());
+  const grouping = new GroupingService(faces, people, labels, new FusedCandidatePairHead(seed), DEFAULT_GROUPING, () => learning.tuning(), undefined, cacheDir);
   learning = new LearningService(db, faces, labels, embeddings, new LearnedVersionsRepository(db), seed, grouping, shippedRecognition(seed), options.lock);
   return { learning, seed };
 }

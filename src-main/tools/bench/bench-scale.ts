@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-// npm run bench:scale -- [--faces N] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR]
+// npm run bench:scale -- [--faces N] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR]
+//
+// --built DIR: the synthetic library as built (before any grouping) is kept in DIR and, when DIR
+// already holds one built with the same options, copied from there instead of built again: runs
+// to compare (two branches, a profile) then start from the very same library.
 //
 // Grouping at the scale of a large home library, on synthetic embeddings written into a real
 // library database (a temporary folder): N faces (default 150,000) of people whose sizes follow
@@ -21,7 +25,7 @@
 // plain JS on --recall-sample faces), and checks that every user decision survived each run:
 // the bench fails (exit code 1) if one did not. A benchmark, not a test: figures only.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,10 +46,11 @@ interface Options {
   recallSample: number;
   json: boolean;
   keep: string | null;
+  built: string | null;
 }
 
 function parseArgs(argv: string[]): Options | null {
-  const o: Options = { faces: 150_000, add: 1000, seed: true, recallSample: 200, json: false, keep: null };
+  const o: Options = { faces: 150_000, add: 1000, seed: true, recallSample: 200, json: false, keep: null, built: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (): number => {
@@ -59,6 +64,7 @@ function parseArgs(argv: string[]): Options | null {
     else if (a === '--no-seed') o.seed = false;
     else if (a === '--json') o.json = true;
     else if (a === '--keep' && argv[i + 1]) o.keep = path.resolve(argv[++i]!);
+    else if (a === '--built' && argv[i + 1]) o.built = path.resolve(argv[++i]!);
     else return null;
   }
   return o.faces >= 100 ? o : null;
@@ -377,6 +383,26 @@ function child(args: string[]): unknown {
   return JSON.parse(r.stdout.toString('utf8'));
 }
 
+/** The files a built library is made of (the database checkpointed on close). */
+const BUILT_FILES = ['library.db', 'truth.json', 'mixture.json'];
+
+/** Builds the library into `dir`, or copies it from --built where one was built with the same options (and keeps it there when built). */
+function buildOrCopy(dir: string, o: Options): void {
+  const key = JSON.stringify({ faces: o.faces, add: o.add, seed: o.seed });
+  const from = o.built;
+  if (from !== null && existsSync(path.join(from, 'options.json')) && readFileSync(path.join(from, 'options.json'), 'utf8') === key) {
+    mkdirSync(dir, { recursive: true });
+    for (const f of BUILT_FILES) copyFileSync(path.join(from, f), path.join(dir, f));
+    return;
+  }
+  child(['--phase', 'build', dir, JSON.stringify(o)]);
+  if (from !== null) {
+    mkdirSync(from, { recursive: true });
+    for (const f of BUILT_FILES) copyFileSync(path.join(dir, f), path.join(from, f));
+    writeFileSync(path.join(from, 'options.json'), key);
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--phase') {
@@ -395,14 +421,14 @@ async function main(): Promise<void> {
     o = null;
   }
   if (!o) {
-    process.stderr.write('usage: npm run bench:scale -- [--faces N (>= 100)] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR]\n');
+    process.stderr.write('usage: npm run bench:scale -- [--faces N (>= 100)] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR]\n');
     process.exitCode = 2;
     return;
   }
   const dir = o.keep ?? mkdtempSync(path.join(os.tmpdir(), 'facepair-scale-'));
   try {
     const tb = performance.now();
-    child(['--phase', 'build', dir, JSON.stringify(o)]);
+    buildOrCopy(dir, o);
     const buildMs = performance.now() - tb;
     const regroup = child(['--phase', 'regroup', dir, JSON.stringify(o)]) as PhaseResult;
     const add = o.add > 0 ? (child(['--phase', 'add', dir, JSON.stringify(o)]) as PhaseResult) : null;
