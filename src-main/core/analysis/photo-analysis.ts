@@ -55,7 +55,8 @@ async function uiCrop(img: RgbImage, box: Box): Promise<Buffer> {
   return rawInput(img)
     .extract({ left, top, width, height })
     .resize(CROP_SIZE, CROP_SIZE, { fit: 'cover' })
-    .jpeg({ quality: 82, mozjpeg: true })
+    // Plain libjpeg: mozjpeg's smaller files (3.9 against 4.9 KB a crop) cost twice the time, 3-5 ms a face.
+    .jpeg({ quality: 82 })
     .toBuffer();
 }
 
