@@ -4,7 +4,7 @@ import { ANALYZER_VERSION, SSD_ANALYZER_VERSION } from '../../src-main/core/anal
 import type { StatusReport } from '../../src-main/core/library/library-status.js';
 import { copyInto } from '../support/bad-files.js';
 import { runCliJson } from '../support/cli.js';
-import { decisionPhotos, decisionRows, facesIn, onlyFace, readRows, withApp, type FaceState } from '../support/library-rows.js';
+import { decisionPhotos, decisionRows, facesIn, makeUpgradeDecisions, readRows, withApp, type FaceState } from '../support/library-rows.js';
 import { GROUPS, tempDir } from '../support/paths.js';
 
 // A library analysed with the old detector (SSD MobileNet v1, FACEPAIR_DETECTOR=ssd), worked on
@@ -45,32 +45,7 @@ describe('upgrading the analyser from SSD to BlazeFace keeps every decision', ()
     expect(first.analysis.detector).toBe('ssd');
     ssdFaces = facesIn(db);
 
-    partyIds = await withApp(db, (app) => {
-      const personOf = (file: string): number => app.faces.find(onlyFace(ssdFaces, file).id)!.personId!;
-      const anna = personOf('anna-1.jpg');
-      const ben = personOf('ben-1.jpg');
-      app.edits.rename(anna, 'Anna');
-      app.edits.rename(ben, 'Ben');
-      for (const file of ['anna-2.jpg', 'anna-3.jpg', 'ben-2.jpg']) {
-        const p = personOf(file);
-        const target = file.startsWith('anna') ? anna : ben;
-        if (p !== target) app.edits.merge(target, [p]);
-      }
-      app.edits.merge(ben, [personOf('cara-1.jpg')]);
-      app.edits.rejectFaces(ben, [onlyFace(ssdFaces, 'cara-1.jpg').id]);
-      app.edits.setCover(ben, onlyFace(ssdFaces, 'ben-2.jpg').id);
-      const couple = ssdFaces.filter((f) => f.file === 'couple.jpg');
-      expect(couple).toHaveLength(2);
-      app.edits.answerReview(couple[0]!.id, onlyFace(ssdFaces, 'anna-1.jpg').id, 'different');
-      app.edits.answerReview(onlyFace(ssdFaces, 'anna-1.jpg').id, onlyFace(ssdFaces, 'anna-2.jpg').id, 'same');
-      app.edits.answerReview(onlyFace(ssdFaces, 'ben-1.jpg').id, onlyFace(ssdFaces, 'anna-3.jpg').id, 'skip');
-      // The small faces of the group photo: each named, two said to be different people.
-      const party = ssdFaces.filter((f) => f.file === 'party.jpg');
-      expect(party.length).toBeGreaterThanOrEqual(5);
-      party.forEach((f, i) => app.edits.rename(app.faces.find(f.id)!.personId!, `Guest ${i + 1}`));
-      app.edits.answerReview(party[0]!.id, party[1]!.id, 'different');
-      return party.map((f) => f.id);
-    });
+    partyIds = await withApp(db, (app) => makeUpgradeDecisions(app, ssdFaces));
     before = decisionsIn(db);
     expect(readRows<{ v: number }>(db, 'SELECT DISTINCT analyzer_version AS v FROM photos')).toEqual([{ v: SSD_ANALYZER_VERSION }]);
 

@@ -6,7 +6,7 @@ import { seedModelKeys } from '../../src-main/core/embedding/seed/seed-model-key
 import type { ScanSummary } from '../../src-main/core/scan/scan-pipeline.js';
 import { copyInto } from '../support/bad-files.js';
 import { runCliJson } from '../support/cli.js';
-import { decisionPhotos, decisionRows, facesIn, onlyFace, readRows, withApp, type FaceState } from '../support/library-rows.js';
+import { decisionPhotos, decisionRows, facesIn, makeUpgradeDecisions, readRows, withApp, type FaceState } from '../support/library-rows.js';
 import { GROUPS, tempDir } from '../support/paths.js';
 
 // A library embedded by the seed model under another embedding setting (the views a face is
@@ -66,30 +66,7 @@ describe('changing the seed embedding setting re-embeds every face and keeps eve
     expect(first.seedEmbedding.model).toBe(oldKey);
     firstFaces = facesIn(db);
 
-    await withApp(db, (app) => {
-      const personOf = (file: string): number => app.faces.find(onlyFace(firstFaces, file).id)!.personId!;
-      const anna = personOf('anna-1.jpg');
-      const ben = personOf('ben-1.jpg');
-      app.edits.rename(anna, 'Anna');
-      app.edits.rename(ben, 'Ben');
-      for (const file of ['anna-2.jpg', 'anna-3.jpg', 'ben-2.jpg']) {
-        const p = personOf(file);
-        const target = file.startsWith('anna') ? anna : ben;
-        if (p !== target) app.edits.merge(target, [p]);
-      }
-      app.edits.merge(ben, [personOf('cara-1.jpg')]);
-      app.edits.rejectFaces(ben, [onlyFace(firstFaces, 'cara-1.jpg').id]);
-      app.edits.setCover(ben, onlyFace(firstFaces, 'ben-2.jpg').id);
-      const couple = firstFaces.filter((f) => f.file === 'couple.jpg');
-      expect(couple).toHaveLength(2);
-      app.edits.answerReview(couple[0]!.id, onlyFace(firstFaces, 'anna-1.jpg').id, 'different');
-      app.edits.answerReview(onlyFace(firstFaces, 'anna-1.jpg').id, onlyFace(firstFaces, 'anna-2.jpg').id, 'same');
-      app.edits.answerReview(onlyFace(firstFaces, 'ben-1.jpg').id, onlyFace(firstFaces, 'anna-3.jpg').id, 'skip');
-      const party = firstFaces.filter((f) => f.file === 'party.jpg');
-      expect(party.length).toBeGreaterThanOrEqual(5);
-      party.forEach((f, i) => app.edits.rename(app.faces.find(f.id)!.personId!, `Guest ${i + 1}`));
-      app.edits.answerReview(party[0]!.id, party[1]!.id, 'different');
-    });
+    await withApp(db, (app) => makeUpgradeDecisions(app, firstFaces));
     before = decisionsIn(db);
     expect(embeddingsByKey(db)).toEqual({ [oldKey]: firstFaces.length });
 

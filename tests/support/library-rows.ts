@@ -79,3 +79,34 @@ export function decisionPhotos(): Record<string, string> {
     'couple.jpg': path.join(GROUPS, 'deepface_couple.jpg'),
   };
 }
+
+/**
+ * The decisions an upgrade must keep, made on the re-analysis library: Anna and Ben named and
+ * gathered, Cara merged into Ben then rejected, a cover, review answers of each kind, and the
+ * group photo's small faces each named with two said to be different. Returns the party's face ids.
+ */
+export function makeUpgradeDecisions(app: FacePairApp, faces: readonly FaceState[]): number[] {
+  const personOf = (file: string): number => app.faces.find(onlyFace(faces, file).id)!.personId!;
+  const anna = personOf('anna-1.jpg');
+  const ben = personOf('ben-1.jpg');
+  app.edits.rename(anna, 'Anna');
+  app.edits.rename(ben, 'Ben');
+  for (const file of ['anna-2.jpg', 'anna-3.jpg', 'ben-2.jpg']) {
+    const p = personOf(file);
+    const target = file.startsWith('anna') ? anna : ben;
+    if (p !== target) app.edits.merge(target, [p]);
+  }
+  app.edits.merge(ben, [personOf('cara-1.jpg')]);
+  app.edits.rejectFaces(ben, [onlyFace(faces, 'cara-1.jpg').id]);
+  app.edits.setCover(ben, onlyFace(faces, 'ben-2.jpg').id);
+  const couple = faces.filter((f) => f.file === 'couple.jpg');
+  expect(couple).toHaveLength(2);
+  app.edits.answerReview(couple[0]!.id, onlyFace(faces, 'anna-1.jpg').id, 'different');
+  app.edits.answerReview(onlyFace(faces, 'anna-1.jpg').id, onlyFace(faces, 'anna-2.jpg').id, 'same');
+  app.edits.answerReview(onlyFace(faces, 'ben-1.jpg').id, onlyFace(faces, 'anna-3.jpg').id, 'skip');
+  const party = faces.filter((f) => f.file === 'party.jpg');
+  expect(party.length).toBeGreaterThanOrEqual(5);
+  party.forEach((f, i) => app.edits.rename(app.faces.find(f.id)!.personId!, `Guest ${i + 1}`));
+  app.edits.answerReview(party[0]!.id, party[1]!.id, 'different');
+  return party.map((f) => f.id);
+}
