@@ -2,7 +2,9 @@
  * The loop from answers to a better recognition, on real faces: a small library of LFW
  * View 1 DevTest people (never trained on), answered by a simulated truthful user.
  */
-import { copyFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,8 @@ import { LearningBusyError } from '../../src-main/core/learning/learning.service
 import { runCli } from '../support/cli.js';
 import { decisions } from '../support/decisions.js';
 import { devTestFolder } from '../support/devtest-library.js';
-import { tempDir } from '../support/paths.js';
+import { REPO_ROOT, tempDir } from '../support/paths.js';
+import { cacheDirFor } from '../../src-main/core/paths.js';
 
 const work = tempDir('learning');
 const folder = path.join(work, 'photos');
@@ -107,4 +110,31 @@ describe('learning from the answers of a library', () => {
     expect(r.stderr).toMatch(/at least 20 "same" and 20 "different" answers/);
     expect(runCli(['learn', '--list', '--db', scanned]).stdout).toMatch(/No learned version yet/);
   });
+});
+
+describe('npm run bench:feedback on a scan made before the seed model changed', () => {
+  it("embeds, in its own copy, the faces the scan has no embedding of the installed seed model for: the figures are those of an up-to-date scan, and the scan is left as it was", () => {
+    const bench = (db: string) =>
+      spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/src-main/tools/bench/bench-feedback.js'), folder, '--db', db, '--answers', '0,15', '--strategies', 'constraints', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    // A scan whose seed embeddings were made by another seed model: its rows are under another key.
+    const stale = path.join(work, 'stale.db');
+    const app = copyOf('stale');
+    try {
+      app.db.prepare("UPDATE models SET key = key || ':older' WHERE kind = 'extractor'").run();
+      app.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      app.close();
+    }
+    cpSync(cacheDirFor(scanned), cacheDirFor(stale), { recursive: true });
+    const hash = createHash('sha256').update(readFileSync(stale)).digest('hex');
+
+    const current = bench(scanned);
+    const old = bench(stale);
+    expect(current.status).toBe(0);
+    expect(old.status).toBe(0);
+    expect(current.stderr).not.toMatch(/embedded \d+ faces/);
+    expect(old.stderr).toMatch(/embedded [1-9]\d* faces with the installed seed model/);
+    expect(JSON.parse(old.stdout)).toEqual(JSON.parse(current.stdout));
+    expect(createHash('sha256').update(readFileSync(stale)).digest('hex')).toBe(hash);
+  }, 600_000);
 });

@@ -8,9 +8,10 @@
  * three strategies side by side, each on its own copy of one scan: constraints only (answers
  * as hard decisions), learning (the same, relearning every --learn-every answers), random
  * pairs (random candidate pairs instead of the queue's order). --db reuses a scan of the
- * folder (copied, never changed); without it the folder is scanned first.
+ * folder (copied, never changed; faces it lacks the installed seed model's embedding for are
+ * embedded in the copy first); without it the folder is scanned first.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,6 +22,7 @@ import Database from 'better-sqlite3';
 import { createApp } from '../../core/app.js';
 import { FEEDBACK_STRATEGIES, simulateUser, type FeedbackPoint, type FeedbackStrategy } from '../../core/benchmarks/feedback/simulated-user.js';
 import { loadTruth } from '../../core/benchmarks/folder-truth.js';
+import { cacheDirFor } from '../../core/paths.js';
 
 /** A consistent copy of a scan (write-ahead log included), made through a read-only connection: the scan is never changed. */
 async function copyDatabase(from: string, to: string): Promise<void> {
@@ -71,11 +73,29 @@ async function main(): Promise<void> {
     } else if (!existsSync(scanned)) {
       throw new Error(`${scanned} does not exist`);
     }
+    // The scan as the installed model sees it: faces without its seed embedding (a scan made
+    // before the seed model changed) are embedded from the scan's own face crops, as the app's
+    // next scan would do, so the figures are the installed recognition's, not a fallback's.
+    const prepared = path.join(work, 'prepared.db');
+    await copyDatabase(scanned, prepared);
+    const crops = path.join(cacheDirFor(scanned), 'faces');
+    if (existsSync(crops)) {
+      mkdirSync(cacheDirFor(prepared), { recursive: true });
+      symlinkSync(crops, path.join(cacheDirFor(prepared), 'faces'), 'dir');
+    }
+    const preparing = createApp({ dbFile: prepared, mustExist: true });
+    try {
+      const embedded = await preparing.seedEmbedding.embedPending();
+      if (embedded.embedded + embedded.failed > 0) log(`embedded ${embedded.embedded} faces with the installed seed model (${embedded.model}) in the copy${embedded.failed > 0 ? `; ${embedded.failed} without a face crop keep none` : ''}`);
+    } finally {
+      await preparing.seedEmbedding.dispose();
+      preparing.close();
+    }
     const results: Partial<Record<FeedbackStrategy, FeedbackPoint[]>> = {};
     let faces = 0;
     for (const strategy of strategies) {
       const copy = path.join(work, `${strategy}.db`);
-      await copyDatabase(scanned, copy);
+      await copyDatabase(prepared, copy);
       const app = createApp({ dbFile: copy, mustExist: true });
       try {
         faces = app.status.report().faces;
