@@ -351,20 +351,20 @@ export async function readDerivedRows(db: Db, spec: DerivedRowsSpec, faceIds: re
   const { chain, ids, vectors } = snap;
   try {
     // Faces the chunks hold.
-    let a = 0;
-    try {
-      for (const c of chain) a = readFromChunk(c, sorted, order, a, out, rowDims);
-    } catch {
-      // A chunk went missing or short meanwhile: these faces computed from the database instead.
-      out.has.fill(0);
-      out.rows.fill(0);
-      const again = lookUp(db, spec, sorted.subarray(0, a));
-      await fillComputed(spec, again.ids, again.vectors, sorted, order, 0, out, null);
-    }
-    // Faces past them, computed block by block (and kept, where they are the whole tail).
     const covered = chain.at(-1)?.last ?? 0;
     let from = 0;
     while (from < sorted.length && sorted[from]! <= covered) from++;
+    try {
+      let a = 0;
+      for (const c of chain) a = readFromChunk(c, sorted, order, a, out, rowDims);
+    } catch {
+      // A chunk went missing or short meanwhile: the faces they hold computed from the database instead.
+      out.has.fill(0);
+      out.rows.fill(0);
+      const again = lookUp(db, spec, sorted.subarray(0, from));
+      await fillComputed(spec, again.ids, again.vectors, sorted, order, 0, out, null);
+    }
+    // Faces past them, computed block by block (and kept, where they are the whole tail).
     if (ids.length > 0) {
       const keep = snap.wholeTail && spec.dir !== null && snap.epoch !== undefined;
       const lastBlob = vectors.subarray((ids.length - 1) * dims, ids.length * dims);
