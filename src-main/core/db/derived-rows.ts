@@ -440,3 +440,26 @@ function compact(db: Db, spec: DerivedRowsSpec, keyHash: Buffer): void {
     // Left as it is: the chunks stay valid.
   }
 }
+
+/**
+ * Removes the folders `<prefix><model id>` in `parent` of models that no longer have a stored
+ * vector (a seed model replaced by a newer one: its rows can never be read again).
+ */
+export function dropUnusedRowDirs(db: Db, parent: string, prefix: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  const any = db.prepare<[number], { one: number }>('SELECT 1 AS one FROM embeddings WHERE model_id = ? LIMIT 1');
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) continue;
+    if (any.get(Number(name.slice(prefix.length))) !== undefined) continue;
+    try {
+      rmSync(path.join(parent, name), { recursive: true, force: true });
+    } catch {
+      // left for a later run
+    }
+  }
+}

@@ -152,13 +152,15 @@ export class SeedEmbeddingService {
     const scorer = await this.pairScorer();
     if (scorer === null) return null;
     const modelId = this.faces.modelId(scorer.key, 'extractor', SEED_EMBEDDING_DIM);
+    const parent = path.join(this.cacheDir, 'grouping');
+    this.embeddings.dropUnusedDerivedRows(parent, 'pair-rows-'); // an older model's, its vectors replaced
     const { rows, has } = await this.embeddings.derivedRows(
       {
         modelId,
         dims: SEED_EMBEDDING_DIM,
         rowDims: scorer.rowDims,
         key: `${scorer.pairKey}|pair-rows:1`,
-        dir: path.join(this.cacheDir, 'grouping', `pair-rows-${modelId}`),
+        dir: path.join(parent, `pair-rows-${modelId}`),
         derive: (vectors, n) => scorer.rows(vectors, n),
       },
       faceIds,

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { readDerivedRows, MAX_CHUNKS, type DerivedRowsSpec } from '../../../src-main/core/db/derived-rows.js';
+import { dropUnusedRowDirs, readDerivedRows, MAX_CHUNKS, type DerivedRowsSpec } from '../../../src-main/core/db/derived-rows.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 import { FaceDb } from '../../support/face-db.js';
 
@@ -162,5 +162,16 @@ describe('the cache of rows computed from stored vectors', () => {
     expect(await cached(s, faces, 'head-b')).toEqual(await plain(s, faces, 'head-b'));
     expect(await cached(s, faces, 'head-b')).not.toEqual(await plain(s, faces, 'head-a'));
     expect(await cached(s, faces, 'head-a')).toEqual(await plain(s, faces, 'head-a'));
+  });
+
+  it("drops the folders of models that have no vector left, and only those", () => {
+    const s = setup();
+    addFace(s);
+    const parent = path.join(path.dirname(s.lib.file), 'cache', 'grouping');
+    const old = s.lib.faces.modelId('test-extractor:0', 'extractor', DIMS);
+    for (const id of [s.model, old]) mkdirSync(path.join(parent, `pair-rows-${id}`), { recursive: true });
+    mkdirSync(path.join(parent, 'other-9999'), { recursive: true });
+    dropUnusedRowDirs(s.lib.db, parent, 'pair-rows-');
+    expect(readdirSync(parent).sort()).toEqual(['other-9999', `pair-rows-${s.model}`].sort());
   });
 });
