@@ -7,6 +7,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import path from 'node:path';
 
 import type { Db } from './database.js';
+import { NARROW } from './derived-rows.js';
 
 /** Rows of one model's vectors in face order: `ids[i]`'s vector is row i of `vectors` (row-major, n x dims). */
 export interface DescriptorMatrix {
@@ -116,6 +117,8 @@ export function readDescriptorMatrix(db: Db, modelId: number, dims: number, file
   const epochRow = file === null ? undefined : epochOf(db, modelId);
   const rowsFrom = db.prepare<[number, number], unknown[]>('SELECT face_id, vector FROM embeddings WHERE model_id = ? AND face_id > ? ORDER BY face_id').raw(true);
   const countUpTo = db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = ? AND face_id <= ?');
+  // Where the epochs are, through the narrow index (see NARROW).
+  const countUpToNarrow = (modelId: number, maxId: number): number => db.prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM embeddings ${NARROW} WHERE model_id = ? AND face_id <= ?`).get(modelId, maxId)!.n;
   if (file === null || epochRow === undefined) {
     const n = countUpTo.get(modelId, 2 ** 31 - 1)!.n;
     return readRows(rowsFrom.iterate(modelId, -1) as Iterable<unknown[]>, dims, n);
@@ -123,7 +126,7 @@ export function readDescriptorMatrix(db: Db, modelId: number, dims: number, file
   const epoch = epochRow.epoch;
   const header = readHeader(file, modelId, dims);
   try {
-    if (header !== null && header.epoch === epoch && countUpTo.get(modelId, header.maxId)!.n === header.count) {
+    if (header !== null && header.epoch === epoch && countUpToNarrow(modelId, header.maxId) === header.count) {
       // The file's rows and the newer faces' straight into one matrix.
       const tail = readRows(rowsFrom.iterate(modelId, header.maxId) as Iterable<unknown[]>, dims, 64);
       const n = header.count + tail.n;
@@ -143,7 +146,7 @@ export function readDescriptorMatrix(db: Db, modelId: number, dims: number, file
   } finally {
     if (header !== null) closeSync(header.fd);
   }
-  const n = countUpTo.get(modelId, 2 ** 31 - 1)!.n;
+  const n = countUpToNarrow(modelId, 2 ** 31 - 1);
   const m = readRows(rowsFrom.iterate(modelId, -1) as Iterable<unknown[]>, dims, n);
   writeMatrix(file, modelId, epoch, m);
   return m;

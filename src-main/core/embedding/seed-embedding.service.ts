@@ -6,6 +6,7 @@ import { embedCropFiles, SeedFaceEmbedder, type SeedVectors } from './seed/seed-
 import { defaultSeedModelDir, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
 import { seedModelKeys, type SeedModelKeys } from './seed/seed-model-key.js';
 import { SeedPairScorer } from './seed/seed-pair-scorer.js';
+import type { SeedPairInputs } from './seed/seed-embedder.js';
 import { SEED_EMBEDDING_DIM } from './seed/seed-architecture.js';
 
 export interface SeedEmbeddingSummary {
@@ -139,11 +140,32 @@ export class SeedEmbeddingService {
     return this.scorer;
   }
 
-  /** The stored embeddings of these faces by the installed model, for its pair score (no TF.js loaded). */
-  async pairInputsOf(faceIds: readonly number[]): Promise<{ scorer: SeedPairScorer; vectors: Float32Array; has: boolean[] } | null> {
+  /**
+   * What the installed model's pair score needs of these faces (their projections through the
+   * head's first layer and root-normalised embeddings), read from the library's cache of them
+   * (`grouping/pair-rows-<model>/`, db/derived-rows.ts) and computed only for faces it lacks:
+   * a scan's grouping projects its new faces, not the thousands they are compared with. The
+   * cache is keyed by the model's pairKey (extractor, head and pair score): another model or
+   * head never reads it. Null when no seed model is installed.
+   */
+  async pairInputsCached(faceIds: readonly number[]): Promise<{ scorer: SeedPairScorer; inputs: SeedPairInputs; has: boolean[] } | null> {
     const scorer = await this.pairScorer();
     if (scorer === null) return null;
-    return { scorer, ...this.storedVectors(scorer.key, faceIds) };
+    const modelId = this.faces.modelId(scorer.key, 'extractor', SEED_EMBEDDING_DIM);
+    const parent = path.join(this.cacheDir, 'grouping');
+    this.embeddings.dropUnusedDerivedRows(parent, 'pair-rows-'); // an older model's, its vectors replaced
+    const { rows, has } = await this.embeddings.derivedRows(
+      {
+        modelId,
+        dims: SEED_EMBEDDING_DIM,
+        rowDims: scorer.rowDims,
+        key: `${scorer.pairKey}|pair-rows:1`,
+        dir: path.join(parent, `pair-rows-${modelId}`),
+        derive: (vectors, n) => scorer.rows(vectors, n),
+      },
+      faceIds,
+    );
+    return { scorer, inputs: scorer.fromRows(rows, faceIds.length), has: Array.from(has, (h) => h === 1) };
   }
 
   /** The faces' stored embeddings under a model key, row by row (zeros where `has` is false). */

@@ -28,15 +28,18 @@ export class FusedCandidatePairHead implements CandidatePairHead {
   async scorerFor(faceIds: readonly number[], descriptors: Float32Array, dims: number, learned: LogisticFit | null = null): Promise<PairProbabilities | null> {
     if (!existsSync(path.join(this.seed.modelDir, 'fused.json'))) return null;
     // The pair score read without TF.js: grouping never runs the extractor.
-    const embedded = await this.seed.pairInputsOf(faceIds);
-    if (embedded === null) return null;
-    const { scorer: model, vectors, has } = embedded;
+    const scorer = await this.seed.pairScorer();
+    if (scorer === null) return null;
     const installed = loadFusedHead(this.seed.modelDir);
-    if (installed.seedKey !== model.pairKey) return null;
+    if (installed.seedKey !== scorer.pairKey) return null;
     // A learned head (fitted with the installed one as its prior, and promoted only when it measured no worse) is used as such.
     if (learned === null && !installed.useForGrouping) return null;
     const head = learned === null ? installed : { ...installed, mean: learned.mean, std: learned.std, weights: learned.weights, bias: learned.bias };
-    const inputs = await model.projectFast(vectors);
+    // Each face's projections, from the library's cache of them (a learned head changes only
+    // the fused head's weights applied after them, never the projections).
+    const embedded = await this.seed.pairInputsCached(faceIds);
+    if (embedded === null) return null;
+    const { scorer: model, inputs, has } = embedded;
     const fused = compileFused(head);
     return (i, j) => {
       const prob = model.scorePairs(inputs, Uint32Array.from(i), Uint32Array.from(j));

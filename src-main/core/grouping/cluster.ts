@@ -75,10 +75,47 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     return i;
   };
   const { vectors, dims } = input;
-  const groups: Group[] = Array.from({ length: n }, (_, i) => new Group(photo[i]!, person[i]!, vectors.subarray(i * dims, (i + 1) * dims), i));
+  // Faces that some face may not be grouped with ("different" answers), each face's in answer order.
+  const cannotOf = new Map<number, number[]>();
+  const cannot = (a: number, b: number): void => {
+    const list = cannotOf.get(a);
+    if (list) list.push(b);
+    else cannotOf.set(a, [b]);
+  };
   for (const [a, b] of input.cannotLink) {
-    groups[a]!.cannot.push(b);
-    groups[b]!.cannot.push(a);
+    cannot(a, b);
+    cannot(b, a);
+  }
+  // A group per face, but existing people are whole groups from the start: a new face joins one
+  // on its distance to all of that person's faces, not to the few that happen to be its
+  // neighbours. A person's later faces are added to its first face's group as they come (the
+  // same sums, in the same order, as merging single-face groups into it), without a group of
+  // their own: a person of thousands of faces costs no thousands of groups.
+  const groups: Array<Group | undefined> = new Array<Group | undefined>(n);
+  const firstOfPerson = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const p = person[i]!;
+    const first = p >= 0 ? firstOfPerson.get(p) : undefined;
+    if (first === undefined) {
+      if (p >= 0) firstOfPerson.set(p, i);
+      const g = new Group(photo[i]!, p, vectors.subarray(i * dims, (i + 1) * dims), i);
+      g.cannot = cannotOf.get(i)?.slice() ?? [];
+      groups[i] = g;
+      continue;
+    }
+    const A = groups[first]!;
+    parent[i] = first;
+    A.size += 1;
+    let sumSq = 0;
+    for (let d = 0, o = i * dims; d < dims; d++) {
+      const v = vectors[o + d]!;
+      A.sum[d] = A.sum[d]! + v;
+      sumSq += v * v;
+    }
+    A.sumSq += sumSq;
+    A.photos.add(photo[i]!);
+    const c = cannotOf.get(i);
+    if (c) A.cannot.push(...c);
   }
   const allowed = (ra: number, rb: number): boolean => {
     const A = groups[ra]!, B = groups[rb]!;
@@ -117,17 +154,6 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     return keep;
   };
 
-  // Existing people are whole groups from the start: a new face joins one on its distance to
-  // all of that person's faces, not to the few that happen to be its neighbours.
-  const firstOfPerson = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const p = person[i]!;
-    if (p < 0) continue;
-    const first = firstOfPerson.get(p);
-    if (first === undefined) firstOfPerson.set(p, i);
-    else if (find(first) !== find(i)) union(find(first), find(i));
-  }
-
   // User's "same" answers first: they hold even against the distances.
   for (const [a, b] of input.mustLink) {
     const ra = find(a), rb = find(b);
@@ -154,7 +180,7 @@ export function groupFaces(input: GroupingInput, options: GroupingOptions): Int3
     if (d <= options.linkage) heap.push({ a: A, b: B, d, sizeA: A.size, sizeB: B.size });
   };
   for (const g of groups) {
-    for (const h of g.links) if (g.index < h.index) push(g, h);
+    if (g) for (const h of g.links) if (g.index < h.index) push(g, h);
   }
   while (heap.size > 0) {
     const top = heap.pop()!;
@@ -274,7 +300,9 @@ export function groupTouchedFaces(input: GroupingInput, options: GroupingOptions
       if (b >= 0 && edges.distance[r * edges.k + c]! <= options.maxEdge) mark[b] = 1;
     }
   }
-  const touchedPeople = new Set<number>();
+  let people = 0;
+  for (let i = 0; i < n; i++) people = Math.max(people, person[i]! + 1);
+  const touchedPeople = new Uint8Array(people);
   for (let changed = true; changed; ) {
     changed = false;
     for (const [a, b] of input.mustLink) {
@@ -283,9 +311,9 @@ export function groupTouchedFaces(input: GroupingInput, options: GroupingOptions
         changed = true;
       }
     }
-    for (let i = 0; i < n; i++) if (mark[i] && person[i]! >= 0) touchedPeople.add(person[i]!);
+    for (let i = 0; i < n; i++) if (mark[i] && person[i]! >= 0) touchedPeople[person[i]!] = 1;
     for (let i = 0; i < n; i++) {
-      if (!mark[i] && person[i]! >= 0 && touchedPeople.has(person[i]!)) {
+      if (!mark[i] && person[i]! >= 0 && touchedPeople[person[i]!] === 1) {
         mark[i] = 1;
         changed = true;
       }

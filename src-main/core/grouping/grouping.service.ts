@@ -76,6 +76,27 @@ export type PlannedGrouping = { written: true; summary: GroupingSummary } | ({ w
  */
 export type GroupingPlanner = (resolved: ResolvedGrouping, release: 'undecided' | undefined, write: boolean) => Promise<PlannedGrouping>;
 
+/** Where each face id is in the list: a binary search where the list is in id order (a library's read is), else a map. */
+function indexOfFaceId(all: readonly FaceForGrouping[]): (id: number) => number | undefined {
+  const ids = Int32Array.from(all, (f) => f.id);
+  let sorted = true;
+  for (let i = 1; i < ids.length && sorted; i++) sorted = ids[i - 1]! < ids[i]!;
+  if (!sorted) {
+    const map = new Map(all.map((f, i) => [f.id, i]));
+    return (id) => map.get(id);
+  }
+  return (id) => {
+    let lo = 0, hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (ids[mid] === id) return mid;
+      if (ids[mid]! < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  };
+}
+
 /**
  * Groups faces that have no person yet: candidates from exact kNN over the descriptors, then
  * constrained agglomeration in which existing people stay as they are and new faces either
@@ -177,25 +198,33 @@ export class GroupingService {
     const label = await this.label(all, personOf, settings, head, lap, vectors);
 
     // Each group holding new faces: the existing person in it (at most one), else a new person.
-    const groups = new Map<number, { personId: number | null; faceIds: number[]; members: number[] }>();
+    // Only the groups holding a new face are collected (not the library's other people).
+    let labels = 0;
+    for (let i = 0; i < n; i++) labels = Math.max(labels, label[i]! + 1);
+    const withNew = new Uint8Array(labels);
+    for (let i = 0; i < n; i++) if (personOf[i] === null) withNew[label[i]!] = 1;
+    const groups = new Map<number, { personId: number | null; faceIds: number[]; members: number[]; at: number[] }>();
     for (let i = 0; i < n; i++) {
+      if (withNew[label[i]!] === 0) continue;
       const f = all[i]!;
-      const g = groups.get(label[i]!) ?? { personId: null, faceIds: [], members: [] };
+      let g = groups.get(label[i]!);
+      if (g === undefined) groups.set(label[i]!, (g = { personId: null, faceIds: [], members: [], at: [] }));
       if (personOf[i] !== null) {
         g.personId = personOf[i]!;
         g.members.push(f.id);
-      } else g.faceIds.push(f.id);
-      groups.set(label[i]!, g);
+      } else {
+        g.faceIds.push(f.id);
+        g.at.push(i);
+      }
     }
-    const changes = [...groups.values()].filter((g) => g.faceIds.length > 0);
+    const changes = [...groups.values()].map(({ personId, faceIds, members }) => ({ personId, faceIds, members }));
     for (const g of changes) {
       if (g.personId === null) summary.newPeople++;
       else summary.joinedExisting += g.faceIds.length;
     }
     // Written against what was read: an edit made meanwhile (in another process too) is kept.
     // Only the faces the plan assigns are checked by the write: their assignment as read.
-    const byId = new Map(all.map((f) => [f.id, f]));
-    const readAs = changes.flatMap((g) => g.faceIds.map((id) => ({ faceId: id, personId: byId.get(id)!.personId, assignedBy: byId.get(id)!.assignedBy })));
+    const readAs = [...groups.values()].flatMap((g) => g.at.map((i) => ({ faceId: all[i]!.id, personId: all[i]!.personId, assignedBy: all[i]!.assignedBy })));
     lap('plan');
     return { summary, changes, readAs };
   }
@@ -292,11 +321,11 @@ export class GroupingService {
     const n = all.length;
     const { base, edges } = await this.neighbours(all, personOf, options.k, head, options.maxEdge, lap, vectors);
 
-    const indexOfFace = new Map(all.map((f, i) => [f.id, i]));
+    const indexOfFace = indexOfFaceId(all);
     const mustLink: Array<[number, number]> = [];
     const cannotLink: Array<[number, number]> = [];
     for (const l of this.labels.list()) {
-      const a = indexOfFace.get(l.faceA), b = indexOfFace.get(l.faceB);
+      const a = indexOfFace(l.faceA), b = indexOfFace(l.faceB);
       if (a === undefined || b === undefined) continue;
       (l.same ? mustLink : cannotLink).push([a, b]);
     }

@@ -72,6 +72,10 @@ describe('the descriptor file', () => {
     const r = new Rng(8);
     const file = path.join(path.dirname(lib.file), 'cache', 'descriptors.bin');
     const faces = Array.from({ length: 20 }, () => lib.addFace(randomVector(r)));
+    // People and who put the faces there (read as one string of numbers, parsed back).
+    const ana = lib.addPerson({ name: 'Ana' }), other = lib.addPerson();
+    lib.db.prepare("UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE id IN (?, ?)").run(ana, faces[1]!, faces[12]!);
+    lib.db.prepare("UPDATE faces SET person_id = ?, assigned_by = 'auto' WHERE id IN (?, ?, ?)").run(other, faces[2]!, faces[5]!, faces[19]!);
     lib.faces.listForGroupingMatrix(lib.descriptorModel, file);
     lib.db.prepare("UPDATE faces SET lost_at = '2026-01-01' WHERE id = ?").run(faces[3]!);
     lib.setPhotoStatus(lib.photoOf(faces[7]!), 'gone');
@@ -81,6 +85,9 @@ describe('the descriptor file', () => {
     expect([...vectors]).toEqual(plain.flatMap((f) => [...f.vector]));
     expect(listed.map((f) => f.id)).not.toContain(faces[3]);
     expect(listed.map((f) => f.id)).not.toContain(faces[7]);
+    expect(listed.find((f) => f.id === faces[12])).toMatchObject({ personId: ana, assignedBy: 'user' });
+    expect(listed.find((f) => f.id === faces[19])).toMatchObject({ personId: other, assignedBy: 'auto' });
+    expect(listed.find((f) => f.id === faces[0])).toMatchObject({ personId: null, assignedBy: null });
   });
 });
 

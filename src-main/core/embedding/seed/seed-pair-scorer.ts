@@ -84,6 +84,20 @@ export class SeedPairScorer {
     return { proj: projectFaces(this.hw, embeddings), roots: this.combine !== null ? rootNormalised(embeddings, SEED_EMBEDDING_DIM) : null };
   }
 
+  /** The first layer's two halves side by side (500 x 200). */
+  private firstLayer(): Float32Array {
+    const { embeddingDim: d, hidden1: h } = this.hw;
+    this.wab ??= (() => {
+      const w = new Float32Array(d * 2 * h);
+      for (let k = 0; k < d; k++) {
+        w.set(this.hw.wa.subarray(k * h, (k + 1) * h), k * 2 * h);
+        w.set(this.hw.wb.subarray(k * h, (k + 1) * h), k * 2 * h + h);
+      }
+      return w;
+    })();
+    return this.wab;
+  }
+
   /**
    * The same as project, the projection (every face's embedding times the head's first layer,
    * 2 x 500 x 100 multiply-adds a face) as one matrix product on onnxruntime where it loads:
@@ -95,21 +109,60 @@ export class SeedPairScorer {
     const { embeddingDim: d, hidden1: h } = this.hw;
     const n = embeddings.length / d;
     if (mm === null || n < 256) return this.project(embeddings);
-    this.wab ??= (() => {
-      const w = new Float32Array(d * 2 * h);
-      for (let k = 0; k < d; k++) {
-        w.set(this.hw.wa.subarray(k * h, (k + 1) * h), k * 2 * h);
-        w.set(this.hw.wb.subarray(k * h, (k + 1) * h), k * 2 * h + h);
-      }
-      return w;
-    })();
-    const y = await mm.multiply(embeddings, n, d, this.wab, 2 * h);
+    const y = await mm.multiply(embeddings, n, d, this.firstLayer(), 2 * h);
     const pa = new Float32Array(n * h), pb = new Float32Array(n * h);
     for (let i = 0; i < n; i++) {
       pa.set(y.subarray(i * 2 * h, i * 2 * h + h), i * h);
       pb.set(y.subarray(i * 2 * h + h, (i + 1) * 2 * h), i * h);
     }
     return { proj: { n, hidden1: h, pa, pb }, roots: this.combine !== null ? rootNormalised(embeddings, SEED_EMBEDDING_DIM) : null };
+  }
+
+  /** Floats of a face's row in rows()/fromRows(): its two projections, then its root-normalised embedding where the pair score uses it. */
+  get rowDims(): number {
+    return 2 * this.hw.hidden1 + (this.combine !== null ? SEED_EMBEDDING_DIM : 0);
+  }
+
+  /**
+   * What pair scoring needs of each face (n x 500 embeddings in), one row a face (see
+   * rowDims), for the library's cache of them (db/derived-rows.ts): a face's row is the same
+   * whatever other faces are projected with it (always the matrix product where onnxruntime
+   * loads, however few the faces).
+   */
+  async rows(embeddings: Float32Array, n: number): Promise<Float32Array> {
+    const mm = await onnxMatMul();
+    const { embeddingDim: d, hidden1: h } = this.hw;
+    const width = this.rowDims;
+    const out = new Float32Array(n * width);
+    if (mm === null) {
+      const { pa, pb } = projectFaces(this.hw, embeddings.subarray(0, n * d));
+      for (let i = 0; i < n; i++) {
+        out.set(pa.subarray(i * h, (i + 1) * h), i * width);
+        out.set(pb.subarray(i * h, (i + 1) * h), i * width + h);
+      }
+    } else {
+      const y = await mm.multiply(embeddings, n, d, this.firstLayer(), 2 * h);
+      for (let i = 0; i < n; i++) out.set(y.subarray(i * 2 * h, (i + 1) * 2 * h), i * width);
+    }
+    if (this.combine !== null) {
+      const roots = rootNormalised(embeddings.subarray(0, n * d), SEED_EMBEDDING_DIM);
+      for (let i = 0; i < n; i++) out.set(roots.subarray(i * d, (i + 1) * d), i * width + 2 * h);
+    }
+    return out;
+  }
+
+  /** The pair inputs of n faces from their rows (see rows()). */
+  fromRows(rows: Float32Array, n: number): SeedPairInputs {
+    const { embeddingDim: d, hidden1: h } = this.hw;
+    const width = this.rowDims;
+    const pa = new Float32Array(n * h), pb = new Float32Array(n * h);
+    const roots = this.combine !== null ? new Float32Array(n * d) : null;
+    for (let i = 0, o = 0; i < n; i++, o += width) {
+      pa.set(rows.subarray(o, o + h), i * h);
+      pb.set(rows.subarray(o + h, o + 2 * h), i * h);
+      roots?.set(rows.subarray(o + 2 * h, o + 2 * h + d), i * d);
+    }
+    return { proj: { n, hidden1: h, pa, pb }, roots };
   }
 
   /** The model's P(same person) of pairs (i[p], j[p]): as SeedEmbedder.scorePairs. */
