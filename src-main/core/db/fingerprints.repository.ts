@@ -40,7 +40,9 @@ export class FingerprintsRepository {
   private readonly undismissStmt;
   private readonly dismissalsStmt;
   private readonly searchStmt;
-  private readonly searchAllStmt;
+  private readonly searchPhotosStmt;
+  private readonly searchHashesStmt;
+  private readonly identityStmt;
   private readonly detailsStmt;
   private readonly getStmt;
   private readonly facesStmt;
@@ -68,17 +70,18 @@ export class FingerprintsRepository {
          WHERE p.status = 'done' ORDER BY p.id`,
       )
       .raw();
-    // The same rows as one row of three long strings: each row handed from SQLite to JavaScript
-    // costs more than SQLite's own work for it (a third less time for 100,000 photos). The
-    // order of group_concat is the scan's (photos by status, then id), checked by the reader.
-    this.searchAllStmt = db
-      .prepare<[], [number, string | null, string | null, string | null]>(
-        `SELECT count(*), group_concat(p.id || ',' || p.size || ',' || ifnull(p.width, 0) || ',' || ifnull(p.height, 0), ','),
-                group_concat(p.content_hash, ','), group_concat(ifnull(hex(f.dct) || hex(f.gradient), ''), ',')
-         FROM photos p LEFT JOIN photo_fingerprints f INDEXED BY photo_fingerprints_hashes ON f.photo_id = p.id
-         WHERE p.status = 'done'`,
-      )
+    // The same photos as two rows of one long string each, from two scans: the photos' ids and
+    // sizes (the table, no join), and the hashes of every fingerprint from their own index. Each
+    // row handed from SQLite to JavaScript costs more than SQLite's own work for it, a join of
+    // the two costs as much again as both scans, and a photo's content hash and size in pixels
+    // are wanted only for the few that share a size or are candidates (read then: SearchRow).
+    this.searchPhotosStmt = db
+      .prepare<[], [number, string | null]>("SELECT count(*), group_concat(id || ',' || size, ',') FROM photos WHERE status = 'done'")
       .raw();
+    this.searchHashesStmt = db
+      .prepare<[], [number, string | null]>("SELECT count(*), group_concat(photo_id || ',' || hex(dct) || hex(gradient), ',') FROM photo_fingerprints INDEXED BY photo_fingerprints_hashes")
+      .raw();
+    this.identityStmt = db.prepare<[number], { content_hash: string; width: number | null; height: number | null }>('SELECT content_hash, width, height FROM photos WHERE id = ?');
     // Paths that are the given one's up to its last dot, then anything: "IMG_0042." to "IMG_0042/" (the next character).
     this.inFolderStmt = db.prepare<[string, string], RawFileRow>("SELECT id, path, status, taken_at FROM photos WHERE path > ? AND path < ? AND status != 'gone' ORDER BY id");
     this.facesStmt = db.prepare<[number], { analyzer_version: number | null; width: number | null; height: number | null; x: number | null; y: number | null; w: number | null; h: number | null }>(
@@ -100,18 +103,24 @@ export class FingerprintsRepository {
 
   /**
    * Every analysed photo by id, and its two hashes packed as find-duplicates' PackedHashes
-   * (present 0 when it has no fingerprint): one statement, read as one row of long strings
-   * (or row by row where those would be too long for SQLite).
+   * (present 0 when it has no fingerprint): two statements, each read as one row of a long
+   * string (or row by row where those would be too long for SQLite). Each photo's content hash
+   * and size in pixels are read when first asked for.
    */
   listForSearch(): SearchRows {
-    let all: [number, string | null, string | null, string | null] | undefined;
+    let photos: [number, string | null] | undefined, hashes: [number, string | null] | undefined;
     try {
-      all = this.searchAllStmt.get();
+      photos = this.searchPhotosStmt.get();
+      hashes = this.searchHashesStmt.get();
     } catch (err) {
       if ((err as { code?: string }).code !== 'SQLITE_TOOBIG') throw err;
     }
-    const rows = all ? parseSearchRows(...all) : this.searchRowByRow();
-    return inIdOrder(rows);
+    if (!photos || !hashes) return inIdOrder(this.searchRowByRow());
+    const identity = (id: number): Identity => {
+      const row = this.identityStmt.get(id);
+      return { contentHash: row?.content_hash ?? '', width: row?.width ?? 0, height: row?.height ?? 0 };
+    };
+    return joinSearchRows(...photos, ...hashes, identity);
   }
 
   /** listForSearch, a row at a time. */
@@ -204,41 +213,98 @@ const HEX_DIGIT = new Uint8Array(128);
 for (let d = 0; d < 10; d++) HEX_DIGIT[48 + d] = d;
 for (let d = 0; d < 6; d++) HEX_DIGIT[65 + d] = HEX_DIGIT[97 + d] = 10 + d;
 
+/** What a search row reads when first asked. */
+interface Identity {
+  contentHash: string;
+  width: number;
+  height: number;
+}
+
+/** A photo as listForSearch gives it: its content hash and size in pixels read when first asked for. */
+class LazySearchRow implements SearchRow {
+  private known: Identity | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly size: number,
+    private readonly read: (id: number) => Identity,
+  ) {}
+
+  get contentHash(): string {
+    return (this.known ??= this.read(this.id)).contentHash;
+  }
+
+  get width(): number {
+    return (this.known ??= this.read(this.id)).width;
+  }
+
+  get height(): number {
+    return (this.known ??= this.read(this.id)).height;
+  }
+}
+
 /**
- * The search's rows from listForSearch's one row: `count` photos, their "id,size,width,height"
- * and content hashes joined by commas, and their hashes' hex (32 digits, or none) likewise.
+ * The search's rows from listForSearch's two rows: `count` photos' "id,size" joined by commas,
+ * and `hashCount` fingerprints' "photo id,hex of the two hashes" (32 digits) likewise, each
+ * fingerprint put at its photo's place (a fingerprint of a photo not listed is left out).
  */
-function parseSearchRows(count: number, numbers: string | null, hashes: string | null, hexes: string | null): SearchRows {
-  const photos = new Array<SearchRow>(count);
-  const words = new Uint32Array(4 * count), present = new Uint8Array(count);
-  if (count === 0) return { photos, words, present };
-  if (numbers === null || hashes === null || hexes === null) throw new Error('the search rows are missing a column');
-  let at = 0, ha = 0, xa = 0;
-  const next = (): number => {
+export function joinSearchRows(count: number, numbers: string | null, hashCount: number, hexes: string | null, identity: (id: number) => Identity): SearchRows {
+  const ids = new Float64Array(count), sizes = new Float64Array(count);
+  if (count > 0 && numbers === null) throw new Error('the search rows are missing a column');
+  let at = 0;
+  const next = (text: string): number => {
     let v = 0;
-    for (let c = numbers.charCodeAt(at++); c >= 48 && c <= 57; c = numbers.charCodeAt(at++)) v = v * 10 + (c - 48);
+    for (let c = text.charCodeAt(at++); c >= 48 && c <= 57; c = text.charCodeAt(at++)) v = v * 10 + (c - 48);
     return v;
   };
+  let sorted = true;
   for (let i = 0; i < count; i++) {
-    const id = next(), size = next(), width = next(), height = next();
-    let he = hashes.indexOf(',', ha);
-    if (he < 0) he = hashes.length;
-    const contentHash = hashes.slice(ha, he);
-    ha = he + 1;
-    let xe = hexes.indexOf(',', xa);
-    if (xe < 0) xe = hexes.length;
-    if (xe - xa === 32) {
-      present[i] = 1;
-      for (let k = 0; k < 4; k++) {
-        let w = 0;
-        for (let q = xa + 8 * k; q < xa + 8 * k + 8; q++) w = (w << 4) | HEX_DIGIT[hexes.charCodeAt(q)]!;
-        words[4 * i + k] = w >>> 0;
-      }
+    ids[i] = next(numbers!);
+    sizes[i] = next(numbers!);
+    if (i > 0 && ids[i]! <= ids[i - 1]!) sorted = false;
+  }
+  // By id (they come so: sorted only if a query plan ever gave another order).
+  const order = Array.from(ids.keys());
+  if (!sorted) order.sort((a, b) => ids[a]! - ids[b]!);
+  const photos = new Array<SearchRow>(count);
+  const byId = new Float64Array(count);
+  order.forEach((from, to) => {
+    photos[to] = new LazySearchRow(ids[from]!, sizes[from]!, identity);
+    byId[to] = ids[from]!;
+  });
+  const words = new Uint32Array(4 * count), present = new Uint8Array(count);
+  if (hashCount > 0 && hexes === null) throw new Error('the search rows are missing a column');
+  at = 0;
+  // The fingerprints come by photo id too: each is looked for from the last one's place on.
+  let place = 0;
+  for (let k = 0; k < hashCount; k++) {
+    const id = next(hexes!);
+    const xa = at;
+    let xe = hexes!.indexOf(',', xa);
+    if (xe < 0) xe = hexes!.length;
+    at = xe + 1;
+    if (place < count && byId[place]! > id) place = lowerBound(byId, id);
+    while (place < count && byId[place]! < id) place++;
+    if (place >= count || byId[place] !== id || xe - xa !== 32) continue;
+    present[place] = 1;
+    for (let w = 0; w < 4; w++) {
+      let v = 0;
+      for (let q = xa + 8 * w; q < xa + 8 * w + 8; q++) v = (v << 4) | HEX_DIGIT[hexes!.charCodeAt(q)]!;
+      words[4 * place + w] = v >>> 0;
     }
-    xa = xe + 1;
-    photos[i] = { id, size, contentHash, width, height };
   }
   return { photos, words, present };
+}
+
+/** The first place in ascending `sorted` whose value is not below `value`. */
+function lowerBound(sorted: Float64Array, value: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The rows sorted by photo id (they come so: sorted only if a query plan ever gave another order). */

@@ -82,18 +82,19 @@ export class HammingIndex {
   private pairsInWasm(kernel: WebAssembly.Module, maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
     const n = this.size;
     const perChunk = Math.floor(maxDistance / 4);
-    const probes = chunkProbes(perChunk);
-    const startsAt = 0, probesAt = align16(65537 * 4), sortedAt = align16(probesAt + 4 * probes.length);
+    const probes = chunkProbes(perChunk), skips = groupEnds(probes);
+    const startsAt = 0, probesAt = align16(65537 * 4), skipsAt = align16(probesAt + 4 * probes.length), sortedAt = align16(skipsAt + 4 * probes.length);
     const orderAt = align16(sortedAt + 8 * n), countAt = align16(orderAt + 4 * n), outAt = countAt + 16;
     let capacity = 1 << 16;
     const memory = new WebAssembly.Memory({ initial: Math.ceil((outAt + 12 * capacity) / PAGE) });
     const scan = new WebAssembly.Instance(kernel, { env: { mem: memory } }).exports.scan as ScanChunk;
     const view = (at: number, length: number): Uint32Array => new Uint32Array(memory.buffer, at, length);
     view(probesAt, probes.length).set(probes);
+    view(skipsAt, skips.length).set(skips);
     for (let c = 0; c < 4; c++) {
       this.sortByChunk(c, view(startsAt, 65537), view(orderAt, n), view(sortedAt, 2 * n));
       for (;;) {
-        scan(c, perChunk, maxDistance, probes.length, capacity, startsAt, probesAt, sortedAt, orderAt, outAt, countAt);
+        scan(c, perChunk, maxDistance, probes.length, capacity, startsAt, probesAt, sortedAt, orderAt, outAt, countAt, skipsAt);
         const count = view(countAt, 1)[0]!;
         if (count !== 0xffffffff) {
           const out = view(outAt, 3 * count);
@@ -115,7 +116,7 @@ export class HammingIndex {
   private pairsInJs(maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
     const n = this.size;
     const perChunk = Math.floor(maxDistance / 4);
-    const probes = chunkProbes(perChunk);
+    const probes = chunkProbes(perChunk), skips = groupEnds(probes);
     const starts = new Uint32Array(65537);
     const order = new Uint32Array(n);
     // The hashes in bucket order, each as its two halves side by side.
@@ -128,7 +129,11 @@ export class HammingIndex {
         for (let q = 0; q < probes.length; q++) {
           const b = a ^ probes[q]!;
           // Each unordered pair of buckets once: the bucket with itself, else from the lower one.
-          if (b < a) continue;
+          // b < a when a has the probe's highest bit: so do all the probes of its group.
+          if (b < a) {
+            q = skips[q]!;
+            continue;
+          }
           const b0 = b === a ? 0 : starts[b]!, b1 = starts[b + 1]!;
           if (b !== a && b0 === b1) continue;
           for (let p = a0; p < a1; p++) {
@@ -156,8 +161,20 @@ function firstCloseChunk(xh: number, xl: number, bits: number): number {
   return 3;
 }
 
+/**
+ * For each probe (masks in ascending order, thus grouped by their highest bit), the index of
+ * the last one with the same highest bit: where a bucket has that bit set, each of them leads
+ * to a lower bucket, and the search skips them together.
+ */
+function groupEnds(probes: Uint32Array): Uint32Array {
+  const ends = new Uint32Array(probes.length);
+  const top = (m: number): number => 31 - Math.clz32(m);
+  for (let q = probes.length - 1; q >= 0; q--) ends[q] = q + 1 < probes.length && top(probes[q + 1]!) === top(probes[q]!) ? ends[q + 1]! : q;
+  return ends;
+}
+
 const probeCache = new Map<number, Uint32Array>();
-/** The 16-bit masks of at most `bits` bits, the empty mask first. */
+/** The 16-bit masks of at most `bits` bits, in ascending order (the empty mask first). */
 function chunkProbes(bits: number): Uint32Array {
   const cached = probeCache.get(bits);
   if (cached) return cached;

@@ -337,15 +337,14 @@ function refine(big: Float64Array, small: Float64Array, start: Region): Region {
   const target = new CorrelationWith(gradients(small));
   const sampler = new RegionSampler(big);
   const resampled = new Float64Array(N * N), detail = new Float64Array(2 * (N - 1) * (N - 1));
-  // The ascent comes back to regions it measured (a side moved out, then in): each is measured once.
-  const measured = new Map<string, number>();
+  // The ascent comes back to regions it measured (a side moved out, then in): each is measured
+  // once. A few dozen regions at most: a list compared side by side costs less than a map keyed
+  // by their four numbers written out.
+  const measured: Array<{ r: Region; f: number }> = [];
   const fit = (r: Region): number => {
-    const key = `${r.x0} ${r.x1} ${r.y0} ${r.y1}`;
-    let f = measured.get(key);
-    if (f === undefined) {
-      f = target.ofGradients(sampler.sample(r, resampled), detail);
-      measured.set(key, f);
-    }
+    for (const m of measured) if (m.r.x0 === r.x0 && m.r.x1 === r.x1 && m.r.y0 === r.y0 && m.r.y1 === r.y1) return m.f;
+    const f = target.ofGradients(sampler.sample(r, resampled), detail);
+    measured.push({ r, f });
     return f;
   };
   let best = start, bestFit = fit(start);
@@ -455,7 +454,12 @@ export function classify(e: PairEvidence): PairVerdict['class'] {
  */
 export function verifyPair(a: PairSide, b: PairSide): PairVerdict {
   const fa = asFloat(a), fb = asFloat(b);
-  const ab = evidenceOf(a, b, fa, fb), ba = evidenceOf(b, a, fb, fa);
+  const ab = evidenceOf(a, b, fa, fb);
+  // Identical thumbnails: both directions align the whole frame and resample it to the same
+  // values, so their grey, detail and crop, and thus their scores, are the same numbers, and the
+  // first direction is the one kept; the second is not worked out.
+  if (sameValues(fa.thumb, fb.thumb)) return { class: classify(ab), evidence: ab };
+  const ba = evidenceOf(b, a, fb, fa);
   const score = (e: PairEvidence): number => e.greyCorrelation + e.detailCorrelation - e.crop;
   const evidence = score(ab) >= score(ba) ? ab : ba;
   return { class: classify(evidence), evidence };

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src-main/core/app.js';
-import { inIdOrder, type SearchRows } from '../../../src-main/core/db/fingerprints.repository.js';
+import { inIdOrder, joinSearchRows, type SearchRow, type SearchRows } from '../../../src-main/core/db/fingerprints.repository.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 import { tempDir } from '../../support/paths.js';
 
-// FingerprintsRepository.listForSearch reads the whole library as one row of long strings: it
+// FingerprintsRepository.listForSearch reads the whole library as two rows of long strings
+// (the photos, the fingerprints' hashes), the content hashes and sizes in pixels when asked: it
 // must give every analysed photo, by id, with its size, content hash, size in pixels (0 when
 // unknown) and its two hashes packed (present 0 when it has none), exactly as the photos and
 // fingerprints tables hold them; photos pending, in error or gone are not in it.
@@ -16,6 +17,7 @@ afterAll(() => app.close());
 describe('listForSearch', () => {
   it('gives every analysed photo with its hashes, as the tables hold them', () => {
     expect(app.fingerprints.listForSearch()).toEqual({ photos: [], words: new Uint32Array(0), present: new Uint8Array(0) });
+    const plain = (p: SearchRow): SearchRow => ({ id: p.id, size: p.size, contentHash: p.contentHash, width: p.width, height: p.height });
     const rng = new Rng(5);
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(256));
     const expected: SearchRows = { photos: [], words: new Uint32Array(4 * 300), present: new Uint8Array(300) };
@@ -51,10 +53,25 @@ describe('listForSearch', () => {
       i++;
     }
     const got = app.fingerprints.listForSearch();
-    expect(got.photos).toEqual(expected.photos);
+    expect(got.photos.map(plain)).toEqual(expected.photos);
     expect(got.words).toEqual(expected.words.subarray(0, 4 * i));
     expect(got.present).toEqual(expected.present.subarray(0, i));
     expect(got.present.some((p) => p === 0) && got.photos.some((p) => p.width === 0)).toBe(true);
+  });
+
+  it('puts each fingerprint at its photo, whatever order either comes in', () => {
+    const identity = (id: number): { contentHash: string; width: number; height: number } => ({ contentHash: `h${id}`, width: id, height: 2 * id });
+    const hex = (id: number): string => [0, 1, 2, 3].map((k) => (id * 16 + k).toString(16).padStart(8, '0')).join('');
+    // Photos 9, 2, 5, 7; fingerprints of 7, 2, 4 (not listed), 9 and a malformed one of 5.
+    const got = joinSearchRows(4, '9,90,2,20,5,50,7,70', 5, `7,${hex(7)},2,${hex(2)},4,${hex(4)},9,${hex(9)},5,abc`, identity);
+    expect(got.photos.map((p) => [p.id, p.size, p.contentHash, p.width, p.height])).toEqual([
+      [2, 20, 'h2', 2, 4],
+      [5, 50, 'h5', 5, 10],
+      [7, 70, 'h7', 7, 14],
+      [9, 90, 'h9', 9, 18],
+    ]);
+    expect([...got.present]).toEqual([1, 0, 1, 1]);
+    expect([...got.words]).toEqual([32, 33, 34, 35, 0, 0, 0, 0, 112, 113, 114, 115, 144, 145, 146, 147]);
   });
 
   it('puts rows that come in another order in id order, with their hashes', () => {
