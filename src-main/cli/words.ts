@@ -38,7 +38,7 @@ export function peopleSplit(c: PeopleCounts): string {
 /** What ran the face models, for a user ('wasm+onnxruntime': the landmark and descriptor nets on onnxruntime; 'onnxruntime': every net there, TF.js's second look never needed). */
 export function backendWords(backend: string): string {
   const [tfjs = '', ...others] = backend.split('+');
-  if (tfjs === 'onnxruntime') return 'onnxruntime (TensorFlow was not needed)';
+  if (tfjs === 'onnxruntime') return 'onnxruntime, every face model (TensorFlow was not needed)';
   const words = tfjsWords(tfjs);
   return others.includes('onnxruntime') ? `${words}, landmarks and descriptors on onnxruntime` : words;
 }
