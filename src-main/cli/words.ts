@@ -35,9 +35,10 @@ export function peopleSplit(c: PeopleCounts): string {
   return parts.join(', ');
 }
 
-/** What ran the face models, for a user ('wasm+onnxruntime': the landmark and descriptor nets on onnxruntime). */
+/** What ran the face models, for a user ('wasm+onnxruntime': the landmark and descriptor nets on onnxruntime; 'onnxruntime': every net there, TF.js's second look never needed). */
 export function backendWords(backend: string): string {
   const [tfjs = '', ...others] = backend.split('+');
+  if (tfjs === 'onnxruntime') return 'onnxruntime, every face model (TensorFlow was not needed)';
   const words = tfjsWords(tfjs);
   return others.includes('onnxruntime') ? `${words}, landmarks and descriptors on onnxruntime` : words;
 }

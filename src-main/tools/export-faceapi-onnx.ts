@@ -1,6 +1,6 @@
 /**
- * Exports face-api's 68-point landmark net and 128-d descriptor net (its shipped TF.js weights)
- * to ONNX, for onnxruntime-node:
+ * Exports face-api's 68-point landmark net, 128-d descriptor net and Tiny Face Detector (the
+ * second look; its shipped TF.js weights) to ONNX, for onnxruntime-node:
  *
  *   node dist/src-main/tools/export-faceapi-onnx.js [outDir] [--force]     (default models/face-api)
  *
@@ -20,7 +20,7 @@ import { loadFaceNets } from '../core/analysis/face-models.js';
 import { EXPORT_FORMAT, FACE_NETS, faceApiWeightsSha256, faceNetsOnnxDir, OnnxFaceNet, type FaceNetName, type FaceNetProvenance } from '../core/analysis/onnx-face-nets.js';
 import { loadOrt } from '../core/ml/ort.js';
 import type { MlRuntime } from '../core/ml/runtime.js';
-import { convKernel, GraphBuilder, int, ints, str, valueInfo } from './onnx-graph.js';
+import { convKernel, float, GraphBuilder, int, ints, str, valueInfo } from './onnx-graph.js';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
 interface ConvParams { filters: Tensor; bias: Tensor }
@@ -44,9 +44,9 @@ class FaceNetGraph extends GraphBuilder {
   private next = (prefix: string): string => `${prefix}${++this.n}`;
 
   /** NHWC 0–255 in, NCHW (x - mean) / 255 out: face-api's `normalize(...).div(255)`. */
-  input(side: number): Flow {
+  input(side: number, meanRgb: readonly number[] = MEAN_RGB): Flow {
     const nchw = this.op('Transpose', ['input'], [ints('perm', [0, 3, 1, 2])], 'to_nchw');
-    const mean = this.constant('mean_rgb', [1, 3, 1, 1], Float32Array.from(MEAN_RGB));
+    const mean = this.constant('mean_rgb', [1, 3, 1, 1], Float32Array.from(meanRgb));
     const centred = this.op('Sub', [nchw, mean], [], 'sub_mean');
     const div = this.constant('div_255', [1], Float32Array.of(255));
     return { name: this.op('Div', [centred, div], [], 'div_255'), c: 3, h: side, w: side };
@@ -74,6 +74,23 @@ class FaceNetGraph extends GraphBuilder {
 
   relu(x: Flow): Flow {
     return { ...x, name: this.op('Relu', [x.name]) };
+  }
+
+  /** face-api's leaky ReLU: relu(x - 0.1x) + 0.1x, that is max(x, 0.1x). */
+  leaky(x: Flow): Flow {
+    return { ...x, name: this.op('LeakyRelu', [x.name], [float('alpha', 0.10000000149011612)]) };
+  }
+
+  /** TF's 'same' max pooling (the extra padding after, never chosen). */
+  maxPoolSame(x: Flow, k: number, stride: number): Flow {
+    return { name: this.op('MaxPool', [x.name], [ints('kernel_shape', [k, k]), ints('strides', [stride, stride]), str('auto_pad', 'SAME_UPPER')]), c: x.c, h: Math.ceil(x.h / stride), w: Math.ceil(x.w / stride) };
+  }
+
+  /** Zeros around the image: one row and column on each side. */
+  padOne(x: Flow): Flow {
+    const id = this.next('pad');
+    const pads = this.int64s(`${id}/pads`, [0, 0, 1, 1, 0, 0, 1, 1]);
+    return { name: this.op('Pad', [x.name, pads], [str('mode', 'constant')], id), c: x.c, h: x.h + 2, w: x.w + 2 };
   }
 
   pool(opType: 'MaxPool' | 'AveragePool', x: Flow, k: number, stride: number): Flow {
@@ -174,6 +191,47 @@ export function landmarksToOnnx(extractorParams: Record<string, DenseBlockParams
   return g.model('faceapi_landmarks68', 'facepair export-faceapi-onnx', valueInfo('input', ['n', 112, 112, 3]), valueInfo('output', ['n', 136]), { 'facepair.faceApiWeightsSha256': sha256 });
 }
 
+// --- the second look: face-api's Tiny Face Detector (a Tiny YOLO v2 of separable convolutions) ---
+
+/** face-api's TinyFaceDetector config: its mean colour, subtracted before dividing by 255. */
+const TINY_MEAN_RGB = [117.001, 114.697, 97.404];
+
+interface TinyParams {
+  conv0: ConvParams;
+  conv1: SeparableParams; conv2: SeparableParams; conv3: SeparableParams; conv4: SeparableParams; conv5: SeparableParams;
+  conv6?: SeparableParams; conv7?: SeparableParams;
+  conv8: ConvParams;
+}
+
+/** face-api's depthwiseSeparableConv: pad by one, separable 3x3 'valid', + bias, leaky. */
+function tinySeparable(g: FaceNetGraph, x: Flow, p: SeparableParams): Flow {
+  const padded = g.padOne(x);
+  const depthwise = g.conv(padded, p.depthwise_filter, null, 1, 'valid', padded.c);
+  return g.leaky(g.conv(depthwise, p.pointwise_filter, p.bias, 1, 'valid'));
+}
+
+/**
+ * TinyYolov2.runMobilenet with the Tiny Face Detector's config (first layer a plain 3x3 'valid'
+ * convolution): input NHWC 0–255 of any side, output NHWC [n, cells, cells, 25] (the raw grid
+ * that face-api's extractBoxes reads). The side is symbolic; shapes are tracked for 416.
+ */
+export function tinyFaceDetectorToOnnx(params: Record<string, unknown>, sha256: string): Uint8Array {
+  const p = params as unknown as TinyParams;
+  const g = new FaceNetGraph();
+  let out = g.leaky(g.conv(g.input(FACE_NETS.tinyFaceDetector.inputSize, TINY_MEAN_RGB), p.conv0.filters, p.conv0.bias, 1, 'valid'));
+  out = g.maxPoolSame(out, 2, 2);
+  for (const layer of [p.conv1, p.conv2, p.conv3, p.conv4]) out = g.maxPoolSame(tinySeparable(g, out, layer), 2, 2);
+  out = tinySeparable(g, out, p.conv5);
+  out = g.maxPoolSame(out, 2, 1);
+  if (p.conv6) out = tinySeparable(g, out, p.conv6);
+  if (p.conv7) out = tinySeparable(g, out, p.conv7);
+  const grid = g.conv(out, p.conv8.filters, p.conv8.bias, 1, 'valid');
+  g.output(g.op('Transpose', [grid.name], [ints('perm', [0, 2, 3, 1])], 'to_nhwc'), 'output');
+  return g.model('faceapi_tiny_face_detector', 'facepair export-faceapi-onnx', valueInfo('input', ['n', 'side', 'side', 3]), valueInfo('output', ['n', 'cells', 'cells', 25]), {
+    'facepair.faceApiWeightsSha256': sha256,
+  });
+}
+
 /** Deterministic inputs in 0–255, smooth enough to look like an image to the nets. */
 function testInputs(n: number, side: number): Float32Array {
   const x = new Float32Array(n * side * side * 3);
@@ -191,13 +249,14 @@ function testInputs(n: number, side: number): Float32Array {
 }
 
 /** The largest absolute difference between TF.js's raw net output and onnxruntime's. */
-async function maxDifference(rt: MlRuntime, net: FaceNetName, file: string, n = 4): Promise<number> {
+async function maxDifference(rt: MlRuntime, net: FaceNetName, file: string, n = net === 'tinyFaceDetector' ? 1 : 4): Promise<number> {
   const { tf, faceapi } = rt;
   const side = FACE_NETS[net].inputSize;
   const x = testInputs(n, side);
   const expected = tf.tidy(() => {
     // One 3-d tensor per face, as the analyser gives them (face-api's toBatchTensor keeps a square input of its size as is).
     const input = new faceapi.NetInput(tf.unstack(tf.tensor4d(x, [n, side, side, 3])) as never);
+    if (net === 'tinyFaceDetector') return (faceapi.nets.tinyFaceDetector.forwardInput(input, side) as unknown as Tensor).dataSync() as Float32Array;
     if (net === 'descriptor') return (faceapi.nets.faceRecognitionNet.forwardInput(input) as unknown as Tensor).dataSync() as Float32Array;
     return (faceapi.nets.faceLandmark68Net.runNet(input) as unknown as Tensor).dataSync() as Float32Array;
   });
@@ -221,7 +280,7 @@ async function maxDifference(rt: MlRuntime, net: FaceNetName, file: string, n = 
  */
 export async function exportFaceApiOnnx(outDir: string, log: (line: string) => void = () => {}, force = false): Promise<Record<FaceNetName, number | null> | null> {
   if ((await loadOrt()) === null) {
-    log('onnxruntime-node does not load on this platform: the landmark and descriptor nets will run on TF.js');
+    log('onnxruntime-node does not load on this platform: the landmark, descriptor and second-look nets will run on TF.js');
     return null;
   }
   const result = {} as Record<FaceNetName, number | null>;
@@ -233,7 +292,7 @@ export async function exportFaceApiOnnx(outDir: string, log: (line: string) => v
     else todo.push(net);
   }
   if (todo.length === 0) {
-    log(`${outDir}: the ONNX landmark and descriptor nets are up to date`);
+    log(`${outDir}: the ONNX landmark, descriptor and second-look nets are up to date`);
     return result;
   }
   const rt = await loadFaceNets();
@@ -244,7 +303,9 @@ export async function exportFaceApiOnnx(outDir: string, log: (line: string) => v
     const sha = await faceApiWeightsSha256(net);
     await rm(`${file}.json`, { force: true });
     const bytes =
-      net === 'descriptor'
+      net === 'tinyFaceDetector'
+        ? tinyFaceDetectorToOnnx(nets.tinyFaceDetector.params as unknown as Record<string, unknown>, sha)
+        : net === 'descriptor'
         ? descriptorToOnnx(nets.faceRecognitionNet.params as unknown as Record<string, unknown>, sha)
         : landmarksToOnnx(
             nets.faceLandmark68Net.faceFeatureExtractor.params as unknown as Record<string, DenseBlockParams>,

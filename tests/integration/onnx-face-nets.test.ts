@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePhoto } from '../../src-main/core/analysis/decode.js';
 import { FaceAnalyzer, type AnalyzeResult } from '../../src-main/core/analysis/face-analyzer.js';
 import { FACE_NETS, faceNetsOnnxDir, loadOnnxFaceNets } from '../../src-main/core/analysis/onnx-face-nets.js';
+import { OnnxTinyFaceDetector } from '../../src-main/core/analysis/detect/tiny-face-detector.js';
+import { loadFaceNets } from '../../src-main/core/analysis/face-models.js';
 import { GROUPS, IDENTITIES, tempDir } from '../support/paths.js';
 
 // The landmark and descriptor nets on onnxruntime (made by `npm run build`) find the same faces
@@ -26,8 +28,52 @@ describe('the landmark and descriptor nets on onnxruntime', () => {
   });
 
   it('run where onnxruntime loads, and say so', () => {
-    expect(onnx.backend).toMatch(/\+onnxruntime$/);
+    expect(onnx.backend).toMatch(/(^|\+)onnxruntime$/);
     expect(tfjs.backend).not.toMatch(/onnxruntime/);
+  });
+
+  it('run the second look on onnxruntime too: TF.js is never loaded, and the dogs are still dropped', async () => {
+    const analyzer = await FaceAnalyzer.load();
+    try {
+      // Its dogs are unsure detections that the Tiny Face Detector must judge (and drop).
+      const dogs = await analyzer.analyze((await decodePhoto(path.join(GROUPS, 'dlib-examples-faces/dogs.jpg'), 1024)).image);
+      expect(dogs.faces).toHaveLength(0);
+      expect(dogs.rejected.some((r) => r.reason === 'unconfirmed')).toBe(true);
+      expect(analyzer.backend).toBe('onnxruntime');
+    } finally {
+      await analyzer.dispose();
+    }
+  });
+
+  it("give the Tiny Face Detector's faces as TF.js does: the same boxes within 0.05 px, scores within 1e-4", async () => {
+    const tiny = await OnnxTinyFaceDetector.load();
+    expect(tiny).not.toBeNull();
+    const { tf, faceapi } = await loadFaceNets({ ssd: false, landmarksAndDescriptor: false });
+    let compared = 0;
+    try {
+      for (const [file, inputSize] of [
+        ['dlib-examples-faces/dogs.jpg', 608],
+        ['deepface_selfie-many-people.jpg', 608],
+        ['opencv-course_group1.jpg', 416],
+        ['deepface_couple.jpg', 160],
+      ] as const) {
+        const { image } = await decodePhoto(path.join(GROUPS, file), 1024);
+        const got = await tiny!.locateFaces(image, inputSize, 0.3);
+        const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+        const want = await faceapi.nets.tinyFaceDetector.locateFaces(input as never, new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: 0.3 }));
+        input.dispose();
+        expect(got.length, file).toBe(want.length);
+        got.forEach((d, i) => {
+          const w = want[i]!;
+          expect(Math.abs(d.score - w.score), `${file} ${i} score`).toBeLessThan(1e-4);
+          for (const k of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(d.box[k] - w.box[k]), `${file} ${i} ${k}`).toBeLessThan(0.05);
+        });
+        compared += got.length;
+      }
+    } finally {
+      await tiny!.dispose();
+    }
+    expect(compared).toBeGreaterThan(5);
   });
 
   it('find the same faces, landmarks within 0.01 px and descriptors within 0.001 of TF.js', async () => {
@@ -56,6 +102,7 @@ describe('the landmark and descriptor nets on onnxruntime', () => {
       writeFileSync(path.join(dir, `${file}.json`), JSON.stringify({ faceApiWeightsSha256: 'made from other weights', maxDifferenceFromTfjs: 0, exportedAt: '' }));
     }
     expect(await loadOnnxFaceNets(dir)).toBeNull();
+    expect(await OnnxTinyFaceDetector.load(dir)).toBeNull();
     const good = await loadOnnxFaceNets();
     expect(good).not.toBeNull();
     await good?.landmarks.dispose();

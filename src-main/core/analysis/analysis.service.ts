@@ -148,7 +148,8 @@ export class AnalysisService {
             if (reply.ok) {
               save(photo, reply);
               summary.faces += reply.analysis.faces.length;
-              summary.backend = reply.backend;
+              // 'onnxruntime' alone: that worker has not needed TF.js (yet); a reply naming both says more.
+              if (summary.backend === null || reply.backend.length > summary.backend.length) summary.backend = reply.backend;
               summary.detector = reply.analysis.detector ?? summary.detector;
               for (const [k, v] of Object.entries(reply.analysis.timings)) summary.stageMs[k as keyof AnalysisSummary['stageMs']] += v;
             } else {

@@ -10,6 +10,7 @@ import type { MlRuntime } from '../ml/runtime.js';
 import { BlazeFaceDetector } from './detect/blazeface.js';
 import { requestedDetector, type DetectorName } from './detect/detector-choice.js';
 import { ssdLikeBox } from './detect/ssd-like-box.js';
+import { OnnxTinyFaceDetector } from './detect/tiny-face-detector.js';
 
 export interface AnalyzeOptions {
   /** SSD score below which a detection is dropped before any second look. */
@@ -134,12 +135,18 @@ export function landmarkShapeError(landmarks: readonly Point[]): number {
  */
 // face-api declares its own copy of the tfjs types; the runtime objects are the same, hence the casts.
 export class FaceAnalyzer {
+  /** TF.js with face-api's nets, once loaded (at once for SSD or TF.js landmarks; else on the first second look). */
+  private rt: MlRuntime | null = null;
+  private rtLoading: Promise<MlRuntime> | null = null;
+
   private constructor(
-    private readonly rt: MlRuntime,
+    private readonly loadTfjs: () => Promise<MlRuntime>,
     private readonly blazeFace: BlazeFaceDetector | null,
     readonly options: AnalyzeOptions,
     /** The landmark and descriptor nets on onnxruntime (the same arithmetic, several times faster), or null: face-api's TF.js nets. */
     private readonly onnx: { landmarks: OnnxFaceNet; descriptor: OnnxFaceNet } | null,
+    /** The second look's Tiny Face Detector on onnxruntime, or null: face-api's on TF.js. */
+    private readonly tiny: OnnxTinyFaceDetector | null,
   ) {}
 
   /**
@@ -152,11 +159,39 @@ export class FaceAnalyzer {
     if (!(merged.minDetectionScore > 0 && merged.minDetectionScore < 1)) throw new Error('minDetectionScore must be in (0, 1)');
     if (!(merged.minBlazeFaceScore > 0 && merged.minBlazeFaceScore < 1)) throw new Error('minBlazeFaceScore must be in (0, 1)');
     const wanted = detector ?? requestedDetector();
-    const blazeFace = wanted === 'ssd' ? null : await BlazeFaceDetector.load();
-    if (wanted === 'blazeface' && blazeFace === null) throw new Error('FACEPAIR_DETECTOR=blazeface, but onnxruntime-node or the BlazeFace model cannot load here');
-    const onnx = await loadOnnxFaceNets();
-    const rt = await loadFaceNets({ ssd: blazeFace === null, landmarksAndDescriptor: onnx === null });
-    return new FaceAnalyzer(rt, blazeFace, merged, onnx);
+    const [blazeFace, onnx, tiny] = await Promise.all([wanted === 'ssd' ? null : BlazeFaceDetector.load(), loadOnnxFaceNets(), OnnxTinyFaceDetector.load()]);
+    if (wanted === 'blazeface' && blazeFace === null) {
+      await onnx?.landmarks.dispose();
+      await onnx?.descriptor.dispose();
+      await tiny?.dispose();
+      throw new Error('FACEPAIR_DETECTOR=blazeface, but onnxruntime-node or the BlazeFace model cannot load here');
+    }
+    const analyzer = new FaceAnalyzer(
+      () => loadFaceNets({ ssd: blazeFace === null, landmarksAndDescriptor: onnx === null, tinyFaceDetector: tiny === null }),
+      blazeFace,
+      merged,
+      onnx,
+      tiny,
+    );
+    // With every net on onnxruntime, TF.js is never loaded (about half a second of each
+    // worker's CPU, and a WebAssembly heap that grows by ~200 MB at the second look's 608 px
+    // input and never shrinks). Without the Tiny Face Detector's ONNX file TF.js is needed only
+    // by the second look, which few photos need (2 of 61 portraits, 2 of 18 group photos): it is
+    // loaded for the first. SSD or TF.js landmarks need it for every photo.
+    if (blazeFace === null || onnx === null) await analyzer.tfjs();
+    return analyzer;
+  }
+
+  /** TF.js and the face-api nets this analyser runs on it, loaded once. */
+  private async tfjs(): Promise<MlRuntime> {
+    this.rtLoading ??= this.loadTfjs().then((rt) => (this.rt = rt));
+    return this.rtLoading;
+  }
+
+  /** TF.js where it must already be loaded (SSD, or the landmark net without onnxruntime). */
+  private get loadedRt(): MlRuntime {
+    if (this.rt === null) throw new Error('TF.js is not loaded');
+    return this.rt;
   }
 
   /** Releases the onnxruntime sessions (the TF.js nets are shared by the thread and stay). */
@@ -164,10 +199,15 @@ export class FaceAnalyzer {
     await this.onnx?.landmarks.dispose();
     await this.onnx?.descriptor.dispose();
     await this.blazeFace?.dispose();
+    await this.tiny?.dispose();
   }
 
-  /** The TF.js backend, and `+onnxruntime` when the landmark and descriptor nets run there. */
+  /**
+   * The TF.js backend, and `+onnxruntime` when the landmark and descriptor nets run there;
+   * `onnxruntime` alone while TF.js has not been loaded (every net on onnxruntime, or no second look yet).
+   */
   get backend(): string {
+    if (this.rt === null) return 'onnxruntime';
     return this.onnx ? `${this.rt.backend}+onnxruntime` : this.rt.backend;
   }
 
@@ -235,21 +275,28 @@ export class FaceAnalyzer {
     const isSure = (c: T): boolean => c.score >= sure && !c.retried;
     // Only an unsure detection the second detector can see needs it run (small ones keep the first word).
     if (candidates.every((c) => isSure(c) || tooSmall(c))) return candidates;
-    const { tf, faceapi } = this.rt;
     const t0 = performance.now();
-    const input = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
     let confirmations: Box[] = [];
     let confirmScores: number[] = [];
-    try {
-      const tiny = await faceapi.nets.tinyFaceDetector.locateFaces(
-        input as never,
-        new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: this.options.minConfirmScore }),
-      );
-      confirmations = tiny.map((d) => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }));
+    if (this.tiny) {
+      const tiny = await this.tiny.locateFaces(img, inputSize, this.options.minConfirmScore);
+      confirmations = tiny.map((d) => d.box);
       confirmScores = tiny.map((d) => d.score);
-    } finally {
-      input.dispose();
       timings.detectMs += performance.now() - t0;
+    } else {
+      const { tf, faceapi } = await this.tfjs();
+      const input = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+      try {
+        const tiny = await faceapi.nets.tinyFaceDetector.locateFaces(
+          input as never,
+          new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: this.options.minConfirmScore }),
+        );
+        confirmations = tiny.map((d) => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }));
+        confirmScores = tiny.map((d) => d.score);
+      } finally {
+        input.dispose();
+        timings.detectMs += performance.now() - t0;
+      }
     }
     return candidates.filter((c) => {
       if (isSure(c)) return true;
@@ -273,7 +320,7 @@ export class FaceAnalyzer {
       const out = await this.onnx.descriptor.run(x, chips.length);
       return chips.map((_, i) => out.slice(i * 128, (i + 1) * 128));
     }
-    const { tf, faceapi } = this.rt;
+    const { tf, faceapi } = this.loadedRt;
     const tensors = chips.map((c) => tf.tensor3d(c.data, [c.height, c.width, 3], 'int32'));
     try {
       const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(tensors as never);
@@ -292,7 +339,7 @@ export class FaceAnalyzer {
         .slice(0, this.options.maxFaces)
         .map((d) => ({ box: ssdLikeBox(d.box), score: d.score }));
     }
-    const { faceapi } = this.rt;
+    const { faceapi } = this.loadedRt;
     const found = await faceapi.nets.ssdMobilenetv1.locateFaces(
       input() as never,
       new faceapi.SsdMobilenetv1Options({ minConfidence: this.options.minDetectionScore, maxResults: this.options.maxFaces }),
@@ -328,10 +375,9 @@ export class FaceAnalyzer {
     border: number,
     timings: AnalyzeTimings,
   ): Promise<Landmarked[]> {
-    const { tf } = this.rt;
     // The photo as a TF.js tensor only where TF.js runs (SSD, or the landmark net without onnxruntime).
     const held: { tensor: { dispose(): void } | null } = { tensor: null };
-    const input = (): unknown => (held.tensor ??= tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'));
+    const input = (): unknown => (held.tensor ??= this.loadedRt.tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'));
     try {
       let t0 = performance.now();
       const detections = await this.detect(img, input, border === 0);
@@ -391,7 +437,7 @@ export class FaceAnalyzer {
   }
 
   private async landmarksTfjs(input: unknown, boxes: readonly Box[]): Promise<Point[][]> {
-    const { faceapi } = this.rt;
+    const { faceapi } = this.loadedRt;
     const rects = boxes.map((b) => new faceapi.Rect(b.x, b.y, b.width, b.height));
     const crops = await faceapi.extractFaceTensors(input as never, rects);
     let marks: Array<{ positions: Array<{ x: number; y: number }> }>;

@@ -26,12 +26,12 @@ async function loadNet(rt: MlRuntime, net: Net, name: string): Promise<void> {
 }
 
 /**
- * The second-look detector (Tiny Face Detector); when `ssd` (the detector where BlazeFace does
+ * The second-look detector (Tiny Face Detector, unless `tinyFaceDetector` is false: it runs on onnxruntime); when `ssd` (the detector where BlazeFace does
  * not run), SSD MobileNet v1; and unless `landmarksAndDescriptor` is false (they run on
  * onnxruntime), the 68-point landmark net and the 128-d descriptor net. A net not needed is not
  * loaded: each holds its float weights in every worker's memory.
  */
-export async function loadFaceNets(options: { ssd: boolean; landmarksAndDescriptor?: boolean } = { ssd: true }): Promise<MlRuntime> {
+export async function loadFaceNets(options: { ssd: boolean; landmarksAndDescriptor?: boolean; tinyFaceDetector?: boolean } = { ssd: true }): Promise<MlRuntime> {
   const rt = await loadMlRuntime();
   const { nets } = rt.faceapi;
   if (options.ssd) await loadNet(rt, nets.ssdMobilenetv1 as unknown as Net, 'ssd_mobilenetv1_model');
@@ -39,6 +39,6 @@ export async function loadFaceNets(options: { ssd: boolean; landmarksAndDescript
     await loadNet(rt, nets.faceLandmark68Net as unknown as Net, 'face_landmark_68_model');
     await loadNet(rt, nets.faceRecognitionNet as unknown as Net, 'face_recognition_model');
   }
-  await loadNet(rt, nets.tinyFaceDetector as unknown as Net, 'tiny_face_detector_model');
+  if (options.tinyFaceDetector !== false) await loadNet(rt, nets.tinyFaceDetector as unknown as Net, 'tiny_face_detector_model');
   return rt;
 }

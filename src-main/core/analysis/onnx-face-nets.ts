@@ -22,6 +22,11 @@ export const DESCRIPTOR_INPUT_SIZE = 150;
 export const FACE_NETS = {
   landmarks: { weights: 'face_landmark_68_model.bin', onnx: 'landmarks68.onnx', inputSize: LANDMARK_INPUT_SIZE, outputs: 136 },
   descriptor: { weights: 'face_recognition_model.bin', onnx: 'descriptor128.onnx', inputSize: DESCRIPTOR_INPUT_SIZE, outputs: 128 },
+  /**
+   * The second look's Tiny Face Detector: any input side that is a multiple of 32 (the export
+   * checks it at this one); per cell of its grid, 5 anchors x (x, y, w, h, score), NHWC.
+   */
+  tinyFaceDetector: { weights: 'tiny_face_detector_model.bin', onnx: 'tiny_face_detector.onnx', inputSize: 416, outputs: 25 },
 } as const;
 export type FaceNetName = keyof typeof FACE_NETS;
 
@@ -71,12 +76,15 @@ export class OnnxFaceNet {
     return new OnnxFaceNet(ort, session, net);
   }
 
-  /** The net's raw output (n x 136 or n x 128) for n inputs of side `inputSize`. */
-  async run(x: Float32Array, n: number): Promise<Float32Array> {
-    const { inputSize, outputs } = FACE_NETS[this.net];
-    const input = new this.ort.Tensor('float32', x.subarray(0, n * inputSize * inputSize * 3), [n, inputSize, inputSize, 3]);
+  /**
+   * The net's raw output for n inputs of side `side` (the net's `inputSize` unless it takes
+   * any): n x 136, n x 128, or for the Tiny Face Detector n x cells x cells x 25.
+   */
+  async run(x: Float32Array, n: number, side: number = FACE_NETS[this.net].inputSize): Promise<Float32Array> {
+    const { outputs } = FACE_NETS[this.net];
+    const input = new this.ort.Tensor('float32', x.subarray(0, n * side * side * 3), [n, side, side, 3]);
     const out = (await this.session.run({ input })).output;
-    if (!out || out.dims[1] !== outputs) throw new Error(`the ONNX ${this.net} net gave no ${outputs} outputs`);
+    if (!out || out.dims[out.dims.length - 1] !== outputs) throw new Error(`the ONNX ${this.net} net gave no ${outputs} outputs`);
     return out.data as Float32Array;
   }
 
@@ -85,12 +93,15 @@ export class OnnxFaceNet {
   }
 }
 
+/** One net's file in `dir`, or null (no onnxruntime, no file, or one made from other weights). */
+export async function loadOnnxFaceNet(net: FaceNetName, dir = faceNetsOnnxDir()): Promise<OnnxFaceNet | null> {
+  return OnnxFaceNet.load(net, path.join(dir, FACE_NETS[net].onnx), await faceApiWeightsSha256(net));
+}
+
 /** Both nets on onnxruntime, or null (the analyser then runs face-api's TF.js nets). */
 export async function loadOnnxFaceNets(dir = faceNetsOnnxDir()): Promise<{ landmarks: OnnxFaceNet; descriptor: OnnxFaceNet } | null> {
   if (process.env.FACEPAIR_FACE_NETS === 'tfjs') return null;
-  const [landmarks, descriptor] = await Promise.all(
-    (Object.keys(FACE_NETS) as FaceNetName[]).map(async (net) => OnnxFaceNet.load(net, path.join(dir, FACE_NETS[net].onnx), await faceApiWeightsSha256(net))),
-  );
+  const [landmarks, descriptor] = await Promise.all((['landmarks', 'descriptor'] as const).map((net) => loadOnnxFaceNet(net, dir)));
   if (!landmarks || !descriptor) {
     await landmarks?.dispose();
     await descriptor?.dispose();

@@ -109,7 +109,8 @@ export class SeedEmbeddingService {
     const summary: SeedEmbeddingSummary = { model: keys.key, runtime: null, embedded: 0, failed: 0, ms: 0, workerMs: 0 };
     if (todo.length === 0) return { ...summary, ms: performance.now() - t0 };
     const embedder = options.embedder ?? this.localEmbedder();
-    const batch = options.batch ?? 64;
+    // Batches small enough that every worker gets a share of what the analysis left (a crowd's faces), at most 64.
+    const batch = options.batch ?? Math.min(64, Math.max(4, Math.ceil(todo.length / (2 * embedder.workers))));
     options.onProgress?.(0, todo.length);
     let next = 0;
     const runOne = async (): Promise<void> => {

@@ -101,6 +101,67 @@ describe('the model\'s input and back', () => {
   });
 });
 
+/** blazeFaceInput as it was written first, per pixel: the faster one must give the same floats, bit for bit. */
+function referenceInput(img: { data: Uint8Array; width: number; height: number }, lb: ReturnType<typeof letterbox>): Float32Array {
+  const size = BLAZEFACE_INPUT_SIZE;
+  const out = new Float32Array(size * size * 3).fill(-1);
+  const { region, scale, padX, padY } = lb;
+  const x0 = Math.ceil(padX - 1e-6), x1 = Math.floor(size - padX + 1e-6);
+  const y0 = Math.ceil(padY - 1e-6), y1 = Math.floor(size - padY + 1e-6);
+  const step = 1 / scale;
+  const { data, width, height } = img;
+  const k = 2 / 255;
+  for (let oy = y0; oy < y1; oy++) {
+    const sy0 = region.y + (oy - padY) * step;
+    for (let ox = x0; ox < x1; ox++) {
+      const sx0 = region.x + (ox - padX) * step;
+      let r = 0, g = 0, b = 0;
+      if (step > 1) {
+        const ax = Math.max(0, Math.floor(sx0)), bx = Math.min(width, Math.max(ax + 1, Math.floor(sx0 + step)));
+        const ay = Math.max(0, Math.floor(sy0)), by = Math.min(height, Math.max(ay + 1, Math.floor(sy0 + step)));
+        for (let yy = ay; yy < by; yy++) {
+          let p = (yy * width + ax) * 3;
+          for (let xx = ax; xx < bx; xx++, p += 3) {
+            r += data[p]!; g += data[p + 1]!; b += data[p + 2]!;
+          }
+        }
+        const n = (bx - ax) * (by - ay);
+        r /= n; g /= n; b /= n;
+      } else {
+        const fx = Math.min(width - 1, Math.max(0, sx0 + step / 2 - 0.5));
+        const fy = Math.min(height - 1, Math.max(0, sy0 + step / 2 - 0.5));
+        const ix = Math.floor(fx), iy = Math.floor(fy);
+        const jx = Math.min(width - 1, ix + 1), jy = Math.min(height - 1, iy + 1);
+        const tx = fx - ix, ty = fy - iy;
+        const p00 = (iy * width + ix) * 3, p01 = (iy * width + jx) * 3, p10 = (jy * width + ix) * 3, p11 = (jy * width + jx) * 3;
+        const mix = (c: number): number =>
+          (data[p00 + c]! * (1 - tx) + data[p01 + c]! * tx) * (1 - ty) + (data[p10 + c]! * (1 - tx) + data[p11 + c]! * tx) * ty;
+        r = mix(0); g = mix(1); b = mix(2);
+      }
+      const o = (oy * size + ox) * 3;
+      out[o] = r * k - 1; out[o + 1] = g * k - 1; out[o + 2] = b * k - 1;
+    }
+  }
+  return out;
+}
+
+describe('the input made once per row and column', () => {
+  it('gives the per-pixel input bit for bit: shrunk, enlarged, whole photos and tiles', () => {
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const [width, height] of [[1024, 683], [640, 405], [300, 1024], [200, 120], [97, 61]] as const) {
+      const data = new Uint8Array(width * height * 3).map(() => Math.floor(random() * 256));
+      const img = { data, width, height };
+      const regions = [{ x: 0, y: 0, width, height }, ...tilesOf(width, height), { x: 13.5, y: 7.25, width: width / 3, height: height / 5 }];
+      for (const region of regions) {
+        const lb = letterbox(region);
+        const a = blazeFaceInput(img, lb), b = referenceInput(img, lb);
+        expect(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer)), `${width}x${height} ${JSON.stringify(region)}`).toBe(0);
+      }
+    }
+  });
+});
+
 describe('tiles, the SSD-like box and the detector setting', () => {
   it('cuts a photo into 2x2 tiles that cover it and overlap', () => {
     const tiles = tilesOf(1000, 600);

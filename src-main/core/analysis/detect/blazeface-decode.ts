@@ -150,18 +150,32 @@ export function blazeFaceInput(img: RgbImage, lb: Letterbox, out = new Float32Ar
   const step = 1 / scale;
   const { data, width, height } = img;
   const k = 2 / 255;
+  if (x1 <= x0 || y1 <= y0) return out;
+  // Each column's and each row's source span, computed once (the same figures as per pixel:
+  // this is five passes a photo, 40 of its ~110 ms of detection when computed per pixel).
+  const cols = x1 - x0;
+  const sxs = new Float64Array(cols);
+  const axs = new Int32Array(cols), bxs = new Int32Array(cols);
+  for (let ox = x0; ox < x1; ox++) {
+    const sx0 = region.x + (ox - padX) * step;
+    sxs[ox - x0] = sx0;
+    const ax = Math.max(0, Math.floor(sx0));
+    axs[ox - x0] = ax;
+    bxs[ox - x0] = Math.min(width, Math.max(ax + 1, Math.floor(sx0 + step)));
+  }
   for (let oy = y0; oy < y1; oy++) {
     const sy0 = region.y + (oy - padY) * step;
-    for (let ox = x0; ox < x1; ox++) {
-      const sx0 = region.x + (ox - padX) * step;
-      let r = 0, g = 0, b = 0;
-      if (step > 1) {
-        // Area mean over the photo pixels this input pixel covers.
-        const ax = Math.max(0, Math.floor(sx0)), bx = Math.min(width, Math.max(ax + 1, Math.floor(sx0 + step)));
-        const ay = Math.max(0, Math.floor(sy0)), by = Math.min(height, Math.max(ay + 1, Math.floor(sy0 + step)));
+    let o = (oy * size + x0) * 3;
+    if (step > 1) {
+      // Area mean over the photo pixels this input pixel covers (whole-number sums: exact in any order).
+      const ay = Math.max(0, Math.floor(sy0)), by = Math.min(height, Math.max(ay + 1, Math.floor(sy0 + step)));
+      for (let c = 0; c < cols; c++, o += 3) {
+        const ax = axs[c]!, bx = bxs[c]!;
+        let r = 0, g = 0, b = 0;
         for (let yy = ay; yy < by; yy++) {
           let p = (yy * width + ax) * 3;
-          for (let xx = ax; xx < bx; xx++, p += 3) {
+          const end = (yy * width + bx) * 3;
+          for (; p < end; p += 3) {
             r += data[p]!;
             g += data[p + 1]!;
             b += data[p + 2]!;
@@ -169,22 +183,27 @@ export function blazeFaceInput(img: RgbImage, lb: Letterbox, out = new Float32Ar
         }
         const n = (bx - ax) * (by - ay);
         r /= n; g /= n; b /= n;
-      } else {
-        // Bilinear at the input pixel's centre.
-        const fx = Math.min(width - 1, Math.max(0, sx0 + step / 2 - 0.5));
-        const fy = Math.min(height - 1, Math.max(0, sy0 + step / 2 - 0.5));
-        const ix = Math.floor(fx), iy = Math.floor(fy);
-        const jx = Math.min(width - 1, ix + 1), jy = Math.min(height - 1, iy + 1);
-        const tx = fx - ix, ty = fy - iy;
-        const p00 = (iy * width + ix) * 3, p01 = (iy * width + jx) * 3, p10 = (jy * width + ix) * 3, p11 = (jy * width + jx) * 3;
-        const mix = (c: number): number =>
-          (data[p00 + c]! * (1 - tx) + data[p01 + c]! * tx) * (1 - ty) + (data[p10 + c]! * (1 - tx) + data[p11 + c]! * tx) * ty;
-        r = mix(0); g = mix(1); b = mix(2);
+        out[o] = r * k - 1;
+        out[o + 1] = g * k - 1;
+        out[o + 2] = b * k - 1;
       }
-      const o = (oy * size + ox) * 3;
-      out[o] = r * k - 1;
-      out[o + 1] = g * k - 1;
-      out[o + 2] = b * k - 1;
+    } else {
+      // Bilinear at the input pixel's centre.
+      const fy = Math.min(height - 1, Math.max(0, sy0 + step / 2 - 0.5));
+      const iy = Math.floor(fy);
+      const jy = Math.min(height - 1, iy + 1);
+      const ty = fy - iy;
+      for (let c = 0; c < cols; c++, o += 3) {
+        const fx = Math.min(width - 1, Math.max(0, sxs[c]! + step / 2 - 0.5));
+        const ix = Math.floor(fx);
+        const jx = Math.min(width - 1, ix + 1);
+        const tx = fx - ix;
+        const p00 = (iy * width + ix) * 3, p01 = (iy * width + jx) * 3, p10 = (jy * width + ix) * 3, p11 = (jy * width + jx) * 3;
+        for (let ch = 0; ch < 3; ch++) {
+          const v = (data[p00 + ch]! * (1 - tx) + data[p01 + ch]! * tx) * (1 - ty) + (data[p10 + ch]! * (1 - tx) + data[p11 + ch]! * tx) * ty;
+          out[o + ch] = v * k - 1;
+        }
+      }
     }
   }
   return out;
