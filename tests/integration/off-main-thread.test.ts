@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupingPlanner, ResolvedGrouping } from '../../src-main/core/grouping/grouping.service.js';
 import { DEFAULT_GROUPING, GroupingService } from '../../src-main/core/grouping/grouping.service.js';
 import { workerGroupingPlanner } from '../../src-main/core/grouping/grouping-planner.js';
+import { LibraryWorker } from '../../src-main/core/db/library-worker.js';
+import { workerScript } from '../../src-main/core/worker-script.js';
 import { createApp } from '../../src-main/core/app.js';
 import { switchInWorker } from '../../src-main/core/learning/switch-in-worker.js';
 import { tempDir } from '../support/paths.js';
@@ -92,7 +94,10 @@ describe('the regrouping of a switch of recognition in a worker', () => {
     expect(asked).toEqual(['undecided', undefined]);
   });
 
-  it("writes a scan's grouping in the worker, as the main thread would, and nothing on the main thread", async () => {
+  it.each([
+    ['started when asked', false],
+    ['started ahead, as a scan starts it while its photos are analysed', true],
+  ])("writes a scan's grouping in the worker (%s), as the main thread would, and nothing on the main thread", async (_, ahead) => {
     // Two copies of the library, each with the faces of three people taken out of them (new
     // faces, as a scan leaves them): one grouped by the app (planned and written in a worker),
     // one by a grouping that plans and writes here.
@@ -116,7 +121,9 @@ describe('the regrouping of a switch of recognition in a worker', () => {
         return applyGrouping(...args);
       };
       const grouping = new GroupingService(local.faces, local.people, local.labels, null, DEFAULT_GROUPING);
+      const done = ahead ? worker.grouping.prestart() : () => {};
       const [a, b] = await Promise.all([worker.grouping.groupNewFaces(), grouping.groupNewFaces()]);
+      done();
       expect(written.main).toBe(0);
       expect({ ...a, ms: 0 }).toEqual({ ...b, ms: 0 });
       expect(a.newFaces).toBe(fresh.length);
@@ -158,5 +165,33 @@ describe('the regrouping of a switch of recognition in a worker', () => {
       }
     };
     expect(assignments(inWorker)).toEqual(assignments(here));
+  });
+});
+
+describe('a grouping worker started ahead', () => {
+  it('is ended when no plan uses it, even while it loads, and the next plan still comes out', async () => {
+    const { app } = lib;
+    const planner = workerGroupingPlanner(app.dbFile, app.cacheDir, app.seedEmbedding.modelDir);
+    // Ended at once (loading its job and the pair head), then once more after a plan.
+    const done = planner.prestart!();
+    done();
+    const resolved: ResolvedGrouping = { settings: DEFAULT_GROUPING, head: null };
+    const alone = await planner(resolved, undefined, false);
+    const again = planner.prestart!();
+    again();
+    expect(await planner(resolved, undefined, false)).toEqual(alone);
+  });
+
+  it('starts without holding the process open, and is gone once closed', () => {
+    const { app } = lib;
+    const worker = new LibraryWorker(
+      { dbFile: app.dbFile, jobModule: workerScript(new URL('../../src-main/core/grouping/', import.meta.url).href, 'grouping.job.js'), context: { cacheDir: app.cacheDir, seedModelDir: app.seedEmbedding.modelDir }, writes: false },
+      false,
+    );
+    expect(worker.alive).toBe(false);
+    worker.start();
+    expect(worker.alive).toBe(true);
+    worker.close();
+    expect(worker.alive).toBe(false);
   });
 });

@@ -5,11 +5,11 @@
  * cannot load, or the ONNX files were made from other weights than the installed face-api's,
  * `load` answers null and the analyser runs TF.js.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { fileSha256 } from '../ml/file-sha256.js';
 import { createOrtSession, loadOrt, type Ort, type OrtSession as Session } from '../ml/ort.js';
 import { modelsDir } from '../paths.js';
 import { faceApiModelDir } from './face-models.js';
@@ -47,7 +47,7 @@ export function faceNetsOnnxDir(): string {
 }
 
 export async function faceApiWeightsSha256(net: FaceNetName): Promise<string> {
-  return createHash('sha256').update(await readFile(path.join(faceApiModelDir(), FACE_NETS[net].weights))).digest('hex');
+  return fileSha256(path.join(faceApiModelDir(), FACE_NETS[net].weights));
 }
 
 async function recordedSha256(file: string): Promise<string | null> {

@@ -49,8 +49,18 @@ export class LibraryWorker<I, O> {
     return this.worker !== undefined;
   }
 
+  /**
+   * Starts the worker now, ahead of the first request (its job loads what it needs meanwhile);
+   * it does not hold the process open while it waits, and `close` ends it if never asked.
+   */
+  start(): void {
+    if (this.worker) return;
+    this.worker = this.spawn();
+    this.worker.unref();
+  }
+
   run(input: I): Promise<O> {
-    const worker = (this.worker ??= this.start());
+    const worker = (this.worker ??= this.spawn());
     const id = ++this.nextId;
     // Held while it answers: a command waiting for it must not end for want of work.
     worker.ref();
@@ -68,7 +78,7 @@ export class LibraryWorker<I, O> {
     void worker?.terminate();
   }
 
-  private start(): Worker {
+  private spawn(): Worker {
     const worker = new Worker(workerScript(import.meta.url, 'library.worker.js'), { workerData: this.data });
     worker.on('message', (reply: LibraryWorkerReply) => {
       const waiting = this.pending.get(reply.id);

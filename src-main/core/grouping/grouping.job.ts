@@ -26,10 +26,13 @@ export interface GroupingJobInput {
 }
 
 export function createJob(db: Db, context: GroupingJobContext): LibraryJob<GroupingJobInput, PlannedGrouping> {
+  const faces = new FacesRepository(db);
+  const seed = new SeedEmbeddingService(faces, new EmbeddingsRepository(db), context.cacheDir, context.seedModelDir);
+  // The pair head loaded as the worker starts (a scan starts it while its photos are analysed);
+  // a failure to load is met, and reported, where the plan asks for it.
+  seed.pairScorer().catch(() => undefined);
   return {
     async run({ resolved, release, write }) {
-      const faces = new FacesRepository(db);
-      const seed = new SeedEmbeddingService(faces, new EmbeddingsRepository(db), context.cacheDir, context.seedModelDir);
       const grouping = new GroupingService(faces, new PeopleRepository(db), new LabelsRepository(db), new FusedCandidatePairHead(seed), resolved.settings, undefined, undefined, context.cacheDir);
       try {
         const plan = await grouping.plan({ release }, resolved);

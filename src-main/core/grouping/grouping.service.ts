@@ -74,7 +74,14 @@ export type PlannedGrouping = { written: true; summary: GroupingSummary } | ({ w
  * Makes a grouping plan elsewhere (a worker thread on the same database), and with `write`
  * writes it there too, on that thread's own connection.
  */
-export type GroupingPlanner = (resolved: ResolvedGrouping, release: 'undecided' | undefined, write: boolean) => Promise<PlannedGrouping>;
+export interface GroupingPlanner {
+  (resolved: ResolvedGrouping, release: 'undecided' | undefined, write: boolean): Promise<PlannedGrouping>;
+  /**
+   * Gets the next writing plan's thread ready now (its models load meanwhile); the returned
+   * function ends it if no plan used it.
+   */
+  prestart?: () => () => void;
+}
 
 /** Where each face id is in the list: a binary search where the list is in id order (a library's read is), else a map. */
 function indexOfFaceId(all: readonly FaceForGrouping[]): (id: number) => number | undefined {
@@ -163,6 +170,14 @@ export class GroupingService {
     planned ??= { written: false, ...(await this.plan(run)) };
     if (!planned.written) this.write(planned, run.alsoInTransaction);
     return { ...planned.summary, ms: performance.now() - t0 };
+  }
+
+  /**
+   * Starts where the next groupNewFaces plans (a scan's, started as its analysis begins) so
+   * that it is ready by then; call the returned function once done, used or not.
+   */
+  prestart(): () => void {
+    return this.planner?.prestart?.() ?? (() => {});
   }
 
   /** Writes a plan against what it read (see groupNewFaces); `alsoInTransaction` runs in the same transaction. */

@@ -105,6 +105,8 @@ export class ScanPipeline {
     if (list.length === 0) throw new Error('There is no folder to scan');
     // Started first: the workers load their models while the folder is walked and hashed.
     const pool = new PipelinePool(this.workers);
+    // And the grouping's thread: it loads the pair head meanwhile, not after the last photo.
+    const groupingDone = this.grouping.prestart();
     try {
       const index = resume
         ? { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [], outside: [] }
@@ -139,6 +141,7 @@ export class ScanPipeline {
       const tags = this.names ? await this.names.importNew(signal) : null;
       return await this.groupAndSum(list, t0, index, analysis, seedEmbedding, fingerprints, tags, onEvent);
     } finally {
+      groupingDone();
       await pool.close();
     }
   }

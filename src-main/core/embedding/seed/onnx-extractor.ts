@@ -4,11 +4,11 @@
  * platform it ships no library for) or the model has no ONNX file made from its current
  * weights, `load` answers null and the caller runs TF.js.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { fileSha256 } from '../../ml/file-sha256.js';
 import { createOrtSession, loadOrt, type Ort, type OrtSession } from '../../ml/ort.js';
 import { SEED_EMBEDDING_DIM, SEED_INPUT_SIZE } from './seed-architecture.js';
 
@@ -33,7 +33,7 @@ async function recordedSha256(file: string): Promise<string | null> {
 }
 
 export async function extractorWeightsSha256(modelDir: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path.join(modelDir, 'extractor', 'weights.bin'))).digest('hex');
+  return fileSha256(path.join(modelDir, 'extractor', 'weights.bin'));
 }
 
 export class OnnxExtractor {

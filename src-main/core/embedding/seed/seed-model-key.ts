@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { fileSha256 } from '../../ml/file-sha256.js';
+
 export interface SeedModelKeys {
   /**
    * Names the embedding: `seed500:<version>:<sha256 of the extractor's weights, 12 hex>`, with
@@ -25,7 +27,7 @@ export async function seedModelKeys(dir: string): Promise<SeedModelKeys> {
     shiftAverage?: number;
     pairScore?: unknown;
   };
-  const sha = async (part: string, n: number): Promise<string> => createHash('sha256').update(await readFile(path.join(dir, part, 'weights.bin'))).digest('hex').slice(0, n);
+  const sha = async (part: string, n: number): Promise<string> => (await fileSha256(path.join(dir, part, 'weights.bin'))).slice(0, n);
   const views = `${manifest.flipAverage === true ? ':flip' : ''}${manifest.shiftAverage !== undefined ? `:shift${manifest.shiftAverage}` : ''}`;
   const key = `seed500:${path.basename(path.resolve(dir))}:${await sha(manifest.extractor, 12)}${views}`;
   const score = manifest.pairScore !== undefined ? `+score:${createHash('sha256').update(JSON.stringify(manifest.pairScore)).digest('hex').slice(0, 8)}` : '';
