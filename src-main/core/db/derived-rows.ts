@@ -185,7 +185,8 @@ function validChain(db: Db, spec: DerivedRowsSpec, epoch: bigint, keyHash: Buffe
   return chain;
 }
 
-function readVectors(rows: Iterable<unknown[]>, dims: number, expected: number): { ids: Int32Array; vectors: Float32Array } {
+/** Appends rows (face id, vector blob of `dims` floats; others skipped) in face order to growing arrays. */
+export function readVectorRows(rows: Iterable<unknown[]>, dims: number, expected: number): { ids: Int32Array; vectors: Float32Array } {
   let ids = new Int32Array(Math.max(16, expected));
   let vectors = new Float32Array(ids.length * dims);
   let n = 0;
@@ -215,7 +216,7 @@ function lookUp(db: Db, spec: DerivedRowsSpec, sortedIds: Int32Array): { ids: In
       if (blob !== undefined) yield [id, blob];
     }
   }
-  return readVectors(rows(), spec.dims, sortedIds.length);
+  return readVectorRows(rows(), spec.dims, sortedIds.length);
 }
 
 function snapshot(db: Db, spec: DerivedRowsSpec, sortedIds: Int32Array, keyHash: Buffer): Snapshot {
@@ -229,7 +230,7 @@ function snapshot(db: Db, spec: DerivedRowsSpec, sortedIds: Int32Array, keyHash:
     const tail = epoch === undefined ? 0 : db.prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM embeddings ${NARROW} WHERE model_id = ? AND face_id > ?`).get(spec.modelId, covered)!.n;
     if (epoch !== undefined && tail > 0 && (tail <= TAIL_ALWAYS || tail <= 8 * sortedIds.length)) {
       const rows = db.prepare<[number, number], unknown[]>('SELECT face_id, vector FROM embeddings WHERE model_id = ? AND face_id > ? ORDER BY face_id').raw(true);
-      return { epoch, chain, ...readVectors(rows.iterate(spec.modelId, covered) as Iterable<unknown[]>, spec.dims, tail), wholeTail: true };
+      return { epoch, chain, ...readVectorRows(rows.iterate(spec.modelId, covered) as Iterable<unknown[]>, spec.dims, tail), wholeTail: true };
     }
     return { epoch, chain, ...lookUp(db, spec, asked), wholeTail: false };
   })();

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import path from 'node:path';
 
 import type { Db } from './database.js';
-import { NARROW } from './derived-rows.js';
+import { NARROW, readVectorRows } from './derived-rows.js';
 
 /** Rows of one model's vectors in face order: `ids[i]`'s vector is row i of `vectors` (row-major, n x dims). */
 export interface DescriptorMatrix {
@@ -83,24 +83,8 @@ function writeMatrix(file: string, modelId: number, epoch: bigint, m: Descriptor
 
 /** Appends rows (face id, vector blob) in face order to growing arrays. */
 function readRows(rows: Iterable<unknown[]>, dims: number, expected: number): DescriptorMatrix {
-  let ids = new Int32Array(Math.max(16, expected));
-  let vectors = new Float32Array(ids.length * dims);
-  let n = 0;
-  for (const [id, blob] of rows as Iterable<[number, Buffer]>) {
-    if (blob.byteLength !== dims * 4) continue;
-    if (n === ids.length) {
-      const moreIds = new Int32Array(ids.length * 2);
-      moreIds.set(ids);
-      const moreVectors = new Float32Array(moreIds.length * dims);
-      moreVectors.set(vectors);
-      ids = moreIds;
-      vectors = moreVectors;
-    }
-    ids[n] = id;
-    new Uint8Array(vectors.buffer, n * dims * 4, dims * 4).set(blob);
-    n++;
-  }
-  return { ids: ids.subarray(0, n), vectors: vectors.subarray(0, n * dims), n, dims };
+  const { ids, vectors } = readVectorRows(rows, dims, expected);
+  return { ids, vectors, n: ids.length, dims };
 }
 
 /** When the faces read past the file are more than this share of it, the file is written again (else they are read from the database each time). */
