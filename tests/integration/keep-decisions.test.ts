@@ -7,7 +7,18 @@ import { ANALYZER_VERSION } from '../../src-main/core/analysis/descriptor.js';
 import type { StatusReport } from '../../src-main/core/library/library-status.js';
 import { copyInto } from '../support/bad-files.js';
 import { runCli, runCliJson } from '../support/cli.js';
-import { decisionPhotos, decisionRows, facesIn, onlyFace, readRows, withApp, type DecisionRows, type FaceState } from '../support/library-rows.js';
+import {
+  decisionPhotos,
+  decisionRows,
+  facesIn,
+  makePersonDecisions,
+  onlyFace,
+  readRows,
+  withApp,
+  type DecisionRows,
+  type FaceState,
+  type PersonDecisionIds,
+} from '../support/library-rows.js';
 import { tempDir } from '../support/paths.js';
 
 // A library the user has worked on (names, a merge, "not this person", a chosen cover, review
@@ -58,40 +69,14 @@ describe('the user\'s decisions survive a re-analysis of the photos', () => {
   let reanalysis: { analysis: { done: number; errors: number } };
   let afterReanalysis: Decisions;
   let reanalysedFaces: FaceState[];
-  let ids: { anna: number; ben: number; coupleDecided: number; coupleUndecided: number; benCover: number };
+  let ids: PersonDecisionIds;
 
   beforeAll(async () => {
     for (const [name, file] of Object.entries(files)) copyInto(lib, file, name);
     runCliJson(['scan', lib, '--db', db]);
     first = facesIn(db);
 
-    ids = await withApp(db, (app) => {
-      const personOf = (file: string): number => app.faces.find(onlyFace(first, file).id)!.personId!;
-      const anna = personOf('anna-1.jpg');
-      const ben = personOf('ben-1.jpg');
-      app.edits.rename(anna, 'Anna');
-      app.edits.rename(ben, 'Ben');
-      // A merge: every photo of Anna into one person (a no-op where grouping did it), and Cara into Ben.
-      for (const file of ['anna-2.jpg', 'anna-3.jpg', 'ben-2.jpg']) {
-        const p = personOf(file);
-        const target = file.startsWith('anna') ? anna : ben;
-        if (p !== target) app.edits.merge(target, [p]);
-      }
-      expect(personOf('cara-1.jpg')).not.toBe(ben);
-      app.edits.merge(ben, [personOf('cara-1.jpg')]);
-      // "Not this person": Cara's face leaves Ben again.
-      app.edits.rejectFaces(ben, [onlyFace(first, 'cara-1.jpg').id]);
-      const benCover = onlyFace(first, 'ben-2.jpg').id;
-      app.edits.setCover(ben, benCover);
-      // Review answers: one about a face of the couple, one about two faces of Anna, one skipped.
-      const couple = first.filter((f) => f.file === 'couple.jpg');
-      expect(couple.length).toBe(2);
-      const [coupleDecided, coupleUndecided] = couple.map((f) => f.id) as [number, number];
-      app.edits.answerReview(coupleDecided, onlyFace(first, 'anna-1.jpg').id, 'different');
-      app.edits.answerReview(onlyFace(first, 'anna-1.jpg').id, onlyFace(first, 'anna-2.jpg').id, 'same');
-      app.edits.answerReview(onlyFace(first, 'ben-1.jpg').id, onlyFace(first, 'anna-3.jpg').id, 'skip');
-      return { anna, ben, coupleDecided, coupleUndecided, benCover };
-    });
+    ids = await withApp(db, (app) => makePersonDecisions(app, first));
     before = decisionsIn(db);
 
     // As after an analyser upgrade: every photo was analysed by an older version.

@@ -80,30 +80,53 @@ export function decisionPhotos(): Record<string, string> {
   };
 }
 
+/** The face ids the decisions of makePersonDecisions refer to. */
+export interface PersonDecisionIds {
+  anna: number;
+  ben: number;
+  coupleDecided: number;
+  coupleUndecided: number;
+  benCover: number;
+}
+
 /**
- * The decisions an upgrade must keep, made on the re-analysis library: Anna and Ben named and
- * gathered, Cara merged into Ben then rejected, a cover, review answers of each kind, and the
- * group photo's small faces each named with two said to be different. Returns the party's face ids.
+ * Decisions a re-analysis must keep: Anna and Ben named and gathered, Cara merged into Ben then
+ * rejected ("not this person"), Ben's cover, and review answers of each kind (a face of the
+ * couple "different" from Anna, two of Anna's faces "same", one skipped).
  */
-export function makeUpgradeDecisions(app: FacePairApp, faces: readonly FaceState[]): number[] {
+export function makePersonDecisions(app: FacePairApp, faces: readonly FaceState[]): PersonDecisionIds {
   const personOf = (file: string): number => app.faces.find(onlyFace(faces, file).id)!.personId!;
   const anna = personOf('anna-1.jpg');
   const ben = personOf('ben-1.jpg');
   app.edits.rename(anna, 'Anna');
   app.edits.rename(ben, 'Ben');
+  // A merge: every photo of Anna into one person (a no-op where grouping did it), and Cara into Ben.
   for (const file of ['anna-2.jpg', 'anna-3.jpg', 'ben-2.jpg']) {
     const p = personOf(file);
     const target = file.startsWith('anna') ? anna : ben;
     if (p !== target) app.edits.merge(target, [p]);
   }
+  expect(personOf('cara-1.jpg')).not.toBe(ben);
   app.edits.merge(ben, [personOf('cara-1.jpg')]);
   app.edits.rejectFaces(ben, [onlyFace(faces, 'cara-1.jpg').id]);
-  app.edits.setCover(ben, onlyFace(faces, 'ben-2.jpg').id);
+  const benCover = onlyFace(faces, 'ben-2.jpg').id;
+  app.edits.setCover(ben, benCover);
   const couple = faces.filter((f) => f.file === 'couple.jpg');
   expect(couple).toHaveLength(2);
-  app.edits.answerReview(couple[0]!.id, onlyFace(faces, 'anna-1.jpg').id, 'different');
+  const [coupleDecided, coupleUndecided] = couple.map((f) => f.id) as [number, number];
+  app.edits.answerReview(coupleDecided, onlyFace(faces, 'anna-1.jpg').id, 'different');
   app.edits.answerReview(onlyFace(faces, 'anna-1.jpg').id, onlyFace(faces, 'anna-2.jpg').id, 'same');
   app.edits.answerReview(onlyFace(faces, 'ben-1.jpg').id, onlyFace(faces, 'anna-3.jpg').id, 'skip');
+  return { anna, ben, coupleDecided, coupleUndecided, benCover };
+}
+
+/**
+ * The decisions an upgrade must keep, made on the re-analysis library: those of
+ * makePersonDecisions, and the group photo's small faces each named with two said to be
+ * different. Returns the party's face ids.
+ */
+export function makeUpgradeDecisions(app: FacePairApp, faces: readonly FaceState[]): number[] {
+  makePersonDecisions(app, faces);
   const party = faces.filter((f) => f.file === 'party.jpg');
   expect(party.length).toBeGreaterThanOrEqual(5);
   party.forEach((f, i) => app.edits.rename(app.faces.find(f.id)!.personId!, `Guest ${i + 1}`));

@@ -110,7 +110,7 @@ function openChunk(file: string, want: { rowDims: number; modelId: number; epoch
 }
 
 /** Reads into the view at `position`, in parts (readSync reads at most 2 GiB at once); false where the file is shorter. */
-function readInto(fd: number, into: Uint8Array, position: number): boolean {
+export function readInto(fd: number, into: Uint8Array, position: number): boolean {
   for (let done = 0; done < into.byteLength; ) {
     const got = readSync(fd, into, done, Math.min(into.byteLength - done, 1 << 30), position + done);
     if (got <= 0) return false;

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import path from 'node:path';
 
 import type { Db } from './database.js';
-import { NARROW, readVectorRows } from './derived-rows.js';
+import { NARROW, readInto, readVectorRows } from './derived-rows.js';
 
 /** Rows of one model's vectors in face order: `ids[i]`'s vector is row i of `vectors` (row-major, n x dims). */
 export interface DescriptorMatrix {
@@ -45,15 +45,6 @@ function readHeader(file: string, modelId: number, dims: number): (Header & { fd
   return { ...h, fd };
 }
 
-/** Reads `bytes` of the file at `position` into the view, in parts (readSync reads at most 2 GiB at once). */
-function readInto(fd: number, into: Uint8Array, position: number): boolean {
-  for (let done = 0; done < into.byteLength; ) {
-    const got = readSync(fd, into, done, Math.min(into.byteLength - done, 1 << 30), position + done);
-    if (got <= 0) return false;
-    done += got;
-  }
-  return true;
-}
 
 /** Writes the matrix with its epoch (to a file beside, then renamed: a reader sees the old file or the new one). A failed write only costs the next run a full read. */
 function writeMatrix(file: string, modelId: number, epoch: bigint, m: DescriptorMatrix): void {
