@@ -96,7 +96,9 @@ describe('finding photos in the window', () => {
     expect(await page.getByTestId('photos-count').textContent()).toBe('5 photos');
     const order = await page.getByTestId('photo-tile').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-photo-id'))));
     expect(order).toEqual(PHOTOS.map(([file]) => photoId(file)));
-    // June 2024, March 2024, December 2023 (two photos), August 2023.
+    // June 2024, March 2024, December 2023 (two photos), August 2023. The labels come with the
+    // tiles' dates, which may arrive after the tiles: wait for one before counting them.
+    await page.getByTestId('month-label').first().waitFor();
     expect(await page.getByTestId('month-label').count()).toBe(4);
     const crowd = one<{ n: number }>('SELECT count(*) AS n FROM faces WHERE photo_id = ? AND lost_at IS NULL', photoId('opencv-course_group1.jpg')).n;
     expect(await page.getByTestId('photo-tile').first().getByTestId('photo-tile-people').textContent()).toMatch(new RegExp(`^(Anna, Ben|Ben, Anna), ${crowd - 2} unnamed$`));
