@@ -8,5 +8,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 300_000,
+    // A poll waits for what the app does in its own time (a write, a regroup, a re-render): on a
+    // loaded 2-core machine that took over the 1 s default (a merge after an undo, in CI).
+    expect: { poll: { timeout: 30_000, interval: 50 } },
   },
 });
