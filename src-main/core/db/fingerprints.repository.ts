@@ -116,11 +116,27 @@ export class FingerprintsRepository {
       if ((err as { code?: string }).code !== 'SQLITE_TOOBIG') throw err;
     }
     if (!photos || !hashes) return inIdOrder(this.searchRowByRow());
-    const identity = (id: number): Identity => {
-      const row = this.identityStmt.get(id);
-      return { contentHash: row?.content_hash ?? '', width: row?.width ?? 0, height: row?.height ?? 0 };
-    };
-    return joinSearchRows(...photos, ...hashes, identity);
+    return joinSearchRows(...photos, ...hashes, (id) => this.identity(id));
+  }
+
+  /**
+   * Every analysed photo by id with its size in bytes, as listForSearch gives them but without
+   * their hashes (a listing whose pairs are stored finds only the exact copies itself).
+   */
+  listForExact(): SearchRow[] {
+    let photos: [number, string | null] | undefined;
+    try {
+      photos = this.searchPhotosStmt.get();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_TOOBIG') throw err;
+    }
+    if (!photos) return inIdOrder(this.searchRowByRow()).photos;
+    return joinSearchRows(...photos, 0, null, (id) => this.identity(id)).photos;
+  }
+
+  private identity(id: number): Identity {
+    const row = this.identityStmt.get(id);
+    return { contentHash: row?.content_hash ?? '', width: row?.width ?? 0, height: row?.height ?? 0 };
   }
 
   /** listForSearch, a row at a time. */
