@@ -43,7 +43,7 @@ export class DuplicatePairsRepository {
     this.staleStmt = db.prepare<[], [number, number]>("SELECT s.photo_id, s.token FROM duplicate_stale s JOIN photos p ON p.id = s.photo_id WHERE p.status = 'done'").raw();
     this.relatedStmt = db.prepare<[], [number, number, string]>("SELECT a, b, class FROM duplicate_pairs INDEXED BY duplicate_pairs_related WHERE class <> 'none' ORDER BY a, b").raw();
     this.clearStmt = db.prepare('DELETE FROM duplicate_pairs');
-    this.staleAllStmt = db.prepare('INSERT OR REPLACE INTO duplicate_stale (photo_id, token) SELECT photo_id, random() FROM photo_fingerprints');
+    this.staleAllStmt = db.prepare('INSERT OR REPLACE INTO duplicate_stale (photo_id, token) SELECT photo_id, random() & 9007199254740991 FROM photo_fingerprints');
     // A photo no longer analysed needs no search: it is marked stale again when it comes back.
     this.dropOrphansStmt = db.prepare("DELETE FROM duplicate_stale WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.id = duplicate_stale.photo_id AND p.status = 'done')");
     this.dropStaleStmt = db.prepare('DELETE FROM duplicate_stale WHERE photo_id = ? AND token = ?');

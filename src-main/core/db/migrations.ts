@@ -437,46 +437,49 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The photos to search again (each against every analysed photo): whatever the finer
       -- check reads of them changed since they were searched (fingerprint, size in pixels,
       -- analysis, faces), or they came back among the analysed photos. The token changes with
-      -- every change, so that a search that ran while the photo changed stores nothing for it.
-      -- No foreign key: a face's cascade from its photo's delete would add a row here.
+      -- every change, so that a search that ran while the photo changed stores nothing for it
+      -- (53 bits: a JavaScript number holds it exactly). Each trigger deletes, then inserts: an
+      -- INSERT OR REPLACE would take the conflict rule of the statement that fired it (an upsert
+      -- of a fingerprint: abort). No foreign key: a face's cascade from its photo's delete would
+      -- add a row here.
       CREATE TABLE duplicate_stale (
         photo_id INTEGER PRIMARY KEY,
         token INTEGER NOT NULL
       ) STRICT;
       CREATE TRIGGER duplicate_stale_fingerprint_insert AFTER INSERT ON photo_fingerprints
       BEGIN
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random());
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random() & 9007199254740991);
       END;
       CREATE TRIGGER duplicate_stale_fingerprint_update AFTER UPDATE ON photo_fingerprints
       BEGIN
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random());
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random());
+        DELETE FROM duplicate_stale WHERE photo_id = OLD.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random() & 9007199254740991);
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random() & 9007199254740991);
       END;
       CREATE TRIGGER duplicate_stale_photo_update AFTER UPDATE OF width, height, analyzer_version ON photos
       BEGIN
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (NEW.id, random());
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.id, random() & 9007199254740991);
       END;
       CREATE TRIGGER duplicate_stale_photo_back AFTER UPDATE OF status ON photos
         WHEN NEW.status = 'done' AND OLD.status <> 'done'
       BEGIN
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (NEW.id, random());
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.id, random() & 9007199254740991);
       END;
       CREATE TRIGGER duplicate_stale_face_insert AFTER INSERT ON faces
       BEGIN
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random());
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random() & 9007199254740991);
       END;
       CREATE TRIGGER duplicate_stale_face_update AFTER UPDATE OF photo_id, idx, x, y, w, h, lost_at, not_face_at ON faces
       BEGIN
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random());
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random());
+        DELETE FROM duplicate_stale WHERE photo_id = OLD.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random() & 9007199254740991);
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random() & 9007199254740991);
       END;
       CREATE TRIGGER duplicate_stale_face_delete AFTER DELETE ON faces
         WHEN EXISTS (SELECT 1 FROM photos WHERE id = OLD.photo_id)
       BEGIN
-        INSERT OR REPLACE INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random());
+        DELETE FROM duplicate_stale WHERE photo_id = OLD.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random() & 9007199254740991);
       END;
       -- A library analysed before: every photo is searched once, at the first listing or scan.
-      INSERT INTO duplicate_stale (photo_id, token) SELECT photo_id, random() FROM photo_fingerprints;
+      INSERT INTO duplicate_stale (photo_id, token) SELECT photo_id, random() & 9007199254740991 FROM photo_fingerprints;
     `,
   },
 ];
