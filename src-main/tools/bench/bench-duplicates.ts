@@ -305,6 +305,11 @@ async function runFacePair(dir: string, truth: TruthFile[], sources: Sources): P
     const tList = performance.now();
     const groups = await app.duplicates.list({ withExif: false });
     const listSeconds = (performance.now() - tList) / 1000;
+    // The same library by a search of the whole of it (the design before the stored pairs): the same groups.
+    app.duplicates.pairsFrom = 'search';
+    const searched = await app.duplicates.list({ withExif: false });
+    app.duplicates.pairsFrom = 'store';
+    log(`  groups from the stored pairs ${JSON.stringify(searched) === JSON.stringify(groups) ? 'the same as' : 'NOT the same as'} a search of the whole library (${searched.length} groups)`);
     const dup = groups.flatMap((g) => (g.class === 'similar' || g.class === 'raw-jpeg' ? [] : [{ class: g.class, files: g.files.map((f) => f.path) }]));
     const s = score('FacePair', dup, truth, (performance.now() - t0) / 1000, sources);
     log(`  FacePair listed ${groups.length} groups in ${listSeconds.toFixed(2)} s`);
