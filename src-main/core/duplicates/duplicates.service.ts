@@ -155,13 +155,14 @@ export class DuplicatesService {
   }
 
   /**
-   * Where the search runs: in worker threads when the machine has two cores or more, one to
-   * spare, and the library THREADS_FROM analysed photos or more (`auto`); always in threads
-   * (`threads`, for tests); never (`here`). On this thread wherever the threads cannot start.
+   * Where the search of the whole library (`pairsFrom = 'search'`) runs: in worker threads when
+   * the machine has two cores or more, one to spare, and the library THREADS_FROM analysed
+   * photos or more (`auto`); always in threads (`threads`, for tests); never (`here`). On this
+   * thread wherever the threads cannot start. The stored pairs' updates run on this thread.
    */
   searchIn: 'auto' | 'threads' | 'here' = 'auto';
   private threads: PairWorkers | undefined;
-  /** How the last listing ran its search: in worker threads or on this thread. */
+  /** How the last listing ran its search: in worker threads or on this thread (null: it only read stored pairs). */
   lastSearchIn: 'threads' | 'here' | null = null;
 
   /** Ends the search's worker threads, if any run. */
