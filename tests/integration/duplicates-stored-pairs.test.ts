@@ -1,6 +1,9 @@
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type FacePairApp } from '../../src-main/core/app.js';
+import { migrate } from '../../src-main/core/db/database.js';
+import { MIGRATIONS } from '../../src-main/core/db/migrations.js';
 import type { StoredFingerprint } from '../../src-main/core/db/fingerprints.repository.js';
 import { Rng } from '../../src-main/core/ml/rng.js';
 import { tempDir } from '../support/paths.js';
@@ -172,5 +175,45 @@ describe('duplicates kept in the library', () => {
     expect(repo.store(new Map([[id, token]]), [{ a: original, b: id, class: 'same' }])).toBe(0);
     expect(app.db.prepare('SELECT count(*) AS n FROM duplicate_pairs WHERE b = ?').get(id)).toEqual({ n: 0 });
     expect(staleCount()).toBe(1);
+  });
+});
+
+describe('a library from before the stored pairs (schema 17)', () => {
+  it('is searched whole at its first listing, lists what the search lists, and a deleted photo takes its pairs and faces with it', async () => {
+    const file = path.join(tempDir('dup-stored-old'), 'old.db');
+    const old = new Database(file);
+    old.pragma('foreign_keys = ON');
+    migrate(old, MIGRATIONS.filter((m) => m.version < 18));
+    const now = new Date().toISOString();
+    const photo = old.prepare(
+      "INSERT INTO photos (path, size, mtime_ms, content_hash, format, width, height, status, analyzer_version, added_at, updated_at) VALUES (?, ?, 0, ?, 'jpg', 4000, 3000, 'done', 1, ?, ?)",
+    );
+    const print = old.prepare('INSERT INTO photo_fingerprints (photo_id, dct, gradient, thumb, colour) VALUES (?, ?, ?, ?, ?)');
+    const ids: number[] = [];
+    const base = randomPrint();
+    for (let i = 0; i < 200; i++) {
+      const f = i === 1 ? nearCopy(base) : i === 0 ? base : randomPrint();
+      const id = Number(photo.run(`/old/${i}.jpg`, 1000 + i, `o${i}`.padEnd(64, '0'), now, now).lastInsertRowid);
+      print.run(id, Buffer.from(f.dct), Buffer.from(f.gradient), Buffer.from(f.thumb), Buffer.from(f.colour));
+      ids.push(id);
+    }
+    old.prepare("INSERT INTO faces (photo_id, idx, x, y, w, h, score, shape_error, landmarks, crop_file, aligned_file, created_at) VALUES (?, 0, 100, 100, 400, 400, 0.9, 0, x'00', 'c', 'a', ?)").run(ids[1], now);
+    old.close();
+
+    const lib = createApp({ dbFile: file });
+    try {
+      const first = await listChecked(lib);
+      expect(first.searched).toBe(200);
+      expect(first.stored).toBe(true);
+      expect(groupWith(first.groups, ids[1]!)!.ids).toEqual([ids[0], ids[1]]);
+      expect((await listChecked(lib)).searched).toBe(0);
+      lib.db.prepare('DELETE FROM photos WHERE id = ?').run(ids[1]);
+      expect(lib.db.prepare('SELECT count(*) AS n FROM duplicate_pairs WHERE a = ? OR b = ?').get(ids[1], ids[1])).toEqual({ n: 0 });
+      const after = await listChecked(lib);
+      expect(groupWith(after.groups, ids[0]!)).toBeUndefined();
+      expect(lib.db.prepare('SELECT count(*) AS n FROM duplicate_stale').get()).toEqual({ n: 0 });
+    } finally {
+      lib.close();
+    }
   });
 });
