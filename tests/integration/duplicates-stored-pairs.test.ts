@@ -111,6 +111,18 @@ describe('duplicates kept in the library', () => {
     now = await listChecked();
     expect(now.searched).toBe(1);
     expect(groupWith(now.groups, copy)!.ids).toContain(original);
+
+    // A file changed on disk: analysed again, its new fingerprint is a near copy of the original no more.
+    app.photos.resetForNewContent(copy, { size: 321, mtimeMs: 1, contentHash: 'changed'.padEnd(64, '0') });
+    now = await listChecked();
+    expect(groupWith(now.groups, copy)).toBeUndefined();
+    app.photos.markDone(copy, { format: 'jpg', width: 3000, height: 4000, takenAt: null, analyzerVersion: 0 });
+    app.fingerprints.put(copy, randomPrint());
+    now = await listChecked();
+    expect(now.searched).toBe(1);
+    expect(groupWith(now.groups, copy)).toBeUndefined();
+    app.fingerprints.put(copy, nearCopy(prints.get(original)!));
+    expect(groupWith((await listChecked()).groups, copy)!.ids).toContain(original);
   });
 
   it('searches a photo again when its faces change, as the finer check reads them', async () => {
