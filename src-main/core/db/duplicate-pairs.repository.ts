@@ -7,14 +7,20 @@ export interface CheckedPair {
   class: 'same' | 'edited' | 'similar' | null;
 }
 
+/** A stored related pair of two analysed photos, with their content hashes ("not duplicates" go by them). */
+export interface RelatedPair extends CheckedPair {
+  hashA: string;
+  hashB: string;
+}
+
 /** What a listing starts from, read in one snapshot (migration 18). */
 export interface PairsSnapshot {
   /** The search+check version the stored pairs were made with; null when none were. */
   version: string | null;
   /** The analysed photos to search again, with the token of their latest change. */
   stale: Map<number, number>;
-  /** The stored pairs that are related (not 'none'), by a then b. */
-  related: CheckedPair[];
+  /** The stored pairs that are related (not 'none'), both photos analysed, by a then b. */
+  related: RelatedPair[];
 }
 
 const VERSION_KEY = 'duplicates.pairsVersion';
@@ -41,7 +47,13 @@ export class DuplicatePairsRepository {
     this.versionStmt = db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = '${VERSION_KEY}'`);
     this.setVersionStmt = db.prepare(`INSERT INTO meta (key, value) VALUES ('${VERSION_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     this.staleStmt = db.prepare<[], [number, number]>("SELECT s.photo_id, s.token FROM duplicate_stale s JOIN photos p ON p.id = s.photo_id WHERE p.status = 'done'").raw();
-    this.relatedStmt = db.prepare<[], [number, number, string]>("SELECT a, b, class FROM duplicate_pairs INDEXED BY duplicate_pairs_related WHERE class <> 'none' ORDER BY a, b").raw();
+    this.relatedStmt = db
+      .prepare<[], [number, number, string, string, string]>(
+        `SELECT d.a, d.b, d.class, pa.content_hash, pb.content_hash FROM duplicate_pairs d INDEXED BY duplicate_pairs_related
+         JOIN photos pa ON pa.id = d.a JOIN photos pb ON pb.id = d.b
+         WHERE d.class <> 'none' AND pa.status = 'done' AND pb.status = 'done' ORDER BY d.a, d.b`,
+      )
+      .raw();
     this.clearStmt = db.prepare('DELETE FROM duplicate_pairs');
     this.staleAllStmt = db.prepare('INSERT OR REPLACE INTO duplicate_stale (photo_id, token) SELECT photo_id, random() & 9007199254740991 FROM photo_fingerprints');
     // A photo no longer analysed needs no search: it is marked stale again when it comes back.
@@ -57,7 +69,7 @@ export class DuplicatePairsRepository {
     return this.db.transaction(() => ({
       version: this.versionStmt.get()?.value ?? null,
       stale: new Map(this.staleStmt.all()),
-      related: this.relatedStmt.all().map(([a, b, cls]) => ({ a, b, class: cls as CheckedPair['class'] })),
+      related: this.relatedStmt.all().map(([a, b, cls, hashA, hashB]) => ({ a, b, class: cls as CheckedPair['class'], hashA, hashB })),
     }))();
   }
 

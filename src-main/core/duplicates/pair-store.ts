@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
-import type { CheckedPair, DuplicatePairsRepository, PairsSnapshot } from '../db/duplicate-pairs.repository.js';
+import type { CheckedPair, DuplicatePairsRepository, PairsSnapshot, RelatedPair } from '../db/duplicate-pairs.repository.js';
 import type { FingerprintsRepository, SearchRow } from '../db/fingerprints.repository.js';
-import { CANDIDATE_BITS, candidatesTouching, exactPairs, pairSides, searchable, type DuplicatePair, type SearchOptions, type SearchPhoto } from './find-duplicates.js';
+import { CANDIDATE_BITS, candidatesTouching, exactPairs, pairSides, searchable, type DuplicatePair, type SearchOptions } from './find-duplicates.js';
 import { verifyPair, VERIFY_VERSION, type RelativeBox } from './verify-pair.js';
 
 /** The search and check the stored pairs were made with: another value makes them again. */
@@ -47,29 +47,19 @@ export class PairStore {
    * Every related pair of analysed photos: exact copies, then the stored pairs and those of the
    * photos searched now, by a then b (findDuplicatePairs' answer for the same library).
    */
-  list(options: { dismissed?: (a: SearchPhoto, b: SearchPhoto) => boolean } = {}): StoredListing {
+  list(options: { dismissed?: (a: { contentHash: string }, b: { contentHash: string }) => boolean } = {}): StoredListing {
     const dismissed = options.dismissed ?? (() => false);
-    const { rows, snap, searchedNow, checked, update } = this.refresh(true);
-    const exact = exactPairs(rows.photos, dismissed);
-    // The analysed photos by id (rows come by id): a pair of a photo no longer analysed is not listed.
-    const photos = rows.photos;
-    const find = (id: number): SearchRow | undefined => {
-      let lo = 0, hi = photos.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (photos[mid]!.id < id) lo = mid + 1;
-        else hi = mid;
-      }
-      return photos[lo]?.id === id ? photos[lo] : undefined;
-    };
-    const fromStore = snap.version === PAIRS_VERSION ? snap.related.filter((p) => !searchedNow.has(p.a) && !searchedNow.has(p.b)) : [];
-    const near = mergeByPair(fromStore, checked.filter((p) => p.class !== null));
+    const { sharing, rows, snap, searchedNow, checked, update } = this.refresh(true);
+    const exact = exactPairs(sharing, dismissed);
+    // The stored pairs are of analysed photos (read so); those of the photos searched now replace theirs.
+    const fromStore: RelatedPair[] = snap.version === PAIRS_VERSION ? snap.related.filter((p) => !searchedNow.has(p.a) && !searchedNow.has(p.b)) : [];
+    const hashOf = new Map<number, string>();
+    if (rows) for (const p of checked) if (p.class !== null) for (const id of [p.a, p.b]) if (!hashOf.has(id)) hashOf.set(id, rows.find(id)!.contentHash);
+    const searched = checked.filter((p) => p.class !== null).map((p) => ({ ...p, hashA: hashOf.get(p.a)!, hashB: hashOf.get(p.b)! }));
     const pairs = exact.pairs;
-    for (const p of near) {
-      const a = find(p.a), b = find(p.b);
-      if (!a || !b) continue;
-      if (a.contentHash === b.contentHash && exact.keys.has(`${a.id}:${b.id}`)) continue;
-      if (dismissed(a, b)) continue;
+    for (const p of mergeByPair(fromStore, searched)) {
+      if (exact.keys.has(`${p.a}:${p.b}`)) continue;
+      if (dismissed({ contentHash: p.hashA }, { contentHash: p.hashB })) continue;
       pairs.push({ a: p.a, b: p.b, class: p.class! });
     }
     return { pairs, update };
@@ -80,7 +70,7 @@ export class PairStore {
    * version) and stores what it found where the library can be written; returns the analysed
    * photos, the snapshot the search started from, the photos it searched and its checks.
    */
-  private refresh(forListing: boolean): { rows: { photos: SearchRow[] }; snap: PairsSnapshot; searchedNow: Map<number, number>; checked: CheckedPair[]; update: PairUpdate } {
+  private refresh(forListing: boolean): { sharing: SearchRow[]; rows: { find(id: number): SearchRow | undefined } | null; snap: PairsSnapshot; searchedNow: Map<number, number>; checked: CheckedPair[]; update: PairUpdate } {
     const t0 = performance.now();
     const writable = !this.db.readonly;
     if (this.stored.version() !== PAIRS_VERSION && writable) {
@@ -90,17 +80,16 @@ export class PairStore {
         if (!cannotWrite(err)) throw err;
       }
     }
-    // The stored pairs, the photos to search and the analysed photos, as of one moment.
-    const { snap, rows, photos } = this.db.transaction(() => {
+    // The stored pairs, the photos that may be exact copies, the photos to search and every
+    // analysed photo (only when some are to be searched), as of one moment.
+    const { snap, rows, sharing } = this.db.transaction(() => {
       const snap = this.stored.snapshot();
-      if (snap.version === PAIRS_VERSION && snap.stale.size === 0) {
-        // Nothing to search: a listing reads the photos' ids and sizes only (exact copies), a scan nothing.
-        return { snap, rows: null, photos: forListing ? this.fingerprints.listForExact() : [] };
-      }
-      return { snap, rows: this.fingerprints.listForSearch(), photos: null };
+      const sharing = forListing ? this.fingerprints.listSharingContent() : [];
+      const rows = snap.version === PAIRS_VERSION && snap.stale.size === 0 ? null : this.fingerprints.listForSearch();
+      return { snap, rows, sharing };
     })();
     const everything = snap.version !== PAIRS_VERSION;
-    if (!rows) return { rows: { photos: photos! }, snap, searchedNow: new Map(), checked: [], update: { searched: 0, candidates: 0, stored: false, ms: performance.now() - t0 } };
+    if (!rows) return { sharing, rows: null, snap, searchedNow: new Map(), checked: [], update: { searched: 0, candidates: 0, stored: false, ms: performance.now() - t0 } };
     const searchedNow = new Map<number, number>();
     const faces = new Map<number, RelativeBox[] | null>();
     const options: SearchOptions = {
@@ -144,13 +133,24 @@ export class PairStore {
         if (!cannotWrite(err)) throw err;
       }
     }
-    return { rows, snap, searchedNow, checked, update: { searched: marked.reduce((s, m) => s + m, 0), candidates: candidates.length, stored, ms: performance.now() - t0 } };
+    return { sharing, rows: { find: (id) => findById(rows.photos, id) }, snap, searchedNow, checked, update: { searched: marked.reduce((s, m) => s + m, 0), candidates: candidates.length, stored, ms: performance.now() - t0 } };
   }
 }
 
+/** The photo of this id among photos sorted by id. */
+function findById(photos: readonly SearchRow[], id: number): SearchRow | undefined {
+  let lo = 0, hi = photos.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (photos[mid]!.id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return photos[lo]?.id === id ? photos[lo] : undefined;
+}
+
 /** Two lists of pairs ascending by a then b, with no pair in common, as one. */
-function mergeByPair(x: readonly CheckedPair[], y: readonly CheckedPair[]): CheckedPair[] {
-  const out: CheckedPair[] = [];
+function mergeByPair<P extends CheckedPair>(x: readonly P[], y: readonly P[]): P[] {
+  const out: P[] = [];
   let i = 0, j = 0;
   while (i < x.length && j < y.length) out.push((x[i]!.a - y[j]!.a || x[i]!.b - y[j]!.b) < 0 ? x[i++]! : y[j++]!);
   while (i < x.length) out.push(x[i++]!);
