@@ -173,7 +173,7 @@ export class FacePairApp {
         const c = this.photos.countByStatus();
         return c.done + c.error;
       },
-    });
+    }, () => this.duplicates.updatePairs());
     // The review scores its questions with the shipped pair head, whatever version grouping uses.
     this.review = new ReviewService(this.faces, this.labels, this.edits, () => this.grouping.mergeRule(), new FusedCandidatePairHead(this.seedEmbedding));
     this.reviewQueue = new ReviewQueue(this.dbFile, this.review, () => this.grouping.mergeRule(), { cacheDir: this.cacheDir, seedModelDir: this.seedEmbedding.modelDir });

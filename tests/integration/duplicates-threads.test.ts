@@ -10,7 +10,8 @@ import { IDENTITIES, tempDir } from '../support/paths.js';
 // The Duplicates listing of a large library runs its search in worker threads: on a real
 // library (exact copies, a resized re-encode, a crop, a brightened copy, a copy in a reference
 // folder, other photos of one person) it lists the same groups, keepers and reasons as the
-// search on one thread; "not duplicates" and a trash with its undo work the same through it.
+// search on one thread, and so does the listing from the pairs kept in the library; "not
+// duplicates" and a trash with its undo work the same through all three.
 
 const root = tempDir('dup-threads');
 const photos = path.join(root, 'photos');
@@ -28,7 +29,9 @@ const mover: TrashMover = {
 
 let app: FacePairApp;
 
+/** The listing from the pairs kept in the library, checked against a search of the whole library here and in threads. */
 async function listBoth(): Promise<Awaited<ReturnType<FacePairApp['duplicates']['list']>>> {
+  app.duplicates.pairsFrom = 'search';
   app.duplicates.searchIn = 'here';
   const here = await app.duplicates.list();
   expect(app.duplicates.lastSearchIn).toBe('here');
@@ -36,7 +39,10 @@ async function listBoth(): Promise<Awaited<ReturnType<FacePairApp['duplicates'][
   const threaded = await app.duplicates.list();
   expect(app.duplicates.lastSearchIn).toBe('threads');
   expect(threaded).toEqual(here);
-  return threaded;
+  app.duplicates.pairsFrom = 'store';
+  const stored = await app.duplicates.list();
+  expect(stored).toEqual(here);
+  return stored;
 }
 
 beforeAll(async () => {

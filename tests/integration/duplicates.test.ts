@@ -45,7 +45,7 @@ const rawFile = path.join(folder, 'raw pair', 'IMG_0042.DNG');
 const rawJpeg = path.join(folder, 'raw pair', 'img_0042.jpeg');
 const rawJpegCopy = path.join(folder, 'copies of everything', 'IMG_0042.JPG');
 
-let scanned: { analysis: { done: number; copies: number } };
+let scanned: { analysis: { done: number; copies: number }; duplicatePairs?: { searched: number; stored: boolean } | null };
 let rawSensor: { width: number; height: number };
 
 const list = (): Group[] => {
@@ -87,6 +87,18 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('facepair duplicates', () => {
+  it('searches the scanned photos for duplicates at the end of the scan and keeps the pairs, so that a listing has nothing to search', () => {
+    expect(scanned.duplicatePairs).toMatchObject({ stored: true });
+    expect(scanned.duplicatePairs!.searched).toBeGreaterThanOrEqual(10);
+    const app = createApp({ dbFile: db, access: 'read' });
+    try {
+      expect(app.db.prepare('SELECT count(*) AS n FROM duplicate_stale').get()).toEqual({ n: 0 });
+      expect((app.db.prepare("SELECT count(*) AS n FROM duplicate_pairs WHERE class <> 'none'").get() as { n: number }).n).toBeGreaterThan(0);
+    } finally {
+      app.close();
+    }
+  });
+
   it('lists exact copies and the resized copy with their keeper and its reason, and not other photos of the person', () => {
     const groups = list();
     const exact = groupOf(groups, copyFile)!;

@@ -48,6 +48,7 @@ export class FingerprintsRepository {
   private readonly facesStmt;
   private readonly byExtension = new Map<string, { all(): unknown[] }>();
   private readonly inFolderStmt;
+  private readonly sharingStmt;
 
   constructor(private readonly db: Db) {
     this.putStmt = db.prepare(
@@ -82,6 +83,13 @@ export class FingerprintsRepository {
       .prepare<[], [number, string | null]>("SELECT count(*), group_concat(photo_id || ',' || hex(dct) || hex(gradient), ',') FROM photo_fingerprints INDEXED BY photo_fingerprints_hashes")
       .raw();
     this.identityStmt = db.prepare<[number], { content_hash: string; width: number | null; height: number | null }>('SELECT content_hash, width, height FROM photos WHERE id = ?');
+    this.sharingStmt = db
+      .prepare<[], [number, number, string, number | null, number | null]>(
+        `SELECT id, size, content_hash, width, height FROM photos INDEXED BY photos_by_hash
+         WHERE status = 'done' AND content_hash IN (SELECT content_hash FROM photos INDEXED BY photos_by_hash GROUP BY content_hash HAVING count(*) > 1)
+         ORDER BY id`,
+      )
+      .raw();
     // Paths that are the given one's up to its last dot, then anything: "IMG_0042." to "IMG_0042/" (the next character).
     this.inFolderStmt = db.prepare<[string, string], RawFileRow>("SELECT id, path, status, taken_at FROM photos WHERE path > ? AND path < ? AND status != 'gone' ORDER BY id");
     this.facesStmt = db.prepare<[number], { analyzer_version: number | null; width: number | null; height: number | null; x: number | null; y: number | null; w: number | null; h: number | null }>(
@@ -116,11 +124,21 @@ export class FingerprintsRepository {
       if ((err as { code?: string }).code !== 'SQLITE_TOOBIG') throw err;
     }
     if (!photos || !hashes) return inIdOrder(this.searchRowByRow());
-    const identity = (id: number): Identity => {
-      const row = this.identityStmt.get(id);
-      return { contentHash: row?.content_hash ?? '', width: row?.width ?? 0, height: row?.height ?? 0 };
-    };
-    return joinSearchRows(...photos, ...hashes, identity);
+    return joinSearchRows(...photos, ...hashes, (id) => this.identity(id));
+  }
+
+  /**
+   * The analysed photos whose content hash another photo has too, by id: the only ones that
+   * may be exact copies. The hashes shared are found in their own index (photos_by_hash), not
+   * by reading every analysed photo.
+   */
+  listSharingContent(): SearchRow[] {
+    return this.sharingStmt.all().map(([id, size, contentHash, width, height]) => ({ id, size, contentHash, width: width ?? 0, height: height ?? 0 }));
+  }
+
+  private identity(id: number): Identity {
+    const row = this.identityStmt.get(id);
+    return { contentHash: row?.content_hash ?? '', width: row?.width ?? 0, height: row?.height ?? 0 };
   }
 
   /** listForSearch, a row at a time. */

@@ -415,4 +415,71 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO embedding_epochs (model_id, epoch) SELECT id, random() FROM models;
     `,
   },
+  {
+    version: 18,
+    name: 'duplicates: the candidate pairs and their checks kept, so that a listing only reads them',
+    sql: `
+      -- Every candidate pair (within CANDIDATE_BITS on either hash) of the photos searched, with
+      -- the finer check's class, 'none' when the check rejected it (so that it is not checked
+      -- again). Exact copies are not here: they are found at listing time by size and SHA-256,
+      -- as are the user's "not duplicates" (by content hash), which the listing drops.
+      CREATE TABLE duplicate_pairs (
+        a INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        b INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        class TEXT NOT NULL CHECK (class IN ('same', 'edited', 'similar', 'none')),
+        PRIMARY KEY (a, b),
+        CHECK (a < b)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX duplicate_pairs_by_b ON duplicate_pairs(b);
+      -- A listing reads the pairs that are duplicates, not the far more numerous rejected ones.
+      CREATE INDEX duplicate_pairs_related ON duplicate_pairs(a, b, class) WHERE class <> 'none';
+
+      -- The photos to search again (each against every analysed photo): whatever the finer
+      -- check reads of them changed since they were searched (fingerprint, size in pixels,
+      -- analysis, faces), or they came back among the analysed photos. The token changes with
+      -- every change, so that a search that ran while the photo changed stores nothing for it
+      -- (53 bits: a JavaScript number holds it exactly). Each trigger deletes, then inserts: an
+      -- INSERT OR REPLACE would take the conflict rule of the statement that fired it (an upsert
+      -- of a fingerprint: abort). No foreign key: a face's cascade from its photo's delete would
+      -- add a row here.
+      CREATE TABLE duplicate_stale (
+        photo_id INTEGER PRIMARY KEY,
+        token INTEGER NOT NULL
+      ) STRICT;
+      CREATE TRIGGER duplicate_stale_fingerprint_insert AFTER INSERT ON photo_fingerprints
+      BEGIN
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random() & 9007199254740991);
+      END;
+      CREATE TRIGGER duplicate_stale_fingerprint_update AFTER UPDATE ON photo_fingerprints
+      BEGIN
+        DELETE FROM duplicate_stale WHERE photo_id = OLD.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random() & 9007199254740991);
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random() & 9007199254740991);
+      END;
+      CREATE TRIGGER duplicate_stale_photo_update AFTER UPDATE OF width, height, analyzer_version ON photos
+      BEGIN
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.id, random() & 9007199254740991);
+      END;
+      CREATE TRIGGER duplicate_stale_photo_back AFTER UPDATE OF status ON photos
+        WHEN NEW.status = 'done' AND OLD.status <> 'done'
+      BEGIN
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.id, random() & 9007199254740991);
+      END;
+      CREATE TRIGGER duplicate_stale_face_insert AFTER INSERT ON faces
+      BEGIN
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random() & 9007199254740991);
+      END;
+      CREATE TRIGGER duplicate_stale_face_update AFTER UPDATE OF photo_id, idx, x, y, w, h, lost_at, not_face_at ON faces
+      BEGIN
+        DELETE FROM duplicate_stale WHERE photo_id = OLD.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random() & 9007199254740991);
+        DELETE FROM duplicate_stale WHERE photo_id = NEW.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (NEW.photo_id, random() & 9007199254740991);
+      END;
+      CREATE TRIGGER duplicate_stale_face_delete AFTER DELETE ON faces
+        WHEN EXISTS (SELECT 1 FROM photos WHERE id = OLD.photo_id)
+      BEGIN
+        DELETE FROM duplicate_stale WHERE photo_id = OLD.photo_id; INSERT INTO duplicate_stale (photo_id, token) VALUES (OLD.photo_id, random() & 9007199254740991);
+      END;
+      -- A library analysed before: every photo is searched once, at the first listing or scan.
+      INSERT INTO duplicate_stale (photo_id, token) SELECT photo_id, random() & 9007199254740991 FROM photo_fingerprints;
+    `,
+  },
 ];

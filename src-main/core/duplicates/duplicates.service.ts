@@ -7,6 +7,7 @@ import exifr from 'exifr';
 import type { ActionsRepository } from '../db/actions.repository.js';
 import type { Db } from '../db/database.js';
 import type { FacesRepository, FaceInfo } from '../db/faces.repository.js';
+import { DuplicatePairsRepository } from '../db/duplicate-pairs.repository.js';
 import { dismissalKey, type FingerprintsRepository } from '../db/fingerprints.repository.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { PeopleRepository } from '../db/people.repository.js';
@@ -17,6 +18,7 @@ import { ApiError, conflict, notFound } from '../contract/errors.js';
 import type { PeopleService, UndoRecord } from '../people/people.service.js';
 import { findDuplicatePairs, findDuplicatePairsInThreads, groupPairs, type DuplicatePair, type SearchOptions } from './find-duplicates.js';
 import { coreToSpare, PairWorkers, pairThreadCount } from './pair-workers.js';
+import { PairStore, type PairUpdate } from './pair-store.js';
 import { RAW_EXTENSIONS } from '../library/image-kinds.js';
 import { chooseKeeper, type KeeperCandidate } from './keep-best.js';
 import { pairRawFiles, shotKey, type PairablePhoto, type RawPairs } from './raw-pairs.js';
@@ -122,6 +124,26 @@ export class DuplicatesService {
     private readonly mover: TrashMover = packageTrash,
   ) {
     edits.registerUndoStep(TRASH_ACTION, (payload) => this.restoreFiles(payload as TrashRecord));
+    this.store = new PairStore(db, fingerprints, new DuplicatePairsRepository(db));
+  }
+
+  private readonly store: PairStore;
+
+  /**
+   * Where a listing's pairs come from: the pairs kept in the library, brought up to date first
+   * (`store`), or a search of the whole library (`search`: the design before, kept to compare).
+   */
+  pairsFrom: 'store' | 'search' = 'store';
+  /** What the last listing's update of the stored pairs did (null: it searched the whole library). */
+  lastUpdate: PairUpdate | null = null;
+
+  /**
+   * Searches the photos analysed or changed since the pairs were last brought up to date
+   * against every analysed photo, and stores the checks: a scan's end, so that a listing only
+   * reads them.
+   */
+  updatePairs(): PairUpdate {
+    return this.store.update();
   }
 
   /**
@@ -133,13 +155,14 @@ export class DuplicatesService {
   }
 
   /**
-   * Where the search runs: in worker threads when the machine has two cores or more, one to
-   * spare, and the library THREADS_FROM analysed photos or more (`auto`); always in threads
-   * (`threads`, for tests); never (`here`). On this thread wherever the threads cannot start.
+   * Where the search of the whole library (`pairsFrom = 'search'`) runs: in worker threads when
+   * the machine has two cores or more, one to spare, and the library THREADS_FROM analysed
+   * photos or more (`auto`); always in threads (`threads`, for tests); never (`here`). On this
+   * thread wherever the threads cannot start. The stored pairs' updates run on this thread.
    */
   searchIn: 'auto' | 'threads' | 'here' = 'auto';
   private threads: PairWorkers | undefined;
-  /** How the last listing ran its search: in worker threads or on this thread. */
+  /** How the last listing ran its search: in worker threads or on this thread (null: it only read stored pairs). */
   lastSearchIn: 'threads' | 'here' | null = null;
 
   /** Ends the search's worker threads, if any run. */
@@ -149,35 +172,17 @@ export class DuplicatesService {
   }
 
   private async listWithPairs(options: { class?: GroupClass; withExif?: boolean }): Promise<{ groups: DuplicateGroup[]; raw: RawPairs }> {
-    // The threads start first: they load while the library is read.
-    const threads = this.searchThreads();
-    const { photos, words, present } = this.fingerprints.listForSearch();
     const dismissed = this.fingerprints.dismissedKeys();
-    const faces = new Map<number, RelativeBox[] | null>();
-    const search: SearchOptions = {
-      facesOf: (id) => {
-        // A photo meets several candidates: its faces are read once.
-        if (!faces.has(id)) faces.set(id, this.fingerprints.facesOf(id));
-        return faces.get(id)!;
-      },
-      dismissed: (a, b) => dismissed.size > 0 && dismissed.has(dismissalKey(a.contentHash, b.contentHash)),
-      detailsOf: (id) => this.fingerprints.details(id),
-      packed: { words, present },
-    };
-    let pairs: DuplicatePair[] | null = null;
-    if (threads) {
-      try {
-        pairs = (await findDuplicatePairsInThreads(photos, threads, search)).pairs;
-        this.lastSearchIn = 'threads';
-      } catch {
-        // A thread that failed (out of memory, killed): the same search here.
-        faces.clear();
-        this.close();
-      }
-    }
-    if (!pairs) {
-      pairs = findDuplicatePairs(photos, search).pairs;
-      this.lastSearchIn = 'here';
+    const isDismissed = (a: { contentHash: string }, b: { contentHash: string }): boolean => dismissed.size > 0 && dismissed.has(dismissalKey(a.contentHash, b.contentHash));
+    let pairs: DuplicatePair[];
+    if (this.pairsFrom === 'store') {
+      const listed = this.store.list({ dismissed: isDismissed });
+      pairs = listed.pairs;
+      this.lastUpdate = listed.update;
+      this.lastSearchIn = listed.update.searched > 0 ? 'here' : null;
+    } else {
+      pairs = await this.searchAll(isDismissed);
+      this.lastUpdate = null;
     }
     const raw = this.rawPairs(pairs);
     // The RAW and the JPEG of one shot are a pair, not duplicates: listed apart.
@@ -223,6 +228,37 @@ export class DuplicatesService {
     }
     const order = GROUP_CLASSES;
     return { groups: groups.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || b.wastedBytes - a.wastedBytes || a.id.localeCompare(b.id)), raw };
+  }
+
+  /** Every related pair by a search of the whole library (the design before the stored pairs). */
+  private async searchAll(isDismissed: (a: { contentHash: string }, b: { contentHash: string }) => boolean): Promise<DuplicatePair[]> {
+    // The threads start first: they load while the library is read.
+    const threads = this.searchThreads();
+    const { photos, words, present } = this.fingerprints.listForSearch();
+    const faces = new Map<number, RelativeBox[] | null>();
+    const search: SearchOptions = {
+      facesOf: (id) => {
+        // A photo meets several candidates: its faces are read once.
+        if (!faces.has(id)) faces.set(id, this.fingerprints.facesOf(id));
+        return faces.get(id)!;
+      },
+      dismissed: isDismissed,
+      detailsOf: (id) => this.fingerprints.details(id),
+      packed: { words, present },
+    };
+    if (threads) {
+      try {
+        const pairs = (await findDuplicatePairsInThreads(photos, threads, search)).pairs;
+        this.lastSearchIn = 'threads';
+        return pairs;
+      } catch {
+        // A thread that failed (out of memory, killed): the same search here.
+        faces.clear();
+        this.close();
+      }
+    }
+    this.lastSearchIn = 'here';
+    return findDuplicatePairs(photos, search).pairs;
   }
 
   /** The search's threads when `searchIn` asks for them and they can start; else null. */

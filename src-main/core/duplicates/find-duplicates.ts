@@ -100,6 +100,36 @@ export function candidatesOnHash(at: Uint32Array, words: Uint32Array, on: HashAt
   return Float64Array.from(keys).sort();
 }
 
+/**
+ * The candidate pairs (i < j, indexes of `at`, as i × n + j ascending) of which at least one
+ * side is marked (marked[i] for at[i]): candidatesAmong restricted to them, found at a cost that
+ * grows with the marked photos (a scan's new ones) rather than with the library. When most are
+ * marked (a library searched for the first time), the search of every pair costs less.
+ */
+export function candidatesTouching(at: Uint32Array, words: Uint32Array, marked: Uint8Array): Float64Array {
+  const n = at.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) count += marked[i]!;
+  if (count === 0) return new Float64Array(0);
+  if (2 * count >= n) return candidatesAmong(at, words).filter((key) => marked[Math.floor(key / n)]! === 1 || marked[key % n]! === 1);
+  const keys: number[] = [];
+  for (const [on, skip] of [[DCT, null], [GRADIENT, DCT]] as const) {
+    const hi = new Uint32Array(n), lo = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      hi[i] = words[4 * at[i]! + on]!;
+      lo[i] = words[4 * at[i]! + on + 1]!;
+    }
+    new HammingIndex(hi, lo).pairsTouching(marked, CANDIDATE_BITS, (i, j) => {
+      if (skip !== null) {
+        const a = 4 * at[i]! + skip, b = 4 * at[j]! + skip;
+        if (popcount(words[a]! ^ words[b]!) + popcount(words[a + 1]! ^ words[b + 1]!) <= CANDIDATE_BITS) return;
+      }
+      keys.push(i * n + j);
+    });
+  }
+  return Float64Array.from(keys).sort();
+}
+
 /** Two ascending lists with no key in common, as one ascending list. */
 export function mergeDisjoint(a: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(a.length + b.length);
@@ -128,9 +158,9 @@ interface SearchPlan {
   sides(lo: SearchPhoto, hi: SearchPhoto): [PairSide, PairSide] | null;
 }
 
-function planSearch(photos: readonly SearchPhoto[], options: SearchOptions): SearchPlan {
+/** The exact copies among `photos` (by size, then SHA-256), those the user dismissed left out; `keys` holds every one ("a:b", a < b by order of `photos`). */
+export function exactPairs(photos: readonly SearchPhoto[], dismissed: (a: SearchPhoto, b: SearchPhoto) => boolean): { pairs: DuplicatePair[]; keys: Set<string> } {
   const pairs: DuplicatePair[] = [];
-  const dismissed = options.dismissed ?? (() => false);
   // Photos by size, a list made only for a size two photos share (a library is mostly unique sizes).
   const firstOfSize = new Map<number, SearchPhoto>();
   const sameSize = new Map<number, SearchPhoto[]>();
@@ -144,26 +174,23 @@ function planSearch(photos: readonly SearchPhoto[], options: SearchOptions): Sea
     if (list) list.push(p);
     else sameSize.set(p.size, [first, p]);
   }
-  const exactKeys = new Set<string>();
+  const keys = new Set<string>();
   for (const list of sameSize.values()) {
     const byHash = new Map<string, SearchPhoto[]>();
     for (const p of list) byHash.set(p.contentHash, [...(byHash.get(p.contentHash) ?? []), p]);
     for (const same of byHash.values()) {
       for (let i = 0; i < same.length; i++) for (let j = i + 1; j < same.length; j++) {
-        exactKeys.add(`${same[i]!.id}:${same[j]!.id}`);
+        keys.add(`${same[i]!.id}:${same[j]!.id}`);
         if (!dismissed(same[i]!, same[j]!)) pairs.push({ a: same[i]!.id, b: same[j]!.id, class: 'exact' });
       }
     }
   }
+  return { pairs, keys };
+}
 
+/** The two sides of a pair as verifyPair takes them (null when either has no thumbnails), each photo's thumbnails read once. */
+export function pairSides(options: SearchOptions): (lo: SearchPhoto, hi: SearchPhoto) => [PairSide, PairSide] | null {
   const lazy = options.detailsOf;
-  const packed = options.packed ?? packHashes(photos);
-  const at: number[] = [];
-  photos.forEach((p, i) => {
-    if (packed.present[i] && ((p.thumb && p.colour) || lazy)) at.push(i);
-  });
-  const hashed = at.map((i) => photos[i]!);
-  const n = hashed.length;
   const details = new Map<number, Details | null>();
   const detailOf = (p: SearchPhoto): Details | null => {
     if (p.thumb && p.colour) return { thumb: p.thumb, colour: p.colour };
@@ -176,9 +203,31 @@ function planSearch(photos: readonly SearchPhoto[], options: SearchOptions): Sea
     aspect: p.width > 0 && p.height > 0 ? p.width / p.height : 1,
     faces: options.facesOf?.(p.id) ?? null,
   });
+  return (lo, hi) => {
+    const dl = detailOf(lo), dh = detailOf(hi);
+    return dl && dh ? [side(lo, dl), side(hi, dh)] : null;
+  };
+}
+
+/** The photos (indexes of `photos`) the hash search takes: those with both hashes, and thumbnails given or to be read. */
+export function searchable(photos: readonly SearchPhoto[], options: SearchOptions, packed: PackedHashes): Uint32Array {
+  const at: number[] = [];
+  photos.forEach((p, i) => {
+    if (packed.present[i] && ((p.thumb && p.colour) || options.detailsOf)) at.push(i);
+  });
+  return Uint32Array.from(at);
+}
+
+function planSearch(photos: readonly SearchPhoto[], options: SearchOptions): SearchPlan {
+  const dismissed = options.dismissed ?? (() => false);
+  const { pairs, keys: exactKeys } = exactPairs(photos, dismissed);
+  const packed = options.packed ?? packHashes(photos);
+  const at = searchable(photos, options, packed);
+  const hashed = Array.from(at, (i) => photos[i]!);
+  const n = hashed.length;
   return {
     pairs,
-    at: Uint32Array.from(at),
+    at,
     hashed,
     words: packed.words,
     toCheck: (candidates) => {
@@ -192,10 +241,7 @@ function planSearch(photos: readonly SearchPhoto[], options: SearchOptions): Sea
       }
       return out;
     },
-    sides: (lo, hi) => {
-      const dl = detailOf(lo), dh = detailOf(hi);
-      return dl && dh ? [side(lo, dl), side(hi, dh)] : null;
-    },
+    sides: pairSides(options),
   };
 }
 

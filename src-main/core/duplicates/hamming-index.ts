@@ -60,6 +60,46 @@ export class HammingIndex {
   }
 
   /**
+   * Every pair i < j within `maxDistance` bits of which at least one side is marked, each once,
+   * with its distance; in no set order. Each marked hash looks in the buckets within ⌊r/4⌋ bits
+   * of its own, chunk by chunk: the work grows with the marked hashes, not with all pairs (a
+   * scan's new photos against the library).
+   */
+  pairsTouching(marked: Uint8Array, maxDistance: number, onPair: (i: number, j: number, distance: number) => void): void {
+    if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > 64) throw new Error('the distance is a whole number of bits, 0 to 64');
+    if (marked.length !== this.size) throw new Error('one mark a hash');
+    const n = this.size;
+    const perChunk = Math.floor(maxDistance / 4);
+    const probes = chunkProbes(perChunk);
+    const which: number[] = [];
+    for (let i = 0; i < n; i++) if (marked[i]) which.push(i);
+    if (which.length === 0 || n < 2) return;
+    const starts = new Uint32Array(65537), order = new Uint32Array(n), sorted = new Uint32Array(2 * n);
+    for (let c = 0; c < 4; c++) {
+      this.sortByChunk(c, starts, order, sorted);
+      const shift = c % 2 === 0 ? 16 : 0;
+      const words = c < 2 ? this.hi : this.lo;
+      for (const i of which) {
+        const own = (words[i]! >>> shift) & 0xffff;
+        const ih = this.hi[i]!, il = this.lo[i]!;
+        for (let q = 0; q < probes.length; q++) {
+          const b = own ^ probes[q]!;
+          for (let r = starts[b]!, end = starts[b + 1]!; r < end; r++) {
+            const j = order[r]!;
+            // Two marked hashes: the pair is reported from the lower one.
+            if (j === i || (marked[j] && j < i)) continue;
+            const xh = ih ^ sorted[2 * r]!, xl = il ^ sorted[2 * r + 1]!;
+            const d = popcount(xh) + popcount(xl);
+            if (d > maxDistance || firstCloseChunk(xh, xl, perChunk) !== c) continue;
+            if (i < j) onPair(i, j, d);
+            else onPair(j, i, d);
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * Counting sort of the hashes by chunk c into `starts` (bucket k holds sorted positions
    * starts[k] .. starts[k + 1]), `order` (each position's hash) and `sorted` (its two halves).
    */

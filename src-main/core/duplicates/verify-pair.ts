@@ -53,6 +53,12 @@ export interface PairVerdict {
   evidence: PairEvidence;
 }
 
+/**
+ * The finer check's version: raise it with any change to verifyPair or its limits. Its checks
+ * are kept in the library (duplicate_pairs), and a new version makes them again, once.
+ */
+export const VERIFY_VERSION = 1;
+
 /** The finer check's limits, measured on `npm run bench:duplicates`. */
 export const VERIFY_LIMITS = {
   sameGrey: 0.97,

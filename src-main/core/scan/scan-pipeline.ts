@@ -12,6 +12,7 @@ import type { LibraryLock, LockHolder } from '../db/library-lock.js';
 import type { FingerprintsRepository } from '../db/fingerprints.repository.js';
 import type { PeopleCounts } from '../db/people.repository.js';
 import { backfillFingerprints, type BackfillSummary } from '../duplicates/fingerprint-backfill.js';
+import type { PairUpdate } from '../duplicates/pair-store.js';
 import type { NamesImportService, NamesImportSummary } from '../tags/names-import.service.js';
 import type { ScanProgressRepository } from '../db/scan-progress.repository.js';
 import { ScanProgressPublisher } from './scan-progress-publisher.js';
@@ -37,6 +38,8 @@ export interface ScanSummary {
   fingerprints: BackfillSummary;
   /** Face names other photo tools wrote in XMP, read and matched to the faces found. */
   tags: NamesImportSummary | null;
+  /** The duplicates' stored pairs brought up to date: the new and changed photos searched (null: not done, left to the next listing). */
+  duplicatePairs?: PairUpdate | null;
   photos: number;
   faces: number;
   /** Everyone (one-off faces and hidden people included); `peopleCounts` splits them as the People screen does. */
@@ -64,6 +67,8 @@ export class ScanPipeline {
     private readonly names?: NamesImportService,
     /** Where the scan publishes its progress for other processes' windows, and the photos analysed so far. */
     private readonly publish?: { progress: ScanProgressRepository; analysedCount: () => number },
+    /** Brings the duplicates' stored pairs up to date once the photos are analysed. */
+    private readonly updateDuplicatePairs?: () => PairUpdate,
   ) {}
 
   /**
@@ -131,6 +136,7 @@ export class ScanPipeline {
         onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }),
       });
       const fingerprints = this.fingerprints ? await backfillFingerprints(this.fingerprints, { signal }) : { done: 0, failed: 0, ms: 0 };
+      const duplicatePairs = this.duplicatePairs(signal);
       const seedEmbedding: SeedEmbeddingSummary = {
         ...rest,
         runtime: rest.runtime ?? duringAnalysis.runtime,
@@ -139,11 +145,20 @@ export class ScanPipeline {
       };
       // Before grouping: the names read become decisions the grouping honours and builds on.
       const tags = this.names ? await this.names.importNew(signal) : null;
-      return await this.groupAndSum(list, t0, index, analysis, seedEmbedding, fingerprints, tags, onEvent);
+      return { ...(await this.groupAndSum(list, t0, index, analysis, seedEmbedding, fingerprints, tags, onEvent)), duplicatePairs };
     } finally {
       groupingDone();
       await pool.close();
     }
+  }
+
+  /**
+   * The new and changed photos searched for duplicates against the library, once, here (a
+   * listing then only reads the pairs). Not after a cancel: the next listing or scan does it.
+   */
+  private duplicatePairs(signal: AbortSignal | undefined): PairUpdate | null {
+    if (!this.updateDuplicatePairs || signal?.aborted) return null;
+    return this.updateDuplicatePairs();
   }
 
   private async indexAll(folders: readonly string[], onEvent?: (e: ScanEvent) => void): Promise<ReconcileSummary> {

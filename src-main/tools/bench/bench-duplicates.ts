@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:duplicates -- [--json] [--originals N] [--no-synthetic] [--listing-only [--search-in auto|threads|here]]: builds a library of
+// npm run bench:duplicates -- [--json] [--originals N] [--no-synthetic] [--listing-only [--full-search] [--search-in auto|threads|here]]: builds a library of
 // known duplicates in a temporary folder from the shared photos (exact copies, resized
 // re-encodes, 4 % crops, EXIF-rotated copies, PNG and HEIC siblings, brightness and saturation
 // edits; as negatives, other photos of the same people, LFW portraits of one person by the
@@ -7,8 +7,10 @@
 // jdupes in the same run, and prints pairwise precision and recall per class and over classes
 // 1-3; then the hash's cost against a scan, and the listing time of 100,000 photos with
 // synthetic fingerprints (--listing-only: that figure alone, three times, on a library built
-// once; --search-in: where its search runs, by default as the product decides, see
-// DuplicatesService.searchIn). A benchmark, not a test: it prints figures only.
+// once, its stored pairs brought up to date first and timed apart, then 1,000 photos added and
+// searched as a scan does; --full-search: each listing followed by one by a search of the whole
+// library, the design before; --search-in: where that search runs, by default as the product
+// decides, see DuplicatesService.searchIn). A benchmark, not a test: it prints figures only.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +33,8 @@ if (!Number.isInteger(originalsWanted) || originalsWanted < 1) {
 }
 const synthetic = !args.includes('--no-synthetic');
 const listingOnly = args.includes('--listing-only');
+/** `--full-search`: also time the listing by a search of the whole library (the design before the stored pairs), alternated with the stored one. */
+const fullSearch = args.includes('--full-search');
 const searchInAt = args.indexOf('--search-in');
 const searchIn = searchInAt >= 0 ? args[searchInAt + 1] : 'auto';
 if (searchIn !== 'auto' && searchIn !== 'threads' && searchIn !== 'here') {
@@ -301,6 +305,11 @@ async function runFacePair(dir: string, truth: TruthFile[], sources: Sources): P
     const tList = performance.now();
     const groups = await app.duplicates.list({ withExif: false });
     const listSeconds = (performance.now() - tList) / 1000;
+    // The same library by a search of the whole of it (the design before the stored pairs): the same groups.
+    app.duplicates.pairsFrom = 'search';
+    const searched = await app.duplicates.list({ withExif: false });
+    app.duplicates.pairsFrom = 'store';
+    log(`  groups from the stored pairs ${JSON.stringify(searched) === JSON.stringify(groups) ? 'the same as' : 'NOT the same as'} a search of the whole library (${searched.length} groups)`);
     const dup = groups.flatMap((g) => (g.class === 'similar' || g.class === 'raw-jpeg' ? [] : [{ class: g.class, files: g.files.map((f) => f.path) }]));
     const s = score('FacePair', dup, truth, (performance.now() - t0) / 1000, sources);
     log(`  FacePair listed ${groups.length} groups in ${listSeconds.toFixed(2)} s`);
@@ -372,38 +381,94 @@ async function hashShareOfScan(dir: string): Promise<{ photos: number; scanSecon
   }
 }
 
-/** Listing the duplicates of 100,000 photos with synthetic fingerprints (1 % near copies). */
-async function syntheticListing(dir: string, count = 100_000, runs = 1): Promise<{ photos: number; groups: number; seconds: number; runs: number[]; searchIn: Array<string | null> }> {
+interface SyntheticListing {
+  photos: number;
+  groups: number;
+  /** The first listing's seconds (the stored pairs brought up to date before it, untimed). */
+  seconds: number;
+  runs: number[];
+  searchIn: Array<string | null>;
+  /** Bringing the stored pairs of the whole library up to date once (a library scanned by an older build): seconds, and ms a photo. */
+  firstUpdate: { seconds: number; msPerPhoto: number; candidates: number };
+  /** The listings by a search of the whole library (the design before), alternated with the stored ones; null without --full-search. */
+  fullSearch: { runs: number[]; sameGroups: boolean } | null;
+  /** A scan's 1,000 new photos searched against the library and stored: ms a photo, and the listing after. */
+  added: { photos: number; seconds: number; msPerPhoto: number; candidates: number; listingSeconds: number } | null;
+}
+
+type Print = { dct: Uint8Array; gradient: Uint8Array; thumb: Uint8Array; colour: Uint8Array };
+
+/**
+ * Listing the duplicates of 100,000 photos with synthetic fingerprints (1 % near copies): the
+ * stored pairs brought up to date first (timed apart), then each listing; with `fullSearch`, a
+ * search of the whole library (the design before) between them; then 1,000 photos added as a
+ * scan adds them, their search timed.
+ */
+async function syntheticListing(dir: string, count = 100_000, runs = 1, fullSearch = false, added = 0): Promise<SyntheticListing> {
   const app = createApp({ dbFile: path.join(dir, 'synthetic.db') });
   app.duplicates.searchIn = searchIn as 'auto' | 'threads' | 'here';
   try {
     const rng = new Rng(7);
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(256));
-    app.db.transaction(() => {
-      let prev: { dct: Uint8Array; gradient: Uint8Array; thumb: Uint8Array; colour: Uint8Array } | null = null;
-      for (let i = 0; i < count; i++) {
-        const hash = `${i.toString(16).padStart(16, '0')}`.repeat(4);
-        const id = app.photos.insert({ path: `/synthetic/${i}.jpg`, size: 100_000 + i, mtimeMs: 0, contentHash: hash });
-        app.photos.markDone(id, { format: 'jpg', width: 4000, height: 3000, takenAt: null, analyzerVersion: 0 });
-        // Every hundredth photo is a near copy of the one before: a few bits flipped, the same thumbnail.
-        const f: { dct: Uint8Array; gradient: Uint8Array; thumb: Uint8Array; colour: Uint8Array } = prev && i % 100 === 0
-          ? { dct: prev.dct.map((b, k) => (k === 0 ? b ^ 0b101 : b)), gradient: prev.gradient.map((b, k) => (k === 7 ? b ^ 1 : b)), thumb: prev.thumb, colour: prev.colour }
-          : { dct: bytes(8), gradient: bytes(8), thumb: bytes(1024), colour: bytes(192) };
-        app.fingerprints.put(id, f);
-        prev = f;
-      }
-    })();
+    const prints: Print[] = [];
+    let made = 0;
+    const addPhotos = (n: number, nearOf: (i: number, prev: Print | null) => Print | null): void => {
+      app.db.transaction(() => {
+        let prev: Print | null = null;
+        for (let k = 0; k < n; k++) {
+          const i = made++;
+          const hash = `${i.toString(16).padStart(16, '0')}`.repeat(4);
+          const id = app.photos.insert({ path: `/synthetic/${i}.jpg`, size: 100_000 + i, mtimeMs: 0, contentHash: hash });
+          app.photos.markDone(id, { format: 'jpg', width: 4000, height: 3000, takenAt: null, analyzerVersion: 0 });
+          const f: Print = nearOf(i, prev) ?? { dct: bytes(8), gradient: bytes(8), thumb: bytes(1024), colour: bytes(192) };
+          app.fingerprints.put(id, f);
+          prints.push(f);
+          prev = f;
+        }
+      })();
+    };
+    // Every hundredth photo is a near copy of the one before: a few bits flipped, the same thumbnail.
+    const near = (p: Print): Print => ({ dct: p.dct.map((b, k) => (k === 0 ? b ^ 0b101 : b)), gradient: p.gradient.map((b, k) => (k === 7 ? b ^ 1 : b)), thumb: p.thumb, colour: p.colour });
+    addPhotos(count, (i, prev) => (prev && i % 100 === 0 ? near(prev) : null));
+    const t0 = performance.now();
+    const first = app.duplicates.updatePairs();
+    const firstSeconds = (performance.now() - t0) / 1000;
     // Each run lists from the database anew, as a new `duplicates` command does.
-    const seconds: number[] = [];
+    const seconds: number[] = [], full: number[] = [];
     const searchedIn: Array<string | null> = [];
-    let groups = 0;
+    let groups = 0, sameGroups = true;
     for (let r = 0; r < runs; r++) {
-      const t0 = performance.now();
-      groups = (await app.duplicates.list({ withExif: false })).length;
-      seconds.push((performance.now() - t0) / 1000);
+      app.duplicates.pairsFrom = 'store';
+      let t = performance.now();
+      const listed = await app.duplicates.list({ withExif: false });
+      seconds.push((performance.now() - t) / 1000);
       searchedIn.push(app.duplicates.lastSearchIn);
+      groups = listed.length;
+      if (!fullSearch) continue;
+      app.duplicates.pairsFrom = 'search';
+      t = performance.now();
+      const searched = await app.duplicates.list({ withExif: false });
+      full.push((performance.now() - t) / 1000);
+      sameGroups &&= JSON.stringify(searched) === JSON.stringify(listed);
+      app.duplicates.pairsFrom = 'store';
     }
-    return { photos: count, groups, seconds: seconds[0]!, runs: seconds, searchIn: searchedIn };
+    let addedRun: SyntheticListing['added'] = null;
+    if (added > 0) {
+      // A scan's new photos: one in ten a near copy of a photo already in the library.
+      addPhotos(added, (i) => (i % 10 === 0 ? near(prints[rng.int(count)]!) : null));
+      const t = performance.now();
+      const update = app.duplicates.updatePairs();
+      const s = (performance.now() - t) / 1000;
+      const tl = performance.now();
+      await app.duplicates.list({ withExif: false });
+      addedRun = { photos: update.searched, seconds: s, msPerPhoto: (1000 * s) / added, candidates: update.candidates, listingSeconds: (performance.now() - tl) / 1000 };
+    }
+    return {
+      photos: count, groups, seconds: seconds[0]!, runs: seconds, searchIn: searchedIn,
+      firstUpdate: { seconds: firstSeconds, msPerPhoto: (1000 * firstSeconds) / count, candidates: first.candidates },
+      fullSearch: fullSearch ? { runs: full, sameGroups } : null,
+      added: addedRun,
+    };
   } finally {
     app.close();
   }
@@ -417,10 +482,24 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facepair-dups-'));
   try {
     if (listingOnly) {
-      const listing = await syntheticListing(dir, 100_000, 3);
-      const load = os.loadavg()[0]!.toFixed(2);
-      if (asJson) process.stdout.write(JSON.stringify({ synthetic: listing, loadAverage: os.loadavg() }, null, 2) + '\n');
-      else process.stdout.write(`listing ${listing.photos} photos with synthetic fingerprints: ${listing.runs.map((s) => s.toFixed(2)).join(' s, ')} s (${listing.groups} groups; search in ${listing.searchIn.join(', ')}; load ${load})\n`);
+      const loadBefore = os.loadavg()[0]!.toFixed(2);
+      const listing = await syntheticListing(dir, 100_000, 3, fullSearch, 1000);
+      const load = `load ${loadBefore} before, ${os.loadavg()[0]!.toFixed(2)} after`;
+      if (asJson) {
+        process.stdout.write(JSON.stringify({ synthetic: listing, loadAverage: os.loadavg() }, null, 2) + '\n');
+        return;
+      }
+      const s2 = (v: number): string => v.toFixed(2);
+      const u = listing.firstUpdate;
+      process.stdout.write(`stored pairs brought up to date once for ${listing.photos} photos (untimed in the listing): ${s2(u.seconds)} s, ${u.msPerPhoto.toFixed(3)} ms a photo, ${u.candidates} candidates checked\n`);
+      process.stdout.write(`listing ${listing.photos} photos with synthetic fingerprints from the stored pairs: ${listing.runs.map(s2).join(' s, ')} s (${listing.groups} groups; ${load})\n`);
+      if (listing.fullSearch) process.stdout.write(`  by a search of the whole library (before), alternated: ${listing.fullSearch.runs.map(s2).join(' s, ')} s; same groups: ${listing.fullSearch.sameGroups ? 'yes' : 'NO'}\n`);
+      const a = listing.added;
+      if (a) {
+        process.stdout.write(
+          `+${a.photos} photos searched and stored: ${s2(a.seconds)} s, ${a.msPerPhoto.toFixed(3)} ms a photo (${((100 * a.msPerPhoto) / 400).toFixed(2)}-${((100 * a.msPerPhoto) / 150).toFixed(2)} % of a scan's 150-400 ms a photo), ${a.candidates} candidates; listing after: ${s2(a.listingSeconds)} s\n`,
+        );
+      }
       return;
     }
     if (reuse) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidatePairs, CANDIDATE_BITS, type SearchPhoto } from '../../../src-main/core/duplicates/find-duplicates.js';
+import { candidatePairs, candidatesTouching, CANDIDATE_BITS, packHashes, type SearchPhoto } from '../../../src-main/core/duplicates/find-duplicates.js';
 import { hammingDistance, HammingIndex } from '../../../src-main/core/duplicates/hamming-index.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 
@@ -101,6 +101,28 @@ describe('HammingIndex', () => {
     expect({ count, distinct: seen.size, wrong }).toEqual({ count: 179_700, distinct: 179_700, wrong: 0 });
   });
 
+  it('finds the pairs with a marked side, each once, as comparing every pair finds them', () => {
+    const hashes = library(5);
+    const n = hashes.length;
+    const distances = allDistances(hashes);
+    const rng = new Rng(9);
+    // A scan's few new photos, a third of the library, and all of it.
+    for (const share of [0.01, 0.3, 1]) {
+      const marked = Uint8Array.from(hashes, () => (rng.next() < share ? 1 : 0));
+      for (const r of [0, 4, 11, 13]) {
+        const want = bruteForce(hashes, r, distances).filter((key) => {
+          const [i, j] = key.split(':').map(Number) as [number, number];
+          return marked[i] === 1 || marked[j] === 1;
+        });
+        const got: string[] = [];
+        HammingIndex.fromBytes(hashes).pairsTouching(marked, r, (i, j, d) => got.push(i < j ? `${i}:${j}:${d}` : `not in order: ${i}, ${j}`));
+        expect(new Set(got).size, `${share}, ${r} bits: a pair reported twice`).toBe(got.length);
+        expect(got.sort(), `${share} marked, ${r} bits`).toEqual(want);
+      }
+      expect(n).toBeGreaterThan(1000);
+    }
+  });
+
   it('handles no hash, one hash, and refuses a distance that is no number of bits', () => {
     expect(indexed([], 11)).toEqual([]);
     expect(indexed([new Uint8Array(8)], 11)).toEqual([]);
@@ -120,5 +142,21 @@ describe('candidatePairs', () => {
     const got = [...candidatePairs(photos)];
     expect(got).toEqual([...want].sort((a, b) => a - b));
     expect(got.length).toBeGreaterThan(300);
+  });
+});
+
+describe('candidatesTouching', () => {
+  it('is candidatePairs restricted to the pairs with a marked side, whether few or most are marked', () => {
+    const dct = library(6), gradient = library(7);
+    const n = Math.min(dct.length, gradient.length);
+    const photos: SearchPhoto[] = Array.from({ length: n }, (_, i) => ({ id: i + 1, contentHash: `h${i}`, size: i, width: 4, height: 3, dct: dct[i]!, gradient: gradient[i]! }));
+    const all = [...candidatePairs(photos)];
+    const rng = new Rng(10);
+    for (const share of [0, 0.02, 0.4, 0.8]) {
+      const marked = Uint8Array.from(photos, () => (rng.next() < share ? 1 : 0));
+      const want = all.filter((key) => marked[Math.floor(key / n)] === 1 || marked[key % n] === 1);
+      expect([...candidatesTouching(Uint32Array.from(photos.keys()), packHashes(photos).words, marked)], `${share} marked`).toEqual(want);
+      if (share > 0) expect(want.length).toBeGreaterThan(0);
+    }
   });
 });
