@@ -10,7 +10,8 @@ import type { GroupingService, GroupingSummary } from '../grouping/grouping.serv
 import { euclidean } from '../ml/distance.js';
 import { answeredPairs, splitByPerson, type AnsweredPair, type FaceFacts } from './answer-pairs.js';
 import { LearningCancelledError, type LearnControl, type LearnStage } from './learn-stages.js';
-import { assertEnoughAnswers, headProbabilities, learnRecognition, NotEnoughAnswersError, type LearnOutcome, type PairEvidence, type Recognition } from './library-learner.js';
+import { assertEnoughAnswers, headProbabilities, learnRecognition, NotEnoughAnswersError, recalibrate, type GroupAnswer, type LearnOutcome, type PairEvidence, type Recognition } from './library-learner.js';
+import type { ReviewGroupAnswer } from './group-answers.js';
 
 export class LearningUnavailableError extends Error {}
 export class LearningBusyError extends Error {}
@@ -52,6 +53,8 @@ export class LearningService {
     private readonly lock?: LibraryLock,
     /** Where a switch of version (a rollback) is made, off this thread: a worker thread (none: here). */
     private readonly switcher?: (versionId: number | null) => Promise<GroupingSummary>,
+    /** The review answers about two people, with their groups when asked (none: the threshold is recalibrated only with the head). */
+    private readonly groupAnswers: () => ReviewGroupAnswer[] = () => [],
   ) {}
 
   /** Runs `job` under the library lock; held by another process's scan or learning run: LearningBusyError. */
@@ -108,13 +111,21 @@ export class LearningService {
         const { facts, pairs, ignored } = this.answers();
         const split = splitByPerson(pairs, facts);
         const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
-        let outcome: LearnOutcome;
+        let outcome: LearnOutcome | null = null;
+        let refusal: unknown = null;
         try {
           outcome = learnRecognition(fit, heldOut, current, step, shipped);
         } catch (err) {
-          if (err instanceof NotEnoughAnswersError && ignored > 0) throw new NotEnoughAnswersError(`${err.message} ${ignoredSentence(ignored)}`);
-          throw err;
+          if (!(err instanceof NotEnoughAnswersError)) throw err;
+          refusal = ignored > 0 ? new NotEnoughAnswersError(`${err.message} ${ignoredSentence(ignored)}`) : err;
         }
+        // A head not better than the current one, or too few answers for one: the threshold
+        // alone, recalibrated on the answers about two people, split as the pairs are.
+        if (outcome === null || !outcome.promoted) {
+          const recalibrated = recalibrate(...(await this.groupEvidence(split)), current, shipped, heldOut);
+          if (recalibrated !== null && (recalibrated.promoted || outcome === null)) outcome = recalibrated;
+        }
+        if (outcome === null) throw refusal;
         const answers = pairs.filter((p) => p.kind === 'answer');
         const record: LearnedVersionRecord = {
           head: outcome.learned.head,
@@ -185,6 +196,21 @@ export class LearningService {
     const labels = this.labels.list();
     const ignored = labels.filter((l) => !facts.has(l.faceA) || !facts.has(l.faceB)).length;
     return { facts, pairs: answeredPairs(labels, facts), ignored };
+  }
+
+  /** The answers about two people on each side of the split by person (an answer whose pair neither side holds is left out). */
+  private async groupEvidence(split: { fit: AnsweredPair[]; heldOut: AnsweredPair[] }): Promise<[GroupAnswer[], GroupAnswer[]]> {
+    const key = (a: number, b: number): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+    const fitKeys = new Set(split.fit.map((p) => key(p.faceA, p.faceB)));
+    const heldOutKeys = new Set(split.heldOut.map((p) => key(p.faceA, p.faceB)));
+    const { smallGroupMargin } = await this.grouping.mergeRule();
+    const fit: GroupAnswer[] = [], heldOut: GroupAnswer[] = [];
+    for (const a of this.groupAnswers()) {
+      const k = key(a.pair[0], a.pair[1]);
+      const side = fitKeys.has(k) ? fit : heldOutKeys.has(k) ? heldOut : null;
+      side?.push({ distance: a.rms + smallGroupMargin / Math.sqrt(a.sizes[0] * a.sizes[1]), same: a.same });
+    }
+    return [fit, heldOut];
   }
 
   /** Puts an earlier version back to use (null: the shipped recognition), and regroups what no user decided. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, ROC_POINTS, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
+import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, recalibrate, RECALIBRATION_RANGE, ROC_POINTS, type GroupAnswer, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 
 /** A head like the shipped fused head: closer descriptors and a higher seed score mean "same". */
@@ -55,8 +55,8 @@ describe("learning a recognition from a library's answers", () => {
 
   it('keeps but does not use a version that would merge more strangers on the answers set aside', () => {
     const rng = new Rng(4);
-    // The fitted answers say faces up to 0.6 apart are one person; the set-aside ones have strangers at 0.53-0.6.
-    const heldOut = [...answers(rng, 60, 0.5, 0.7), ...Array.from({ length: 20 }, () => ({ distance: 0.53 + 0.07 * rng.next(), seedProb: 0.7, same: false, weight: 1 }))];
+    // The fitted answers say faces up to 0.6 apart are one person; the set-aside ones have strangers just above the threshold in use.
+    const heldOut = [...answers(rng, 60, 0.5, 0.7), ...Array.from({ length: 20 }, () => ({ distance: 0.511 + 0.008 * rng.next(), seedProb: 0.7, same: false, weight: 1 }))];
     const outcome = learnRecognition(answers(rng, 300, 0.6, 0.7), heldOut, current);
     expect(outcome.promoted).toBe(false);
     expect(outcome.after.falseMerges).toBeGreaterThan(outcome.before.falseMerges);
@@ -108,5 +108,36 @@ describe('a learned head that collapsed', () => {
     const outcome = learnRecognition(flat(200), flat(60), { ...current, head: { ...current.head, weights: [0, 0, 0] } });
     expect(outcome.promoted).toBe(false);
     expect(outcome.reason).toMatch(/same score/);
+  });
+});
+
+describe('the threshold recalibrated on the answers about two people', () => {
+  /** Answers at the groups' merge distance: one person up to `sameUpTo`, two from `differentFrom`. */
+  const groupAnswers = (rng: Rng, n: number, sameUpTo: number, differentFrom: number): GroupAnswer[] =>
+    Array.from({ length: n }, (_, i) => (i % 3 === 0 ? { distance: differentFrom + 0.1 * rng.next(), same: false } : { distance: 0.45 + (sameUpTo - 0.45) * rng.next(), same: true }));
+
+  it('raises the threshold when people are kept apart that are one, never beyond its range of the shipped one', () => {
+    const rng = new Rng(7);
+    const outcome = recalibrate(groupAnswers(rng, 90, 0.6, 0.62), groupAnswers(rng, 30, 0.53, 0.62), current, current, [])!;
+    expect(outcome.promoted).toBe(true);
+    expect(outcome.learned.linkage).toBeCloseTo(current.linkage + RECALIBRATION_RANGE.up, 9);
+    expect(outcome.learned.head).toBe(current.head);
+    expect(outcome.after.missedMerges).toBeLessThan(outcome.before.missedMerges);
+    expect(outcome.reason).toMatch(/^Used: .* threshold from 0\.510 to 0\.520/);
+  });
+
+  it('is not used when it would merge more of the pairs of people set aside that are two', () => {
+    const rng = new Rng(8);
+    const heldOut: GroupAnswer[] = [...groupAnswers(rng, 30, 0.6, 0.62), { distance: 0.515, same: false }];
+    const outcome = recalibrate(groupAnswers(rng, 90, 0.6, 0.62), heldOut, current, current, [])!;
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.after.falseMerges).toBeGreaterThan(outcome.before.falseMerges);
+    expect(outcome.reason).toMatch(/^Not used: .* would merge 1 of the pairs of people set aside/);
+  });
+
+  it('needs a few answers of each kind', () => {
+    const rng = new Rng(9);
+    const sameOnly = groupAnswers(rng, 90, 0.6, 0.62).filter((a) => a.same);
+    expect(recalibrate(sameOnly, sameOnly, current, current, [])).toBeNull();
   });
 });
