@@ -6,7 +6,7 @@ import type { LabelsRepository } from '../db/labels.repository.js';
 import type { Db } from '../db/database.js';
 import type { LearnedVersion, LearnedVersionRecord, LearnedVersionsRepository } from '../db/learned-versions.repository.js';
 import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
-import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
+import { DEFAULT_GROUPING, type GroupingService, type GroupingSummary } from '../grouping/grouping.service.js';
 import { euclidean } from '../ml/distance.js';
 import { answeredPairs, splitByPerson, type AnsweredPair, type FaceFacts } from './answer-pairs.js';
 import { LearningCancelledError, type LearnControl, type LearnStage } from './learn-stages.js';
@@ -122,7 +122,7 @@ export class LearningService {
         // A head not better than the current one, or too few answers for one: the threshold
         // alone, recalibrated on the answers about two people, split as the pairs are.
         if (outcome === null || !outcome.promoted) {
-          const recalibrated = recalibrate(...(await this.groupEvidence(split)), current, shipped, heldOut);
+          const recalibrated = recalibrate(...(await this.groupEvidence(split)), current, shipped, heldOut, DEFAULT_GROUPING.smallGroupMargin);
           if (recalibrated !== null && (recalibrated.promoted || outcome === null)) outcome = recalibrated;
         }
         if (outcome === null) throw refusal;
@@ -130,6 +130,7 @@ export class LearningService {
         const record: LearnedVersionRecord = {
           head: outcome.learned.head,
           linkage: outcome.learned.linkage,
+          ...(outcome.learned.smallGroupMargin === undefined ? {} : { smallGroupMargin: outcome.learned.smallGroupMargin }),
           labels: {
             same: answers.filter((p) => p.same).length,
             different: answers.filter((p) => !p.same).length,
@@ -203,12 +204,11 @@ export class LearningService {
     const key = (a: number, b: number): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
     const fitKeys = new Set(split.fit.map((p) => key(p.faceA, p.faceB)));
     const heldOutKeys = new Set(split.heldOut.map((p) => key(p.faceA, p.faceB)));
-    const { smallGroupMargin } = await this.grouping.mergeRule();
     const fit: GroupAnswer[] = [], heldOut: GroupAnswer[] = [];
     for (const a of this.groupAnswers()) {
       const k = key(a.pair[0], a.pair[1]);
       const side = fitKeys.has(k) ? fit : heldOutKeys.has(k) ? heldOut : null;
-      side?.push({ distance: a.rms + smallGroupMargin / Math.sqrt(a.sizes[0] * a.sizes[1]), same: a.same });
+      side?.push({ rms: a.rms, scale: 1 / Math.sqrt(a.sizes[0] * a.sizes[1]), same: a.same });
     }
     return [fit, heldOut];
   }
@@ -257,7 +257,7 @@ export class LearningService {
   private regroup(record: LearnedVersionRecord | null, alsoInTransaction: () => void): Promise<GroupingSummary> {
     return this.grouping.groupNewFaces({
       // Grouped with the version's tuning before the transaction that makes it the active one.
-      tuning: record && { linkage: record.linkage, head: record.head },
+      tuning: record && { linkage: record.linkage, head: record.head, smallGroupMargin: record.smallGroupMargin },
       // Planned in a worker thread where the grouping has a planner (a rollback from the window or the command line).
       release: 'undecided',
       alsoInTransaction,
@@ -283,7 +283,7 @@ export class LearningService {
     const base = await this.shipped();
     if (base === null) return null;
     const active = this.activeFor(base.baseModel);
-    return { baseModel: base.baseModel, active, recognition: active ? { head: active.record.head, linkage: active.record.linkage } : base.recognition, shipped: base.recognition };
+    return { baseModel: base.baseModel, active, recognition: active ? { head: active.record.head, linkage: active.record.linkage, smallGroupMargin: active.record.smallGroupMargin } : base.recognition, shipped: base.recognition };
   }
 
   private faceFacts(): Map<number, FaceFacts> {

@@ -18,6 +18,8 @@ export interface PairEvidence {
 export interface Recognition {
   head: LogisticFit;
   linkage: number;
+  /** Grouping's margin for small groups (see MergeRule; absent: the product's). */
+  smallGroupMargin?: number;
 }
 
 /** The fewest answers `learn` works from, and over how many people. */
@@ -126,6 +128,7 @@ export function learnRecognition(
   onStage: (stage: 'fitting' | 'calibrating' | 'evaluating') => void = () => undefined,
   /** The installed model's recognition, when a learned version is the current one. */
   shipped: Recognition = current,
+  range: ThresholdRange = RECALIBRATION_RANGE,
 ): LearnOutcome {
   const count = (ps: readonly PairEvidence[], same: boolean): number => ps.filter((p) => p.same === same && p.weight >= 1).length;
   const same = count(fit, true) + count(heldOut, true), different = count(fit, false) + count(heldOut, false);
@@ -140,7 +143,7 @@ export function learnRecognition(
   onStage('fitting');
   const head = fitLogistic(fit.map(featuresOf), fit.map((p) => p.same), 0, 50, { rowWeights, prior: { fit: current.head, strength: PRIOR_STRENGTH } });
   onStage('calibrating');
-  const learned: Recognition = { head, linkage: withinRange(calibrateLinkage(fit, current.linkage), shipped.linkage) };
+  const learned: Recognition = { head, ...withinRange(calibrateLinkage(fit, current.linkage), shipped, range) };
 
   onStage('evaluating');
 
@@ -186,7 +189,9 @@ function outOfOne(auc: number): string {
 
 /** A review answer about two people: how far apart grouping found their groups when it was asked (its merge distance), and the answer. */
 export interface GroupAnswer {
-  distance: number;
+  /** Root mean square distance over all pairs of the two groups' faces, and 1/sqrt(|A|·|B|), when asked. */
+  rms: number;
+  scale: number;
   same: boolean;
 }
 
@@ -198,13 +203,22 @@ export const MIN_GROUP_ANSWERS = 5;
  * distance would be: a fit on them alone overshoots (on LFW DevTest, the shipped 0.51 raised
  * to 0.53 for the faces no decision covers cost 0.003 of pairwise precision).
  */
-export const RECALIBRATION_RANGE = { down: 0.05, up: 0.01 };
+export const RECALIBRATION_RANGE: ThresholdRange = { down: 0.05, up: 0 };
+
+/** How far below and above the shipped threshold a learned one may lie. */
+export interface ThresholdRange {
+  down: number;
+  up: number;
+}
+
+/** How much the margin for small groups rises with the threshold (1: two single faces merge as before). */
+export const MARGIN_PER_THRESHOLD = 1;
 
 /** Wrong and missed merges of grouping at `linkage` on answers about two people. */
-export function measureGroups(linkage: number, answers: readonly GroupAnswer[]): { falseMerges: number; missedMerges: number } {
+export function measureGroups(r: Recognition, margin: number, answers: readonly GroupAnswer[]): { falseMerges: number; missedMerges: number } {
   let falseMerges = 0, missedMerges = 0;
   for (const a of answers) {
-    const together = a.distance <= linkage;
+    const together = a.rms + (r.smallGroupMargin ?? margin) * a.scale <= r.linkage;
     if (together && !a.same) falseMerges++;
     if (!together && a.same) missedMerges++;
   }
@@ -225,14 +239,18 @@ export function recalibrate(
   current: Recognition,
   shipped: Recognition,
   heldOutPairs: readonly PairEvidence[],
+  /** The product's margin for small groups. */
+  margin: number,
+  range: ThresholdRange = RECALIBRATION_RANGE,
 ): LearnOutcome | null {
   const kinds = (xs: readonly GroupAnswer[]): [number, number] => [xs.filter((x) => x.same).length, xs.filter((x) => !x.same).length];
   const [fs, fd] = kinds(fit), [hs, hd] = kinds(heldOut);
   if (fs < MIN_GROUP_ANSWERS || fd < MIN_GROUP_ANSWERS || hs + hd === 0) return null;
-  const pairs = fit.map((a) => ({ distance: a.distance, seedProb: 0.5, same: a.same, weight: 1 }));
-  const linkage = withinRange(calibrateLinkage(pairs, current.linkage), shipped.linkage);
-  const learned: Recognition = { head: current.head, linkage };
-  const g0 = measureGroups(current.linkage, heldOut), g1 = measureGroups(linkage, heldOut);
+  const currentMargin = current.smallGroupMargin ?? margin;
+  const pairs = fit.map((a) => ({ distance: a.rms + currentMargin * a.scale, seedProb: 0.5, same: a.same, weight: 1 }));
+  const learned: Recognition = { head: current.head, ...withinRange(calibrateLinkage(pairs, current.linkage), { ...shipped, smallGroupMargin: shipped.smallGroupMargin ?? margin }, range) };
+  const linkage = learned.linkage;
+  const g0 = measureGroups(current, margin, heldOut), g1 = measureGroups(learned, margin, heldOut);
   const both = heldOutPairs.some((p) => p.same) && heldOutPairs.some((p) => !p.same);
   const rankAuc = both ? measure(current, heldOutPairs).auc : Number.NaN;
   const before: HeldOutFigures = { auc: rankAuc, ...g0 }, after: HeldOutFigures = { auc: rankAuc, ...g1 };
@@ -257,7 +275,14 @@ export function recalibrate(
   };
 }
 
-/** A learned threshold kept within RECALIBRATION_RANGE of the shipped one. */
-function withinRange(linkage: number, shipped: number): number {
-  return Math.min(shipped + RECALIBRATION_RANGE.up, Math.max(shipped - RECALIBRATION_RANGE.down, linkage));
+/**
+ * A learned threshold kept within RECALIBRATION_RANGE of the shipped one. Raised, it raises
+ * the margin for small groups as much, so that two single faces merge no more readily than
+ * with the shipped recognition (they are the most of a library's pairs and the fewest of the
+ * review's questions) and larger groups, whose mean distance is a surer measure, more.
+ */
+function withinRange(linkage: number, shipped: Recognition, range: ThresholdRange): { linkage: number; smallGroupMargin?: number } {
+  const l = Math.min(shipped.linkage + range.up, Math.max(shipped.linkage - range.down, linkage));
+  const m = shipped.smallGroupMargin;
+  return m === undefined ? { linkage: l } : { linkage: l, smallGroupMargin: m + MARGIN_PER_THRESHOLD * Math.max(0, l - shipped.linkage) };
 }
