@@ -111,21 +111,19 @@ export class LearningService {
         const { facts, pairs, ignored } = this.answers();
         const split = splitByPerson(pairs, facts);
         const [fit, heldOut] = await Promise.all([this.evidence(split.fit), this.evidence(split.heldOut)]);
-        let outcome: LearnOutcome | null = null;
-        let refusal: unknown = null;
+        let outcome: LearnOutcome;
         try {
           outcome = learnRecognition(fit, heldOut, current, step, shipped);
         } catch (err) {
-          if (!(err instanceof NotEnoughAnswersError)) throw err;
-          refusal = ignored > 0 ? new NotEnoughAnswersError(`${err.message} ${ignoredSentence(ignored)}`) : err;
+          if (err instanceof NotEnoughAnswersError && ignored > 0) throw new NotEnoughAnswersError(`${err.message} ${ignoredSentence(ignored)}`);
+          throw err;
         }
-        // A head not better than the current one, or too few answers for one: the threshold
-        // alone, recalibrated on the answers about two people, split as the pairs are.
-        if (outcome === null || !outcome.promoted) {
+        // A head no better than the current one: the threshold alone, recalibrated on the
+        // answers about two people (split as the pairs are), at the level grouping decides.
+        if (!outcome.promoted) {
           const recalibrated = recalibrate(...(await this.groupEvidence(split)), current, shipped, heldOut, DEFAULT_GROUPING.smallGroupMargin);
-          if (recalibrated !== null && (recalibrated.promoted || outcome === null)) outcome = recalibrated;
+          if (recalibrated?.promoted) outcome = recalibrated;
         }
-        if (outcome === null) throw refusal;
         const answers = pairs.filter((p) => p.kind === 'answer');
         const record: LearnedVersionRecord = {
           head: outcome.learned.head,
