@@ -3,6 +3,7 @@ import path from 'node:path';
 
 import { AnalysisService } from './analysis/analysis.service.js';
 import { ActionsRepository } from './db/actions.repository.js';
+import { reviewGroupAnswers } from './learning/group-answers.js';
 import { openDatabase, readOnlyReason, type Db } from './db/database.js';
 import { EmbeddingsRepository } from './db/embeddings.repository.js';
 import { FacesRepository } from './db/faces.repository.js';
@@ -162,6 +163,7 @@ export class FacePairApp {
       this.lock,
       // A switch of version (a rollback) regroups and writes in a worker thread.
       this.readOnly === null ? switchInWorker(this.dbFile, { cacheDir: this.cacheDir, seedModelDir: this.seedEmbedding.modelDir }) : undefined,
+      () => reviewGroupAnswers(this.actions),
     );
     this.edits = new PeopleService(this.db, this.people, this.faces, this.embeddings, this.labels, this.actions);
     this.folderMarks = new FolderMarks(this.db, new FolderMarksRepository(this.db), this.folders, folderRows, this.actions, this.edits);

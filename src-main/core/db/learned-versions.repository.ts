@@ -18,6 +18,8 @@ export interface LearnedVersionRecord {
   head: LogisticFit;
   /** Grouping's linkage threshold on descriptor distance, calibrated on the answers. */
   linkage: number;
+  /** Grouping's margin for small groups, where the version moved it with the threshold (absent: the product's). */
+  smallGroupMargin?: number;
   /** `ignored`: answers about faces no longer in the library, left out (absent in versions recorded before it was counted). */
   labels: { same: number; different: number; implied: number; people: number; fit: number; heldOut: number; ignored?: number };
   /** The version that was active before (null: the shipped model), on the same held-out answers, and this one. */

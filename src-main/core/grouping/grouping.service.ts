@@ -36,6 +36,8 @@ export type GroupingSettings = GroupingOptions & { k: number };
 export interface GroupingTuning {
   linkage: number;
   head: LogisticFit | null;
+  /** The margin for small groups, where the version moved it (absent: the settings'). */
+  smallGroupMargin?: number;
 }
 
 /**
@@ -135,7 +137,7 @@ export class GroupingService {
   private async current(override?: GroupingTuning | null): Promise<ResolvedGrouping> {
     const t = override === undefined ? await this.tuning() : override;
     const settings = this.settings();
-    return t === null ? { settings, head: null } : { settings: { ...settings, linkage: t.linkage }, head: t.head };
+    return t === null ? { settings, head: null } : { settings: { ...settings, linkage: t.linkage, ...(t.smallGroupMargin === undefined ? {} : { smallGroupMargin: t.smallGroupMargin }) }, head: t.head };
   }
 
   /** The linkage threshold grouping decides with now (the review asks about pairs near it). */

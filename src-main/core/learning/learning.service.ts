@@ -6,11 +6,12 @@ import type { LabelsRepository } from '../db/labels.repository.js';
 import type { Db } from '../db/database.js';
 import type { LearnedVersion, LearnedVersionRecord, LearnedVersionsRepository } from '../db/learned-versions.repository.js';
 import type { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
-import type { GroupingService, GroupingSummary } from '../grouping/grouping.service.js';
+import { DEFAULT_GROUPING, type GroupingService, type GroupingSummary } from '../grouping/grouping.service.js';
 import { euclidean } from '../ml/distance.js';
 import { answeredPairs, splitByPerson, type AnsweredPair, type FaceFacts } from './answer-pairs.js';
 import { LearningCancelledError, type LearnControl, type LearnStage } from './learn-stages.js';
-import { assertEnoughAnswers, headProbabilities, learnRecognition, NotEnoughAnswersError, type LearnOutcome, type PairEvidence, type Recognition } from './library-learner.js';
+import { assertEnoughAnswers, headProbabilities, learnRecognition, NotEnoughAnswersError, recalibrate, type GroupAnswer, type LearnOutcome, type PairEvidence, type Recognition } from './library-learner.js';
+import type { ReviewGroupAnswer } from './group-answers.js';
 
 export class LearningUnavailableError extends Error {}
 export class LearningBusyError extends Error {}
@@ -52,6 +53,8 @@ export class LearningService {
     private readonly lock?: LibraryLock,
     /** Where a switch of version (a rollback) is made, off this thread: a worker thread (none: here). */
     private readonly switcher?: (versionId: number | null) => Promise<GroupingSummary>,
+    /** The review answers about two people, with their groups when asked (none: the threshold is recalibrated only with the head). */
+    private readonly groupAnswers: () => ReviewGroupAnswer[] = () => [],
   ) {}
 
   /** Runs `job` under the library lock; held by another process's scan or learning run: LearningBusyError. */
@@ -115,10 +118,17 @@ export class LearningService {
           if (err instanceof NotEnoughAnswersError && ignored > 0) throw new NotEnoughAnswersError(`${err.message} ${ignoredSentence(ignored)}`);
           throw err;
         }
+        // A head no better than the current one: the threshold alone, recalibrated on the
+        // answers about two people (split as the pairs are), at the level grouping decides.
+        if (!outcome.promoted) {
+          const recalibrated = recalibrate(...(await this.groupEvidence(split)), current, shipped, heldOut, DEFAULT_GROUPING.smallGroupMargin);
+          if (recalibrated?.promoted) outcome = recalibrated;
+        }
         const answers = pairs.filter((p) => p.kind === 'answer');
         const record: LearnedVersionRecord = {
           head: outcome.learned.head,
           linkage: outcome.learned.linkage,
+          ...(outcome.learned.smallGroupMargin === undefined ? {} : { smallGroupMargin: outcome.learned.smallGroupMargin }),
           labels: {
             same: answers.filter((p) => p.same).length,
             different: answers.filter((p) => !p.same).length,
@@ -187,6 +197,20 @@ export class LearningService {
     return { facts, pairs: answeredPairs(labels, facts), ignored };
   }
 
+  /** The answers about two people on each side of the split by person (an answer whose pair neither side holds is left out). */
+  private async groupEvidence(split: { fit: AnsweredPair[]; heldOut: AnsweredPair[] }): Promise<[GroupAnswer[], GroupAnswer[]]> {
+    const key = (a: number, b: number): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+    const fitKeys = new Set(split.fit.map((p) => key(p.faceA, p.faceB)));
+    const heldOutKeys = new Set(split.heldOut.map((p) => key(p.faceA, p.faceB)));
+    const fit: GroupAnswer[] = [], heldOut: GroupAnswer[] = [];
+    for (const a of this.groupAnswers()) {
+      const k = key(a.pair[0], a.pair[1]);
+      const side = fitKeys.has(k) ? fit : heldOutKeys.has(k) ? heldOut : null;
+      side?.push({ rms: a.rms, scale: 1 / Math.sqrt(a.sizes[0] * a.sizes[1]), same: a.same });
+    }
+    return [fit, heldOut];
+  }
+
   /** Puts an earlier version back to use (null: the shipped recognition), and regroups what no user decided. */
   async rollback(id: number | null): Promise<GroupingSummary> {
     return this.locked(() => this.rollbackLocked(id));
@@ -231,7 +255,7 @@ export class LearningService {
   private regroup(record: LearnedVersionRecord | null, alsoInTransaction: () => void): Promise<GroupingSummary> {
     return this.grouping.groupNewFaces({
       // Grouped with the version's tuning before the transaction that makes it the active one.
-      tuning: record && { linkage: record.linkage, head: record.head },
+      tuning: record && { linkage: record.linkage, head: record.head, smallGroupMargin: record.smallGroupMargin },
       // Planned in a worker thread where the grouping has a planner (a rollback from the window or the command line).
       release: 'undecided',
       alsoInTransaction,
@@ -257,7 +281,7 @@ export class LearningService {
     const base = await this.shipped();
     if (base === null) return null;
     const active = this.activeFor(base.baseModel);
-    return { baseModel: base.baseModel, active, recognition: active ? { head: active.record.head, linkage: active.record.linkage } : base.recognition, shipped: base.recognition };
+    return { baseModel: base.baseModel, active, recognition: active ? { head: active.record.head, linkage: active.record.linkage, smallGroupMargin: active.record.smallGroupMargin } : base.recognition, shipped: base.recognition };
   }
 
   private faceFacts(): Map<number, FaceFacts> {

@@ -19,6 +19,6 @@ export function shippedRecognition(seed: SeedEmbeddingService): ShippedRecogniti
       if (keys === null || !existsSync(path.join(seed.modelDir, 'fused.json'))) return null;
       const head = loadFusedHead(seed.modelDir);
       if (head.seedKey !== keys.pairKey) return null;
-      return { recognition: { head, linkage: DEFAULT_GROUPING.linkage }, baseModel: keys.pairKey };
+      return { recognition: { head, linkage: DEFAULT_GROUPING.linkage, smallGroupMargin: DEFAULT_GROUPING.smallGroupMargin }, baseModel: keys.pairKey };
     })());
 }

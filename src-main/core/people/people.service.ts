@@ -7,6 +7,7 @@ import type { PeopleRepository, PersonRow, PersonSummaryRow } from '../db/people
 import { ApiError, conflict, fail, notFound } from '../contract/errors.js';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../analysis/descriptor.js';
 import { euclidean } from '../ml/distance.js';
+import { rmsDistance, type DescriptorSums } from '../grouping/merge-distance.js';
 import { foldName } from './fold-name.js';
 import { cutBetween, leavingSide, sidesWithout, spanningTree } from './group-split.js';
 
@@ -32,6 +33,12 @@ export interface UndoRecord {
   labels: LabelRow[];
   /** The face pair a review answer was about. */
   pair?: [number, number];
+  /**
+   * A review answer about two people: their groups as grouping compared them when it was asked
+   * (root mean square distance over all pairs of their faces, and their sizes). Learning
+   * calibrates the grouping's threshold on these, the quantity it decides by.
+   */
+  groups?: { rms: number; sizes: [number, number] };
   /** Faces the action marked "not a face": marked as faces again by undo. */
   notFaces?: number[];
 }
@@ -231,6 +238,7 @@ export class PeopleService {
     }
     const pa = a.personId !== null ? this.people.summary(a.personId) : undefined;
     const pb = b.personId !== null ? this.people.summary(b.personId) : undefined;
+    const groups = pa && pb && pa.id !== pb.id ? this.groupsOf(pa.id, pb.id) : undefined;
     if (answer === 'same') {
       if (a.photoId === b.photoId) throw new ApiError('invalid_params', 'Two faces of one photo are two people');
       const merging = pa && pb && pa.id !== pb.id;
@@ -238,6 +246,7 @@ export class PeopleService {
       const text = merging ? `Same person: merged ${mergeWords([source!], target!)}` : `Same person: two faces of ${pa ? displayName(pa) : 'one person'}`;
       return this.act(kind, text, (rec, actionId) => {
         rec.pair = pair;
+        if (groups) rec.groups = groups;
         this.label(rec, actionId, a.id, b.id, true, kind);
         if (merging) this.mergeInto(rec, actionId, target!.id, [source!.id], kind);
       });
@@ -252,6 +261,7 @@ export class PeopleService {
         : `Different people: took ${leaving.length} faces out of ${displayName(pa)}; they are now an unnamed person of their own`;
     return this.act(kind, text, (rec, actionId) => {
       rec.pair = pair;
+      if (groups) rec.groups = groups;
       this.label(rec, actionId, a.id, b.id, false, kind);
       if (split) this.takeOutTogether(rec, actionId, pa.id, leaving, kind);
     });
@@ -471,6 +481,28 @@ export class PeopleService {
   private move(rec: UndoRecord, face: { id: number; personId: number | null; assignedBy: AssignedBy }, to: number | null): void {
     rec.moves.push({ faceId: face.id, from: face.personId, fromBy: face.assignedBy, to });
     this.faces.assign(face.id, to, to === null ? null : 'user');
+  }
+
+  /** Two people's groups as average-linkage grouping measures them (faces without a descriptor left out; none: undefined). */
+  private groupsOf(personA: number, personB: number): { rms: number; sizes: [number, number] } | undefined {
+    const facesA = this.faces.listForPerson(personA).map((f) => f.id);
+    const facesB = this.faces.listForPerson(personB).map((f) => f.id);
+    const vectors = this.vectors([...facesA, ...facesB]);
+    const sums = (ids: readonly number[]): DescriptorSums | null => {
+      const vs = ids.flatMap((id) => (vectors.has(id) ? [vectors.get(id)!] : []));
+      if (vs.length === 0) return null;
+      const sum = new Float64Array(vs[0]!.length);
+      let sumSq = 0;
+      for (const v of vs) {
+        for (let d = 0; d < v.length; d++) {
+          sum[d] = sum[d]! + v[d]!;
+          sumSq += v[d]! * v[d]!;
+        }
+      }
+      return { size: vs.length, sum, sumSq };
+    };
+    const [sa, sb] = [sums(facesA), sums(facesB)];
+    return sa && sb ? { rms: rmsDistance(sa, sb), sizes: [sa.size, sb.size] } : undefined;
   }
 
   private vectors(faceIds: readonly number[]): Map<number, Float32Array> {

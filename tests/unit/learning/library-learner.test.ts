@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, ROC_POINTS, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
+import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, recalibrate, RECALIBRATION_RANGE, ROC_POINTS, type GroupAnswer, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
+
+/** A range that lets a learned threshold rise (the shipped range lets it only fall). */
+const wide = { down: 0.05, up: 0.08 };
+const narrow = { down: 0.05, up: 0.01 };
 
 /** A head like the shipped fused head: closer descriptors and a higher seed score mean "same". */
 const current: Recognition = {
@@ -39,7 +43,7 @@ describe("learning a recognition from a library's answers", () => {
 
   it('promotes a version that keeps more pairs of one person together without wrong merges', () => {
     const rng = new Rng(3);
-    const outcome = learnRecognition(answers(rng, 300, 0.6, 0.68), answers(rng, 120, 0.6, 0.68), current);
+    const outcome = learnRecognition(answers(rng, 300, 0.6, 0.68), answers(rng, 120, 0.6, 0.68), current, undefined, current, wide);
     expect(outcome.promoted).toBe(true);
     expect(outcome.after.missedMerges).toBeLessThan(outcome.before.missedMerges);
     expect(outcome.after.falseMerges).toBeLessThanOrEqual(outcome.before.falseMerges);
@@ -55,9 +59,9 @@ describe("learning a recognition from a library's answers", () => {
 
   it('keeps but does not use a version that would merge more strangers on the answers set aside', () => {
     const rng = new Rng(4);
-    // The fitted answers say faces up to 0.6 apart are one person; the set-aside ones have strangers at 0.53-0.6.
-    const heldOut = [...answers(rng, 60, 0.5, 0.7), ...Array.from({ length: 20 }, () => ({ distance: 0.53 + 0.07 * rng.next(), seedProb: 0.7, same: false, weight: 1 }))];
-    const outcome = learnRecognition(answers(rng, 300, 0.6, 0.7), heldOut, current);
+    // The fitted answers say faces up to 0.6 apart are one person; the set-aside ones have strangers just above the threshold in use.
+    const heldOut = [...answers(rng, 60, 0.5, 0.7), ...Array.from({ length: 20 }, () => ({ distance: 0.511 + 0.008 * rng.next(), seedProb: 0.7, same: false, weight: 1 }))];
+    const outcome = learnRecognition(answers(rng, 300, 0.6, 0.7), heldOut, current, undefined, current, narrow);
     expect(outcome.promoted).toBe(false);
     expect(outcome.after.falseMerges).toBeGreaterThan(outcome.before.falseMerges);
     expect(outcome.reason).toMatch(/^Not used: .* would put \d+ pairs of different people together/);
@@ -108,5 +112,52 @@ describe('a learned head that collapsed', () => {
     const outcome = learnRecognition(flat(200), flat(60), { ...current, head: { ...current.head, weights: [0, 0, 0] } });
     expect(outcome.promoted).toBe(false);
     expect(outcome.reason).toMatch(/same score/);
+  });
+});
+
+describe('the threshold recalibrated on the answers about two people', () => {
+  /** Answers at the groups' merge distance: one person up to `sameUpTo`, two from `differentFrom`. */
+  const groupAnswers = (rng: Rng, n: number, sameUpTo: number, differentFrom: number): GroupAnswer[] =>
+    Array.from({ length: n }, (_, i) => (i % 3 === 0 ? { rms: differentFrom + 0.1 * rng.next(), scale: 0, same: false } : { rms: 0.45 + (sameUpTo - 0.45) * rng.next(), scale: 0, same: true }));
+
+  it('raises the threshold when people are kept apart that are one, never beyond its range of the shipped one', () => {
+    const rng = new Rng(7);
+    const outcome = recalibrate(groupAnswers(rng, 90, 0.6, 0.62), groupAnswers(rng, 30, 0.53, 0.62), current, current, [], 0.04, narrow)!;
+    expect(outcome.promoted).toBe(true);
+    expect(outcome.learned.linkage).toBeCloseTo(current.linkage + narrow.up, 9);
+    expect(outcome.learned.head).toBe(current.head);
+    expect(outcome.after.missedMerges).toBeLessThan(outcome.before.missedMerges);
+    expect(outcome.reason).toMatch(/^Used: .* threshold from 0\.510 to 0\.520/);
+  });
+
+  it('raises the margin for small groups with the threshold: two single faces merge no more readily than before', () => {
+    const rng = new Rng(7);
+    const shipped = { ...current, smallGroupMargin: 0.04 };
+    const outcome = recalibrate(groupAnswers(rng, 90, 0.6, 0.62), groupAnswers(rng, 30, 0.53, 0.62), shipped, shipped, [], 0.04, narrow)!;
+    expect(outcome.learned.linkage).toBeGreaterThan(shipped.linkage);
+    expect(outcome.learned.linkage - outcome.learned.smallGroupMargin!).toBeCloseTo(shipped.linkage - 0.04, 9);
+  });
+
+  it('is not used when it would merge more of the pairs of people set aside that are two', () => {
+    const rng = new Rng(8);
+    const heldOut: GroupAnswer[] = [...groupAnswers(rng, 30, 0.6, 0.62), { rms: 0.515, scale: 0, same: false }];
+    const outcome = recalibrate(groupAnswers(rng, 90, 0.6, 0.62), heldOut, current, current, [], 0.04, narrow)!;
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.after.falseMerges).toBeGreaterThan(outcome.before.falseMerges);
+    expect(outcome.reason).toMatch(/^Not used: .* would merge 1 of the pairs of people set aside/);
+  });
+
+  it('never rises above the shipped threshold with the shipped range: raised, it cost DevTest its precision', () => {
+    const rng = new Rng(7);
+    const outcome = recalibrate(groupAnswers(rng, 90, 0.6, 0.62), groupAnswers(rng, 30, 0.53, 0.62), current, current, [], 0.04)!;
+    expect(RECALIBRATION_RANGE.up).toBe(0);
+    expect(outcome.learned.linkage).toBeLessThanOrEqual(current.linkage);
+    expect(outcome.promoted).toBe(false);
+  });
+
+  it('needs a few answers of each kind', () => {
+    const rng = new Rng(9);
+    const sameOnly = groupAnswers(rng, 90, 0.6, 0.62).filter((a) => a.same);
+    expect(recalibrate(sameOnly, sameOnly, current, current, [], 0.04)).toBeNull();
   });
 });

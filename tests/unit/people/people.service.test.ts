@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LABELS_PER_FACE, PeopleService } from '../../../src-main/core/people/people.service.js';
 import { FaceDb, vec } from '../../support/face-db.js';
 import { thrown } from '../../support/errors.js';
+import { reviewGroupAnswers } from '../../../src-main/core/learning/group-answers.js';
 
 // PeopleService over a real SQLite library written directly (no ML): every edit, the labels it
 // writes, and an undo that puts back exactly what was there (people, assignments, labels).
@@ -340,6 +341,21 @@ describe('answerReview', () => {
     expect(thrown(() => edits.answerReview(x, y, 'same')).code).toBe('invalid_params');
     expect(lib.state()).toEqual(before);
     expect(edits.listActions(10)).toEqual([]);
+  });
+
+  it('records, with an answer about two people, their groups as grouping compares them; learning reads them back until undone', () => {
+    const big = lib.addPersonWithFaces(around(0, 3));
+    const small = lib.addPersonWithFaces(around(4, 2));
+    edits.answerReview(small.faces[0]!, big.faces[0]!, 'same');
+    const [answer] = reviewGroupAnswers(lib.actions);
+    expect(answer).toMatchObject({ pair: [small.faces[0], big.faces[0]], same: true, sizes: [2, 3] });
+    // Each face of `small` against each of `big`: the root mean square distance over the six pairs.
+    const vectors = [...around(4, 2), ...around(0, 3)];
+    let sq = 0;
+    for (let i = 0; i < 2; i++) for (let j = 2; j < 5; j++) sq += vectors[i]!.reduce((t, v, d) => t + (v - vectors[j]![d]!) ** 2, 0);
+    expect(answer!.rms).toBeCloseTo(Math.sqrt(sq / 6), 5);
+    edits.undo();
+    expect(reviewGroupAnswers(lib.actions)).toEqual([]);
   });
 
   it('"skip" writes no label and is remembered as skipped until undone', () => {
