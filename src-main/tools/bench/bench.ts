@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import { createApp } from '../../core/app.js';
 import { loadFaceNets } from '../../core/analysis/face-models.js';
 import { MAX_PIXELS } from '../../core/analysis/decode.js';
+import { trace } from '../../core/trace.js';
+trace('bench imported');
 
 const ms = (v: number): string => `${v.toFixed(1)} ms`;
 
@@ -47,7 +49,9 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'facepair-bench-'));
   const app = createApp({ dbFile: path.join(work, 'bench.db'), workers });
   try {
+    trace('app created');
     const s = await app.scanner.scan(folder);
+    trace('scan returned');
     const n = s.analysis.done;
     const perPhoto = (v: number): string => ms(n > 0 ? v / n : 0);
     const rate = n / s.seconds;
