@@ -97,7 +97,8 @@ async function dropOtherVersions(kept: string): Promise<void> {
   const dir = path.dirname(kept), name = path.basename(kept);
   const prefix = name.slice(0, name.lastIndexOf('-') + 1);
   const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n !== name && n.startsWith(prefix) && n.endsWith('.onnx')).map((n) => rm(path.join(dir, n), { force: true }).catch(() => undefined)));
+  const sameModel = (n: string): boolean => n.startsWith(prefix) && /^[0-9a-f]{16}\.onnx$/.test(n.slice(prefix.length));
+  await Promise.all(names.filter((n) => n !== name && sameModel(n)).map((n) => rm(path.join(dir, n), { force: true }).catch(() => undefined)));
 }
 
 async function optimizedFile(ort: Ort, file: string, dir: string): Promise<string> {
