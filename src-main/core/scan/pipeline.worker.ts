@@ -53,7 +53,6 @@ async function handle(job: PipelineJob): Promise<PipelineReply> {
     // A thread terminated while onnxruntime creates a session takes the process down
     // (a scan with nothing to analyse closes its workers at once): the models finish loading first.
     await analyzer.catch(() => undefined);
-void analyzer.then(() => trace('analyzer loaded'));
     await closeRawPreviews();
     // onnxruntime's sessions are released before the thread ends: a thread terminated while one
     // is still being created (a rescan with nothing to analyse) takes the whole process down.
