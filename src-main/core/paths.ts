@@ -12,6 +12,14 @@ export function defaultDataDir(): string {
   return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'facepair');
 }
 
+/**
+ * Where onnxruntime's optimised models are kept (see keepOptimizedModelsIn): they depend on
+ * this machine's CPU and the models, not on a library, so every library's scans share them.
+ */
+export function optimizedModelsDir(): string {
+  return path.join(defaultDataDir(), 'onnx-optimized');
+}
+
 export function defaultDbFile(): string {
   return path.join(defaultDataDir(), 'library.db');
 }

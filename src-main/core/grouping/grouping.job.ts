@@ -11,6 +11,7 @@ import type { LibraryJob } from '../db/library-worker.js';
 import { PeopleRepository } from '../db/people.repository.js';
 import { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
 import { FusedCandidatePairHead } from './candidate-pair-head.js';
+import { trace } from '../trace.js';
 import { GroupingService, type PlannedGrouping, type ReleaseRule, type ResolvedGrouping } from './grouping.service.js';
 
 export interface GroupingJobContext {
@@ -30,12 +31,15 @@ export function createJob(db: Db, context: GroupingJobContext): LibraryJob<Group
   const seed = new SeedEmbeddingService(faces, new EmbeddingsRepository(db), context.cacheDir, context.seedModelDir);
   // The pair head loaded as the worker starts (a scan starts it while its photos are analysed);
   // a failure to load is met, and reported, where the plan asks for it.
-  seed.pairScorer().catch(() => undefined);
+  trace('grouping worker created');
+  seed.pairScorer().then(() => trace('pair head loaded'), () => undefined);
   return {
     async run({ resolved, release, write }) {
       const grouping = new GroupingService(faces, new PeopleRepository(db), new LabelsRepository(db), new FusedCandidatePairHead(seed), resolved.settings, undefined, undefined, context.cacheDir);
       try {
+        trace('plan start');
         const plan = await grouping.plan({ release }, resolved);
+        trace('plan done');
         if (!write) return { written: false, ...plan };
         const t0 = performance.now();
         grouping.write(plan);

@@ -20,3 +20,9 @@ export type PipelineReply =
   | { jobId: number; ok: true; kind: 'embed'; seed: SeedVectors }
   | { jobId: number; ok: true; kind: 'closed' }
   | { jobId: number; ok: false; error: string };
+
+/** What each pipeline worker is started with. */
+export interface PipelineWorkerData {
+  /** Where its onnxruntime sessions keep the models they optimised (null: nowhere). */
+  optimizedModelsDir: string | null;
+}

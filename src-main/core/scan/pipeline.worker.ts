@@ -1,12 +1,15 @@
 import path from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 
 import { embedCropFiles, SeedFaceEmbedder, type SeedVectors } from '../embedding/seed/seed-face-embedder.js';
 import { PhotoDecodeError } from '../analysis/decode.js';
 import { FaceAnalyzer } from '../analysis/face-analyzer.js';
 import { analyzePhotoFile } from '../analysis/photo-analysis.js';
 import { closeRawPreviews } from '../analysis/raw-preview.js';
-import type { PipelineJob, PipelineReply } from './pipeline-protocol.js';
+import { keepOptimizedModelsIn } from '../ml/ort.js';
+import type { PipelineJob, PipelineReply, PipelineWorkerData } from './pipeline-protocol.js';
+import { trace } from '../trace.js';
+trace('worker started');
 
 // One worker thread = one tfjs backend instance (the wasm backend is single-threaded in Node)
 // and one single-threaded onnxruntime session: the pool runs one of these per core. Each
@@ -15,15 +18,19 @@ import type { PipelineJob, PipelineReply } from './pipeline-protocol.js';
 const port = parentPort;
 if (!port) throw new Error('pipeline.worker must run in a worker thread');
 
+keepOptimizedModelsIn((workerData as PipelineWorkerData | undefined)?.optimizedModelsDir ?? null);
 // Loaded at once, while the main thread indexes; a failure reaches the first photo's job.
 const analyzer = FaceAnalyzer.load();
 analyzer.catch(() => undefined);
+void analyzer.then(() => trace('analyzer loaded'));
 const seedEmbedders = new Map<string, Promise<SeedFaceEmbedder>>();
 
 function seedEmbedder(dir: string): Promise<SeedFaceEmbedder> {
   let e = seedEmbedders.get(dir);
   if (!e) {
+    trace('seed load start');
     e = SeedFaceEmbedder.load(dir);
+    void e.then(() => trace('seed loaded'));
     seedEmbedders.set(dir, e);
   }
   return e;
@@ -71,10 +78,14 @@ async function handle(job: PipelineJob): Promise<PipelineReply> {
 }
 
 port.on('message', (job: PipelineJob) => {
+  trace(`job ${job.kind} ${job.jobId} start`);
   void handle(job)
     .catch((err: unknown): PipelineReply => {
       const expected = err instanceof PhotoDecodeError;
       return { jobId: job.jobId, ok: false, error: expected ? (err as Error).message : `${job.kind === 'analyze' ? 'analysis' : job.kind === 'embed' ? 'embedding' : 'closing'} failed: ${(err as Error).message}` };
     })
-    .then((reply) => port.postMessage(reply));
+    .then((reply) => {
+      trace(`job ${job.kind} ${job.jobId} end`);
+      port.postMessage(reply);
+    });
 });

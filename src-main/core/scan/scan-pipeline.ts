@@ -17,6 +17,8 @@ import type { NamesImportService, NamesImportSummary } from '../tags/names-impor
 import type { ScanProgressRepository } from '../db/scan-progress.repository.js';
 import { ScanProgressPublisher } from './scan-progress-publisher.js';
 import { PipelinePool } from './worker-pool.js';
+import { trace } from '../trace.js';
+import { optimizedModelsDir } from '../paths.js';
 
 export type ScanEvent =
   | { stage: 'index'; done: number; total: number }
@@ -109,13 +111,16 @@ export class ScanPipeline {
     const list = typeof folders === 'string' ? [folders] : [...folders];
     if (list.length === 0) throw new Error('There is no folder to scan');
     // Started first: the workers load their models while the folder is walked and hashed.
-    const pool = new PipelinePool(this.workers);
+    trace('scan start');
+    const pool = new PipelinePool(this.workers, optimizedModelsDir());
+    trace('pool spawned');
     // And the grouping's thread: it loads the pair head meanwhile, not after the last photo.
     const groupingDone = this.grouping.prestart();
     try {
       const index = resume
         ? { files: 0, added: 0, changed: 0, moved: 0, unchanged: 0, gone: 0, ignored: 0, unreadableFolders: [], outside: [] }
         : await this.indexAll(list, onEvent);
+      trace('index done');
       const seedKeys = await this.seedEmbedding.modelKeys();
       const duringAnalysis = { embedded: 0, ms: 0, runtime: null as string | null };
       const analysis = await this.analysis.analyzePending({
@@ -130,11 +135,13 @@ export class ScanPipeline {
         signal,
         analyzerVersion: analyzerVersionOf(await expectedDetector()),
       });
+      trace('analysis done');
       const rest = await this.seedEmbedding.embedPending({
         embedder: this.embedderOn(pool),
         signal,
         onProgress: (done, total) => onEvent?.({ stage: 'embed', done, total }),
       });
+      trace('embed done');
       const fingerprints = this.fingerprints ? await backfillFingerprints(this.fingerprints, { signal }) : { done: 0, failed: 0, ms: 0 };
       const duplicatePairs = this.duplicatePairs(signal);
       const seedEmbedding: SeedEmbeddingSummary = {
@@ -145,10 +152,13 @@ export class ScanPipeline {
       };
       // Before grouping: the names read become decisions the grouping honours and builds on.
       const tags = this.names ? await this.names.importNew(signal) : null;
+      trace('tags done');
       return { ...(await this.groupAndSum(list, t0, index, analysis, seedEmbedding, fingerprints, tags, onEvent)), duplicatePairs };
     } finally {
       groupingDone();
+      trace('closing pool');
       await pool.close();
+      trace('pool closed');
     }
   }
 
@@ -215,6 +225,7 @@ export class ScanPipeline {
   ): Promise<ScanSummary> {
     onEvent?.({ stage: 'group' });
     const grouping = await this.grouping.groupNewFaces();
+    trace('grouping done');
     const status = this.status.report();
     return {
       folder: path.resolve(folders[0]!),

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from '../worker-script.js';
 import sharp from 'sharp'; // loaded on the main thread first: libvips must not be first loaded by a worker.
-import type { PipelineJob, PipelineReply } from './pipeline-protocol.js';
+import type { PipelineJob, PipelineReply, PipelineWorkerData } from './pipeline-protocol.js';
 
 type Pending = { job: PipelineJob; resolve: (r: PipelineReply) => void };
 
@@ -45,7 +45,11 @@ export class PipelinePool {
   private readonly queue: Pending[] = [];
   private closed = false;
 
-  constructor(private readonly size = defaultWorkerCount()) {
+  constructor(
+    private readonly size = defaultWorkerCount(),
+    /** Where the workers keep the ONNX models they optimised (see keepOptimizedModelsIn); undefined: nowhere. */
+    private readonly optimizedModelsDir?: string,
+  ) {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
@@ -72,7 +76,7 @@ export class PipelinePool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(workerFile());
+    const worker = new Worker(workerFile(), { workerData: { optimizedModelsDir: this.optimizedModelsDir ?? null } satisfies PipelineWorkerData });
     worker.on('message', (reply: PipelineReply) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);

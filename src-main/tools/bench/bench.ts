@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import { createApp } from '../../core/app.js';
 import { loadFaceNets } from '../../core/analysis/face-models.js';
 import { MAX_PIXELS } from '../../core/analysis/decode.js';
+import { trace } from '../../core/trace.js';
+trace('bench imported');
 
 const ms = (v: number): string => `${v.toFixed(1)} ms`;
 
@@ -47,7 +49,11 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'facepair-bench-'));
   const app = createApp({ dbFile: path.join(work, 'bench.db'), workers });
   try {
+    trace('app created');
+    const cpu0 = process.cpuUsage();
     const s = await app.scanner.scan(folder);
+    const cpu = process.cpuUsage(cpu0);
+    trace('scan returned');
     const n = s.analysis.done;
     const perPhoto = (v: number): string => ms(n > 0 ? v / n : 0);
     const rate = n / s.seconds;
@@ -55,6 +61,8 @@ async function main(): Promise<void> {
     out.push(`FacePair on ${path.resolve(folder)}: ${n} photos, ${s.faces} faces, ${s.people} people, ${s.errors} errors`);
     out.push(`  detector ${s.analysis.detector}, backend ${s.analysis.backend} on ${s.analysis.workers} worker threads (${os.availableParallelism()} cores)`);
     out.push(`  end to end: ${s.seconds.toFixed(2)} s = ${rate.toFixed(2)} photos/s`);
+    // Less moved by other jobs on the machine than the wall time: what the scan itself cost.
+    out.push(`  CPU time (all threads, user + system): ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (system ${(cpu.system / 1e6).toFixed(2)} s)`);
     out.push(`  per photo, summed over workers: decode ${perPhoto(s.analysis.stageMs.decodeMs)}, detect ${perPhoto(s.analysis.stageMs.detectMs)}, ` +
       `landmarks ${perPhoto(s.analysis.stageMs.landmarksMs)}, align ${perPhoto(s.analysis.stageMs.alignMs)}, embed ${perPhoto(s.analysis.stageMs.embedMs)}, ` +
       `crops ${perPhoto(s.analysis.stageMs.cropsMs)}`);
