@@ -100,7 +100,8 @@ export async function learningState(app: FacePairApp, status: { scanRunning: boo
     minimum: { same: MIN_SAME, different: MIN_DIFFERENT },
     running: status.running,
     job: status.job,
-    blockedBecause: blockedBecause(answers, installed, status.scanRunning, status.running),
+    // The minimum counts as `learn` does: two faces of one photo add a weak "different".
+    blockedBecause: blockedBecause(app.learning.countsTowardMinimum(), installed, status.scanRunning, status.running),
     // A version learned on another model does not apply: the shipped model is in use.
     active: versions.find((v) => v.active && v.usable) ?? null,
     versions,

@@ -10,7 +10,7 @@ import { DEFAULT_GROUPING, type GroupingService, type GroupingSummary } from '..
 import { euclidean } from '../ml/distance.js';
 import { answeredPairs, splitByPerson, type AnsweredPair, type FaceFacts } from './answer-pairs.js';
 import { LearningCancelledError, type LearnControl, type LearnStage } from './learn-stages.js';
-import { assertEnoughAnswers, headProbabilities, learnRecognition, NotEnoughAnswersError, recalibrate, type GroupAnswer, type LearnOutcome, type PairEvidence, type Recognition } from './library-learner.js';
+import { assertEnoughAnswers, headProbabilities, learnRecognition, NotEnoughAnswersError, recalibrate, weightedEvidence, type GroupAnswer, type LearnOutcome, type PairEvidence, type Recognition } from './library-learner.js';
 import type { ReviewGroupAnswer } from './group-answers.js';
 
 export class LearningUnavailableError extends Error {}
@@ -180,13 +180,18 @@ export class LearningService {
    */
   assertEnoughAnswers(): void {
     const { pairs, ignored } = this.answers();
-    const count = (same: boolean): number => pairs.filter((p) => p.same === same && p.weight >= 1).length;
+    const evidence = weightedEvidence(pairs);
     try {
-      assertEnoughAnswers(count(true), count(false));
+      assertEnoughAnswers(evidence.same, evidence.different);
     } catch (err) {
       if (ignored > 0) throw new NotEnoughAnswersError(`${(err as Error).message} ${ignoredSentence(ignored)}`);
       throw err;
     }
+  }
+
+  /** How much the answers and what they imply say of each kind, as the minimum counts it (weightedEvidence). */
+  countsTowardMinimum(): { same: number; different: number } {
+    return weightedEvidence(this.answers().pairs);
   }
 
   /** The pairs the answers give, and how many answers are about faces no longer in the library (left out). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, recalibrate, RECALIBRATION_RANGE, ROC_POINTS, type GroupAnswer, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
+import { calibrateLinkage, learnRecognition, LINKAGE_STEP, measure, NotEnoughAnswersError, recalibrate, RECALIBRATION_RANGE, ROC_POINTS, weightedEvidence, type GroupAnswer, type PairEvidence, type Recognition } from '../../../src-main/core/learning/library-learner.js';
+import { SAME_PHOTO_WEIGHT } from '../../../src-main/core/learning/answer-pairs.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 
 /** A range that lets a learned threshold rise (the shipped range lets it only fall). */
@@ -27,6 +28,25 @@ describe("learning a recognition from a library's answers", () => {
     const few = answers(new Rng(1), 30, 0.55, 0.6);
     expect(() => learnRecognition(few.slice(0, 20), few.slice(20), current)).toThrow(NotEnoughAnswersError);
     expect(() => learnRecognition(few.slice(0, 20), few.slice(20), current)).toThrow(/at least 20 "same" and 20 "different" answers; this library has 15 and 15/);
+  });
+
+  it('counts two faces of one photo toward the minimum of "different" at their weight, but still checks on real answers', () => {
+    const rng = new Rng(11);
+    const real = answers(rng, 60, 0.55, 0.6); // 30 "same", 30 "different"
+    const sameFaces = real.filter((p) => p.same);
+    const realDifferent = real.filter((p) => !p.same).slice(0, 14);
+    const photo = (n: number): PairEvidence[] => Array.from({ length: n }, () => ({ distance: 0.8 + 0.3 * rng.next(), seedProb: 0.05, same: false, weight: SAME_PHOTO_WEIGHT }));
+    const split = (xs: PairEvidence[]): [PairEvidence[], PairEvidence[]] => [xs.filter((_, i) => i % 3 !== 0), xs.filter((_, i) => i % 3 === 0)];
+    // 14 answers and 20 pairs of faces of one photo at 0.3: 20 "different" in all.
+    const [fit, heldOut] = split([...sameFaces, ...realDifferent, ...photo(20)]);
+    expect(weightedEvidence([...fit, ...heldOut])).toEqual({ same: 30, different: 20 });
+    expect(() => learnRecognition(fit, heldOut, current)).not.toThrow();
+    // 19 pairs of one photo fall short, and say so in the same units.
+    const [fit2, heldOut2] = split([...sameFaces, ...realDifferent, ...photo(19)]);
+    expect(() => learnRecognition(fit2, heldOut2, current)).toThrow(/this library has 30 and 19\./);
+    // However many photos speak, the answers set aside for checking must hold real "different" answers.
+    const photos = photo(200);
+    expect(() => learnRecognition([...sameFaces.slice(0, 20), ...realDifferent, ...photos.slice(0, 100)], [...sameFaces.slice(20), ...photos.slice(100)], current)).toThrow(/too few people to set some aside/);
   });
 
   it('moves the threshold towards where the answers say one person ends, but only a step at a time', () => {
