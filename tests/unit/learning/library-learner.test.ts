@@ -49,6 +49,16 @@ describe("learning a recognition from a library's answers", () => {
     expect(() => learnRecognition([...sameFaces.slice(0, 20), ...realDifferent, ...photos.slice(0, 100)], [...sameFaces.slice(20), ...photos.slice(100)], current)).toThrow(/too few people to set some aside/);
   });
 
+  it('does not use a version that decides every pair set aside as the current one does: nothing shows it groups better', () => {
+    const rng = new Rng(12);
+    // Clear answers on both sides: any head near the current one decides them all alike.
+    const outcome = learnRecognition(answers(rng, 200, 0.42, 0.72), answers(rng, 60, 0.42, 0.72), current);
+    expect(outcome.after.falseMerges).toBe(outcome.before.falseMerges);
+    expect(outcome.after.missedMerges).toBe(outcome.before.missedMerges);
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.reason).toMatch(/^Not used: .*decides every pair as the current recognition does/);
+  });
+
   it('moves the threshold towards where the answers say one person ends, but only a step at a time', () => {
     const rng = new Rng(2);
     // People whose faces lie up to 0.60 apart, strangers from 0.66: the threshold should rise from 0.51.
