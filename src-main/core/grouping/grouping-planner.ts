@@ -14,8 +14,8 @@ import type { GroupingPlanner, PlannedGrouping } from './grouping.service.js';
 export function workerGroupingPlanner(dbFile: string, cacheDir: string, seedModelDir: string): GroupingPlanner {
   const context: GroupingJobContext = { cacheDir, seedModelDir };
   type Worker = LibraryWorker<GroupingJobInput | GroupingPreloadQuery, PlannedGrouping | GroupingPreloadReply>;
-  const make = (write: boolean): Worker =>
-    new LibraryWorker<GroupingJobInput | GroupingPreloadQuery, PlannedGrouping | GroupingPreloadReply>({ dbFile, jobModule: workerScript(import.meta.url, 'grouping.job.js'), context, writes: write }, false);
+  const make = (write: boolean, readAhead = false): Worker =>
+    new LibraryWorker<GroupingJobInput | GroupingPreloadQuery, PlannedGrouping | GroupingPreloadReply>({ dbFile, jobModule: workerScript(import.meta.url, 'grouping.job.js'), context: { ...context, readAhead }, writes: write }, false);
   let ready: Worker | undefined;
   const planner: GroupingPlanner = (resolved, release, write) => {
     let worker = write ? ready : undefined;
@@ -26,7 +26,7 @@ export function workerGroupingPlanner(dbFile: string, cacheDir: string, seedMode
   planner.preloaded = async () => (ready === undefined ? null : ((await ready.run({ preloaded: true }, true)) as GroupingPreloadReply));
   planner.prestart = () => {
     ready?.close();
-    const worker = make(true);
+    const worker = make(true, true);
     ready = worker;
     worker.start();
     // Not used after all (the scan failed before grouping): ended here.

@@ -19,6 +19,8 @@ import { GroupingService, type PlannedGrouping, type ReleaseRule, type ResolvedG
 export interface GroupingJobContext {
   cacheDir: string;
   seedModelDir: string;
+  /** Started ahead of its plan (a scan's): reads ahead what the plan will need; else the plan reads it when asked. */
+  readAhead?: boolean;
 }
 
 export interface GroupingJobInput {
@@ -56,6 +58,7 @@ export function createJob(db: Db, context: GroupingJobContext): LibraryJob<Group
   // reads everything else (faces, people, decisions) then; a failure here only loses the head start.
   let preloaded: PreloadedMatrix | null = null;
   const ahead = (async (): Promise<GroupingPreloadReply> => {
+    if (context.readAhead !== true) return { descriptors: false };
     await new Promise((resolve) => setImmediate(resolve));
     try {
       preloaded = new GroupingService(faces, people, labels, null, undefined, undefined, undefined, context.cacheDir).preloadDescriptors(SPARE_ROWS);
