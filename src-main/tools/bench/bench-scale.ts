@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:scale -- [--faces N] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR] [--regrouped DIR]
+// npm run bench:scale -- [--faces N] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR] [--regrouped DIR] [--prestarted-first]
 //
 // --regrouped DIR: start from a library kept after its regroup (DIR holds library.db, its
 // library.cache, truth.json and mixture.json, as --keep leaves them after a run), with no build
@@ -60,10 +60,11 @@ interface Options {
   keep: string | null;
   built: string | null;
   regrouped: string | null;
+  prestartedFirst: boolean;
 }
 
 function parseArgs(argv: string[]): Options | null {
-  const o: Options = { faces: 150_000, add: 1000, seed: true, recallSample: 200, json: false, keep: null, built: null, regrouped: null };
+  const o: Options = { faces: 150_000, add: 1000, seed: true, recallSample: 200, json: false, keep: null, built: null, regrouped: null, prestartedFirst: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (): number => {
@@ -79,6 +80,7 @@ function parseArgs(argv: string[]): Options | null {
     else if (a === '--keep' && argv[i + 1]) o.keep = path.resolve(argv[++i]!);
     else if (a === '--built' && argv[i + 1]) o.built = path.resolve(argv[++i]!);
     else if (a === '--regrouped' && argv[i + 1]) o.regrouped = path.resolve(argv[++i]!);
+    else if (a === '--prestarted-first') o.prestartedFirst = true;
     else return null;
   }
   return o.faces >= 100 ? o : null;
@@ -475,7 +477,7 @@ async function main(): Promise<void> {
     o = null;
   }
   if (!o) {
-    process.stderr.write('usage: npm run bench:scale -- [--faces N (>= 100)] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR] [--regrouped DIR]\n');
+    process.stderr.write('usage: npm run bench:scale -- [--faces N (>= 100)] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR] [--regrouped DIR] [--prestarted-first]\n');
     process.exitCode = 2;
     return;
   }
@@ -493,8 +495,10 @@ async function main(): Promise<void> {
     let addPre: PhaseResult | null = null;
     let sameGroups: boolean | null = null;
     try {
+      // --prestarted-first: the other order, so that runs can alternate which goes first.
+      if (o.prestartedFirst && o.add > 0) addPre = child(['--phase', 'add-prestarted', dirPre, JSON.stringify(o)]) as PhaseResult;
       add = o.add > 0 ? (child(['--phase', 'add', dir, JSON.stringify(o)]) as PhaseResult) : null;
-      addPre = o.add > 0 ? (child(['--phase', 'add-prestarted', dirPre, JSON.stringify(o)]) as PhaseResult) : null;
+      if (!o.prestartedFirst && o.add > 0) addPre = child(['--phase', 'add-prestarted', dirPre, JSON.stringify(o)]) as PhaseResult;
       sameGroups = o.add > 0 ? samePartition(path.join(dir, 'library.db'), path.join(dirPre, 'library.db')) : null;
     } finally {
       rmSync(dirPre, { recursive: true, force: true });
