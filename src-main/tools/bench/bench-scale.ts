@@ -4,6 +4,7 @@
 // --regrouped DIR: start from a library kept after its regroup (DIR holds library.db, its
 // library.cache, truth.json and mixture.json, as --keep leaves them after a run), with no build
 // and no regroup: only the add phases run (quicker, for before/after comparisons of adding).
+// --prestarted-first: add-prestarted runs before add (by default after), to alternate the order.
 //
 // --built DIR: the synthetic library as built (before any grouping) is kept in DIR and, when DIR
 // already holds one built with the same options, copied from there instead of built again: runs
