@@ -7,6 +7,8 @@ import { LibraryWorker } from '../../src-main/core/db/library-worker.js';
 import { workerScript } from '../../src-main/core/worker-script.js';
 import { createApp } from '../../src-main/core/app.js';
 import { switchInWorker } from '../../src-main/core/learning/switch-in-worker.js';
+import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../src-main/core/analysis/descriptor.js';
+import { toBlob } from '../../src-main/core/db/blobs.js';
 import { tempDir } from '../support/paths.js';
 import { personVectors, rng, seedLibrary, type SeededLibrary } from '../support/seed-library.js';
 
@@ -193,5 +195,61 @@ describe('a grouping worker started ahead', () => {
     expect(worker.alive).toBe(true);
     worker.close();
     expect(worker.alive).toBe(false);
+  });
+});
+
+describe("a scan's grouping worker reading ahead", () => {
+  /** A grouped library; the worker prestarted and read ahead (or not); then new faces and the user's decisions; then the scan's grouping. */
+  async function scan(ahead: boolean): Promise<{ state: unknown; preloaded: unknown }> {
+    const dir = tempDir(`read-ahead-${ahead ? 'warm' : 'cold'}`);
+    const rand = rng(11);
+    const people = [personVectors(rand, 6), personVectors(rand, 5), personVectors(rand, 4), personVectors(rand, 5)];
+    const seeded = await seedLibrary(path.join(dir, 'library.db'), path.join(dir, 'photos'), people.map((p) => ({ vectors: p.vectors })));
+    const { app } = seeded;
+    try {
+      await app.grouping.groupNewFaces(); // nothing new: writes the descriptor file the worker reads ahead
+      const done = ahead ? app.grouping.prestart() : () => {};
+      const preloaded = ahead ? await app.grouping.preloaded() : null;
+      // The scan's new faces: near each person, and one far from all.
+      const modelId = app.faces.modelId(DESCRIPTOR_MODEL_KEY, 'descriptor', DESCRIPTOR_DIMS);
+      const now = new Date().toISOString();
+      const fresh = [...people.flatMap((p) => personVectors(rand, 2, 0.45, p.centre).vectors), personVectors(rand, 1).vectors[0]!].map((v, i) => {
+        const photoId = Number(app.db.prepare(`INSERT INTO photos (path, size, mtime_ms, content_hash, format, width, height, status, analyzer_version, added_at, updated_at) VALUES (?, 1000, 0, ?, 'jpeg', 400, 300, 'done', 1, ?, ?)`).run(path.join(seeded.folder, `new${i}.jpg`), `new${i}`, now, now).lastInsertRowid);
+        const faceId = Number(app.db.prepare(`INSERT INTO faces (photo_id, idx, x, y, w, h, score, shape_error, landmarks, crop_file, aligned_file, created_at) VALUES (?, 0, 150, 80, 100, 120, 0.99, 0, ?, 'c.jpg', 'a.jpg', ?)`).run(photoId, Buffer.alloc(136 * 4), now).lastInsertRowid);
+        app.db.prepare('INSERT INTO embeddings (face_id, model_id, vector) VALUES (?, ?, ?)').run(faceId, modelId, toBlob(v));
+        return faceId;
+      });
+      // Meanwhile the user merges the second person into the first, names it, places a new
+      // face of the fourth person's there, and says two new faces of the third differ.
+      const [p0, p1, , p3] = seeded.personIds;
+      app.db.prepare("UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE person_id = ?").run(p0, p1);
+      app.db.prepare("UPDATE people SET name = 'Ann' WHERE id = ?").run(p0);
+      app.db.prepare("UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE id = ?").run(p0, fresh[6]);
+      app.labels.record(fresh[4]!, fresh[5]!, false, 'review');
+      await app.grouping.groupNewFaces();
+      done();
+      const personOf = (id: number): number | null => app.db.prepare<[number], { p: number | null }>('SELECT person_id AS p FROM faces WHERE id = ?').get(id)!.p;
+      expect(seeded.faceIds[1]!.every((f) => personOf(f) === p0)).toBe(true);
+      expect(personOf(fresh[6]!)).toBe(p0);
+      expect(personOf(fresh[7]!)).toBe(p3);
+      expect(personOf(fresh[4]!) === null || personOf(fresh[4]!) !== personOf(fresh[5]!)).toBe(true);
+      expect(fresh.every((f) => personOf(f) !== null)).toBe(true);
+      return {
+        preloaded,
+        state: {
+          faces: app.db.prepare('SELECT id, person_id, assigned_by FROM faces ORDER BY id').all(),
+          people: app.db.prepare('SELECT id, name, hidden FROM people ORDER BY id').all(),
+        },
+      };
+    } finally {
+      app.close();
+    }
+  }
+
+  it('groups exactly as a cold worker does, and honours the decisions made after it read ahead', async () => {
+    const warm = await scan(true);
+    const cold = await scan(false);
+    expect(warm.preloaded).toEqual({ descriptors: true });
+    expect(warm.state).toEqual(cold.state);
   });
 });

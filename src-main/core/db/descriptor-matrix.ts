@@ -82,13 +82,59 @@ function readRows(rows: Iterable<unknown[]>, dims: number, expected: number): De
 const REWRITE_SHARE = 1 / 16;
 
 /**
+ * The descriptor file's rows read ahead (a scan's grouping worker reads them while the photos
+ * are analysed), with room after them for the faces the scan adds. Used by a later
+ * readDescriptorMatrix only where the database still matches it as it would the file (epoch,
+ * count up to its newest face, that face's vector); else that read goes on as without it.
+ */
+export interface PreloadedMatrix {
+  modelId: number;
+  dims: number;
+  epoch: bigint;
+  count: number;
+  maxId: number;
+  /** Capacity rows each; the first `count` hold the file's rows. */
+  ids: Int32Array;
+  vectors: Float32Array;
+}
+
+/**
+ * Reads the descriptor file ahead where the database's epoch still matches it, into arrays with
+ * room for at least `spare` more rows (written once, so that their memory is touched now, not at plan
+ * time); null where there is no usable file (the plan then reads as it always has).
+ */
+export function preloadDescriptorMatrix(db: Db, modelId: number, dims: number, file: string, spare: number): PreloadedMatrix | null {
+  return db.transaction(() => {
+    const epochRow = epochOf(db, modelId);
+    if (epochRow === undefined) return null;
+    const header = readHeader(file, modelId, dims);
+    if (header === null) return null;
+    try {
+      if (header.epoch !== epochRow.epoch) return null;
+      // Room for as many new faces as may be read past the file before it is written again (REWRITE_SHARE).
+      const capacity = header.count + Math.max(spare, Math.ceil(header.count * REWRITE_SHARE));
+      const ids = new Int32Array(capacity);
+      const vectors = new Float32Array(capacity * dims);
+      if (!readInto(header.fd, new Uint8Array(ids.buffer, 0, header.count * 4), HEADER_BYTES)) return null;
+      if (!readInto(header.fd, new Uint8Array(vectors.buffer, 0, header.count * dims * 4), HEADER_BYTES + header.count * 4)) return null;
+      // The spare rows' pages faulted in now: the scan's new faces land there.
+      vectors.fill(0, header.count * dims);
+      ids.fill(0, header.count);
+      return { modelId, dims, epoch: header.epoch, count: header.count, maxId: header.maxId, ids, vectors };
+    } finally {
+      closeSync(header.fd);
+    }
+  })();
+}
+
+/**
  * Every vector of `modelId` (n x dims, face order). With `file`: from that file where the
  * epoch, the count of vectors up to its newest face, and that face's vector all still match the
  * database, plus the newer faces' vectors from the database; the file is (re)written where it
  * did not match or the newer faces have grown many. Call inside a read transaction where the
  * caller reads more (so that both see one state of the library).
  */
-export function readDescriptorMatrix(db: Db, modelId: number, dims: number, file: string | null): DescriptorMatrix {
+export function readDescriptorMatrix(db: Db, modelId: number, dims: number, file: string | null, preloaded?: PreloadedMatrix | null): DescriptorMatrix {
   const epochRow = file === null ? undefined : epochOf(db, modelId);
   const rowsFrom = db.prepare<[number, number], unknown[]>('SELECT face_id, vector FROM embeddings WHERE model_id = ? AND face_id > ? ORDER BY face_id').raw(true);
   const countUpTo = db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = ? AND face_id <= ?');
@@ -99,6 +145,27 @@ export function readDescriptorMatrix(db: Db, modelId: number, dims: number, file
     return readRows(rowsFrom.iterate(modelId, -1) as Iterable<unknown[]>, dims, n);
   }
   const epoch = epochRow.epoch;
+  const pre = preloaded ?? null;
+  if (pre !== null && pre.modelId === modelId && pre.dims === dims && pre.epoch === epoch && countUpToNarrow(modelId, pre.maxId) === pre.count) {
+    // The same checks as the file's below, against the rows read ahead: only the newer faces are read now.
+    const last = pre.vectors.subarray((pre.count - 1) * dims, pre.count * dims);
+    if (pre.count === 0 || (pre.ids[pre.count - 1] === pre.maxId && sameVector(db, modelId, pre.maxId, last))) {
+      const tail = readRows(rowsFrom.iterate(modelId, pre.maxId) as Iterable<unknown[]>, dims, 64);
+      const n = pre.count + tail.n;
+      const fits = n <= pre.ids.length;
+      const ids = fits ? pre.ids.subarray(0, n) : new Int32Array(n);
+      const vectors = fits ? pre.vectors.subarray(0, n * dims) : new Float32Array(n * dims);
+      if (!fits) {
+        ids.set(pre.ids.subarray(0, pre.count));
+        vectors.set(pre.vectors.subarray(0, pre.count * dims));
+      }
+      ids.set(tail.ids, pre.count);
+      vectors.set(tail.vectors, pre.count * dims);
+      const m = { ids, vectors, n, dims };
+      if (tail.n > pre.count * REWRITE_SHARE) writeMatrix(file, modelId, epoch, m);
+      return m;
+    }
+  }
   const header = readHeader(file, modelId, dims);
   try {
     if (header !== null && header.epoch === epoch && countUpToNarrow(modelId, header.maxId) === header.count) {

@@ -1,6 +1,6 @@
 import { fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
-import { readDescriptorMatrix } from './descriptor-matrix.js';
+import { preloadDescriptorMatrix, readDescriptorMatrix, type PreloadedMatrix } from './descriptor-matrix.js';
 
 export interface NewFace {
   idx: number;
@@ -372,9 +372,9 @@ export class FacesRepository {
    * `vector` is a view on it), read through the descriptor file `cacheFile` where one is given
    * (db/descriptor-matrix.ts): only faces newer than the file's are read from the database.
    */
-  listForGroupingMatrix(modelId: number, cacheFile: string | null): { faces: FaceForGrouping[]; vectors: Float32Array } {
+  listForGroupingMatrix(modelId: number, cacheFile: string | null, preloaded?: PreloadedMatrix | null): { faces: FaceForGrouping[]; vectors: Float32Array } {
     return this.db.transaction(() => {
-      const m = readDescriptorMatrix(this.db, modelId, this.modelDims.get(modelId)!.dims, cacheFile);
+      const m = readDescriptorMatrix(this.db, modelId, this.modelDims.get(modelId)!.dims, cacheFile, preloaded);
       const dims = m.dims;
       const meta = parseInts(this.activeFaces.get() ?? '');
       const rows = meta.length / 4;
@@ -394,6 +394,11 @@ export class FacesRepository {
       for (let k = 0; k < n; k++) faces[k] = new MatrixFace(meta, k, vectors, dims);
       return { faces, vectors };
     })();
+  }
+
+  /** The descriptor file read ahead for a later listForGroupingMatrix, with room for `spare` new faces (null: no usable file). */
+  preloadGroupingMatrix(modelId: number, cacheFile: string, spare: number): PreloadedMatrix | null {
+    return preloadDescriptorMatrix(this.db, modelId, this.modelDims.get(modelId)!.dims, cacheFile, spare);
   }
 
   /** Every face found on present photos with its photo's path and size. */

@@ -37,7 +37,7 @@ export type LibraryWorkerReply = { id: number; ok: true; result: unknown } | { i
 export class LibraryWorker<I, O> {
   private worker?: Worker;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (o: O) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (o: O) => void; reject: (e: Error) => void; keepOpen: boolean }>();
 
   constructor(
     private readonly data: LibraryWorkerData,
@@ -59,13 +59,14 @@ export class LibraryWorker<I, O> {
     this.worker.unref();
   }
 
-  run(input: I): Promise<O> {
+  /** `keepOpen`: once answered, the worker waits for the next request as after start(), even without keepAlive. */
+  run(input: I, keepOpen = false): Promise<O> {
     const worker = (this.worker ??= this.spawn());
     const id = ++this.nextId;
     // Held while it answers: a command waiting for it must not end for want of work.
     worker.ref();
     return new Promise<O>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, keepOpen });
       worker.postMessage({ id, input } satisfies LibraryWorkerRequest);
     });
   }
@@ -86,7 +87,7 @@ export class LibraryWorker<I, O> {
       if (reply.ok) waiting?.resolve(reply.result as O);
       else waiting?.reject(new Error(reply.error));
       if (this.pending.size > 0 || this.worker !== worker) return;
-      if (this.keepAlive) worker.unref();
+      if (this.keepAlive || waiting?.keepOpen) worker.unref();
       else this.close();
     });
     const gone = (err: Error): void => {

@@ -10,13 +10,17 @@ import { LabelsRepository } from '../db/labels.repository.js';
 import type { LibraryJob } from '../db/library-worker.js';
 import { PeopleRepository } from '../db/people.repository.js';
 import { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
+import type { PreloadedMatrix } from '../db/descriptor-matrix.js';
 import { FusedCandidatePairHead } from './candidate-pair-head.js';
+import { warmCandidateSearch } from './knn.js';
 import { trace } from '../trace.js';
 import { GroupingService, type PlannedGrouping, type ReleaseRule, type ResolvedGrouping } from './grouping.service.js';
 
 export interface GroupingJobContext {
   cacheDir: string;
   seedModelDir: string;
+  /** Started ahead of its plan (a scan's): reads ahead what the plan will need; else the plan reads it when asked. */
+  readAhead?: boolean;
 }
 
 export interface GroupingJobInput {
@@ -26,19 +30,58 @@ export interface GroupingJobInput {
   write: boolean;
 }
 
-export function createJob(db: Db, context: GroupingJobContext): LibraryJob<GroupingJobInput, PlannedGrouping> {
+/** Asks only whether what the worker reads ahead is read (bench:scale waits for it before writing its new faces). */
+export interface GroupingPreloadQuery {
+  preloaded: true;
+}
+
+/** How the read-ahead went: the descriptor rows read (false: none usable, the plan reads as without it). */
+export interface GroupingPreloadReply {
+  descriptors: boolean;
+}
+
+/** New faces a scan may add that fit in the rows read ahead without a copy (more are still read, into a larger matrix). */
+const SPARE_ROWS = 4096;
+
+export function createJob(db: Db, context: GroupingJobContext): LibraryJob<GroupingJobInput | GroupingPreloadQuery, PlannedGrouping | GroupingPreloadReply> {
   const faces = new FacesRepository(db);
+  const people = new PeopleRepository(db);
+  const labels = new LabelsRepository(db);
   const seed = new SeedEmbeddingService(faces, new EmbeddingsRepository(db), context.cacheDir, context.seedModelDir);
   // The pair head loaded as the worker starts (a scan starts it while its photos are analysed);
   // a failure to load is met, and reported, where the plan asks for it.
   trace('grouping worker created');
   seed.pairScorer().then(() => trace('pair head loaded'), () => undefined);
+  // And what does not depend on the scan's new faces: the candidate search's sessions and the
+  // existing faces' descriptor rows (from the cache file, as of its epoch), read while the
+  // photos are analysed. The plan checks the rows against the database before it uses them and
+  // reads everything else (faces, people, decisions) then; a failure here only loses the head start.
+  let preloaded: PreloadedMatrix | null = null;
+  const ahead = (async (): Promise<GroupingPreloadReply> => {
+    if (context.readAhead !== true) return { descriptors: false };
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      preloaded = new GroupingService(faces, people, labels, null, undefined, undefined, undefined, context.cacheDir).preloadDescriptors(SPARE_ROWS);
+    } catch {
+      preloaded = null;
+    }
+    trace('descriptors preloaded');
+    const pre = preloaded as PreloadedMatrix | null;
+    const base = pre === null ? undefined : { vectors: pre.vectors, n: pre.count, capacity: pre.ids.length, dims: pre.dims };
+    await warmCandidateSearch(base).catch(() => undefined);
+    trace('candidate search loaded');
+    return { descriptors: preloaded !== null };
+  })();
   return {
-    async run({ resolved, release, write }) {
-      const grouping = new GroupingService(faces, new PeopleRepository(db), new LabelsRepository(db), new FusedCandidatePairHead(seed), resolved.settings, undefined, undefined, context.cacheDir);
+    async run(input) {
+      if ('preloaded' in input) return ahead;
+      const { resolved, release, write } = input;
+      await ahead;
+      const grouping = new GroupingService(faces, people, labels, new FusedCandidatePairHead(seed), resolved.settings, undefined, undefined, context.cacheDir);
       try {
         trace('plan start');
-        const plan = await grouping.plan({ release }, resolved);
+        const plan = await grouping.plan({ release }, resolved, preloaded);
+        preloaded = null; // used once (its spare rows now hold this plan's new faces)
         trace('plan done');
         if (!write) return { written: false, ...plan };
         const t0 = performance.now();

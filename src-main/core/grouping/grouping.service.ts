@@ -1,5 +1,6 @@
 import path from 'node:path';
 
+import type { PreloadedMatrix } from '../db/descriptor-matrix.js';
 import type { FaceForGrouping, FacesRepository } from '../db/faces.repository.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
 import type { GroupingChange, PeopleRepository, ReadAssignment } from '../db/people.repository.js';
@@ -83,6 +84,8 @@ export interface GroupingPlanner {
    * function ends it if no plan used it.
    */
   prestart?: () => () => void;
+  /** Resolves once the prestarted thread has read ahead (null: none prestarted); `descriptors`: whether the descriptor rows were usable. */
+  preloaded?: () => Promise<{ descriptors: boolean } | null>;
 }
 
 /** Where each face id is in the list: a binary search where the list is in id order (a library's read is), else a map. */
@@ -182,6 +185,11 @@ export class GroupingService {
     return this.planner?.prestart?.() ?? (() => {});
   }
 
+  /** Waits until the prestarted plan's thread has read ahead (bench:scale: as a scan's analysis would give it time); null where none is. */
+  async preloaded(): Promise<{ descriptors: boolean } | null> {
+    return (await this.planner?.preloaded?.()) ?? null;
+  }
+
   /** Writes a plan against what it read (see groupNewFaces); `alsoInTransaction` runs in the same transaction. */
   write(plan: GroupingPlan, alsoInTransaction?: () => void): void {
     if (plan.changes.length === 0 && !alsoInTransaction) return;
@@ -193,7 +201,7 @@ export class GroupingService {
    * without a person, and each face's assignment as read (the write checks it is unchanged).
    * `resolved`: the settings and head to use (else the current ones).
    */
-  async plan(run: Omit<GroupNewFacesOptions, 'alsoInTransaction'> = {}, resolved?: ResolvedGrouping): Promise<GroupingPlan> {
+  async plan(run: Omit<GroupNewFacesOptions, 'alsoInTransaction'> = {}, resolved?: ResolvedGrouping, preloaded?: PreloadedMatrix | null): Promise<GroupingPlan> {
     // Stage timings, for the benchmarks (npm run bench:scale sets FACEPAIR_GROUPING_STAGES=1).
     const stages: Record<string, number> | undefined = process.env.FACEPAIR_GROUPING_STAGES === '1' ? {} : undefined;
     let t = performance.now();
@@ -203,7 +211,8 @@ export class GroupingService {
       stages[stage] = (stages[stage] ?? 0) + now - t;
       t = now;
     };
-    const { faces: all, vectors } = this.faces.listForGroupingMatrix(this.modelId(), this.descriptorFile());
+    // The faces, their people and every decision are read now; only the descriptor rows may come from a preload (checked there).
+    const { faces: all, vectors } = this.faces.listForGroupingMatrix(this.modelId(), this.descriptorFile(), preloaded);
     lap('read');
     const n = all.length;
     const release = run.release === 'undecided' ? this.undecided() : run.release;
@@ -264,6 +273,15 @@ export class GroupingService {
     const label =
       algorithm === 'chinese-whispers' ? chineseWhispers(all.length, edges, merged.linkage) : densityGroups(all.length, edges, merged.linkage);
     return { faceIds: all.map((f) => f.id), label };
+  }
+
+  /**
+   * The descriptor file read ahead for the next plan (a scan's grouping worker, while photos
+   * are analysed), with room for `spare` new faces; null without a cache folder or usable file.
+   */
+  preloadDescriptors(spare: number): PreloadedMatrix | null {
+    const file = this.descriptorFile();
+    return file === null ? null : this.faces.preloadGroupingMatrix(this.modelId(), file, spare);
   }
 
   /** The faces no user decision covers: grouped by the grouping alone, in no answered pair, in a person neither named nor hidden. */

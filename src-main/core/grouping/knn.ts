@@ -294,6 +294,26 @@ async function ivf(nearest: OnnxNearest, base: Float32Array, n: number, dims: nu
 }
 
 /**
+ * Loads the candidate search's onnxruntime sessions now (a scan's grouping worker, ahead of its
+ * plan) and, given the library's existing descriptors (`n` rows of `base`, which may have spare
+ * rows after them up to `capacity`), runs one block as large as any search runs (BLOCK_FLOATS
+ * scores) over them: onnxruntime's memory for the scores is then allocated and touched, not at
+ * plan time. Its result is thrown away.
+ */
+export async function warmCandidateSearch(base?: { vectors: Float32Array; n: number; capacity: number; dims: number }, k = 30): Promise<void> {
+  engine ??= OnnxNearest.load();
+  const nearest = await engine;
+  if (nearest === null || base === undefined || base.n === 0) return;
+  const { vectors, capacity, dims } = base;
+  const set = baseSet(vectors, capacity, dims);
+  const m = Math.ceil(BLOCK_FLOATS / capacity);
+  const queries = new Float32Array(m * dims);
+  for (let r = 0; r < m; r++) queries.set(vectors.subarray((r % base.n) * dims, ((r % base.n) + 1) * dims), r * dims);
+  if (capacity >= TOPK_MIN_ROW && nearest.hasTopK) await nearest.best(queries, m, set, Math.min(k + 1, capacity));
+  else await nearest.scores(queries, m, set);
+}
+
+/**
  * The candidate search grouping runs: the k nearest (Euclidean) base vectors of each query
  * (an index into the base; the query itself excluded), the products on onnxruntime-node's Gemm
  * (models/knn/nearest.onnx), the selection in a plain loop. Exact while queries x base ≤ `exactPairLimit` (the whole base

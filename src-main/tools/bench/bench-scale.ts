@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// npm run bench:scale -- [--faces N] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR]
+// npm run bench:scale -- [--faces N] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR] [--regrouped DIR] [--prestarted-first]
+//
+// --regrouped DIR: start from a library kept after its regroup (DIR holds library.db, its
+// library.cache, truth.json and mixture.json, as --keep leaves them after a run), with no build
+// and no regroup: only the add phases run (quicker, for before/after comparisons of adding).
+// --prestarted-first: add-prestarted runs before add (by default after), to alternate the order.
 //
 // --built DIR: the synthetic library as built (before any grouping) is kept in DIR and, when DIR
 // already holds one built with the same options, copied from there instead of built again: runs
@@ -19,13 +24,20 @@
 //   regroup  every face without a user decision grouped from scratch (a first scan's grouping),
 //            through the product's own path (GroupingService.groupNewFaces, planned and written
 //            in the library worker);
-//   add      M new faces (new photos) written, then grouped the same way (a scan that found them).
+//   add      M new faces (new photos) written, then grouped the same way (a scan that found them),
+//            in a fresh process: the cold figure (the worker started when the plan is asked);
+//   add-prestarted  the same on a copy of the library as regrouped, the way a scan groups: the
+//            worker prestarted (GroupingService.prestart) and its read-ahead done (the pair head,
+//            the candidate search, the existing faces' descriptor rows) before the new faces are
+//            written, as a scan's analysis gives it time; the time from "new faces written" to
+//            "grouping written". Both are printed; the faces' groups of the two must be the same
+//            (checked: the bench fails if not).
 // Prints the wall time of each, the process's peak RSS, BCubed and pairwise figures against the
 // truth, the recall@k of the candidate search (the product's kNN against an exact search in
 // plain JS on --recall-sample faces), and checks that every user decision survived each run:
 // the bench fails (exit code 1) if one did not. A benchmark, not a test: figures only.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { DESCRIPTOR_DIMS, DESCRIPTOR_MODEL_KEY } from '../../core/analysis/descriptor.js';
 import { createApp, type FacePairApp as App } from '../../core/app.js';
 import { toBlob } from '../../core/db/blobs.js';
+import { openDatabase } from '../../core/db/database.js';
 import { SEED_EMBEDDING_DIM } from '../../core/embedding/seed/seed-architecture.js';
 import { scoreGrouping, type GroupingScores } from '../../core/grouping/grouping-metrics.js';
 import { DEFAULT_GROUPING } from '../../core/grouping/grouping.service.js';
@@ -47,10 +60,12 @@ interface Options {
   json: boolean;
   keep: string | null;
   built: string | null;
+  regrouped: string | null;
+  prestartedFirst: boolean;
 }
 
 function parseArgs(argv: string[]): Options | null {
-  const o: Options = { faces: 150_000, add: 1000, seed: true, recallSample: 200, json: false, keep: null, built: null };
+  const o: Options = { faces: 150_000, add: 1000, seed: true, recallSample: 200, json: false, keep: null, built: null, regrouped: null, prestartedFirst: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (): number => {
@@ -65,6 +80,8 @@ function parseArgs(argv: string[]): Options | null {
     else if (a === '--json') o.json = true;
     else if (a === '--keep' && argv[i + 1]) o.keep = path.resolve(argv[++i]!);
     else if (a === '--built' && argv[i + 1]) o.built = path.resolve(argv[++i]!);
+    else if (a === '--regrouped' && argv[i + 1]) o.regrouped = path.resolve(argv[++i]!);
+    else if (a === '--prestarted-first') o.prestartedFirst = true;
     else return null;
   }
   return o.faces >= 100 ? o : null;
@@ -333,8 +350,12 @@ async function recallAtK(app: App, sample: number): Promise<number | null> {
   return want === 0 ? 1 : hit / want;
 }
 
+type Phase = 'regroup' | 'add' | 'add-prestarted';
+
 interface PhaseResult {
-  phase: 'regroup' | 'add';
+  phase: Phase;
+  /** add-prestarted: whether the worker's read-ahead had usable descriptor rows. */
+  preloaded?: boolean;
   ms: number;
   peakRssMiB: number;
   faces: number;
@@ -346,21 +367,26 @@ interface PhaseResult {
   broken: string[];
 }
 
-async function runPhase(dir: string, phase: 'regroup' | 'add', o: Options): Promise<PhaseResult> {
+async function runPhase(dir: string, phase: Phase, o: Options): Promise<PhaseResult> {
   process.env.FACEPAIR_GROUPING_STAGES = '1'; // the summary then holds each stage's time (the worker thread sees it too)
   const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as Truth;
   const app = createApp({ dbFile: path.join(dir, 'library.db') });
   try {
     await app.grouping.mergeRule(); // the settings and the learned tuning are read once per app: not what this measures
-    if (phase === 'add') await addFaces(app, dir, o.seed, truth);
+    // A scan's path: the worker started as the analysis begins, and given the time to read ahead.
+    const prestarted = phase === 'add-prestarted' ? app.grouping.prestart() : null;
+    const preloaded = prestarted === null ? undefined : ((await app.grouping.preloaded())?.descriptors ?? false);
+    if (phase !== 'regroup') await addFaces(app, dir, o.seed, truth);
     const t0 = performance.now();
     const summary = await app.grouping.groupNewFaces();
     const ms = performance.now() - t0;
+    prestarted?.();
     const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-    if (phase === 'add') writeFileSync(path.join(dir, 'truth.json'), JSON.stringify(truth));
+    if (phase !== 'regroup') writeFileSync(path.join(dir, 'truth.json'), JSON.stringify(truth));
     const people = app.db.prepare<[], { n: number }>('SELECT count(DISTINCT person_id) AS n FROM faces WHERE person_id IS NOT NULL').get()!.n;
     return {
       phase,
+      ...(preloaded === undefined ? {} : { preloaded }),
       ms,
       peakRssMiB,
       faces: summary.faces,
@@ -381,6 +407,37 @@ function child(args: string[]): unknown {
   const r = spawnSync(process.execPath, [self, ...args], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`bench-scale ${args[0]} failed (exit ${r.status ?? r.signal})`);
   return JSON.parse(r.stdout.toString('utf8'));
+}
+
+/** Copies a library folder as a run leaves it (database, its cache folder, truth and mixture). */
+function copyLibrary(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const f of ['library.db', 'truth.json', 'mixture.json']) copyFileSync(path.join(from, f), path.join(to, f));
+  if (existsSync(path.join(from, 'library.cache'))) cpSync(path.join(from, 'library.cache'), path.join(to, 'library.cache'), { recursive: true });
+}
+
+/** Whether two libraries put their faces in the same groups (the person ids may differ, the partition may not). */
+function samePartition(a: string, b: string): boolean {
+  const read = (file: string): Array<{ id: number; person_id: number | null }> => {
+    const db = openDatabase(file, { create: false, readonly: true });
+    try {
+      return db.prepare<[], { id: number; person_id: number | null }>('SELECT id, person_id FROM faces ORDER BY id').all();
+    } finally {
+      db.close();
+    }
+  };
+  const ra = read(a), rb = read(b);
+  if (ra.length !== rb.length) return false;
+  const ab = new Map<number, number>(), ba = new Map<number, number>();
+  for (let i = 0; i < ra.length; i++) {
+    const x = ra[i]!, y = rb[i]!;
+    if (x.id !== y.id || (x.person_id === null) !== (y.person_id === null)) return false;
+    if (x.person_id === null) continue;
+    if ((ab.get(x.person_id) ?? y.person_id) !== y.person_id || (ba.get(y.person_id!) ?? x.person_id) !== x.person_id) return false;
+    ab.set(x.person_id, y.person_id!);
+    ba.set(y.person_id!, x.person_id);
+  }
+  return true;
 }
 
 /** The files a built library is made of (the database checkpointed on close). */
@@ -411,7 +468,7 @@ async function main(): Promise<void> {
     if (phase === 'build') {
       await build(dir!, o);
       process.stdout.write('{}');
-    } else process.stdout.write(JSON.stringify(await runPhase(dir!, phase as 'regroup' | 'add', o)));
+    } else process.stdout.write(JSON.stringify(await runPhase(dir!, phase as Phase, o)));
     return;
   }
   let o: Options | null;
@@ -421,32 +478,53 @@ async function main(): Promise<void> {
     o = null;
   }
   if (!o) {
-    process.stderr.write('usage: npm run bench:scale -- [--faces N (>= 100)] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR]\n');
+    process.stderr.write('usage: npm run bench:scale -- [--faces N (>= 100)] [--new M] [--no-seed] [--recall-sample S] [--json] [--keep DIR] [--built DIR] [--regrouped DIR] [--prestarted-first]\n');
     process.exitCode = 2;
     return;
   }
   const dir = o.keep ?? mkdtempSync(path.join(os.tmpdir(), 'facepair-scale-'));
   try {
     const tb = performance.now();
-    buildOrCopy(dir, o);
+    if (o.regrouped !== null) copyLibrary(o.regrouped, dir);
+    else buildOrCopy(dir, o);
     const buildMs = performance.now() - tb;
-    const regroup = child(['--phase', 'regroup', dir, JSON.stringify(o)]) as PhaseResult;
-    const add = o.add > 0 ? (child(['--phase', 'add', dir, JSON.stringify(o)]) as PhaseResult) : null;
+    const regroup = o.regrouped !== null ? null : (child(['--phase', 'regroup', dir, JSON.stringify(o)]) as PhaseResult);
+    // The prestarted add on a copy of the library as regrouped, so that both adds start from the same state.
+    const dirPre = `${dir}-prestarted`;
+    if (o.add > 0) copyLibrary(dir, dirPre);
+    let add: PhaseResult | null = null;
+    let addPre: PhaseResult | null = null;
+    let sameGroups: boolean | null = null;
+    try {
+      // --prestarted-first: the other order, so that runs can alternate which goes first.
+      if (o.prestartedFirst && o.add > 0) addPre = child(['--phase', 'add-prestarted', dirPre, JSON.stringify(o)]) as PhaseResult;
+      add = o.add > 0 ? (child(['--phase', 'add', dir, JSON.stringify(o)]) as PhaseResult) : null;
+      if (!o.prestartedFirst && o.add > 0) addPre = child(['--phase', 'add-prestarted', dirPre, JSON.stringify(o)]) as PhaseResult;
+      sameGroups = o.add > 0 ? samePartition(path.join(dir, 'library.db'), path.join(dirPre, 'library.db')) : null;
+    } finally {
+      rmSync(dirPre, { recursive: true, force: true });
+    }
     const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-    const result = { faces: o.faces, add: o.add, seed: o.seed, buildMs, load, regroup, added: add };
+    const result = { faces: o.faces, add: o.add, seed: o.seed, buildMs, load, regroup, added: add, addedPrestarted: addPre, sameGroups };
     if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       const line = (p: PhaseResult): string =>
-        `${p.phase.padEnd(8)} ${(p.ms / 1000).toFixed(2).padStart(7)} s  peak RSS ${p.peakRssMiB.toFixed(0).padStart(5)} MiB  ` +
+        `${p.phase.padEnd(8)} ${(p.ms / 1000).toFixed(2).padStart(7)} s${p.preloaded === undefined ? '' : ` (descriptors read ahead: ${p.preloaded ? 'yes' : 'NO'})`}  peak RSS ${p.peakRssMiB.toFixed(0).padStart(5)} MiB  ` +
         `faces ${p.faces} (${p.newFaces} grouped)  people ${p.people}  BCubed P ${p.scores.bcubedPrecision.toFixed(3)} R ${p.scores.bcubedRecall.toFixed(3)} F ${p.scores.bcubedF.toFixed(3)}` +
         (p.recallAtK === null ? '' : `  recall@${DEFAULT_GROUPING.k}≤${DEFAULT_GROUPING.maxEdge} ${p.recallAtK.toFixed(4)}`) +
         `  decisions ${p.broken.length === 0 ? 'all kept' : `${p.broken.length} BROKEN`}\n         ` +
         Object.entries(p.stages).map(([s, ms]) => `${s} ${(ms / 1000).toFixed(2)} s`).join(', ');
       process.stdout.write(`${o.faces} synthetic faces${o.seed ? ' with seed embeddings' : ''}, built in ${(buildMs / 1000).toFixed(1)} s; load average ${load}\n`);
-      process.stdout.write(line(regroup) + '\n');
-      if (add) process.stdout.write(line(add) + '\n');
+      if (regroup) process.stdout.write(line(regroup) + '\n');
+      if (add) process.stdout.write(`${line(add)}\n         (cold: a fresh worker when the plan is asked)\n`);
+      if (addPre) process.stdout.write(`${line(addPre)}\n         (a scan's path: worker prestarted, read ahead before the new faces were written)\n`);
+      if (sameGroups !== null) process.stdout.write(`faces' groups after add and add-prestarted: ${sameGroups ? 'the same' : 'DIFFERENT'}\n`);
     }
-    const broken = [...regroup.broken, ...(add?.broken ?? [])];
+    const broken = [...(regroup?.broken ?? []), ...(add?.broken ?? []), ...(addPre?.broken ?? [])];
+    if (sameGroups === false) {
+      process.stderr.write('add and add-prestarted grouped the faces differently\n');
+      process.exitCode = 1;
+    }
     if (broken.length > 0) {
       for (const b of broken.slice(0, 20)) process.stderr.write(`user decision lost: ${b}\n`);
       process.exitCode = 1;

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { DESCRIPTOR_DIMS } from '../../../src-main/core/analysis/descriptor.js';
-import { readDescriptorMatrix } from '../../../src-main/core/db/descriptor-matrix.js';
+import { preloadDescriptorMatrix, readDescriptorMatrix } from '../../../src-main/core/db/descriptor-matrix.js';
 import { GroupingService } from '../../../src-main/core/grouping/grouping.service.js';
 import { Rng } from '../../../src-main/core/ml/rng.js';
 import { FaceDb } from '../../support/face-db.js';
@@ -140,5 +140,93 @@ describe('grouping scan after scan through the descriptor file', () => {
     // Some faces were grouped together (the test is not vacuous).
     const people = (withFile.state as { faces: Array<{ person_id: number | null }> }).faces.map((f) => f.person_id);
     expect(new Set(people).size).toBeLessThan(people.length / 2);
+  });
+});
+
+// A scan's grouping worker reads the descriptor file ahead while the photos are analysed
+// (preloadDescriptorMatrix); the plan uses those rows only where the database still matches
+// them, and reads everything else (faces, people, answers) when it plans.
+describe('descriptor rows read ahead', () => {
+  const at = (lib: FaceDb): { file: string; cacheDir: string } => {
+    const cacheDir = path.join(path.dirname(lib.file), 'library.cache');
+    return { cacheDir, file: path.join(cacheDir, 'grouping', `descriptors-${lib.descriptorModel}.bin`) };
+  };
+
+  it('are used where the database still matches them, and give what a full read gives; not where a vector changed', () => {
+    const lib = library();
+    const r = new Rng(31);
+    const { file } = at(lib);
+    const faces = Array.from({ length: 40 }, () => lib.addFace(randomVector(r)));
+    readDescriptorMatrix(lib.db, lib.descriptorModel, DESCRIPTOR_DIMS, file); // writes the file
+    // Within the spare rows (no copy), then past them (copied into a larger matrix).
+    for (const added of [3, 20]) {
+      const pre = preloadDescriptorMatrix(lib.db, lib.descriptorModel, DESCRIPTOR_DIMS, file, 4)!;
+      expect(pre.count).toBe(faces.length);
+      faces.push(...Array.from({ length: added }, () => lib.addFace(randomVector(r))));
+      const m = readDescriptorMatrix(lib.db, lib.descriptorModel, DESCRIPTOR_DIMS, file, pre);
+      expect({ ids: [...m.ids], vectors: [...m.vectors] }).toEqual(full(lib));
+      expect(m.vectors.buffer === pre.vectors.buffer).toBe(added <= 4);
+    }
+    // Read ahead, then a face analysed again (its vector replaced, the epoch moved): not used.
+    const pre = preloadDescriptorMatrix(lib.db, lib.descriptorModel, DESCRIPTOR_DIMS, file, 4)!;
+    lib.embeddings.put(lib.descriptorModel, [{ faceId: faces[5]!, vector: randomVector(r) }]);
+    const m = readDescriptorMatrix(lib.db, lib.descriptorModel, DESCRIPTOR_DIMS, file, pre);
+    expect({ ids: [...m.ids], vectors: [...m.vectors] }).toEqual(full(lib));
+    expect(m.vectors.buffer === pre.vectors.buffer).toBe(false);
+    // The newest face deleted after the read-ahead: not used either.
+    const pre2 = preloadDescriptorMatrix(lib.db, lib.descriptorModel, DESCRIPTOR_DIMS, file, 4)!;
+    lib.db.prepare('DELETE FROM faces WHERE id = ?').run(faces.at(-1)!);
+    const m2 = readDescriptorMatrix(lib.db, lib.descriptorModel, DESCRIPTOR_DIMS, file, pre2);
+    expect({ ids: [...m2.ids], vectors: [...m2.vectors] }).toEqual(full(lib));
+    expect(m2.vectors.buffer === pre2.vectors.buffer).toBe(false);
+  });
+
+  it('plan as a cold read does, and honour a merge, a placed face and an answer made after the read-ahead', async () => {
+    /** A grouped library, the rows read ahead, new faces and (optionally) the user's decisions made after, then the plan. */
+    async function run(ahead: boolean, decide: boolean): Promise<{ plan: unknown; state: unknown; lib: FaceDb; used: boolean }> {
+      const lib = library();
+      const { cacheDir } = at(lib);
+      const r = new Rng(41);
+      const centres = Array.from({ length: 6 }, () => randomVector(r));
+      const grouping = new GroupingService(lib.faces, lib.people, lib.labels, null, undefined, undefined, undefined, cacheDir);
+      const add = (count: number): number[] => Array.from({ length: count }, (_, i) => lib.addFace(randomVector(r, centres[(i * 5 + count) % centres.length]!)));
+      const first = add(48);
+      await grouping.groupNewFaces();
+      const pre = ahead ? grouping.preloadDescriptors(8) : null;
+      const fresh = add(6);
+      if (decide) {
+        // The user merges two people, names the result, places a new face in it and says two new faces differ.
+        const a = lib.personOf(first[0]!)!, b = lib.personOf(first[1]!)!;
+        lib.db.prepare("UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE person_id = ?").run(a, b);
+        lib.db.prepare("UPDATE people SET name = 'Ana' WHERE id = ?").run(a);
+        lib.db.prepare("UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE id = ?").run(a, fresh[0]!);
+        lib.labels.record(fresh[1]!, fresh[2]!, false, 'review');
+      }
+      const plan = await grouping.plan({}, undefined, pre);
+      const used = pre !== null && pre.ids[pre.count] === fresh[0]; // the new faces landed in the rows read ahead
+      grouping.write(plan);
+      const state = {
+        faces: lib.db.prepare('SELECT id, person_id, assigned_by FROM faces ORDER BY id').all(),
+        people: lib.db.prepare('SELECT id, name, hidden FROM people ORDER BY id').all(),
+      };
+      if (decide) {
+        const a = lib.personOf(first[0]!)!;
+        expect(lib.personOf(first[1]!)).toBe(a);
+        expect(lib.personOf(fresh[0]!)).toBe(a);
+        expect(lib.faces.find(fresh[0]!)!.assignedBy).toBe('user');
+        expect(lib.people.find(a)!.name).toBe('Ana');
+        const p1 = lib.personOf(fresh[1]!), p2 = lib.personOf(fresh[2]!);
+        expect(p1 === null || p1 !== p2).toBe(true);
+      }
+      return { plan: { ...plan, summary: { ...plan.summary, stages: undefined } }, state, lib, used };
+    }
+    for (const decide of [false, true]) {
+      const cold = await run(false, decide);
+      const warm = await run(true, decide);
+      expect(warm.used).toBe(true); // the rows read ahead were the ones planned with
+      expect(warm.plan).toEqual(cold.plan);
+      expect(warm.state).toEqual(cold.state);
+      expect((cold.plan as { changes: unknown[] }).changes.length).toBeGreaterThan(0);
+    }
   });
 });
