@@ -61,7 +61,8 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; v
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    // A failed load's message does not name the resource: its location does.
+    if (m.type() === 'error') errors.push(m.location().url ? `${m.text()} (${m.location().url})` : m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
   return errors;
