@@ -255,7 +255,8 @@ export function measureGroups(r: Recognition, margin: number, answers: readonly 
  * fit of P(same | distance), read where a merge pays for its risk, kept within
  * RECALIBRATION_RANGE of the shipped threshold. The head stays the current one. Used only when,
  * on the answers set aside, it merges no more people wrongly and keeps no more apart that are
- * one, and it changes one of the two; null with too few answers of either kind.
+ * one, and does better on one of the two (a tie is not used); null with too few answers of
+ * either kind.
  */
 export function recalibrate(
   fit: readonly GroupAnswer[],
@@ -288,6 +289,11 @@ export function recalibrate(
   }
   if (g1.missedMerges > g0.missedMerges) {
     return { learned, before, after, roc, promoted: false, reason: `Not used: moving ${moved} would keep ${g1.missedMerges} of the pairs of people set aside for checking apart that are one, where the threshold in use keeps ${g0.missedMerges}.` };
+  }
+  // The rule learnRecognition's judge applies: a version that decides every answer set aside as
+  // the one in use shows nothing better there, and still changes decisions elsewhere.
+  if (g1.falseMerges === g0.falseMerges && g1.missedMerges === g0.missedMerges) {
+    return { learned, before, after, roc, promoted: false, reason: `Not used: moving ${moved} decides every pair of people set aside for checking as the threshold in use does (${g1.falseMerges} wrong merges, ${g1.missedMerges} kept apart that are one), so nothing shows it would group better.` };
   }
   return {
     learned,

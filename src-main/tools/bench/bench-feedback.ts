@@ -11,28 +11,16 @@
  * folder (copied, never changed; faces it lacks the installed seed model's embedding for are
  * embedded in the copy first); without it the folder is scanned first.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { parseArgs } from 'node:util';
 
-import Database from 'better-sqlite3';
-
 import { createApp } from '../../core/app.js';
 import { FEEDBACK_STRATEGIES, simulateUser, type FeedbackPoint, type FeedbackStrategy } from '../../core/benchmarks/feedback/simulated-user.js';
 import { loadTruth } from '../../core/benchmarks/folder-truth.js';
-import { cacheDirFor } from '../../core/paths.js';
-
-/** A consistent copy of a scan (write-ahead log included), made through a read-only connection: the scan is never changed. */
-async function copyDatabase(from: string, to: string): Promise<void> {
-  const db = new Database(from, { readonly: true, fileMustExist: true });
-  try {
-    await db.backup(to);
-  } finally {
-    db.close();
-  }
-}
+import { copyDatabase, prepareScan } from './feedback-scan.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -61,36 +49,7 @@ async function main(): Promise<void> {
     process.stderr.write(line + '\n');
   };
   try {
-    const scanned = values.db ? path.resolve(values.db) : path.join(work, 'scan.db');
-    if (!values.db) {
-      log(`scanning ${folder} …`);
-      const app = createApp({ dbFile: scanned });
-      try {
-        await app.scanner.scan(folder);
-      } finally {
-        app.close();
-      }
-    } else if (!existsSync(scanned)) {
-      throw new Error(`${scanned} does not exist`);
-    }
-    // The scan as the installed model sees it: faces without its seed embedding (a scan made
-    // before the seed model changed) are embedded from the scan's own face crops, as the app's
-    // next scan would do, so the figures are the installed recognition's, not a fallback's.
-    const prepared = path.join(work, 'prepared.db');
-    await copyDatabase(scanned, prepared);
-    const crops = path.join(cacheDirFor(scanned), 'faces');
-    if (existsSync(crops)) {
-      mkdirSync(cacheDirFor(prepared), { recursive: true });
-      symlinkSync(crops, path.join(cacheDirFor(prepared), 'faces'), 'dir');
-    }
-    const preparing = createApp({ dbFile: prepared, mustExist: true });
-    try {
-      const embedded = await preparing.seedEmbedding.embedPending();
-      if (embedded.embedded + embedded.failed > 0) log(`embedded ${embedded.embedded} faces with the installed seed model (${embedded.model}) in the copy${embedded.failed > 0 ? `; ${embedded.failed} without a face crop keep none` : ''}`);
-    } finally {
-      await preparing.seedEmbedding.dispose();
-      preparing.close();
-    }
+    const prepared = await prepareScan(folder, values.db, work, log);
     const results: Partial<Record<FeedbackStrategy, FeedbackPoint[]>> = {};
     let faces = 0;
     for (const strategy of strategies) {

@@ -185,6 +185,29 @@ describe('the threshold recalibrated on the answers about two people', () => {
     expect(outcome.promoted).toBe(false);
   });
 
+  it('does not use a threshold that decides every pair of people set aside as the one in use: a tie shows nothing better', () => {
+    const rng = new Rng(10);
+    // The fit answers say one person ends lower (the threshold falls), but every pair set aside lies far from both thresholds.
+    const fit = groupAnswers(rng, 90, 0.47, 0.5);
+    const heldOut: GroupAnswer[] = [
+      ...Array.from({ length: 10 }, () => ({ rms: 0.3 + 0.05 * rng.next(), scale: 0, same: true })),
+      ...Array.from({ length: 5 }, () => ({ rms: 0.7 + 0.05 * rng.next(), scale: 0, same: false })),
+    ];
+    const outcome = recalibrate(fit, heldOut, current, current, [], 0.04)!;
+    expect(outcome.learned.linkage).toBeLessThan(current.linkage - 1e-3);
+    expect(outcome.after).toMatchObject({ falseMerges: outcome.before.falseMerges, missedMerges: outcome.before.missedMerges });
+    expect(outcome.promoted).toBe(false);
+    expect(outcome.reason).toMatch(/^Not used: .* decides every pair of people set aside .* as the threshold in use does/);
+    // The same fit with one held-out pair of one person between the two thresholds is a real difference, and is not promoted either: it keeps it apart.
+    const worse = recalibrate(fit, [...heldOut, { rms: 0.49, scale: 0, same: true }], current, current, [], 0.04)!;
+    expect(worse.promoted).toBe(false);
+    expect(worse.after.missedMerges).toBeGreaterThan(worse.before.missedMerges);
+    // And one pair of two people between them is one wrong merge fewer: used.
+    const better = recalibrate(fit, [...heldOut, { rms: 0.49, scale: 0, same: false }], current, current, [], 0.04)!;
+    expect(better.promoted).toBe(true);
+    expect(better.after.falseMerges).toBeLessThan(better.before.falseMerges);
+  });
+
   it('needs a few answers of each kind', () => {
     const rng = new Rng(9);
     const sameOnly = groupAnswers(rng, 90, 0.6, 0.62).filter((a) => a.same);
