@@ -494,7 +494,8 @@ export const MIGRATIONS: readonly Migration[] = [
       -- read). AUTOINCREMENT: a seq is never used twice, even after its row is replaced, so
       -- every change committed after a read has a higher seq than any that read saw. Each
       -- trigger deletes, then inserts (an INSERT OR REPLACE would take the conflict rule of the
-      -- statement that fired it). At most one row per face and photo id: nothing to prune.
+      -- statement that fired it); a row's second key only where its id changed. At most one row
+      -- per face and photo id: nothing to prune.
       CREATE TABLE grouping_changes (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         key INTEGER NOT NULL UNIQUE
@@ -508,7 +509,7 @@ export const MIGRATIONS: readonly Migration[] = [
           OR OLD.assigned_by IS NOT NEW.assigned_by OR OLD.lost_at IS NOT NEW.lost_at OR OLD.not_face_at IS NOT NEW.not_face_at
       BEGIN
         DELETE FROM grouping_changes WHERE key = OLD.id; INSERT INTO grouping_changes (key) VALUES (OLD.id);
-        DELETE FROM grouping_changes WHERE key = NEW.id; INSERT INTO grouping_changes (key) VALUES (NEW.id);
+        DELETE FROM grouping_changes WHERE OLD.id IS NOT NEW.id AND key = NEW.id; INSERT INTO grouping_changes (key) SELECT NEW.id WHERE OLD.id IS NOT NEW.id;
       END;
       CREATE TRIGGER grouping_changes_face_delete AFTER DELETE ON faces
       BEGIN
@@ -518,7 +519,7 @@ export const MIGRATIONS: readonly Migration[] = [
         WHEN OLD.id IS NOT NEW.id OR (OLD.status IS 'done') IS NOT (NEW.status IS 'done')
       BEGIN
         DELETE FROM grouping_changes WHERE key = -OLD.id; INSERT INTO grouping_changes (key) VALUES (-OLD.id);
-        DELETE FROM grouping_changes WHERE key = -NEW.id; INSERT INTO grouping_changes (key) VALUES (-NEW.id);
+        DELETE FROM grouping_changes WHERE OLD.id IS NOT NEW.id AND key = -NEW.id; INSERT INTO grouping_changes (key) SELECT -NEW.id WHERE OLD.id IS NOT NEW.id;
       END;
     `,
   },
