@@ -3,7 +3,9 @@
 // reads them ahead while the photos are analysed (150,000 faces: about half a second of SQLite)
 // and, at plan time, re-reads only the faces migration 19's change log names since: a face
 // inserted, deleted or with one of those fields changed, or on a photo that came into or out
-// of 'done'. The result is always what a full read would give now.
+// of 'done'. The result is always what a full read would give now. The log is appended to by
+// triggers and pruned by each read-ahead up to what it read (grouping_changes_pruned says how
+// far: an older copy is then not used).
 import type { Db } from './database.js';
 
 /** The faces as read ahead, and the change log's latest seq that read saw. */
@@ -50,7 +52,9 @@ export class ActiveFaces {
   private readonly facesAfter;
   private readonly maxFaceId;
   /** The log's statements, prepared once the log is there (a library opened read-only before migration 19 has none). */
-  private log: { latestSeq: () => number; changedSince: (seq: number) => Iterable<number>; countChangedSince: (seq: number) => number } | undefined;
+  private log:
+    | { latestSeq: () => number; prunedThrough: () => number; changedSince: (seq: number) => Iterable<number>; countChangedSince: (seq: number) => number; prune: (seq: number) => void }
+    | undefined;
 
   constructor(private readonly db: Db) {
     this.all = db
@@ -75,7 +79,21 @@ export class ActiveFaces {
     const latest = this.db.prepare<[], number | null>('SELECT max(seq) FROM grouping_changes').pluck(true);
     const changed = this.db.prepare<[number], number>('SELECT key FROM grouping_changes WHERE seq > ?').pluck(true);
     const count = this.db.prepare<[number], number>('SELECT count(*) FROM grouping_changes WHERE seq > ?').pluck(true);
-    this.log = { latestSeq: () => latest.get() ?? 0, changedSince: (seq) => changed.all(seq), countChangedSince: (seq) => count.get(seq)! };
+    const pruned = this.db.prepare<[], number>('SELECT through FROM grouping_changes_pruned WHERE id = 1').pluck(true);
+    // The newest row is kept: the next seq is then always above every seq read.
+    const drop = this.db.prepare<[number]>('DELETE FROM grouping_changes WHERE seq <= ? AND seq < (SELECT max(seq) FROM grouping_changes)');
+    const mark = this.db.prepare<[number]>('UPDATE grouping_changes_pruned SET through = max(through, ?) WHERE id = 1');
+    this.log = {
+      latestSeq: () => latest.get() ?? 0,
+      prunedThrough: () => pruned.get() ?? Number.MAX_SAFE_INTEGER,
+      changedSince: (seq) => changed.all(seq),
+      countChangedSince: (seq) => count.get(seq)!,
+      prune: (seq) =>
+        this.db.transaction(() => {
+          drop.run(seq);
+          mark.run(seq);
+        })(),
+    };
     return this.log;
   }
 
@@ -86,11 +104,26 @@ export class ActiveFaces {
 
   /** The faces read ahead, with the log's seq in the same transaction; null where the library has no change log (not migrated: read-only). */
   preload(): PreloadedFaces | null {
-    return this.db.transaction((): PreloadedFaces | null => {
+    const pre = this.db.transaction((): PreloadedFaces | null => {
       const log = this.changeLog();
       if (log === null) return null;
       return { seq: log.latestSeq(), maxFaceId: this.maxFaceId.get() ?? 0, meta: this.read() };
     })();
+    if (pre !== null) this.prune(pre);
+    return pre;
+  }
+
+  /**
+   * Drops the log's rows up to a read-ahead's seq (the newest row kept) and marks how far: a copy
+   * read before then is read whole at plan time. A library this connection cannot write keeps
+   * its rows.
+   */
+  private prune(pre: PreloadedFaces): void {
+    try {
+      this.changeLog()?.prune(pre.seq);
+    } catch {
+      // read-only or busy: pruned by a later read-ahead
+    }
   }
 
   /**
@@ -99,7 +132,8 @@ export class ActiveFaces {
    */
   readSince(pre: PreloadedFaces | null | undefined): Int32Array {
     const log = pre === null || pre === undefined ? null : this.changeLog();
-    if (pre === null || pre === undefined || log === null) return this.read();
+    // No log, or rows after this copy's seq pruned by a later read-ahead: read whole.
+    if (pre === null || pre === undefined || log === null || log.prunedThrough() > pre.seq) return this.read();
     const rows = pre.meta.length / 4;
     if (log.countChangedSince(pre.seq) > Math.max(64, rows * REREAD_SHARE)) return this.read();
     // The faces whose row may differ from the copy: logged since, on a photo logged since, or newer than any then.

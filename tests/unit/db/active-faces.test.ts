@@ -146,6 +146,25 @@ describe('the active faces read ahead', () => {
     expect([...bare.readSince(pre)]).toEqual([...bare.read()]);
   });
 
+  it('read before a later read-ahead pruned the log past them are read whole; the log keeps its newest row', () => {
+    const lib = library();
+    const r = new Rng(3);
+    const faces = grouped(lib, r);
+    const active = new ActiveFaces(lib.db);
+    const older = active.preload()!;
+    EDITS['a merge']!(lib, faces, r);
+    EDITS['a photo gone']!(lib, faces, r);
+    const newer = active.preload()!; // prunes the rows up to its seq, the merge's among them
+    expect(newer.seq).toBeGreaterThan(older.seq);
+    const rows = lib.db.prepare('SELECT seq FROM grouping_changes').pluck(true).all() as number[];
+    expect(rows).toEqual([newer.seq]);
+    EDITS['a face taken out']!(lib, faces, r);
+    expect([...active.readSince(older)]).toEqual([...active.read()]);
+    expect([...active.readSince(newer)]).toEqual([...active.read()]);
+    // Every seq written after a read is above it, though the log was pruned.
+    expect(Math.min(...(lib.db.prepare('SELECT seq FROM grouping_changes WHERE seq <> ?').pluck(true).all(newer.seq) as number[]))).toBeGreaterThan(newer.seq);
+  });
+
   it('are logged by the triggers of the migrated schema', () => {
     const lib = library();
     const db = openDatabase(lib.file, { create: false, readonly: true });
