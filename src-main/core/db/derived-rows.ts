@@ -12,6 +12,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renam
 import path from 'node:path';
 
 import type { Db } from './database.js';
+import { trace } from '../trace.js';
 
 export interface DerivedRowsSpec {
   modelId: number;
@@ -29,8 +30,26 @@ export interface DerivedRowsSpec {
 
 /** Rows in the order of the faces asked for; `has[i]` 0 where the face has no vector of the model (its row is zeros). */
 export interface DerivedRows {
+  /** Empty where the rows went to a RowSink instead. */
   rows: Float32Array;
   has: Uint8Array;
+}
+
+/**
+ * Where each asked face's row goes, instead of one n x rowDims array: a caller that splits the
+ * rows (the pair head's two projections and its root embedding) takes them as they are read,
+ * without a second copy of them all (at 8,000 faces 24 MB of fresh memory, whose first touch
+ * costs more than the copy).
+ */
+export interface RowSink {
+  /** Row of the asked face at `pos` (only valid during the call). */
+  put(pos: number, row: Float32Array): void;
+  /** Forget every row put so far (a chunk went missing: they are put again). */
+  clear(): void;
+}
+
+function arraySink(rows: Float32Array, rowDims: number): RowSink {
+  return { put: (pos, row) => rows.set(row, pos * rowDims), clear: () => rows.fill(0) };
 }
 
 const MAGIC = 0x31_44_50_46; // "FPD1"
@@ -243,7 +262,7 @@ function sortedAsked(faceIds: readonly number[]): { order: Int32Array; sorted: I
 }
 
 /** Copies the rows of the chunk's faces that are asked for (sorted ids from `from`) into `out`; returns where the next chunk's faces start. */
-function readFromChunk(c: OpenChunk, sorted: Int32Array, order: Int32Array, from: number, out: DerivedRows, rowDims: number): number {
+function readFromChunk(c: OpenChunk, sorted: Int32Array, order: Int32Array, from: number, out: { sink: RowSink; has: Uint8Array }, rowDims: number): number {
   const ids = new Int32Array(c.count);
   if (!readInto(c.fd, bytesOf(ids), HEADER_BYTES)) throw new Error(`${c.file}: short`);
   const rowBytes = rowDims * 4, rowsAt = HEADER_BYTES + c.count * 4;
@@ -268,7 +287,7 @@ function readFromChunk(c: OpenChunk, sorted: Int32Array, order: Int32Array, from
     if (!readInto(c.fd, new Uint8Array(scratch.buffer, 0, span * rowBytes), rowsAt + start * rowBytes)) throw new Error(`${c.file}: short`);
     for (let k = i; k <= j; k++) {
       const r = rowOf[k]! - start;
-      out.rows.set(scratch.subarray(r * rowDims, (r + 1) * rowDims), posOf[k]! * rowDims);
+      out.sink.put(posOf[k]!, scratch.subarray(r * rowDims, (r + 1) * rowDims));
       out.has[posOf[k]!] = 1;
     }
     i = j + 1;
@@ -338,11 +357,12 @@ function merge(dir: string, chunks: OpenChunk[]): void {
  * different from computing every row from the database; a chunk that cannot be read or
  * written only costs time.
  */
-export async function readDerivedRows(db: Db, spec: DerivedRowsSpec, faceIds: readonly number[]): Promise<DerivedRows> {
+export async function readDerivedRows(db: Db, spec: DerivedRowsSpec, faceIds: readonly number[], sink?: RowSink): Promise<DerivedRows> {
   const { rowDims, dims } = spec;
   const keyHash = hash8(`${spec.key}|${spec.dims}|${spec.rowDims}`);
   const { order, sorted } = sortedAsked(faceIds);
-  const out: DerivedRows = { rows: new Float32Array(faceIds.length * rowDims), has: new Uint8Array(faceIds.length) };
+  const rowsOut = new Float32Array(sink === undefined ? faceIds.length * rowDims : 0);
+  const out = { sink: sink ?? arraySink(rowsOut, rowDims), has: new Uint8Array(faceIds.length) };
   let snap: Snapshot;
   try {
     snap = snapshot(db, spec, sorted, keyHash);
@@ -350,6 +370,7 @@ export async function readDerivedRows(db: Db, spec: DerivedRowsSpec, faceIds: re
     snap = { epoch: undefined, chain: [], ...lookUp(db, spec, sorted), wholeTail: false };
   }
   const { chain, ids, vectors } = snap;
+  trace(`derived rows: snapshot (${chain.length} chunks, ${ids.length} to compute)`);
   try {
     // Faces the chunks hold.
     const covered = chain.at(-1)?.last ?? 0;
@@ -361,10 +382,11 @@ export async function readDerivedRows(db: Db, spec: DerivedRowsSpec, faceIds: re
     } catch {
       // A chunk went missing or short meanwhile: the faces they hold computed from the database instead.
       out.has.fill(0);
-      out.rows.fill(0);
+      out.sink.clear();
       const again = lookUp(db, spec, sorted.subarray(0, from));
       await fillComputed(spec, again.ids, again.vectors, sorted, order, 0, out, null);
     }
+    trace('derived rows: chunks read');
     // Faces past them, computed block by block (and kept, where they are the whole tail).
     if (ids.length > 0) {
       const keep = snap.wholeTail && spec.dir !== null && snap.epoch !== undefined;
@@ -381,11 +403,12 @@ export async function readDerivedRows(db: Db, spec: DerivedRowsSpec, faceIds: re
       }
       if (!kept) await fillComputed(spec, ids, vectors, sorted, order, from, out, null);
     }
+    trace('derived rows: computed');
     if (snap.wholeTail && spec.dir !== null && chain.length + 1 > MAX_CHUNKS) compact(db, spec, keyHash);
   } finally {
     for (const c of chain) closeSync(c.fd);
   }
-  return out;
+  return { rows: rowsOut, has: out.has };
 }
 
 /** Computes the rows of `ids` (ascending) block by block into `out` for the asked faces from `from` on, and into the chunk file where one is written. */
@@ -396,7 +419,7 @@ async function fillComputed(
   sorted: Int32Array,
   order: Int32Array,
   from: number,
-  out: DerivedRows,
+  out: { sink: RowSink; has: Uint8Array },
   file: { fd: number; rowsAt: number } | null,
 ): Promise<void> {
   const { rowDims, dims } = spec;
@@ -410,7 +433,7 @@ async function fillComputed(
       const id = ids[s + r]!;
       while (a < sorted.length && sorted[a]! < id) a++;
       while (a < sorted.length && sorted[a] === id) {
-        out.rows.set(rows.subarray(r * rowDims, (r + 1) * rowDims), order[a]! * rowDims);
+        out.sink.put(order[a]!, rows.subarray(r * rowDims, (r + 1) * rowDims));
         out.has[order[a]!] = 1;
         a++;
       }

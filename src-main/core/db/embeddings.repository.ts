@@ -1,6 +1,6 @@
 import { fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
-import { dropUnusedRowDirs, readDerivedRows, type DerivedRows, type DerivedRowsSpec } from './derived-rows.js';
+import { dropUnusedRowDirs, readDerivedRows, type DerivedRows, type DerivedRowsSpec, type RowSink } from './derived-rows.js';
 
 /** An analysed photo with one of its faces and that face's vector (face fields null for a photo without faces). */
 export interface PhotoFaceVector {
@@ -115,8 +115,8 @@ export class EmbeddingsRepository {
   }
 
   /** Rows computed from these faces' vectors of a model, through the library's cache of them (see derived-rows.ts). */
-  derivedRows(spec: DerivedRowsSpec, faceIds: readonly number[]): Promise<DerivedRows> {
-    return readDerivedRows(this.db, spec, faceIds);
+  derivedRows(spec: DerivedRowsSpec, faceIds: readonly number[], sink?: RowSink): Promise<DerivedRows> {
+    return readDerivedRows(this.db, spec, faceIds, sink);
   }
 
   /** Removes the caches of rows (`<prefix><model id>` in `parent`) of models with no vector left. */

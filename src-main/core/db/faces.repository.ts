@@ -1,5 +1,7 @@
+import { trace } from '../trace.js';
 import { fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
+import { ActiveFaces, type PreloadedFaces } from './active-faces.js';
 import { preloadDescriptorMatrix, readDescriptorMatrix, type PreloadedMatrix } from './descriptor-matrix.js';
 
 export interface NewFace {
@@ -85,25 +87,6 @@ class MatrixFace implements FaceForGrouping {
   }
 }
 
-/** The integers of a comma-separated list (group_concat's), as one array. */
-function parseInts(s: string): Int32Array {
-  if (s.length === 0) return new Int32Array(0);
-  let count = 1;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 44) count++;
-  const out = new Int32Array(count);
-  let k = 0, v = 0, negative = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 44) {
-      out[k++] = negative ? -v : v;
-      v = 0;
-      negative = false;
-    } else if (c === 45) negative = true;
-    else v = v * 10 + (c - 48);
-  }
-  out[k] = negative ? -v : v;
-  return out;
-}
 
 /** A detection the user said is not a face. */
 export interface NotAFace {
@@ -228,14 +211,7 @@ export class FacesRepository {
        WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL ORDER BY e.face_id`,
     );
     this.modelDims = db.prepare<[number], { dims: number }>('SELECT dims FROM models WHERE id = ?');
-    // One row of one long string (id, photo, person or -1, 0/1/2 for none/auto/user per face):
-    // handing 150,000 rows one by one from SQLite to JavaScript costs more than SQLite's own work.
-    this.activeFaces = db
-      .prepare<[], string | null>(
-        `SELECT group_concat(f.id || ',' || f.photo_id || ',' || coalesce(f.person_id, -1) || ',' || CASE f.assigned_by WHEN 'auto' THEN 1 WHEN 'user' THEN 2 ELSE 0 END, ',' ORDER BY f.id)
-         FROM faces f WHERE f.lost_at IS NULL AND f.not_face_at IS NULL AND f.photo_id IN (SELECT id FROM photos WHERE status = 'done')`,
-      )
-      .pluck(true);
+    this.activeFaces = new ActiveFaces(db);
     this.countActive = db.prepare<[], { n: number }>(
       "SELECT count(*) AS n FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.status = 'done' AND f.lost_at IS NULL AND f.not_face_at IS NULL",
     );
@@ -372,11 +348,13 @@ export class FacesRepository {
    * `vector` is a view on it), read through the descriptor file `cacheFile` where one is given
    * (db/descriptor-matrix.ts): only faces newer than the file's are read from the database.
    */
-  listForGroupingMatrix(modelId: number, cacheFile: string | null, preloaded?: PreloadedMatrix | null): { faces: FaceForGrouping[]; vectors: Float32Array } {
+  listForGroupingMatrix(modelId: number, cacheFile: string | null, preloaded?: PreloadedMatrix | null, preloadedFaces?: PreloadedFaces | null): { faces: FaceForGrouping[]; vectors: Float32Array } {
     return this.db.transaction(() => {
       const m = readDescriptorMatrix(this.db, modelId, this.modelDims.get(modelId)!.dims, cacheFile, preloaded);
+      trace('grouping read: descriptor matrix');
       const dims = m.dims;
-      const meta = parseInts(this.activeFaces.get() ?? '');
+      const meta = this.activeFaces.readSince(preloadedFaces);
+      trace('grouping read: faces');
       const rows = meta.length / 4;
       const at = new Int32Array(rows);
       let n = 0;
@@ -394,6 +372,11 @@ export class FacesRepository {
       for (let k = 0; k < n; k++) faces[k] = new MatrixFace(meta, k, vectors, dims);
       return { faces, vectors };
     })();
+  }
+
+  /** The active faces read ahead for a later listForGroupingMatrix, which re-reads only those changed since (null: not migrated, read whole then). */
+  preloadGroupingFaces(): PreloadedFaces | null {
+    return this.activeFaces.preload();
   }
 
   /** The descriptor file read ahead for a later listForGroupingMatrix, with room for `spare` new faces (null: no usable file). */

@@ -482,4 +482,46 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO duplicate_stale (photo_id, token) SELECT photo_id, random() & 9007199254740991 FROM photo_fingerprints;
     `,
   },
+  {
+    version: 19,
+    name: "grouping's change log: a scan's grouping reads the faces ahead and, at plan time, only those changed since",
+    sql: `
+      -- A scan's grouping worker reads every active face's photo, person and who put it there
+      -- while the photos are analysed (150,000 faces: half a second), and at plan time re-reads
+      -- only the faces whose read fields may have changed since: those logged here with a seq
+      -- above the one it read with its copy. A key is a face's id, or minus a photo's id (its
+      -- status decides whether its faces are read). Appended only (the cheapest write: a full
+      -- regroup logs 150,000 faces); a read-ahead prunes what it has read past, never the
+      -- newest row, so that a seq is never used twice, and records how far in
+      -- grouping_changes_pruned: a copy read before that reads the faces whole.
+      CREATE TABLE grouping_changes (
+        seq INTEGER PRIMARY KEY,
+        key INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE grouping_changes_pruned (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        through INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO grouping_changes_pruned (id, through) VALUES (1, 0);
+      CREATE TRIGGER grouping_changes_face_insert AFTER INSERT ON faces
+      BEGIN
+        INSERT INTO grouping_changes (key) VALUES (NEW.id);
+      END;
+      CREATE TRIGGER grouping_changes_face_update AFTER UPDATE OF id, photo_id, person_id, assigned_by, lost_at, not_face_at ON faces
+        WHEN OLD.id IS NOT NEW.id OR OLD.photo_id IS NOT NEW.photo_id OR OLD.person_id IS NOT NEW.person_id
+          OR OLD.assigned_by IS NOT NEW.assigned_by OR OLD.lost_at IS NOT NEW.lost_at OR OLD.not_face_at IS NOT NEW.not_face_at
+      BEGIN
+        INSERT INTO grouping_changes (key) VALUES (OLD.id); INSERT INTO grouping_changes (key) SELECT NEW.id WHERE NEW.id IS NOT OLD.id;
+      END;
+      CREATE TRIGGER grouping_changes_face_delete AFTER DELETE ON faces
+      BEGIN
+        INSERT INTO grouping_changes (key) VALUES (OLD.id);
+      END;
+      CREATE TRIGGER grouping_changes_photo_update AFTER UPDATE OF id, status ON photos
+        WHEN OLD.id IS NOT NEW.id OR (OLD.status IS 'done') IS NOT (NEW.status IS 'done')
+      BEGIN
+        INSERT INTO grouping_changes (key) VALUES (-OLD.id); INSERT INTO grouping_changes (key) SELECT -NEW.id WHERE NEW.id IS NOT OLD.id;
+      END;
+    `,
+  },
 ];

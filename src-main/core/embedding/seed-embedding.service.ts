@@ -1,3 +1,4 @@
+import { trace } from '../trace.js';
 import path from 'node:path';
 
 import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
@@ -154,8 +155,10 @@ export class SeedEmbeddingService {
     if (scorer === null) return null;
     const modelId = this.faces.modelId(scorer.key, 'extractor', SEED_EMBEDDING_DIM);
     const parent = path.join(this.cacheDir, 'grouping');
+    trace('derived rows: start');
     this.embeddings.dropUnusedDerivedRows(parent, 'pair-rows-'); // an older model's, its vectors replaced
-    const { rows, has } = await this.embeddings.derivedRows(
+    const { inputs, sink } = scorer.rowSink(faceIds.length);
+    const { has } = await this.embeddings.derivedRows(
       {
         modelId,
         dims: SEED_EMBEDDING_DIM,
@@ -165,8 +168,10 @@ export class SeedEmbeddingService {
         derive: (vectors, n) => scorer.rows(vectors, n),
       },
       faceIds,
+      sink,
     );
-    return { scorer, inputs: scorer.fromRows(rows, faceIds.length), has: Array.from(has, (h) => h === 1) };
+    trace('derived rows: done');
+    return { scorer, inputs, has: Array.from(has, (h) => h === 1) };
   }
 
   /** The faces' stored embeddings under a model key, row by row (zeros where `has` is false). */

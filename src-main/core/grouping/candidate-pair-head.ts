@@ -1,3 +1,4 @@
+import { trace } from '../trace.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -37,7 +38,9 @@ export class FusedCandidatePairHead implements CandidatePairHead {
     const head = learned === null ? installed : { ...installed, mean: learned.mean, std: learned.std, weights: learned.weights, bias: learned.bias };
     // Each face's projections, from the library's cache of them (a learned head changes only
     // the fused head's weights applied after them, never the projections).
+    trace(`pair head: ${faceIds.length} faces`);
     const embedded = await this.seed.pairInputsCached(faceIds);
+    trace('pair head: rows read');
     if (embedded === null) return null;
     const { scorer: model, inputs, has } = embedded;
     const fused = compileFused(head);

@@ -10,6 +10,7 @@ import { LabelsRepository } from '../db/labels.repository.js';
 import type { LibraryJob } from '../db/library-worker.js';
 import { PeopleRepository } from '../db/people.repository.js';
 import { SeedEmbeddingService } from '../embedding/seed-embedding.service.js';
+import type { PreloadedFaces } from '../db/active-faces.js';
 import type { PreloadedMatrix } from '../db/descriptor-matrix.js';
 import { FusedCandidatePairHead } from './candidate-pair-head.js';
 import { warmCandidateSearch } from './knn.js';
@@ -35,9 +36,10 @@ export interface GroupingPreloadQuery {
   preloaded: true;
 }
 
-/** How the read-ahead went: the descriptor rows read (false: none usable, the plan reads as without it). */
+/** How the read-ahead went: the descriptor rows read, the faces' fields read (false: none usable, the plan reads as without it). */
 export interface GroupingPreloadReply {
   descriptors: boolean;
+  faces: boolean;
 }
 
 /** New faces a scan may add that fit in the rows read ahead without a copy (more are still read, into a larger matrix). */
@@ -57,20 +59,28 @@ export function createJob(db: Db, context: GroupingJobContext): LibraryJob<Group
   // photos are analysed. The plan checks the rows against the database before it uses them and
   // reads everything else (faces, people, decisions) then; a failure here only loses the head start.
   let preloaded: PreloadedMatrix | null = null;
+  let preloadedFaces: PreloadedFaces | null = null;
   const ahead = (async (): Promise<GroupingPreloadReply> => {
-    if (context.readAhead !== true) return { descriptors: false };
+    if (context.readAhead !== true) return { descriptors: false, faces: false };
     await new Promise((resolve) => setImmediate(resolve));
+    const reader = new GroupingService(faces, people, labels, null, undefined, undefined, undefined, context.cacheDir);
     try {
-      preloaded = new GroupingService(faces, people, labels, null, undefined, undefined, undefined, context.cacheDir).preloadDescriptors(SPARE_ROWS);
+      preloaded = reader.preloadDescriptors(SPARE_ROWS);
     } catch {
       preloaded = null;
     }
     trace('descriptors preloaded');
+    try {
+      preloadedFaces = reader.preloadFaces();
+    } catch {
+      preloadedFaces = null;
+    }
+    trace('faces preloaded');
     const pre = preloaded as PreloadedMatrix | null;
     const base = pre === null ? undefined : { vectors: pre.vectors, n: pre.count, capacity: pre.ids.length, dims: pre.dims };
     await warmCandidateSearch(base).catch(() => undefined);
     trace('candidate search loaded');
-    return { descriptors: preloaded !== null };
+    return { descriptors: preloaded !== null, faces: preloadedFaces !== null };
   })();
   return {
     async run(input) {
@@ -80,8 +90,9 @@ export function createJob(db: Db, context: GroupingJobContext): LibraryJob<Group
       const grouping = new GroupingService(faces, people, labels, new FusedCandidatePairHead(seed), resolved.settings, undefined, undefined, context.cacheDir);
       try {
         trace('plan start');
-        const plan = await grouping.plan({ release }, resolved, preloaded);
+        const plan = await grouping.plan({ release }, resolved, preloaded, preloadedFaces);
         preloaded = null; // used once (its spare rows now hold this plan's new faces)
+        preloadedFaces = null;
         trace('plan done');
         if (!write) return { written: false, ...plan };
         const t0 = performance.now();

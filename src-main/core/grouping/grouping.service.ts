@@ -1,5 +1,7 @@
+import { trace } from '../trace.js';
 import path from 'node:path';
 
+import type { PreloadedFaces } from '../db/active-faces.js';
 import type { PreloadedMatrix } from '../db/descriptor-matrix.js';
 import type { FaceForGrouping, FacesRepository } from '../db/faces.repository.js';
 import type { LabelsRepository } from '../db/labels.repository.js';
@@ -84,8 +86,8 @@ export interface GroupingPlanner {
    * function ends it if no plan used it.
    */
   prestart?: () => () => void;
-  /** Resolves once the prestarted thread has read ahead (null: none prestarted); `descriptors`: whether the descriptor rows were usable. */
-  preloaded?: () => Promise<{ descriptors: boolean } | null>;
+  /** Resolves once the prestarted thread has read ahead (null: none prestarted); `descriptors`, `faces`: whether the descriptor rows, the faces' fields were read ahead. */
+  preloaded?: () => Promise<{ descriptors: boolean; faces: boolean } | null>;
 }
 
 /** Where each face id is in the list: a binary search where the list is in id order (a library's read is), else a map. */
@@ -186,7 +188,7 @@ export class GroupingService {
   }
 
   /** Waits until the prestarted plan's thread has read ahead (bench:scale: as a scan's analysis would give it time); null where none is. */
-  async preloaded(): Promise<{ descriptors: boolean } | null> {
+  async preloaded(): Promise<{ descriptors: boolean; faces: boolean } | null> {
     return (await this.planner?.preloaded?.()) ?? null;
   }
 
@@ -201,7 +203,7 @@ export class GroupingService {
    * without a person, and each face's assignment as read (the write checks it is unchanged).
    * `resolved`: the settings and head to use (else the current ones).
    */
-  async plan(run: Omit<GroupNewFacesOptions, 'alsoInTransaction'> = {}, resolved?: ResolvedGrouping, preloaded?: PreloadedMatrix | null): Promise<GroupingPlan> {
+  async plan(run: Omit<GroupNewFacesOptions, 'alsoInTransaction'> = {}, resolved?: ResolvedGrouping, preloaded?: PreloadedMatrix | null, preloadedFaces?: PreloadedFaces | null): Promise<GroupingPlan> {
     // Stage timings, for the benchmarks (npm run bench:scale sets FACEPAIR_GROUPING_STAGES=1).
     const stages: Record<string, number> | undefined = process.env.FACEPAIR_GROUPING_STAGES === '1' ? {} : undefined;
     let t = performance.now();
@@ -211,8 +213,10 @@ export class GroupingService {
       stages[stage] = (stages[stage] ?? 0) + now - t;
       t = now;
     };
-    // The faces, their people and every decision are read now; only the descriptor rows may come from a preload (checked there).
-    const { faces: all, vectors } = this.faces.listForGroupingMatrix(this.modelId(), this.descriptorFile(), preloaded);
+    // The faces, their people and every decision as they are now: the descriptor rows and the
+    // faces' fields may come from a read-ahead, each checked against the database there (the
+    // descriptors' epoch; the faces changed since, from the change log, read again).
+    const { faces: all, vectors } = this.faces.listForGroupingMatrix(this.modelId(), this.descriptorFile(), preloaded, preloadedFaces);
     lap('read');
     const n = all.length;
     const release = run.release === 'undecided' ? this.undecided() : run.release;
@@ -284,6 +288,11 @@ export class GroupingService {
     return file === null ? null : this.faces.preloadGroupingMatrix(this.modelId(), file, spare);
   }
 
+  /** The active faces' grouping fields read ahead for the next plan (null: the library has no change log; the plan reads them whole). */
+  preloadFaces(): PreloadedFaces | null {
+    return this.faces.preloadGroupingFaces();
+  }
+
   /** The faces no user decision covers: grouped by the grouping alone, in no answered pair, in a person neither named nor hidden. */
   private undecided(): (face: FaceForGrouping) => boolean {
     const labelled = new Set(this.labels.list().flatMap((l) => [l.faceA, l.faceB]));
@@ -312,9 +321,13 @@ export class GroupingService {
     vectors?: Float32Array,
   ): Promise<{ base: Float32Array; edges: GroupingEdges }> {
     const n = all.length;
-    const queries = Int32Array.from(personOf.flatMap((p, i) => (p === null ? [i] : [])));
+    let nq = 0;
+    for (let i = 0; i < n; i++) if (personOf[i] === null) nq++;
+    const queries = new Int32Array(nq);
+    for (let i = 0, r = 0; i < n; i++) if (personOf[i] === null) queries[r++] = i;
     const base = vectors ?? new Float32Array(n * DESCRIPTOR_DIMS);
     if (vectors === undefined) all.forEach((f, i) => base.set(f.vector, i * DESCRIPTOR_DIMS));
+    trace('knn start');
     const knn = await candidateNeighbours(base, n, DESCRIPTOR_DIMS, queries, k, { maxDistance });
     const edges: GroupingEdges = { queryFace: queries, neighbour: knn.index, distance: knn.distance, k: knn.k };
     lap('knn');
@@ -338,6 +351,7 @@ export class GroupingService {
       const sub = new Float32Array(involved.length * DESCRIPTOR_DIMS);
       involved.forEach((i, l) => sub.set(base.subarray(i * DESCRIPTOR_DIMS, (i + 1) * DESCRIPTOR_DIMS), l * DESCRIPTOR_DIMS));
       const score = involved.length === 0 ? null : await this.pairHead.scorerFor(involved.map((i) => all[i]!.id), sub, DESCRIPTOR_DIMS, head);
+      trace('pair head: scorer ready');
       if (score) vetoCandidates(edges, (i, j) => score(i.map((x) => local[x]!), j.map((x) => local[x]!)));
       lap('pairHead');
     }

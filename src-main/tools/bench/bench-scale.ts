@@ -356,6 +356,8 @@ interface PhaseResult {
   phase: Phase;
   /** add-prestarted: whether the worker's read-ahead had usable descriptor rows. */
   preloaded?: boolean;
+  /** add-prestarted: whether the worker's read-ahead had the faces' fields (migration 19's change log). */
+  preloadedFaces?: boolean;
   ms: number;
   peakRssMiB: number;
   faces: number;
@@ -375,7 +377,9 @@ async function runPhase(dir: string, phase: Phase, o: Options): Promise<PhaseRes
     await app.grouping.mergeRule(); // the settings and the learned tuning are read once per app: not what this measures
     // A scan's path: the worker started as the analysis begins, and given the time to read ahead.
     const prestarted = phase === 'add-prestarted' ? app.grouping.prestart() : null;
-    const preloaded = prestarted === null ? undefined : ((await app.grouping.preloaded())?.descriptors ?? false);
+    const ahead = prestarted === null ? undefined : await app.grouping.preloaded();
+    const preloaded = prestarted === null ? undefined : (ahead?.descriptors ?? false);
+    const preloadedFaces = prestarted === null ? undefined : (ahead?.faces ?? false);
     if (phase !== 'regroup') await addFaces(app, dir, o.seed, truth);
     const t0 = performance.now();
     const summary = await app.grouping.groupNewFaces();
@@ -387,6 +391,7 @@ async function runPhase(dir: string, phase: Phase, o: Options): Promise<PhaseRes
     return {
       phase,
       ...(preloaded === undefined ? {} : { preloaded }),
+      ...(preloadedFaces === undefined ? {} : { preloadedFaces }),
       ms,
       peakRssMiB,
       faces: summary.faces,
@@ -509,7 +514,7 @@ async function main(): Promise<void> {
     if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       const line = (p: PhaseResult): string =>
-        `${p.phase.padEnd(8)} ${(p.ms / 1000).toFixed(2).padStart(7)} s${p.preloaded === undefined ? '' : ` (descriptors read ahead: ${p.preloaded ? 'yes' : 'NO'})`}  peak RSS ${p.peakRssMiB.toFixed(0).padStart(5)} MiB  ` +
+        `${p.phase.padEnd(8)} ${(p.ms / 1000).toFixed(2).padStart(7)} s${p.preloaded === undefined ? '' : ` (read ahead: descriptors ${p.preloaded ? 'yes' : 'NO'}, faces ${p.preloadedFaces ? 'yes' : 'NO'})`}  peak RSS ${p.peakRssMiB.toFixed(0).padStart(5)} MiB  ` +
         `faces ${p.faces} (${p.newFaces} grouped)  people ${p.people}  BCubed P ${p.scores.bcubedPrecision.toFixed(3)} R ${p.scores.bcubedRecall.toFixed(3)} F ${p.scores.bcubedF.toFixed(3)}` +
         (p.recallAtK === null ? '' : `  recall@${DEFAULT_GROUPING.k}≤${DEFAULT_GROUPING.maxEdge} ${p.recallAtK.toFixed(4)}`) +
         `  decisions ${p.broken.length === 0 ? 'all kept' : `${p.broken.length} BROKEN`}\n         ` +

@@ -181,7 +181,7 @@ describe('descriptor rows read ahead', () => {
     expect(m2.vectors.buffer === pre2.vectors.buffer).toBe(false);
   });
 
-  it('plan as a cold read does, and honour a merge, a placed face and an answer made after the read-ahead', async () => {
+  it('plan as a cold read does, and honour a merge, a placed face and an answer made after the read-ahead (the descriptors and the faces read ahead)', async () => {
     /** A grouped library, the rows read ahead, new faces and (optionally) the user's decisions made after, then the plan. */
     async function run(ahead: boolean, decide: boolean): Promise<{ plan: unknown; state: unknown; lib: FaceDb; used: boolean }> {
       const lib = library();
@@ -193,6 +193,8 @@ describe('descriptor rows read ahead', () => {
       const first = add(48);
       await grouping.groupNewFaces();
       const pre = ahead ? grouping.preloadDescriptors(8) : null;
+      const preFaces = ahead ? grouping.preloadFaces() : null;
+      if (ahead) expect(preFaces).not.toBeNull();
       const fresh = add(6);
       if (decide) {
         // The user merges two people, names the result, places a new face in it and says two new faces differ.
@@ -202,7 +204,7 @@ describe('descriptor rows read ahead', () => {
         lib.db.prepare("UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE id = ?").run(a, fresh[0]!);
         lib.labels.record(fresh[1]!, fresh[2]!, false, 'review');
       }
-      const plan = await grouping.plan({}, undefined, pre);
+      const plan = await grouping.plan({}, undefined, pre, preFaces);
       const used = pre !== null && pre.ids[pre.count] === fresh[0]; // the new faces landed in the rows read ahead
       grouping.write(plan);
       const state = {

@@ -5,6 +5,7 @@
  * scores candidate pairs of stored embeddings and never runs the extractor, so it need not load
  * a TF.js backend and the extractor (about a second at each scan's grouping).
  */
+import type { RowSink } from '../../db/derived-rows.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -149,6 +150,29 @@ export class SeedPairScorer {
       for (let i = 0; i < n; i++) out.set(roots.subarray(i * d, (i + 1) * d), i * width + 2 * h);
     }
     return out;
+  }
+
+  /**
+   * Pair inputs of n faces filled row by row (see rows()) as a cache reads them: `sink.put(i, row)`
+   * splits face i's row into its two projections and root embedding, with no n-row copy between.
+   */
+  rowSink(n: number): { inputs: SeedPairInputs; sink: RowSink } {
+    const { embeddingDim: d, hidden1: h } = this.hw;
+    const pa = new Float32Array(n * h), pb = new Float32Array(n * h);
+    const roots = this.combine !== null ? new Float32Array(n * d) : null;
+    const sink: RowSink = {
+      put(i, row) {
+        pa.set(row.subarray(0, h), i * h);
+        pb.set(row.subarray(h, 2 * h), i * h);
+        roots?.set(row.subarray(2 * h, 2 * h + d), i * d);
+      },
+      clear() {
+        pa.fill(0);
+        pb.fill(0);
+        roots?.fill(0);
+      },
+    };
+    return { inputs: { proj: { n, hidden1: h, pa, pb }, roots }, sink };
   }
 
   /** The pair inputs of n faces from their rows (see rows()). */
