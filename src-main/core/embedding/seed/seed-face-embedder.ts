@@ -104,8 +104,8 @@ export interface SeedVectors {
   ms: number;
 }
 
-/** Embeds aligned crop files (a crop that cannot be read gets null). */
-export async function embedCropFiles(embedder: SeedFaceEmbedder, files: readonly string[]): Promise<SeedVectors> {
+/** Embeds aligned crop files, or their bytes (a crop that cannot be read gets null). */
+export async function embedCropFiles(embedder: SeedFaceEmbedder, files: ReadonlyArray<string | Buffer>): Promise<SeedVectors> {
   const t0 = performance.now();
   const inputs = await Promise.all(files.map(readFaceInputOrNull));
   const found = inputs.filter((x): x is Uint8Array => x !== null);
