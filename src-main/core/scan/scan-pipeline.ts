@@ -19,6 +19,7 @@ import { ScanProgressPublisher } from './scan-progress-publisher.js';
 import { PipelinePool } from './worker-pool.js';
 import { trace } from '../trace.js';
 import { fileHashesFile, optimizedModelsDir } from '../paths.js';
+import { keepFileHashesIn } from '../ml/file-sha256.js';
 
 export type ScanEvent =
   | { stage: 'index'; done: number; total: number }
@@ -113,6 +114,8 @@ export class ScanPipeline {
     // Started first: the workers load their models while the folder is walked and hashed.
     trace('scan start');
     const pool = new PipelinePool(this.workers, optimizedModelsDir(), fileHashesFile());
+    // This thread checks the seed model's weights too (its keys), as the workers do.
+    keepFileHashesIn(fileHashesFile());
     trace('pool spawned');
     // And the grouping's thread: it loads the pair head meanwhile, not after the last photo.
     const groupingDone = this.grouping.prestart();
