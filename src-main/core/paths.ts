@@ -20,6 +20,11 @@ export function optimizedModelsDir(): string {
   return path.join(defaultDataDir(), 'onnx-optimized');
 }
 
+/** Where the model weights' hashes are kept between scans (see keepFileHashesIn). */
+export function fileHashesFile(): string {
+  return path.join(defaultDataDir(), 'file-sha256.json');
+}
+
 export function defaultDbFile(): string {
   return path.join(defaultDataDir(), 'library.db');
 }

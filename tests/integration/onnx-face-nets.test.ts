@@ -95,6 +95,30 @@ describe('the landmark and descriptor nets on onnxruntime', () => {
     expect(faces).toBeGreaterThan(20);
   });
 
+  it('give each input the same outputs bit for bit whether it runs alone or in a batch larger than maxBatch (run in parts)', async () => {
+    const nets = await loadOnnxFaceNets();
+    expect(nets).not.toBeNull();
+    try {
+      for (const net of [nets!.landmarks, nets!.descriptor]) {
+        const { inputSize, maxBatch, outputs } = FACE_NETS[net.net];
+        const n = 2 * maxBatch + 1;
+        const size = inputSize * inputSize * 3;
+        const x = new Float32Array(n * size);
+        let seed = 7;
+        for (let i = 0; i < x.length; i++) x[i] = (seed = (seed * 16807) % 2147483647) % 256;
+        const batch = await net.run(x, n);
+        expect(batch.length).toBe(n * outputs);
+        for (const k of [0, maxBatch - 1, maxBatch, n - 1]) {
+          const alone = await net.run(x.slice(k * size, (k + 1) * size), 1);
+          expect(Buffer.from(batch.buffer, batch.byteOffset + k * outputs * 4, outputs * 4).equals(Buffer.from(alone.buffer, alone.byteOffset, outputs * 4))).toBe(true);
+        }
+      }
+    } finally {
+      await nets?.landmarks.dispose();
+      await nets?.descriptor.dispose();
+    }
+  });
+
   it('are not used when the ONNX files were made from other weights than the installed ones', async () => {
     const dir = tempDir('face-nets');
     for (const { onnx: file } of Object.values(FACE_NETS)) {

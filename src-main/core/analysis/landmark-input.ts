@@ -30,23 +30,36 @@ export function landmarkBatch(img: RgbImage, boxes: readonly Box[], side: number
     const before = diff - Math.round(diff / 2);
     const [padX, padY] = c.width < c.height ? [before, 0] : [0, before];
     const ratio = size / side;
-    const pixel = (sx: number, sy: number, ch: number): number => {
-      const cx = sx - padX, cy = sy - padY;
-      if (cx < 0 || cy < 0 || cx >= c.width || cy >= c.height) return 0;
-      return img.data[((c.y + cy) * img.width + c.x + cx) * 3 + ch]!;
-    };
+    // Each output column's two source columns and weight, and each row's, computed once; a
+    // source pixel in the padding reads 0. The same values combined in the same order as
+    // per pixel before (the same floats: tests/unit/analysis/landmark-input.test.ts), ~3x faster.
+    const colOffset = (cx: number): number => (cx < 0 || cx >= c.width ? -1 : (c.x + cx) * 3);
+    const rowOffset = (cy: number): number => (cy < 0 || cy >= c.height ? -1 : (c.y + cy) * img.width * 3);
+    const ox0 = new Int32Array(side), ox1 = new Int32Array(side), dxs = new Float64Array(side);
+    for (let col = 0; col < side; col++) {
+      const fx = ratio * col;
+      const x0 = Math.max(0, Math.floor(fx)), x1 = Math.min(size - 1, Math.ceil(fx));
+      ox0[col] = colOffset(x0 - padX);
+      ox1[col] = colOffset(x1 - padX);
+      dxs[col] = fx - x0;
+    }
+    const data = img.data;
     const out = n * side * side * 3;
     for (let r = 0; r < side; r++) {
       const fy = ratio * r;
       const y0 = Math.max(0, Math.floor(fy)), y1 = Math.min(size - 1, Math.ceil(fy)), dy = fy - y0;
+      const oy0 = rowOffset(y0 - padY), oy1 = rowOffset(y1 - padY);
       for (let col = 0; col < side; col++) {
-        const fx = ratio * col;
-        const x0 = Math.max(0, Math.floor(fx)), x1 = Math.min(size - 1, Math.ceil(fx)), dx = fx - x0;
+        const a = ox0[col]!, b = ox1[col]!, dx = dxs[col]!;
+        const tlAt = oy0 < 0 || a < 0 ? -1 : oy0 + a, trAt = oy0 < 0 || b < 0 ? -1 : oy0 + b;
+        const blAt = oy1 < 0 || a < 0 ? -1 : oy1 + a, brAt = oy1 < 0 || b < 0 ? -1 : oy1 + b;
+        const o = out + (r * side + col) * 3;
         for (let ch = 0; ch < 3; ch++) {
-          const tl = pixel(x0, y0, ch), tr = pixel(x1, y0, ch), bl = pixel(x0, y1, ch), br = pixel(x1, y1, ch);
+          const tl = tlAt < 0 ? 0 : data[tlAt + ch]!, tr = trAt < 0 ? 0 : data[trAt + ch]!;
+          const bl = blAt < 0 ? 0 : data[blAt + ch]!, br = brAt < 0 ? 0 : data[brAt + ch]!;
           const top = tl + (tr - tl) * dx;
           const bottom = bl + (br - bl) * dx;
-          x[out + (r * side + col) * 3 + ch] = top + (bottom - top) * dy;
+          x[o + ch] = top + (bottom - top) * dy;
         }
       }
     }

@@ -63,12 +63,15 @@ async function uiCrop(img: RgbImage, box: Box): Promise<Buffer> {
 /**
  * Decode one photo, find and describe its faces, and write each face's UI crop and aligned
  * crop into the cache (named by content hash, so a moved photo keeps its files).
+ * `alignedJpegs`, when given, receives each face's aligned crop file's bytes, in face order
+ * (the scan's worker embeds them without reading the files back).
  */
 export async function analyzePhotoFile(
   analyzer: FaceAnalyzer,
   file: string,
   contentHash: string,
   cacheDir: string,
+  alignedJpegs?: Buffer[],
 ): Promise<PhotoAnalysis> {
   let t0 = performance.now();
   const decoded = await decodePhoto(file, ANALYSIS_MAX_SIDE);
@@ -85,8 +88,9 @@ export async function analyzePhotoFile(
   const [scaleX, scaleY] = Math.abs(sx / sy - 1) <= 0.01 ? [sx, sx] : [sx, sy];
   const dir = path.join(cacheDir, 'faces', contentHash.slice(0, 2));
   if (result.faces.length > 0) await mkdir(dir, { recursive: true });
-  const faces: PhotoFace[] = [];
-  for (const [idx, f] of result.faces.entries()) {
+  // Every face's crops encoded at once: libvips's threads (the thread pool) work on a crowd's
+  // faces side by side, also while the other worker has no photo left.
+  const faces: PhotoFace[] = await Promise.all(result.faces.map(async (f, idx): Promise<PhotoFace> => {
     const cropFile = path.join('faces', contentHash.slice(0, 2), `${contentHash}-${idx}.jpg`);
     const alignedFile = path.join('faces', contentHash.slice(0, 2), `${contentHash}-${idx}-aligned.jpg`);
     const [crop, aligned] = await Promise.all([
@@ -94,12 +98,13 @@ export async function analyzePhotoFile(
       rawInput(f.aligned).jpeg({ quality: 92 }).toBuffer(),
     ]);
     await Promise.all([writeFile(path.join(cacheDir, cropFile), crop), writeFile(path.join(cacheDir, alignedFile), aligned)]);
+    if (alignedJpegs) alignedJpegs[idx] = aligned;
     const landmarks = new Float32Array(136);
     f.landmarks.forEach((p, i) => {
       landmarks[2 * i] = p.x * scaleX;
       landmarks[2 * i + 1] = p.y * scaleY;
     });
-    faces.push({
+    return {
       idx,
       box: { x: f.box.x * scaleX, y: f.box.y * scaleY, width: f.box.width * scaleX, height: f.box.height * scaleY },
       score: f.score,
@@ -108,8 +113,8 @@ export async function analyzePhotoFile(
       descriptor: f.descriptor,
       cropFile,
       alignedFile,
-    });
-  }
+    };
+  }));
   const cropsMs = performance.now() - t0;
   return {
     format: decoded.format,

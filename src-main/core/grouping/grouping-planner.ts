@@ -1,5 +1,6 @@
 import { LibraryWorker } from '../db/library-worker.js';
 import { workerScript } from '../worker-script.js';
+import { fileHashesFile } from '../paths.js';
 import type { GroupingJobContext, GroupingJobInput, GroupingPreloadQuery, GroupingPreloadReply } from './grouping.job.js';
 import type { GroupingPlanner, PlannedGrouping } from './grouping.service.js';
 
@@ -12,7 +13,7 @@ import type { GroupingPlanner, PlannedGrouping } from './grouping.service.js';
  * descriptor rows when the plan is asked for; `preloaded` waits until it has.
  */
 export function workerGroupingPlanner(dbFile: string, cacheDir: string, seedModelDir: string): GroupingPlanner {
-  const context: GroupingJobContext = { cacheDir, seedModelDir };
+  const context: GroupingJobContext = { cacheDir, seedModelDir, fileHashesFile: fileHashesFile() };
   type Worker = LibraryWorker<GroupingJobInput | GroupingPreloadQuery, PlannedGrouping | GroupingPreloadReply>;
   const make = (write: boolean, readAhead = false): Worker =>
     new LibraryWorker<GroupingJobInput | GroupingPreloadQuery, PlannedGrouping | GroupingPreloadReply>({ dbFile, jobModule: workerScript(import.meta.url, 'grouping.job.js'), context: { ...context, readAhead }, writes: write }, false);

@@ -15,6 +15,7 @@ import type { PreloadedMatrix } from '../db/descriptor-matrix.js';
 import { FusedCandidatePairHead } from './candidate-pair-head.js';
 import { warmCandidateSearch } from './knn.js';
 import { trace } from '../trace.js';
+import { keepFileHashesIn } from '../ml/file-sha256.js';
 import { GroupingService, type PlannedGrouping, type ReleaseRule, type ResolvedGrouping } from './grouping.service.js';
 
 export interface GroupingJobContext {
@@ -22,6 +23,8 @@ export interface GroupingJobContext {
   seedModelDir: string;
   /** Started ahead of its plan (a scan's): reads ahead what the plan will need; else the plan reads it when asked. */
   readAhead?: boolean;
+  /** Where the seed model's weights' hashes are kept between runs (see keepFileHashesIn); absent: nowhere. */
+  fileHashesFile?: string;
 }
 
 export interface GroupingJobInput {
@@ -46,6 +49,7 @@ export interface GroupingPreloadReply {
 const SPARE_ROWS = 4096;
 
 export function createJob(db: Db, context: GroupingJobContext): LibraryJob<GroupingJobInput | GroupingPreloadQuery, PlannedGrouping | GroupingPreloadReply> {
+  keepFileHashesIn(context.fileHashesFile ?? null);
   const faces = new FacesRepository(db);
   const people = new PeopleRepository(db);
   const labels = new LabelsRepository(db);

@@ -25,4 +25,6 @@ export type PipelineReply =
 export interface PipelineWorkerData {
   /** Where its onnxruntime sessions keep the models they optimised (null: nowhere). */
   optimizedModelsDir: string | null;
+  /** Where its model weights' hashes are kept between scans (null: nowhere, see keepFileHashesIn). */
+  fileHashesFile: string | null;
 }

@@ -7,6 +7,7 @@ import { FaceAnalyzer } from '../analysis/face-analyzer.js';
 import { analyzePhotoFile } from '../analysis/photo-analysis.js';
 import { closeRawPreviews } from '../analysis/raw-preview.js';
 import { keepOptimizedModelsIn } from '../ml/ort.js';
+import { keepFileHashesIn } from '../ml/file-sha256.js';
 import type { PipelineJob, PipelineReply, PipelineWorkerData } from './pipeline-protocol.js';
 import { trace } from '../trace.js';
 trace('worker started');
@@ -19,6 +20,7 @@ const port = parentPort;
 if (!port) throw new Error('pipeline.worker must run in a worker thread');
 
 keepOptimizedModelsIn((workerData as PipelineWorkerData | undefined)?.optimizedModelsDir ?? null);
+keepFileHashesIn((workerData as PipelineWorkerData | undefined)?.fileHashesFile ?? null);
 // Loaded at once, while the main thread indexes; a failure reaches the first photo's job.
 const analyzer = FaceAnalyzer.load();
 analyzer.catch(() => undefined);
@@ -44,7 +46,7 @@ function seedEmbedder(dir: string): Promise<SeedFaceEmbedder> {
  */
 const SEED_FACES_PER_PHOTO = 8;
 
-async function embedFiles(dir: string, files: readonly string[]): Promise<SeedVectors> {
+async function embedFiles(dir: string, files: ReadonlyArray<string | Buffer>): Promise<SeedVectors> {
   return embedCropFiles(await seedEmbedder(dir), files);
 }
 
@@ -62,12 +64,14 @@ async function handle(job: PipelineJob): Promise<PipelineReply> {
   }
   if (job.kind === 'embed') return { jobId: job.jobId, ok: true, kind: 'embed', seed: await embedFiles(job.seedModelDir, job.files) };
   const a = await analyzer;
-  const analysis = await analyzePhotoFile(a, job.path, job.contentHash, job.cacheDir);
+  const aligned: Buffer[] = [];
+  const analysis = await analyzePhotoFile(a, job.path, job.contentHash, job.cacheDir, aligned);
   let seed: SeedVectors | null = null;
   if (job.seedModelDir !== null && analysis.faces.length > 0) {
     try {
       const now = analysis.faces.slice(0, SEED_FACES_PER_PHOTO);
-      seed = await embedFiles(job.seedModelDir, now.map((f) => path.join(job.cacheDir, f.alignedFile)));
+      // The bytes just written to each aligned file, not read back.
+      seed = await embedFiles(job.seedModelDir, now.map((f, i) => aligned[i] ?? path.join(job.cacheDir, f.alignedFile)));
       // null: not embedded here (the embed stage does it).
       seed.vectors.push(...analysis.faces.slice(now.length).map(() => null));
     } catch {

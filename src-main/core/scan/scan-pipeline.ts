@@ -18,7 +18,8 @@ import type { ScanProgressRepository } from '../db/scan-progress.repository.js';
 import { ScanProgressPublisher } from './scan-progress-publisher.js';
 import { PipelinePool } from './worker-pool.js';
 import { trace } from '../trace.js';
-import { optimizedModelsDir } from '../paths.js';
+import { fileHashesFile, optimizedModelsDir } from '../paths.js';
+import { keepFileHashesIn } from '../ml/file-sha256.js';
 
 export type ScanEvent =
   | { stage: 'index'; done: number; total: number }
@@ -112,7 +113,9 @@ export class ScanPipeline {
     if (list.length === 0) throw new Error('There is no folder to scan');
     // Started first: the workers load their models while the folder is walked and hashed.
     trace('scan start');
-    const pool = new PipelinePool(this.workers, optimizedModelsDir());
+    const pool = new PipelinePool(this.workers, optimizedModelsDir(), fileHashesFile());
+    // This thread checks the seed model's weights too (its keys), as the workers do.
+    keepFileHashesIn(fileHashesFile());
     trace('pool spawned');
     // And the grouping's thread: it loads the pair head meanwhile, not after the last photo.
     const groupingDone = this.grouping.prestart();

@@ -49,6 +49,8 @@ export class PipelinePool {
     private readonly size = defaultWorkerCount(),
     /** Where the workers keep the ONNX models they optimised (see keepOptimizedModelsIn); undefined: nowhere. */
     private readonly optimizedModelsDir?: string,
+    /** Where the workers keep the hashes of the model weights they check (see keepFileHashesIn); undefined: nowhere. */
+    private readonly fileHashesFile?: string,
   ) {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
@@ -76,7 +78,7 @@ export class PipelinePool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(workerFile(), { workerData: { optimizedModelsDir: this.optimizedModelsDir ?? null } satisfies PipelineWorkerData });
+    const worker = new Worker(workerFile(), { workerData: { optimizedModelsDir: this.optimizedModelsDir ?? null, fileHashesFile: this.fileHashesFile ?? null } satisfies PipelineWorkerData });
     worker.on('message', (reply: PipelineReply) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);

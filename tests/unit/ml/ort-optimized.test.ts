@@ -33,11 +33,14 @@ describe('onnxruntime sessions from optimised models kept on disk', () => {
     const first = await createOrtSession(ort, MODEL);
     const saved = readdirSync(path.join(dir, 'opt'));
     expect(saved).toHaveLength(1);
-    expect(saved[0]).toMatch(/^face_detection_back_256x256_barracuda-[0-9a-f]{16}\.onnx$/);
+    expect(saved[0]).toMatch(/^face_detection_back_256x256_barracuda-[0-9a-f]{16}$/);
+    // The graph, and its weights in a file of their own (mapped into memory when loaded).
+    expect(readdirSync(path.join(dir, 'opt', saved[0]!)).sort()).toEqual(['model.onnx', 'model.onnx.data']);
     expect(await outputs(ort, first)).toEqual(expected);
     await first.release();
-    const file = path.join(dir, 'opt', saved[0]!);
+    const file = path.join(dir, 'opt', saved[0]!, 'model.onnx.data');
     const made = statSync(file);
+    expect(made.size).toBeGreaterThan(100_000);
 
     const second = await createOrtSession(ort, MODEL);
     // Read, not written again.
@@ -48,7 +51,7 @@ describe('onnxruntime sessions from optimised models kept on disk', () => {
     await second.release();
   });
 
-  it('optimises again, and drops the old file, when the model file changes; an unreadable saved file is replaced', async () => {
+  it('optimises again, and drops the old one, when the model file changes; an unreadable or half-missing saved graph is replaced', async () => {
     const ort = await loadOrt();
     if (ort === null) return;
     const dir = tempDir('ort-opt');
@@ -61,9 +64,12 @@ describe('onnxruntime sessions from optimised models kept on disk', () => {
     await a.release();
     const [before] = readdirSync(path.join(dir, 'opt'));
 
-    // Another model whose name begins like this one's: its optimised graph is not this one's to drop.
+    // Another model whose name begins like this one's: its optimised graph is not this one's to drop;
+    // this model's graph saved in the older one-file layout is.
     const other = 'model-copy-0123456789abcdef.onnx';
     writeFileSync(path.join(dir, 'opt', other), 'another model');
+    const older = 'model-fedcba9876543210.onnx';
+    writeFileSync(path.join(dir, 'opt', older), 'this model, saved before in one file');
     utimesSync(model, new Date(), new Date(Date.now() + 60_000));
     const b = await createOrtSession(ort, model);
     const left = readdirSync(path.join(dir, 'opt'));
@@ -74,13 +80,20 @@ describe('onnxruntime sessions from optimised models kept on disk', () => {
     expect(await outputs(ort, b)).toEqual(expected);
     await b.release();
 
-    writeFileSync(path.join(dir, 'opt', after!), 'not a model');
+    writeFileSync(path.join(dir, 'opt', after!, 'model.onnx'), 'not a model');
     const c = await createOrtSession(ort, model);
     expect(await outputs(ort, c)).toEqual(expected);
     await c.release();
-    expect(statSync(path.join(dir, 'opt', after!)).size).toBeGreaterThan(100_000);
+    expect(statSync(path.join(dir, 'opt', after!, 'model.onnx')).size).toBeGreaterThan(1_000);
     const d = await createOrtSession(ort, model);
     expect(await outputs(ort, d)).toEqual(expected);
     await d.release();
+
+    rmSync(path.join(dir, 'opt', after!, 'model.onnx.data'));
+    const e = await createOrtSession(ort, model);
+    expect(await outputs(ort, e)).toEqual(expected);
+    await e.release();
+    expect(statSync(path.join(dir, 'opt', after!, 'model.onnx.data')).size).toBeGreaterThan(100_000);
+    expect(readdirSync(path.join(dir, 'opt')).filter((n) => n.endsWith('.part'))).toEqual([]);
   });
 });

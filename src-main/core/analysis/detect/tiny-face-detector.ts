@@ -37,16 +37,28 @@ export function tinyFaceInput(img: RgbImage, inputSize: number, out = new Float3
   const { data, width, height } = img;
   const size = Math.max(width, height);
   const ratio = size / inputSize;
-  const pixel = (x: number, y: number, ch: number): number => (x < width && y < height ? data[(y * width + x) * 3 + ch]! : 0);
+  // Each output column's source columns and weight, and each row's, computed once (a source
+  // pixel in the padding reads 0): the same values combined in the same order as per pixel.
+  const ox0 = new Int32Array(inputSize), ox1 = new Int32Array(inputSize), dxs = new Float64Array(inputSize);
+  for (let c = 0; c < inputSize; c++) {
+    const fx = ratio * c;
+    const x0 = Math.floor(fx), x1 = Math.min(size - 1, Math.ceil(fx));
+    ox0[c] = x0 < width ? x0 * 3 : -1;
+    ox1[c] = x1 < width ? x1 * 3 : -1;
+    dxs[c] = fx - x0;
+  }
   for (let r = 0; r < inputSize; r++) {
     const fy = ratio * r;
     const y0 = Math.floor(fy), y1 = Math.min(size - 1, Math.ceil(fy)), dy = fy - y0;
+    const oy0 = y0 < height ? y0 * width * 3 : -1, oy1 = y1 < height ? y1 * width * 3 : -1;
     for (let c = 0; c < inputSize; c++) {
-      const fx = ratio * c;
-      const x0 = Math.floor(fx), x1 = Math.min(size - 1, Math.ceil(fx)), dx = fx - x0;
+      const a = ox0[c]!, b = ox1[c]!, dx = dxs[c]!;
+      const tlAt = oy0 < 0 || a < 0 ? -1 : oy0 + a, trAt = oy0 < 0 || b < 0 ? -1 : oy0 + b;
+      const blAt = oy1 < 0 || a < 0 ? -1 : oy1 + a, brAt = oy1 < 0 || b < 0 ? -1 : oy1 + b;
       const o = (r * inputSize + c) * 3;
       for (let ch = 0; ch < 3; ch++) {
-        const tl = pixel(x0, y0, ch), tr = pixel(x1, y0, ch), bl = pixel(x0, y1, ch), br = pixel(x1, y1, ch);
+        const tl = tlAt < 0 ? 0 : data[tlAt + ch]!, tr = trAt < 0 ? 0 : data[trAt + ch]!;
+        const bl = blAt < 0 ? 0 : data[blAt + ch]!, br = brAt < 0 ? 0 : data[brAt + ch]!;
         const top = tl + (tr - tl) * dx;
         const bottom = bl + (br - bl) * dx;
         out[o + ch] = top + (bottom - top) * dy;

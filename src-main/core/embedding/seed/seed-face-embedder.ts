@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { extractorWeightsSha256, OnnxExtractor, ONNX_EXTRACTOR_FILE } from './onnx-extractor.js';
 import { FACE_INPUT_BYTES, readFaceInputOrNull } from '../../analysis/align/face-input.js';
-import { SeedEmbedder } from './seed-embedder.js';
+import type { SeedEmbedder } from './seed-embedder.js';
 import { toSeedInputFloats } from './seed-input.js';
 import { seedModelKeys } from './seed-model-key.js';
 import { SEED_EMBEDDING_DIM } from './seed-architecture.js';
@@ -61,6 +61,8 @@ export class SeedFaceEmbedder {
       const manifest = JSON.parse(await readFile(path.join(dir, 'seed.json'), 'utf8')) as { flipAverage?: boolean; shiftAverage?: number };
       return new SeedFaceEmbedder(key, 'onnxruntime', seedViews(manifest.flipAverage === true, manifest.shiftAverage ?? 0), onnx, null);
     }
+    // TF.js's embedder, imported only here (about 40 ms of each scan worker's start-up otherwise).
+    const { SeedEmbedder } = await import('./seed-embedder.js');
     const tfjs = await SeedEmbedder.load(dir);
     if (tfjs.key !== key) throw new Error(`seed model keys disagree: ${tfjs.key} and ${key}`);
     return new SeedFaceEmbedder(key, 'tfjs', [], null, tfjs);
@@ -104,8 +106,8 @@ export interface SeedVectors {
   ms: number;
 }
 
-/** Embeds aligned crop files (a crop that cannot be read gets null). */
-export async function embedCropFiles(embedder: SeedFaceEmbedder, files: readonly string[]): Promise<SeedVectors> {
+/** Embeds aligned crop files, or their bytes (a crop that cannot be read gets null). */
+export async function embedCropFiles(embedder: SeedFaceEmbedder, files: ReadonlyArray<string | Buffer>): Promise<SeedVectors> {
   const t0 = performance.now();
   const inputs = await Promise.all(files.map(readFaceInputOrNull));
   const found = inputs.filter((x): x is Uint8Array => x !== null);
