@@ -11,8 +11,6 @@
  * folder (copied, never changed; faces it lacks the installed seed model's embedding for are
  * embedded in the copy first); without it the folder is scanned first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { parseArgs } from 'node:util';
@@ -20,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { createApp } from '../../core/app.js';
 import { FEEDBACK_STRATEGIES, simulateUser, type FeedbackPoint, type FeedbackStrategy } from '../../core/benchmarks/feedback/simulated-user.js';
 import { loadTruth } from '../../core/benchmarks/folder-truth.js';
-import { copyDatabase, prepareScan } from './feedback-scan.js';
+import { copyDatabase, withPreparedScan } from './feedback-scan.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -44,12 +42,7 @@ async function main(): Promise<void> {
     return;
   }
   const truthOf = loadTruth(values.truth);
-  const work = mkdtempSync(path.join(os.tmpdir(), 'facepair-feedback-'));
-  const log = (line: string): void => {
-    process.stderr.write(line + '\n');
-  };
-  try {
-    const prepared = await prepareScan(folder, values.db, work, log);
+  await withPreparedScan('feedback', folder, values.db, async (prepared, work, log) => {
     const results: Partial<Record<FeedbackStrategy, FeedbackPoint[]>> = {};
     let faces = 0;
     for (const strategy of strategies) {
@@ -77,9 +70,7 @@ async function main(): Promise<void> {
       lines.push(`${n} | ${cells.join(' | ')}`);
     }
     process.stdout.write(lines.join('\n') + '\n');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err: unknown) => {

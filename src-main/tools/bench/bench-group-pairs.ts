@@ -12,8 +12,6 @@
  * between them, no shared photo): how many, how many truly one person, and the face pairs a merge
  * would add of one person and of two.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { parseArgs } from 'node:util';
@@ -26,7 +24,7 @@ import { loadTruth } from '../../core/benchmarks/folder-truth.js';
 import { DEFAULT_GROUPING } from '../../core/grouping/grouping.service.js';
 import { mergeDistance, type DescriptorSums } from '../../core/grouping/merge-distance.js';
 import { reviewGroupAnswers } from '../../core/learning/group-answers.js';
-import { copyDatabase, prepareScan } from './feedback-scan.js';
+import { copyDatabase, withPreparedScan } from './feedback-scan.js';
 
 interface PersonGroup extends DescriptorSums {
   id: number;
@@ -99,12 +97,7 @@ async function main(): Promise<void> {
     return;
   }
   const truthOf = loadTruth(values.truth);
-  const work = mkdtempSync(path.join(os.tmpdir(), 'facepair-group-pairs-'));
-  const log = (line: string): void => {
-    process.stderr.write(line + '\n');
-  };
-  try {
-    const prepared = await prepareScan(folder, values.db, work, log);
+  await withPreparedScan('group-pairs', folder, values.db, async (prepared, work, log) => {
     const copy = path.join(work, 'constraints.db');
     await copyDatabase(prepared, copy);
     const app = createApp({ dbFile: copy, mustExist: true });
@@ -138,9 +131,7 @@ async function main(): Promise<void> {
       }
     }
     process.stdout.write(lines.join('\n') + '\n');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,6 @@
 // The scan a simulated user plays on: an existing scan copied (never changed), or the folder scanned.
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import Database from 'better-sqlite3';
@@ -52,4 +53,22 @@ export async function prepareScan(folder: string, db: string | undefined, work: 
     preparing.close();
   }
   return prepared;
+}
+
+/** Runs `use` with a scratch folder holding the prepared scan (see prepareScan) and a log to stderr; the folder is removed after. */
+export async function withPreparedScan<T>(
+  name: string,
+  folder: string,
+  db: string | undefined,
+  use: (prepared: string, work: string, log: (line: string) => void) => Promise<T>,
+): Promise<T> {
+  const work = mkdtempSync(path.join(os.tmpdir(), `facepair-${name}-`));
+  const log = (line: string): void => {
+    process.stderr.write(line + '\n');
+  };
+  try {
+    return await use(await prepareScan(folder, db, work, log), work, log);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -2,16 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { clipFloored, landmarkBatch } from '../../../src-main/core/analysis/landmark-input.js';
 import { loadMlRuntime } from '../../../src-main/core/ml/runtime.js';
 
+/** A seeded linear congruential generator: the same noise every run. */
+const lcg = (seed: number) => (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+
+function noisyImage(width: number, height: number, next: () => number): { width: number; height: number; data: Uint8Array } {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = next() % 256;
+  return { width, height, data };
+}
+
 // The landmark net's input made in JavaScript must be face-api's own (extractFaceTensors, then
 // toBatchTensor(112, true)): boxes wide, tall, square, and cut by each border of the photo.
 describe('landmarkBatch', () => {
   it("gives face-api's TF.js input, within float rounding", async () => {
     const { tf, faceapi } = await loadMlRuntime();
-    const [width, height] = [203, 157];
-    const data = new Uint8Array(width * height * 3);
-    let seed = 7;
-    for (let i = 0; i < data.length; i++) data[i] = (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
-    const img = { width, height, data };
+    const img = noisyImage(203, 157, lcg(7));
     const boxes = [
       { x: 10.6, y: 20.2, width: 80.9, height: 50.3 },
       { x: 150.2, y: 3.7, width: 30.1, height: 90.8 },
@@ -20,7 +25,7 @@ describe('landmarkBatch', () => {
       { x: 40, y: 40, width: 112, height: 112 },
     ];
     const ours = landmarkBatch(img, boxes, 112);
-    const input = tf.tensor3d(data, [height, width, 3], 'int32');
+    const input = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
     const crops = await faceapi.extractFaceTensors(input as never, boxes.map((b) => new faceapi.Rect(b.x, b.y, b.width, b.height)));
     const netInput = await faceapi.toNetInput(crops as never);
     const theirs = tf.tidy(() => tf.cast(netInput.toBatchTensor(112, true) as unknown as import('@tensorflow/tfjs').Tensor, 'float32').dataSync());
@@ -68,12 +73,9 @@ describe('landmarkBatch', () => {
       });
       return x;
     };
-    const [width, height] = [317, 241];
-    const data = new Uint8Array(width * height * 3);
-    let seed = 11;
-    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-    for (let i = 0; i < data.length; i++) data[i] = next() % 256;
-    const img = { width, height, data };
+    const next = lcg(11);
+    const img = noisyImage(317, 241, next);
+    const { width, height } = img;
     const boxes = [
       { x: 10.6, y: 20.2, width: 80.9, height: 50.3 },
       { x: 250.2, y: 3.7, width: 30.1, height: 190.8 },
