@@ -158,6 +158,8 @@ export class ApiHost {
       // The database closed under a late look (the window is going): its own state stands.
     }
     const last = otherLast !== null && (own.last === null || otherLast.finishedAt > own.last.finishedAt) ? otherLast : own.last;
+    // A window shown that scan (a window opened as it ends sees it only here) is told when it ends.
+    if (other !== null) this.elsewhereWasRunning = true;
     return other !== null ? { ...other, last } : { ...own, last };
   }
 
