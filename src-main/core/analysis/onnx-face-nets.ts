@@ -18,9 +18,9 @@ import { faceApiModelDir } from './face-models.js';
 export const LANDMARK_INPUT_SIZE = 112;
 export const DESCRIPTOR_INPUT_SIZE = 150;
 
-/** What each ONNX file is made from: the face-api weights file, and the ONNX file's name in models/face-api/. */
 /**
- * `maxBatch`: the most inputs one onnxruntime run takes; a larger batch is run in parts. The
+ * What each ONNX file is made from: the face-api weights file, and the ONNX file's name in
+ * models/face-api/. `maxBatch`: the most inputs one onnxruntime run takes; a larger batch is run in parts. The
  * arena keeps the largest batch's activations for the session's life (a crowd's 25 faces at
  * once: +116 MB for the landmark net, +46 MB for the descriptor, each a fresh page costing
  * CPU on first touch), and small batches run faster besides (their activations stay in the

@@ -87,7 +87,6 @@ class MatrixFace implements FaceForGrouping {
   }
 }
 
-
 /** A detection the user said is not a face. */
 export interface NotAFace {
   faceId: number;

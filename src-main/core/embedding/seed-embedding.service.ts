@@ -1,8 +1,8 @@
-import { trace } from '../trace.js';
 import path from 'node:path';
 
 import type { EmbeddingsRepository } from '../db/embeddings.repository.js';
 import type { FacesRepository } from '../db/faces.repository.js';
+import { trace } from '../trace.js';
 import { embedCropFiles, SeedFaceEmbedder, type SeedVectors } from './seed/seed-face-embedder.js';
 import { defaultSeedModelDir, SeedEmbedder, seedModelExists } from './seed/seed-embedder.js';
 import { seedModelKeys, type SeedModelKeys } from './seed/seed-model-key.js';

@@ -119,7 +119,7 @@ export class SeedPairScorer {
     return { proj: { n, hidden1: h, pa, pb }, roots: this.combine !== null ? rootNormalised(embeddings, SEED_EMBEDDING_DIM) : null };
   }
 
-  /** Floats of a face's row in rows()/fromRows(): its two projections, then its root-normalised embedding where the pair score uses it. */
+  /** Floats of a face's row in rows() and rowSink(): its two projections, then its root-normalised embedding where the pair score uses it. */
   get rowDims(): number {
     return 2 * this.hw.hidden1 + (this.combine !== null ? SEED_EMBEDDING_DIM : 0);
   }
@@ -173,20 +173,6 @@ export class SeedPairScorer {
       },
     };
     return { inputs: { proj: { n, hidden1: h, pa, pb }, roots }, sink };
-  }
-
-  /** The pair inputs of n faces from their rows (see rows()). */
-  fromRows(rows: Float32Array, n: number): SeedPairInputs {
-    const { embeddingDim: d, hidden1: h } = this.hw;
-    const width = this.rowDims;
-    const pa = new Float32Array(n * h), pb = new Float32Array(n * h);
-    const roots = this.combine !== null ? new Float32Array(n * d) : null;
-    for (let i = 0, o = 0; i < n; i++, o += width) {
-      pa.set(rows.subarray(o, o + h), i * h);
-      pb.set(rows.subarray(o + h, o + 2 * h), i * h);
-      roots?.set(rows.subarray(o + 2 * h, o + 2 * h + d), i * d);
-    }
-    return { proj: { n, hidden1: h, pa, pb }, roots };
   }
 
   /** The model's P(same person) of pairs (i[p], j[p]): as SeedEmbedder.scorePairs. */
